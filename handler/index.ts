@@ -1,0 +1,1 @@
+export const handler = async (): Promise<{ ok: true }> => ({ ok: true });

@@ -1,0 +1,34 @@
+/**
+ * Bundles `handler/` into `dist/handler/index.js`, the artefact the Lambda runs
+ * (handler `index.handler`). Tree-shaken and minified so cold starts stay small.
+ */
+import { build } from "esbuild";
+import { rmSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+
+const outdir = resolve(import.meta.dirname, "..", "dist", "handler");
+rmSync(outdir, { recursive: true, force: true });
+
+const result = await build({
+  entryPoints: { index: resolve(import.meta.dirname, "..", "handler", "index.ts") },
+  outdir,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  minify: true,
+  treeShaking: true,
+  sourcemap: true,
+  sourcesContent: false,
+  legalComments: "none",
+  metafile: true,
+  logLevel: "warning",
+});
+
+// The repo is ESM; the bundle is CommonJS, so its folder says so (and Lambda ignores it).
+writeFileSync(resolve(outdir, "package.json"), '{ "type": "commonjs" }\n');
+
+const bytes = Object.entries(result.metafile.outputs)
+  .filter(([file]) => file.endsWith(".js"))
+  .reduce((sum, [, out]) => sum + out.bytes, 0);
+console.log(`built dist/handler/index.js (${(bytes / 1024).toFixed(1)} KiB)`);
