@@ -2,9 +2,10 @@
  * Bundles `handler/` into `dist/handler/index.js`, the artefact the Lambda runs
  * (handler `index.handler`). Tree-shaken and minified so cold starts stay small.
  */
-import { build } from "esbuild";
+
 import { rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { build } from "esbuild";
 
 const outdir = resolve(import.meta.dirname, "..", "dist", "handler");
 rmSync(outdir, { recursive: true, force: true });

@@ -1,0 +1,172 @@
+/**
+ * The mapping between domain objects and `ChatbotSessions` items. Attribute
+ * names follow the design document (`user_id`, `chat_id`, `model_name`, …).
+ */
+import type { ChatMessage, Session, SessionKey, UserProfile } from "../domain/session.js";
+
+/** Sparse index of active sessions by last activity; idle sessions are found with a Query. */
+export const ACTIVE_INDEX = "ActiveByLastMessage";
+/** Value of `GSI1PK` on every active session. */
+export const ACTIVE_MARKER = "ACTIVE";
+
+/** A raw DynamoDB item as lib-dynamodb returns it. */
+export type Item = Record<string, unknown>;
+
+/** `USER#<telegram_user_id>` */
+export const userPk = (userId: number): string => `USER#${userId}`;
+/** `MODEL#<model_name>#SESSION#<session_id>` */
+export const sessionSk = (model: string, sessionId: string): string =>
+  `MODEL#${model}#SESSION#${sessionId}`;
+/** Sort key of the per-user profile item. */
+export const PROFILE_SK = "PROFILE";
+
+/** Primary key of a session item. */
+export function sessionKeyOf(key: SessionKey): { PK: string; SK: string } {
+  return { PK: userPk(key.userId), SK: sessionSk(key.model, key.sessionId) };
+}
+
+/** Approximate stored size of messages, for the size-based archive trigger. */
+export function messagesBytes(messages: readonly ChatMessage[]): number {
+  return messages.reduce((sum, m) => sum + Buffer.byteLength(m.content, "utf8") + 64, 0);
+}
+
+/** Domain message → list element. */
+export function messageToItem(m: ChatMessage): Item {
+  return {
+    seq: m.seq,
+    role: m.role,
+    content: m.content,
+    ts: m.ts,
+    ...(m.updateId !== undefined ? { update_id: m.updateId } : {}),
+    ...(m.failed ? { failed: m.failed } : {}),
+  };
+}
+
+function messageFromItem(raw: unknown): ChatMessage {
+  const i = raw as Item;
+  return {
+    seq: Number(i.seq),
+    role: i.role as ChatMessage["role"],
+    content: String(i.content ?? ""),
+    ts: String(i.ts),
+    ...(i.update_id !== undefined ? { updateId: Number(i.update_id) } : {}),
+    ...(i.failed ? { failed: String(i.failed) } : {}),
+  };
+}
+
+const num = (v: unknown, fallback = 0): number => (typeof v === "number" ? v : fallback);
+const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
+
+/** Session → full item (used on create). */
+export function sessionToItem(s: Session): Item {
+  return {
+    ...sessionKeyOf(s),
+    item_type: "session",
+    user_id: s.userId,
+    chat_id: s.chatId,
+    model_name: s.model,
+    session_id: s.sessionId,
+    conversation: s.conversation.map(messageToItem),
+    message_count: s.messageCount,
+    archived_count: s.archivedCount,
+    window_bytes: messagesBytes(s.conversation),
+    created_at: s.createdAt,
+    last_message_ts: s.lastMessageTs,
+    status: s.status,
+    ollama_endpoint: s.ollamaEndpoint,
+    ...(s.s3Path ? { s3_path: s.s3Path } : {}),
+    options: { ...s.options },
+    ...(s.systemPrompt ? { system_prompt: s.systemPrompt } : {}),
+    prompt_tokens: s.usage.promptTokens,
+    completion_tokens: s.usage.completionTokens,
+    total_ms: s.usage.totalMs,
+    replies: s.usage.replies,
+    last_update_id: s.lastUpdateId,
+    user: userMetaToItem(s.user),
+    ...(s.status === "active" ? { GSI1PK: ACTIVE_MARKER, GSI1SK: s.lastMessageTs } : {}),
+    ...(s.closedAt ? { closed_at: s.closedAt } : {}),
+    ...(s.archivedAt ? { archived_at: s.archivedAt } : {}),
+    ...(s.archiveReason ? { archive_reason: s.archiveReason } : {}),
+    ...(s.contextTrimWarned ? { context_trim_warned: true } : {}),
+  };
+}
+
+/** Item → session (tolerates the bulky fields being absent on closed sessions). */
+export function sessionFromItem(i: Item): Session {
+  const user = (i.user ?? {}) as Item;
+  return {
+    userId: num(i.user_id),
+    chatId: num(i.chat_id),
+    model: String(i.model_name),
+    sessionId: String(i.session_id),
+    status: i.status === "closed" ? "closed" : "active",
+    conversation: Array.isArray(i.conversation) ? i.conversation.map(messageFromItem) : [],
+    messageCount: num(i.message_count),
+    archivedCount: num(i.archived_count),
+    createdAt: String(i.created_at),
+    lastMessageTs: String(i.last_message_ts),
+    ollamaEndpoint: String(i.ollama_endpoint ?? ""),
+    s3Path: str(i.s3_path),
+    options: (i.options ?? {}) as Session["options"],
+    systemPrompt: str(i.system_prompt),
+    usage: {
+      promptTokens: num(i.prompt_tokens),
+      completionTokens: num(i.completion_tokens),
+      totalMs: num(i.total_ms),
+      replies: num(i.replies),
+    },
+    lastUpdateId: num(i.last_update_id),
+    user: {
+      id: num(user.id, num(i.user_id)),
+      username: str(user.username),
+      firstName: str(user.first_name),
+      languageCode: str(user.language_code),
+    },
+    closedAt: str(i.closed_at),
+    archivedAt: str(i.archived_at),
+    archiveReason: str(i.archive_reason) as Session["archiveReason"],
+    contextTrimWarned: i.context_trim_warned === true,
+  };
+}
+
+function userMetaToItem(u: Session["user"]): Item {
+  return {
+    id: u.id,
+    ...(u.username ? { username: u.username } : {}),
+    ...(u.firstName ? { first_name: u.firstName } : {}),
+    ...(u.languageCode ? { language_code: u.languageCode } : {}),
+  };
+}
+
+/** Profile → item. */
+export function profileToItem(p: UserProfile): Item {
+  return {
+    PK: userPk(p.userId),
+    SK: PROFILE_SK,
+    item_type: "profile",
+    user_id: p.userId,
+    chat_id: p.chatId,
+    current_model: p.currentModel,
+    active_sessions: { ...p.activeSessions },
+    last_update_id: p.lastUpdateId,
+    user: userMetaToItem(p.user),
+  };
+}
+
+/** Item → profile. */
+export function profileFromItem(i: Item): UserProfile {
+  const user = (i.user ?? {}) as Item;
+  return {
+    userId: num(i.user_id),
+    chatId: num(i.chat_id),
+    currentModel: String(i.current_model),
+    activeSessions: (i.active_sessions ?? {}) as Record<string, string>,
+    lastUpdateId: num(i.last_update_id),
+    user: {
+      id: num(user.id, num(i.user_id)),
+      username: str(user.username),
+      firstName: str(user.first_name),
+      languageCode: str(user.language_code),
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { PollerState, PollerStateStore } from "../app/ports.js";
+import { ConflictError } from "../errors.js";
+
+const isConditionFailure = (err: unknown) =>
+  err instanceof Error && err.name === "ConditionalCheckFailedException";
+
+/**
+ * {@link PollerStateStore} as one item per bot (`PK=BOT#<bot id>`, `SK=POLLER`):
+ * the lease and the offset live together, so taking the lease also reads the
+ * offset (one call), and a poller that lost its lease cannot overwrite the offset.
+ */
+export class DynamoPollerStateStore implements PollerStateStore {
+  private readonly key: { PK: string; SK: string };
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    botId: number,
+  ) {
+    this.key = { PK: `BOT#${botId}`, SK: "POLLER" };
+  }
+
+  async acquire(owner: string, leaseUntil: number, now: number): Promise<PollerState | undefined> {
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key,
+          UpdateExpression: "SET lease_owner = :me, lease_until = :until",
+          ConditionExpression:
+            "attribute_not_exists(lease_until) OR lease_until < :now OR lease_owner = :me",
+          ExpressionAttributeValues: { ":me": owner, ":until": leaseUntil, ":now": now },
+          ReturnValues: "ALL_NEW",
+        }),
+      );
+      const item = res.Attributes ?? {};
+      return {
+        offset: typeof item.next_offset === "number" ? item.next_offset : 0,
+        done: Array.isArray(item.done) ? item.done.map(Number) : [],
+        attempts: (item.attempts ?? {}) as Record<string, number>,
+        commandsVersion:
+          typeof item.commands_version === "string" ? item.commands_version : undefined,
+      };
+    } catch (err) {
+      if (isConditionFailure(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async save(owner: string, state: PollerState, release: boolean): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: this.key,
+          UpdateExpression:
+            "SET next_offset = :offset, done = :done, attempts = :attempts" +
+            (state.commandsVersion ? ", commands_version = :cv" : "") +
+            (release ? " REMOVE lease_owner, lease_until" : ""),
+          ConditionExpression: "lease_owner = :me",
+          ExpressionAttributeValues: {
+            ":offset": state.offset,
+            ":done": [...state.done],
+            ":attempts": { ...state.attempts },
+            ":me": owner,
+            ...(state.commandsVersion ? { ":cv": state.commandsVersion } : {}),
+          },
+        }),
+      );
+    } catch (err) {
+      if (isConditionFailure(err))
+        throw new ConflictError("Another poller took the lease.", { cause: err });
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,199 @@
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { AppendChange, SessionStore } from "../app/ports.js";
+import type { ChatMessage, Session, SessionKey, UserProfile } from "../domain/session.js";
+import { ConflictError } from "../errors.js";
+import {
+  messagesBytes,
+  messageToItem,
+  PROFILE_SK,
+  profileFromItem,
+  profileToItem,
+  sessionFromItem,
+  sessionKeyOf,
+  sessionToItem,
+  userPk,
+} from "./dynamo-items.js";
+
+/**
+ * {@link SessionStore} on the `ChatbotSessions` table. The document client is
+ * passed in (built once per process). `ConditionalCheckFailedException`
+ * becomes {@link ConflictError}; every other SDK error is rethrown untouched,
+ * so a throttle is never mistaken for "no session".
+ */
+export class DynamoSessionStore implements SessionStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async getProfile(userId: number): Promise<UserProfile | undefined> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: { PK: userPk(userId), SK: PROFILE_SK } }),
+    );
+    return res.Item ? profileFromItem(res.Item) : undefined;
+  }
+
+  async saveProfile(profile: UserProfile): Promise<void> {
+    await this.conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: profileToItem(profile),
+          ConditionExpression: "attribute_not_exists(PK) OR last_update_id <= :uid",
+          ExpressionAttributeValues: { ":uid": profile.lastUpdateId },
+        }),
+      ),
+    );
+  }
+
+  async getSession(key: SessionKey): Promise<Session | undefined> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: sessionKeyOf(key), ConsistentRead: true }),
+    );
+    return res.Item ? sessionFromItem(res.Item) : undefined;
+  }
+
+  async createSession(session: Session): Promise<void> {
+    await this.conditional(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: sessionToItem(session),
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      ),
+    );
+  }
+
+  async appendMessages(
+    session: Session,
+    messages: readonly ChatMessage[],
+    change: AppendChange,
+  ): Promise<Session> {
+    const now = change.now.toISOString();
+    const conversation = [...session.conversation, ...messages];
+    const messageCount = session.messageCount + messages.length;
+    const usage = change.usage;
+    const replies = messages.filter((m) => m.role === "assistant").length;
+    await this.conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: sessionKeyOf(session),
+          // Only the new messages travel: the write costs the same at message 10 and 1,000.
+          UpdateExpression:
+            "SET conversation = list_append(conversation, :msgs), message_count = :count, window_bytes = :bytes, " +
+            "last_message_ts = :now, GSI1SK = :now, last_update_id = :uid, chat_id = :chat" +
+            (change.contextTrimWarned ? ", context_trim_warned = :true" : "") +
+            " ADD prompt_tokens :pt, completion_tokens :ct, total_ms :ms, replies :replies",
+          ConditionExpression:
+            "#status = :active AND message_count = :expected AND last_update_id < :uid",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":msgs": messages.map(messageToItem),
+            ":count": messageCount,
+            ":bytes": messagesBytes(conversation),
+            ":now": now,
+            ":uid": change.updateId,
+            ":chat": session.chatId,
+            ":active": "active",
+            ":expected": session.messageCount,
+            ":pt": usage?.promptTokens ?? 0,
+            ":ct": usage?.completionTokens ?? 0,
+            ":ms": usage?.totalMs ?? 0,
+            ":replies": replies,
+            ...(change.contextTrimWarned ? { ":true": true } : {}),
+          },
+        }),
+      ),
+    );
+    return {
+      ...session,
+      conversation,
+      messageCount,
+      lastMessageTs: now,
+      lastUpdateId: change.updateId,
+      contextTrimWarned: session.contextTrimWarned || change.contextTrimWarned,
+      usage: {
+        promptTokens: session.usage.promptTokens + (usage?.promptTokens ?? 0),
+        completionTokens: session.usage.completionTokens + (usage?.completionTokens ?? 0),
+        totalMs: session.usage.totalMs + (usage?.totalMs ?? 0),
+        replies: session.usage.replies + replies,
+      },
+    };
+  }
+
+  async updateSettings(
+    session: Session,
+    settings: Pick<Session, "options" | "systemPrompt">,
+    updateId: number,
+  ): Promise<Session> {
+    await this.conditional(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: sessionKeyOf(session),
+          UpdateExpression: settings.systemPrompt
+            ? "SET options = :opts, system_prompt = :sys, last_update_id = :uid"
+            : "SET options = :opts, last_update_id = :uid REMOVE system_prompt",
+          ConditionExpression: "#status = :active AND last_update_id < :uid",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":opts": { ...settings.options },
+            ":uid": updateId,
+            ":active": "active",
+            ...(settings.systemPrompt ? { ":sys": settings.systemPrompt } : {}),
+          },
+        }),
+      ),
+    );
+    return { ...session, ...settings, lastUpdateId: updateId };
+  }
+
+  async listSessions(userId: number): Promise<Session[]> {
+    const sessions: Session[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: "PK = :pk AND begins_with(SK, :model)",
+          // Metadata only: the conversation window stays in the table.
+          ProjectionExpression:
+            "user_id, chat_id, model_name, session_id, #status, message_count, archived_count, created_at, " +
+            "last_message_ts, s3_path, ollama_endpoint, closed_at, archived_at, archive_reason",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: { ":pk": userPk(userId), ":model": "MODEL#" },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) sessions.push(sessionFromItem(item));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return sessions.sort((a, b) => b.lastMessageTs.localeCompare(a.lastMessageTs));
+  }
+
+  private async conditional<T>(write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (err) {
+      if (
+        err instanceof ConditionalCheckFailedException ||
+        (err instanceof Error && err.name === "ConditionalCheckFailedException")
+      ) {
+        throw new ConflictError(
+          "The item changed since it was read (or the update was already applied).",
+          { cause: err },
+        );
+      }
+      throw err;
+    }
+  }
+}

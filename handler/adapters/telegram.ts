@@ -1,0 +1,144 @@
+import type { Update } from "@grammyjs/types";
+import { Api, GrammyError, HttpError, InputFile } from "grammy";
+import type { BotCommandInfo, ChatGateway, SendOptions } from "../app/ports.js";
+import { TelegramApiError, TelegramNetworkError, UserInputError } from "../errors.js";
+import { telegramRetryPolicy } from "./telegram-retry.js";
+
+/** Settings of {@link TelegramGateway}. */
+export interface TelegramGatewayOptions {
+  readonly token: string;
+  /** Bot API base, e.g. `https://api.telegram.org` or a test server. */
+  readonly apiUrl: string;
+  /** Epoch ms by which the current invoke must finish; bounds retries. */
+  readonly deadline: () => number;
+  readonly fetch?: typeof fetch;
+}
+
+/**
+ * {@link ChatGateway} over grammY's `Api`. grammY keeps the token out of its
+ * error messages; this class turns its errors into the bot's own
+ * ({@link TelegramApiError} when Telegram said no, {@link TelegramNetworkError} when it could not be reached).
+ */
+export class TelegramGateway implements ChatGateway {
+  private readonly api: Api;
+  private readonly fetchFn: typeof fetch;
+
+  constructor(private readonly options: TelegramGatewayOptions) {
+    this.api = new Api(options.token, { apiRoot: options.apiUrl });
+    this.api.config.use(telegramRetryPolicy({ deadline: options.deadline }));
+    this.fetchFn = options.fetch ?? fetch;
+  }
+
+  async getMe(): Promise<{ id: number; username: string }> {
+    const me = await this.call("getMe", () => this.api.getMe());
+    return { id: me.id, username: me.username };
+  }
+
+  getUpdates(offset: number, limit: number, timeoutSeconds: number): Promise<Update[]> {
+    return this.call("getUpdates", () =>
+      this.api.getUpdates({ offset, limit, timeout: timeoutSeconds }),
+    );
+  }
+
+  async sendMessage(chatId: number, text: string, options: SendOptions = {}): Promise<number> {
+    const sent = await this.call("sendMessage", () =>
+      this.api.sendMessage(chatId, text, {
+        ...(options.html ? { parse_mode: "HTML" as const } : {}),
+        ...(options.replyTo
+          ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }
+          : {}),
+        link_preview_options: { is_disabled: true },
+      }),
+    );
+    return sent.message_id;
+  }
+
+  async editMessage(
+    chatId: number,
+    messageId: number,
+    text: string,
+    options: SendOptions = {},
+  ): Promise<void> {
+    try {
+      await this.call("editMessageText", () =>
+        this.api.editMessageText(chatId, messageId, text, {
+          ...(options.html ? { parse_mode: "HTML" as const } : {}),
+          link_preview_options: { is_disabled: true },
+        }),
+      );
+    } catch (err) {
+      if (err instanceof TelegramApiError && err.isNotModified) return;
+      throw err;
+    }
+  }
+
+  async sendTyping(chatId: number): Promise<void> {
+    await this.call("sendChatAction", () => this.api.sendChatAction(chatId, "typing"));
+  }
+
+  async sendDocument(
+    chatId: number,
+    file: { name: string; content: Uint8Array },
+    caption?: string,
+  ): Promise<void> {
+    await this.call("sendDocument", () =>
+      this.api.sendDocument(
+        chatId,
+        new InputFile(file.content, file.name),
+        caption ? { caption } : {},
+      ),
+    );
+  }
+
+  async downloadFile(fileId: string, maxBytes: number): Promise<Uint8Array> {
+    const file = await this.call("getFile", () => this.api.getFile(fileId));
+    if (!file.file_path)
+      throw new UserInputError("Telegram did not return a download path for that file.");
+    if ((file.file_size ?? 0) > maxBytes) {
+      throw new UserInputError(`That file is ${file.file_size} bytes; the limit is ${maxBytes}.`);
+    }
+    let res: Response;
+    try {
+      res = await this.fetchFn(
+        `${this.options.apiUrl}/file/bot${this.options.token}/${file.file_path}`,
+      );
+    } catch (err) {
+      throw new TelegramNetworkError("Downloading a file from Telegram failed.", {
+        cause: redactError(err, this.options.token),
+      });
+    }
+    if (!res.ok) throw new TelegramApiError("downloadFile", res.status, res.statusText);
+    const body = new Uint8Array(await res.arrayBuffer());
+    if (body.byteLength > maxBytes)
+      throw new UserInputError(`That file is over the ${maxBytes}-byte limit.`);
+    return body;
+  }
+
+  async setCommands(commands: readonly BotCommandInfo[]): Promise<void> {
+    await this.call("setMyCommands", () => this.api.setMyCommands([...commands]));
+  }
+
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof GrammyError) {
+        throw new TelegramApiError(
+          method,
+          err.error_code,
+          err.description,
+          err.parameters.retry_after,
+        );
+      }
+      if (err instanceof HttpError) {
+        throw new TelegramNetworkError(`Telegram ${method} could not be reached: ${err.message}`);
+      }
+      throw err;
+    }
+  }
+}
+
+function redactError(err: unknown, token: string): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  return new Error(message.split(token).join("[REDACTED]"));
+}

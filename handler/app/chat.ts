@@ -1,0 +1,167 @@
+import type { ChatMessage, Session } from "../domain/session.js";
+import { ConflictError, ModelError } from "../errors.js";
+import { escapeHtml, extractThinking, formatReply } from "../format/index.js";
+import { buildContext } from "./context-window.js";
+import { MAX_INPUT_CHARS } from "./incoming.js";
+import { describeModelError } from "./model-errors.js";
+import type { ModelResult } from "./ports.js";
+import { StreamingReply } from "./streaming.js";
+import { say, type Turn, type TurnOutcome } from "./turn.js";
+
+/** Time kept back from the model call for delivering and storing the answer. */
+export const DELIVERY_RESERVE_MS = 10_000;
+const TYPING_REFRESH_MS = 4_500;
+
+/**
+ * One chat turn: the user's text goes to their current model with the
+ * session's recent context, the answer goes back to the chat, and both are
+ * stored in one conditional write. A model failure gets a specific reply and
+ * the user's message is still stored.
+ */
+export async function chatTurn(turn: Turn, text: string): Promise<TurnOutcome> {
+  const { msg, conversations } = turn;
+  if (text.length > MAX_INPUT_CHARS) {
+    await say(
+      turn,
+      `That message is ${text.length} characters; I can take at most ${MAX_INPUT_CHARS}. Please shorten it.`,
+    );
+    return "handled";
+  }
+  const { session } = await conversations.current(msg);
+  if (session.lastUpdateId >= msg.updateId) return "duplicate";
+  const now = turn.services.now().toISOString();
+  const userMessage: ChatMessage = {
+    seq: session.messageCount + 1,
+    role: "user",
+    content: text,
+    ts: now,
+    updateId: msg.updateId,
+  };
+  return answer(turn, session, userMessage);
+}
+
+/**
+ * Asks the model to answer `userMessage` (new, or the last one again for
+ * `/retry`) and stores what happened.
+ */
+export async function answer(
+  turn: Turn,
+  session: Session,
+  userMessage: ChatMessage,
+  history = session.conversation,
+): Promise<TurnOutcome> {
+  const { services, log, msg } = turn;
+  const { config } = services;
+  const numCtx = session.options.num_ctx ?? config.ollama.numCtx;
+  const context = buildContext({
+    systemPrompt: session.systemPrompt,
+    history,
+    prompt: userMessage.content,
+    numCtx,
+    reserveForAnswer: Math.min(session.options.num_predict ?? 1024, Math.floor(numCtx / 4)),
+    maxMessages: config.sessions.contextMessages,
+  });
+  const warnTrim = context.trimmed && !session.contextTrimWarned;
+  const timeoutMs = turn.deadline - Date.now() - DELIVERY_RESERVE_MS;
+  const stream = config.chat.stream
+    ? new StreamingReply(services.replier, turn.target, log, {
+        minEditIntervalMs: msg.isGroup ? 3_000 : 1_000,
+      })
+    : undefined;
+  const typing = keepTyping(turn);
+  let result: ModelResult;
+  try {
+    result = await services.model.chat(
+      {
+        endpoint: session.ollamaEndpoint || config.ollama.url,
+        model: session.model,
+        messages: context.messages,
+        options: { ...session.options, num_ctx: numCtx },
+        keepAlive: config.ollama.keepAlive,
+        signal: AbortSignal.timeout(Math.max(1_000, timeoutMs)),
+      },
+      (delta) => {
+        if (delta.content) typing.stop();
+        stream?.push(delta.content);
+      },
+    );
+  } catch (err) {
+    typing.stop();
+    await stream?.settle();
+    if (!(err instanceof ModelError)) throw err;
+    log.warn("model call failed", { kind: err.kind, model: session.model, error: err.message });
+    await store(turn, session, [{ ...userMessage, failed: err.kind }]);
+    await say(turn, describeModelError(err, session.ollamaEndpoint || config.ollama.url));
+    return "handled";
+  }
+  typing.stop();
+  const { answer: text, thinking } = result.thinking
+    ? { answer: result.content, thinking: result.thinking }
+    : extractThinking(result.content);
+  const shown = text.trim() || "(the model returned an empty answer)";
+  let html = formatReply({ answer: shown, thinking, showThinking: config.chat.showThinking });
+  if (config.chat.showStats) html += `\n\n<i>${escapeHtml(statsLine(session.model, result))}</i>`;
+  if (stream) await stream.finish(html);
+  else await services.replier.html(turn.target, html);
+  const reply: ChatMessage = {
+    seq: userMessage.seq + 1,
+    role: "assistant",
+    content: text,
+    ts: services.now().toISOString(),
+  };
+  const truncated = result.promptTokens > 0 && result.promptTokens >= numCtx - 8;
+  if (warnTrim || truncated) {
+    await say(
+      turn,
+      `ℹ️ This conversation is longer than the model's context (${numCtx} tokens), so the oldest messages are no longer sent to it. Use /new for a fresh start or /set num_ctx to raise the limit.`,
+    );
+  }
+  await store(turn, session, [userMessage, reply], result, warnTrim || truncated);
+  return "handled";
+}
+
+async function store(
+  turn: Turn,
+  session: Session,
+  messages: ChatMessage[],
+  result?: ModelResult,
+  warned = false,
+): Promise<void> {
+  const { conversations, services, msg } = turn;
+  try {
+    const updated = await services.store.appendMessages(session, messages, {
+      updateId: msg.updateId,
+      now: services.now(),
+      usage: result
+        ? {
+            promptTokens: result.promptTokens,
+            completionTokens: result.completionTokens,
+            totalMs: result.totalMs,
+          }
+        : undefined,
+      contextTrimWarned: warned || undefined,
+    });
+    conversations.remember(updated);
+  } catch (err) {
+    // The session changed under us (e.g. archived by an idle sweep): forget the cache; the poller retries.
+    if (err instanceof ConflictError) conversations.forget(msg.userId);
+    throw err;
+  }
+}
+
+function statsLine(model: string, r: ModelResult): string {
+  return `${model} · ${r.promptTokens}+${r.completionTokens} tokens · ${(r.totalMs / 1000).toFixed(1)} s`;
+}
+
+/** Sends "typing…" now and every 4.5 s (it fades after 5 s) until stopped. */
+function keepTyping(turn: Turn): { stop(): void } {
+  const send = () => {
+    turn.services.telegram
+      .sendTyping(turn.msg.chatId)
+      .catch((err: unknown) => turn.log.debug("typing failed", { error: String(err) }));
+  };
+  send();
+  const timer = setInterval(send, TYPING_REFRESH_MS);
+  timer.unref?.();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,228 @@
+import { canonicalModelName } from "../domain/model-name.js";
+import { ModelError } from "../errors.js";
+import { escapeHtml } from "../format/index.js";
+import { answer, DELIVERY_RESERVE_MS } from "./chat.js";
+import { describeModelError } from "./model-errors.js";
+import type { BotCommandInfo, ModelInfo } from "./ports.js";
+import { say, sayHtml, type Turn, type TurnOutcome } from "./turn.js";
+
+/** A command: what the menu says and what it does. */
+export interface Command {
+  readonly description: string;
+  /** Shown in /help after the command, e.g. `<name>`. */
+  readonly usage?: string;
+  /** Changes stored state: runs at most once per update (deduplicated on the profile or session). */
+  run(turn: Turn, args: string): Promise<TurnOutcome | undefined>;
+}
+
+const greet = async (turn: Turn): Promise<undefined> => {
+  const profile = await turn.conversations.profile(turn.msg);
+  const name = turn.msg.user.firstName ?? "there";
+  await say(
+    turn,
+    `Hello, ${name}! 👋 I'm your self-hosted AI assistant, running on Ollama.\nYou're talking to ${profile.currentModel}. Just send a message to chat, or /help to see what I can do.`,
+  );
+  return undefined;
+};
+
+/** Every command the bot understands, in menu order. */
+export const COMMANDS: Readonly<Record<string, Command>> = {
+  start: { description: "Start chatting", run: greet },
+  hello: { description: "Say hello and show the current model", run: greet },
+  help: {
+    description: "List every command",
+    run: async (turn) => {
+      const lines = Object.entries(COMMANDS).map(
+        ([name, c]) =>
+          `/${name}${c.usage ? ` ${escapeHtml(c.usage)}` : ""} — ${escapeHtml(c.description)}`,
+      );
+      await sayHtml(
+        turn,
+        `<b>Commands</b>\n${lines.join("\n")}\n\nAnything else you send goes to the current model.`,
+      );
+      return undefined;
+    },
+  },
+  echo: {
+    description: "Repeat your text back",
+    usage: "<text>",
+    run: async (turn, args) => {
+      await say(turn, args || "Usage: /echo <text>");
+      return undefined;
+    },
+  },
+  models: {
+    description: "List the models installed on Ollama",
+    run: async (turn) => {
+      const profile = await turn.conversations.profile(turn.msg);
+      const models = await listModels(turn);
+      if (!models) return undefined;
+      if (models.length === 0) {
+        await say(
+          turn,
+          "No models are installed on the Ollama server yet. Pull one with: ollama pull llama3",
+        );
+        return undefined;
+      }
+      const lines = models.map((m) => {
+        const name = canonicalModelName(m.name) ?? m.name;
+        const mark = name === profile.currentModel ? "✅" : "▫️";
+        return `${mark} <code>${escapeHtml(name)}</code>${m.parameterSize ? ` (${escapeHtml(m.parameterSize)})` : ""}`;
+      });
+      await sayHtml(
+        turn,
+        `<b>Installed models</b>\n${lines.join("\n")}\n\nSwitch with /model &lt;name&gt;.`,
+      );
+      return undefined;
+    },
+  },
+  model: {
+    description: "Show or switch the model",
+    usage: "[name]",
+    run: async (turn, args) => {
+      const { conversations, msg } = turn;
+      const profile = await conversations.profile(msg);
+      if (!args) {
+        await say(
+          turn,
+          `You're talking to ${profile.currentModel}. Switch with /model <name>; see /models for the list.`,
+        );
+        return undefined;
+      }
+      const wanted = canonicalModelName(args);
+      if (!wanted) {
+        await say(
+          turn,
+          `"${args.slice(0, 100)}" is not a valid model name. Model names look like llama3 or llama3:8b.`,
+        );
+        return undefined;
+      }
+      if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+      const models = await listModels(turn);
+      if (!models) return undefined;
+      const installed = models.map((m) => canonicalModelName(m.name) ?? m.name);
+      if (!installed.includes(wanted)) {
+        await say(
+          turn,
+          `The model "${wanted}" is not installed on the Ollama server.\nInstalled: ${installed.join(", ") || "none"}\nPull it with: ollama pull ${wanted}`,
+        );
+        return undefined;
+      }
+      const switched = {
+        ...profile,
+        currentModel: wanted,
+        lastUpdateId: msg.updateId,
+        chatId: msg.chatId,
+      };
+      await conversations.saveProfile(switched);
+      const { session } = await conversations.activeFor(msg, switched, wanted);
+      const resumed =
+        session.messageCount > 0
+          ? ` Resuming your conversation (${session.messageCount} messages).`
+          : " Starting a new conversation.";
+      await say(turn, `Switched to ${wanted}.${resumed}`);
+      return "handled";
+    },
+  },
+  new: {
+    description: "Start a fresh conversation with the current model",
+    run: async (turn) => {
+      const { conversations, msg } = turn;
+      const profile = await conversations.profile(msg);
+      if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+      const { session } = await conversations.startSession(msg, profile, profile.currentModel);
+      await say(
+        turn,
+        `🆕 New conversation with ${profile.currentModel} (session ${session.sessionId}).`,
+      );
+      return "handled";
+    },
+  },
+  history: {
+    description: "Show the recent messages of this conversation",
+    run: async (turn) => {
+      const { session } = await turn.conversations.current(turn.msg);
+      const recent = session.conversation.slice(-10);
+      if (recent.length === 0) {
+        await say(turn, `This conversation with ${session.model} is empty so far.`);
+        return undefined;
+      }
+      const lines = recent.map((m) => {
+        const who = m.role === "user" ? "🧑 You" : `🤖 ${session.model}`;
+        const body = m.content.length > 300 ? `${m.content.slice(0, 300)}…` : m.content;
+        return `<b>${escapeHtml(who)}</b> <i>${escapeHtml(m.ts.slice(0, 16).replace("T", " "))}</i>\n${escapeHtml(body)}`;
+      });
+      await sayHtml(
+        turn,
+        `<b>Last ${recent.length} of ${session.messageCount} messages</b>\n\n${lines.join("\n\n")}`,
+      );
+      return undefined;
+    },
+  },
+  status: {
+    description: "Ollama status, current model and session",
+    run: async (turn) => {
+      const { session } = await turn.conversations.current(turn.msg);
+      const endpoint = session.ollamaEndpoint || turn.services.config.ollama.url;
+      let reach: string;
+      try {
+        const models = await turn.services.model.listModels(endpoint, AbortSignal.timeout(5_000));
+        reach = `✅ reachable (${models.length} models installed)`;
+      } catch (err) {
+        reach = `❌ not reachable (${err instanceof Error ? err.message : String(err)})`;
+      }
+      await say(
+        turn,
+        [
+          `Ollama: ${reach}`,
+          `Model: ${session.model}`,
+          `Session: ${session.sessionId} (started ${session.createdAt.slice(0, 16).replace("T", " ")} UTC)`,
+          `Messages: ${session.messageCount}`,
+        ].join("\n"),
+      );
+      return undefined;
+    },
+  },
+  retry: {
+    description: "Regenerate the last answer",
+    run: async (turn) => {
+      const { session } = await turn.conversations.current(turn.msg);
+      if (session.lastUpdateId >= turn.msg.updateId) return "duplicate";
+      const conversation = session.conversation;
+      const lastUser = [...conversation].reverse().find((m) => m.role === "user");
+      if (!lastUser) {
+        await say(turn, "There is nothing to retry yet: send a message first.");
+        return undefined;
+      }
+      const before = conversation.filter((m) => m.seq < lastUser.seq);
+      const again = {
+        ...lastUser,
+        seq: session.messageCount + 1,
+        ts: turn.services.now().toISOString(),
+        updateId: turn.msg.updateId,
+      };
+      return answer(turn, session, { ...again, failed: undefined }, before);
+    },
+  },
+};
+
+/** The command menu registered with Telegram (`setMyCommands`). */
+export function commandMenu(): BotCommandInfo[] {
+  return Object.entries(COMMANDS)
+    .filter(([name]) => name !== "start")
+    .map(([command, c]) => ({ command, description: c.description }));
+}
+
+async function listModels(turn: Turn): Promise<ModelInfo[] | undefined> {
+  const endpoint = turn.services.config.ollama.url;
+  try {
+    return await turn.services.model.listModels(
+      endpoint,
+      AbortSignal.timeout(Math.min(10_000, turn.deadline - Date.now() - DELIVERY_RESERVE_MS)),
+    );
+  } catch (err) {
+    if (!(err instanceof ModelError)) throw err;
+    await say(turn, describeModelError(err, endpoint).split("\n")[0] ?? "Ollama is not reachable.");
+    return undefined;
+  }
+}

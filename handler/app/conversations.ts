@@ -1,0 +1,118 @@
+import { newSession, newSessionId, type Session, type UserProfile } from "../domain/session.js";
+import type { Addressed } from "./incoming.js";
+import type { SessionStore } from "./ports.js";
+
+/** What {@link Conversations} needs to know. */
+export interface ConversationSettings {
+  readonly defaultModel: string;
+  readonly ollamaUrl: string;
+  readonly now: () => Date;
+}
+
+/**
+ * A user's profile and sessions for the length of one invoke. Updates of one
+ * user are handled one at a time (see the poller's lanes), so what this class
+ * read or wrote stays true until the invoke ends: each user costs at most one
+ * profile read and one session read per invoke, however many messages they sent.
+ */
+export class Conversations {
+  private readonly profiles = new Map<number, UserProfile>();
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly settings: ConversationSettings,
+  ) {}
+
+  /** The user's profile, created (in memory only) on first contact. */
+  async profile(msg: Addressed): Promise<UserProfile> {
+    const cached = this.profiles.get(msg.userId);
+    if (cached) return cached;
+    const stored = await this.store.getProfile(msg.userId);
+    const profile = stored ?? {
+      userId: msg.userId,
+      chatId: msg.chatId,
+      currentModel: this.settings.defaultModel,
+      activeSessions: {},
+      lastUpdateId: 0,
+      user: msg.user,
+    };
+    this.profiles.set(msg.userId, profile);
+    return profile;
+  }
+
+  /** Saves a changed profile, stamped with the update that changed it. */
+  async saveProfile(profile: UserProfile): Promise<UserProfile> {
+    await this.store.saveProfile(profile);
+    this.profiles.set(profile.userId, profile);
+    return profile;
+  }
+
+  /** The active session of the user's current model, resumed or created. */
+  async current(msg: Addressed): Promise<{ profile: UserProfile; session: Session }> {
+    const profile = await this.profile(msg);
+    return this.activeFor(msg, profile, profile.currentModel);
+  }
+
+  /** The active session for `model`, resumed or created. */
+  async activeFor(
+    msg: Addressed,
+    profile: UserProfile,
+    model: string,
+  ): Promise<{ profile: UserProfile; session: Session }> {
+    const sessionId = profile.activeSessions[model];
+    if (sessionId) {
+      const key = `${msg.userId}/${model}/${sessionId}`;
+      const cached = this.sessions.get(key);
+      if (cached) return { profile, session: cached };
+      const stored = await this.store.getSession({ userId: msg.userId, model, sessionId });
+      if (stored && stored.status === "active") {
+        this.remember(stored);
+        return { profile, session: stored };
+      }
+    }
+    return this.startSession(msg, profile, model);
+  }
+
+  /** Creates a fresh active session for `model` and points the profile at it. */
+  async startSession(
+    msg: Addressed,
+    profile: UserProfile,
+    model: string,
+  ): Promise<{ profile: UserProfile; session: Session }> {
+    const now = this.settings.now();
+    const session = newSession({
+      userId: msg.userId,
+      chatId: msg.chatId,
+      model,
+      sessionId: newSessionId(now),
+      ollamaEndpoint: this.settings.ollamaUrl,
+      user: msg.user,
+      now,
+    });
+    await this.store.createSession(session);
+    const updated = await this.saveProfile({
+      ...profile,
+      chatId: msg.chatId,
+      user: msg.user,
+      activeSessions: { ...profile.activeSessions, [model]: session.sessionId },
+      lastUpdateId: Math.max(profile.lastUpdateId, msg.updateId),
+    });
+    this.remember(session);
+    return { profile: updated, session };
+  }
+
+  /** Records a session state written by someone else in this invoke (append, settings, archive). */
+  remember(session: Session): void {
+    const key = `${session.userId}/${session.model}/${session.sessionId}`;
+    if (session.status === "active") this.sessions.set(key, session);
+    else this.sessions.delete(key);
+  }
+
+  /** Drops what is cached for a user, after a conflicting write. */
+  forget(userId: number): void {
+    this.profiles.delete(userId);
+    for (const key of this.sessions.keys())
+      if (key.startsWith(`${userId}/`)) this.sessions.delete(key);
+  }
+}

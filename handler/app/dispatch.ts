@@ -1,0 +1,91 @@
+import type { Update } from "@grammyjs/types";
+import type { Logger } from "../log.js";
+import { chatTurn } from "./chat.js";
+import { COMMANDS } from "./commands.js";
+import type { Conversations } from "./conversations.js";
+import { type Addressed, addressUpdate, type BotIdentity, needsIdentity } from "./incoming.js";
+import { type BotServices, say, type Turn, type TurnOutcome } from "./turn.js";
+
+/** How one update ended, as counted in the invoke's summary. */
+export type UpdateOutcome = TurnOutcome | "skipped";
+
+/** Per-invoke context shared by every update of a batch. */
+export interface DispatchContext {
+  readonly services: BotServices;
+  readonly conversations: Conversations;
+  readonly log: Logger;
+  readonly deadline: number;
+  /** The bot's id and username, fetched lazily (only group messages need it). */
+  readonly identity: () => Promise<BotIdentity>;
+  /** Extra handlers for document uploads (archive import). */
+  readonly onDocument?: (
+    turn: Turn,
+    fileId: string,
+    fileName: string,
+    size: number,
+  ) => Promise<TurnOutcome>;
+}
+
+/** Answers one update. Throws only for failures worth retrying (storage, network). */
+export async function dispatch(update: Update, ctx: DispatchContext): Promise<UpdateOutcome> {
+  const identity = needsIdentity(update) ? await ctx.identity() : undefined;
+  const addressed = addressUpdate(update, identity);
+  if ("skip" in addressed) {
+    ctx.log.debug("update skipped", {
+      updateId: update.update_id,
+      reason: addressed.skip,
+      detail: addressed.detail,
+    });
+    return "skipped";
+  }
+  const turn = makeTurn(addressed, ctx);
+  const { allowedUserIds } = ctx.services.config;
+  if (allowedUserIds.size > 0 && !allowedUserIds.has(addressed.userId)) {
+    turn.log.info("refused user not on the allowlist");
+    await say(
+      turn,
+      "Sorry, this is a private bot and you're not on its list of users. Ask its owner to add your Telegram user id.",
+    );
+    return "handled";
+  }
+  const { incoming } = addressed;
+  switch (incoming.kind) {
+    case "command": {
+      const command = COMMANDS[incoming.name];
+      if (!command) {
+        await say(
+          turn,
+          `I don't know the command /${incoming.name.slice(0, 64)}. Send /help to see what I can do.`,
+        );
+        return "handled";
+      }
+      turn.log.info("command", { command: incoming.name });
+      return (await command.run(turn, incoming.args)) ?? "handled";
+    }
+    case "text":
+      return chatTurn(turn, incoming.text);
+    case "document":
+      if (ctx.onDocument)
+        return ctx.onDocument(turn, incoming.fileId, incoming.fileName, incoming.size);
+      await say(turn, "I can't read files. Send your question as a text message.");
+      return "handled";
+    case "unsupported":
+      await say(
+        turn,
+        `I can only read text messages, not a ${incoming.what.replace("_", " ")}. Send your question as text.`,
+      );
+      return "handled";
+  }
+}
+
+/** The turn for an addressed message: logs carry update, user and chat ids; groups quote the message answered. */
+export function makeTurn(msg: Addressed, ctx: DispatchContext): Turn {
+  return {
+    msg,
+    services: ctx.services,
+    conversations: ctx.conversations,
+    log: ctx.log.child({ updateId: msg.updateId, userId: msg.userId, chatId: msg.chatId }),
+    deadline: ctx.deadline,
+    target: { chatId: msg.chatId, replyTo: msg.isGroup ? msg.messageId : undefined },
+  };
+}

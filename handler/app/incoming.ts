@@ -1,0 +1,182 @@
+import type { Update } from "@grammyjs/types";
+import { z } from "zod";
+import type { UserMeta } from "../domain/session.js";
+
+/** Largest text the bot accepts from a user (Telegram's own limit). */
+export const MAX_INPUT_CHARS = 4096;
+
+const entity = z.object({
+  type: z.string(),
+  offset: z.number().int().min(0),
+  length: z.number().int().min(0),
+  user: z.object({ id: z.number() }).optional(),
+});
+
+const messageSchema = z.object({
+  message_id: z.number().int(),
+  from: z.object({
+    id: z.number().int(),
+    is_bot: z.boolean().optional(),
+    username: z.string().optional(),
+    first_name: z.string().optional(),
+    language_code: z.string().optional(),
+  }),
+  chat: z.object({ id: z.number().int(), type: z.string() }),
+  text: z.string().optional(),
+  caption: z.string().optional(),
+  entities: z.array(entity).optional(),
+  document: z
+    .object({
+      file_id: z.string(),
+      file_name: z.string().optional(),
+      mime_type: z.string().optional(),
+      file_size: z.number().optional(),
+    })
+    .optional(),
+  reply_to_message: z.object({ from: z.object({ id: z.number() }).optional() }).optional(),
+});
+
+type RawMessage = z.infer<typeof messageSchema>;
+
+/** What an update asks of the bot, once validated and addressed. */
+export type Incoming =
+  | { readonly kind: "command"; readonly name: string; readonly args: string }
+  | { readonly kind: "text"; readonly text: string }
+  | {
+      readonly kind: "document";
+      readonly fileId: string;
+      readonly fileName: string;
+      readonly size: number;
+    }
+  | { readonly kind: "unsupported"; readonly what: string };
+
+/** A message the bot should act on, with who sent it and where. */
+export interface Addressed {
+  readonly updateId: number;
+  readonly messageId: number;
+  readonly userId: number;
+  readonly chatId: number;
+  readonly isGroup: boolean;
+  readonly user: UserMeta;
+  readonly incoming: Incoming;
+}
+
+/** Why an update needs no answer. */
+export type Skip = {
+  readonly skip: "no_message" | "not_addressed" | "from_bot" | "malformed";
+  readonly detail?: string;
+};
+
+/** The bot's identity, needed to tell whether a group message is meant for it. */
+export interface BotIdentity {
+  readonly id: number;
+  readonly username: string;
+}
+
+/** True when the update is a group message: only then is the bot's username needed. */
+export function needsIdentity(update: Update): boolean {
+  const type = update.message?.chat.type;
+  return type === "group" || type === "supergroup";
+}
+
+/**
+ * Validates an update and decides whether and how the bot should answer.
+ * In groups the bot answers only commands, mentions (found from `entities`,
+ * never by string prefix) and replies to its own messages.
+ */
+export function addressUpdate(update: Update, bot: BotIdentity | undefined): Addressed | Skip {
+  if (!update.message) return { skip: "no_message" };
+  const parsed = messageSchema.safeParse(update.message);
+  if (!parsed.success) return { skip: "malformed", detail: parsed.error.issues[0]?.message };
+  const m = parsed.data;
+  if (m.from.is_bot) return { skip: "from_bot" };
+  const isGroup = m.chat.type === "group" || m.chat.type === "supergroup";
+  const base = {
+    updateId: update.update_id,
+    messageId: m.message_id,
+    userId: m.from.id,
+    chatId: m.chat.id,
+    isGroup,
+    user: {
+      id: m.from.id,
+      username: m.from.username,
+      firstName: m.from.first_name,
+      languageCode: m.from.language_code,
+    },
+  };
+  if (m.text !== undefined) {
+    const command = parseCommand(m, bot, isGroup);
+    if (command === "other_bot") return { skip: "not_addressed" };
+    if (command) return { ...base, incoming: command };
+    if (isGroup) {
+      const text = addressedText(m, bot);
+      if (text === undefined) return { skip: "not_addressed" };
+      return { ...base, incoming: { kind: "text", text } };
+    }
+    return { ...base, incoming: { kind: "text", text: m.text } };
+  }
+  if (isGroup && !(bot && m.reply_to_message?.from?.id === bot.id))
+    return { skip: "not_addressed" };
+  if (m.document) {
+    return {
+      ...base,
+      incoming: {
+        kind: "document",
+        fileId: m.document.file_id,
+        fileName: m.document.file_name ?? "file",
+        size: m.document.file_size ?? 0,
+      },
+    };
+  }
+  return { ...base, incoming: { kind: "unsupported", what: describeNonText(update.message) } };
+}
+
+function parseCommand(
+  m: RawMessage,
+  bot: BotIdentity | undefined,
+  isGroup: boolean,
+): Incoming | "other_bot" | undefined {
+  const first = m.entities?.find((e) => e.type === "bot_command" && e.offset === 0);
+  if (!first || m.text === undefined) return undefined;
+  const token = m.text.slice(1, first.length);
+  const [rawName = "", target] = token.split("@");
+  if (target && (!bot || target.toLowerCase() !== bot.username.toLowerCase())) return "other_bot";
+  if (isGroup && !target && !bot) return "other_bot";
+  return { kind: "command", name: rawName.toLowerCase(), args: m.text.slice(first.length).trim() };
+}
+
+function addressedText(m: RawMessage, bot: BotIdentity | undefined): string | undefined {
+  if (!bot || m.text === undefined) return undefined;
+  const text = m.text;
+  const mention = m.entities?.find(
+    (e) =>
+      (e.type === "mention" &&
+        text.slice(e.offset, e.offset + e.length).toLowerCase() ===
+          `@${bot.username.toLowerCase()}`) ||
+      (e.type === "text_mention" && e.user?.id === bot.id),
+  );
+  if (mention) {
+    const stripped = (
+      text.slice(0, mention.offset) + text.slice(mention.offset + mention.length)
+    ).trim();
+    return stripped.length > 0 ? stripped : text;
+  }
+  if (m.reply_to_message?.from?.id === bot.id) return text;
+  return undefined;
+}
+
+function describeNonText(message: object): string {
+  const kinds = [
+    "photo",
+    "sticker",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "animation",
+    "location",
+    "contact",
+    "poll",
+  ];
+  return kinds.find((k) => k in message) ?? "message";
+}

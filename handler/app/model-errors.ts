@@ -1,0 +1,25 @@
+import type { ModelError } from "../errors.js";
+
+/**
+ * What the user reads when the model could not answer: what happened and what
+ * to do. Their message is kept either way.
+ */
+export function describeModelError(err: ModelError, endpoint: string): string {
+  const kept = "Your message is saved; send it again (or /retry) once this is fixed.";
+  switch (err.kind) {
+    case "not_found":
+      return `⚠️ The model "${err.model}" is not installed on the Ollama server.\nPull it with: ollama pull ${err.model}\nor pick an installed one with /models.\n${kept}`;
+    case "unreachable":
+      return `⚠️ I can't reach the Ollama server at ${endpoint}. Is it running (ollama serve) and reachable from the bot?\n${kept}`;
+    case "busy":
+      return `⏳ The Ollama server is busy (too many requests queued). Please try again in a moment.\n${kept}`;
+    case "server_error":
+      return `⚠️ The Ollama server failed while answering (${err.message}).\n${kept}`;
+    case "timeout":
+      return `⌛ The model "${err.model}" took too long to answer, so I stopped waiting. Large models can be slow to load; try again, or choose a smaller one with /model.\n${kept}`;
+    case "stream_error":
+      return `⚠️ The model stopped with an error mid-answer: ${err.message.replace(/^Ollama stream error: /, "")}\n${kept}`;
+    case "bad_response":
+      return `⚠️ Ollama refused the request: ${err.message.replace(/^Ollama bad response: /, "")}\n${kept}`;
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The small interfaces the bot logic owns. Adapters in `handler/adapters/`
+ * implement them for Telegram, Ollama, DynamoDB and S3; the logic never sees
+ * an SDK or an HTTP call.
+ */
+import type { Update } from "@grammyjs/types";
+import type { ChatMessage, Session, SessionKey, UserProfile } from "../domain/session.js";
+
+/** Options for an outgoing Telegram text. */
+export interface SendOptions {
+  /** Send as Telegram HTML (the text must be valid Telegram HTML). */
+  readonly html?: boolean;
+  /** Quote this message of the same chat. */
+  readonly replyTo?: number;
+}
+
+/** A command shown in Telegram's menu. */
+export interface BotCommandInfo {
+  readonly command: string;
+  readonly description: string;
+}
+
+/** Telegram, as the bot needs it. Errors: TelegramApiError, TelegramNetworkError. */
+export interface ChatGateway {
+  getMe(): Promise<{ readonly id: number; readonly username: string }>;
+  getUpdates(offset: number, limit: number, timeoutSeconds: number): Promise<Update[]>;
+  /** @returns the id of the sent message. */
+  sendMessage(chatId: number, text: string, options?: SendOptions): Promise<number>;
+  editMessage(
+    chatId: number,
+    messageId: number,
+    text: string,
+    options?: SendOptions,
+  ): Promise<void>;
+  sendTyping(chatId: number): Promise<void>;
+  sendDocument(
+    chatId: number,
+    file: { readonly name: string; readonly content: Uint8Array },
+    caption?: string,
+  ): Promise<void>;
+  /** Downloads a file the user sent, refusing files above `maxBytes`. */
+  downloadFile(fileId: string, maxBytes: number): Promise<Uint8Array>;
+  setCommands(commands: readonly BotCommandInfo[]): Promise<void>;
+}
+
+/** A message as sent to the model. */
+export interface ModelMessage {
+  readonly role: "system" | "user" | "assistant";
+  readonly content: string;
+}
+
+/** One model call. */
+export interface ModelRequest {
+  readonly endpoint: string;
+  readonly model: string;
+  readonly messages: readonly ModelMessage[];
+  readonly options: Readonly<Record<string, number>>;
+  readonly keepAlive: string;
+  /** Aborts the call (deadline or shutdown). */
+  readonly signal: AbortSignal;
+}
+
+/** What the model produced. Durations in milliseconds (Ollama reports nanoseconds). */
+export interface ModelResult {
+  readonly content: string;
+  readonly thinking: string;
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  readonly totalMs: number;
+  readonly loadMs: number;
+  readonly doneReason: string;
+}
+
+/** An installed model. */
+export interface ModelInfo {
+  readonly name: string;
+  readonly sizeBytes: number;
+  readonly parameterSize?: string;
+}
+
+/** The model server. Errors: ModelError with a kind per failure. */
+export interface ModelGateway {
+  /** Streams the answer; `onDelta` sees content and thinking as they arrive. */
+  chat(
+    request: ModelRequest,
+    onDelta?: (delta: { content: string; thinking: string }) => void,
+  ): Promise<ModelResult>;
+  listModels(endpoint: string, signal: AbortSignal): Promise<ModelInfo[]>;
+}
+
+/** Changes written together with new messages. */
+export interface AppendChange {
+  readonly updateId: number;
+  readonly now: Date;
+  readonly usage?: {
+    readonly promptTokens: number;
+    readonly completionTokens: number;
+    readonly totalMs: number;
+  };
+  readonly contextTrimWarned?: boolean;
+}
+
+/** Sessions and user profiles in the `ChatbotSessions` table. Reads never swallow errors. */
+export interface SessionStore {
+  getProfile(userId: number): Promise<UserProfile | undefined>;
+  /** Writes the profile unless a newer update already did (`ConflictError`). */
+  saveProfile(profile: UserProfile): Promise<void>;
+  getSession(key: SessionKey): Promise<Session | undefined>;
+  /** Creates the item; `ConflictError` if it exists. */
+  createSession(session: Session): Promise<void>;
+  /**
+   * Appends messages to an active session in one conditional write (constant
+   * cost: only the new messages travel). `ConflictError` when the session is
+   * closed or the update was already applied.
+   */
+  appendMessages(
+    session: Session,
+    messages: readonly ChatMessage[],
+    change: AppendChange,
+  ): Promise<Session>;
+  /** Replaces per-session settings (system prompt, Ollama options). */
+  updateSettings(
+    session: Session,
+    settings: Pick<Session, "options" | "systemPrompt">,
+    updateId: number,
+  ): Promise<Session>;
+  /** Every session of a user (active and closed), newest first. */
+  listSessions(userId: number): Promise<Session[]>;
+}
+
+/** The poller's own state: lease, offset, retry counts. */
+export interface PollerState {
+  /** Next update id to ask Telegram for. */
+  readonly offset: number;
+  /** Update ids at or above `offset` already finished (handled out of order). */
+  readonly done: readonly number[];
+  /** Failed attempts per update id still pending. */
+  readonly attempts: Readonly<Record<string, number>>;
+  /** Set once the command menu was registered. */
+  readonly commandsVersion?: string;
+}
+
+/** Persists the single poller's lease and offset. */
+export interface PollerStateStore {
+  /**
+   * Takes the lease until `leaseUntil` (epoch ms) unless another owner holds an
+   * unexpired one. @returns the stored state, or undefined when the lease is held.
+   */
+  acquire(owner: string, leaseUntil: number, now: number): Promise<PollerState | undefined>;
+  /** Saves state while still holding the lease; `ConflictError` if it was lost. */
+  save(owner: string, state: PollerState, release: boolean): Promise<void>;
+}

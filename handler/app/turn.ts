@@ -1,0 +1,40 @@
+import type { Config } from "../config.js";
+import type { Logger } from "../log.js";
+import type { Conversations } from "./conversations.js";
+import type { Addressed } from "./incoming.js";
+import type { ChatGateway, ModelGateway, SessionStore } from "./ports.js";
+import type { Replier, ReplyTarget } from "./replies.js";
+
+/** Long-lived collaborators, built once per process in the composition root. */
+export interface BotServices {
+  readonly config: Config;
+  readonly telegram: ChatGateway;
+  readonly model: ModelGateway;
+  readonly store: SessionStore;
+  readonly replier: Replier;
+  readonly now: () => Date;
+}
+
+/** Everything needed to answer one update. */
+export interface Turn {
+  readonly msg: Addressed;
+  readonly services: BotServices;
+  readonly conversations: Conversations;
+  readonly log: Logger;
+  /** Epoch ms by which this update's work must be finished. */
+  readonly deadline: number;
+  readonly target: ReplyTarget;
+}
+
+/** How an update ended. */
+export type TurnOutcome = "handled" | "duplicate";
+
+/** Replies with plain text to the message being handled. */
+export async function say(turn: Turn, text: string): Promise<void> {
+  await turn.services.replier.text(turn.target, text);
+}
+
+/** Replies with Telegram HTML to the message being handled. */
+export async function sayHtml(turn: Turn, html: string): Promise<void> {
+  await turn.services.replier.html(turn.target, html);
+}

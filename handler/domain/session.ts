@@ -1,0 +1,135 @@
+/** Who wrote a message in a conversation. */
+export type Role = "system" | "user" | "assistant";
+
+/** One stored message. `seq` numbers the session's messages from 1, without gaps. */
+export interface ChatMessage {
+  readonly seq: number;
+  readonly role: Role;
+  readonly content: string;
+  /** ISO-8601 time the message was written. */
+  readonly ts: string;
+  /** Telegram update that produced it (user messages), for tracing. */
+  readonly updateId?: number;
+  /** Set on a user message the model could not answer (e.g. Ollama was down). */
+  readonly failed?: string;
+}
+
+/** Ollama generation parameters a user may set per session (`/set`). */
+export interface ModelOptions {
+  readonly temperature?: number;
+  readonly num_ctx?: number;
+  readonly num_predict?: number;
+  readonly top_p?: number;
+  readonly top_k?: number;
+  readonly seed?: number;
+}
+
+/** Telegram metadata of the user, kept for archives. */
+export interface UserMeta {
+  readonly id: number;
+  readonly username?: string;
+  readonly firstName?: string;
+  readonly languageCode?: string;
+}
+
+/** Token counts and durations reported by Ollama, summed over the session. */
+export interface UsageTotals {
+  readonly promptTokens: number;
+  readonly completionTokens: number;
+  /** Sum of Ollama's `total_duration`, in milliseconds. */
+  readonly totalMs: number;
+  readonly replies: number;
+}
+
+/** Why a session went to S3. */
+export type ArchiveReason = "ended" | "new" | "idle" | "size" | "imported";
+
+/** A conversation with one model: the design document's `ChatbotSessions` item. */
+export interface Session {
+  readonly userId: number;
+  readonly chatId: number;
+  readonly model: string;
+  readonly sessionId: string;
+  readonly status: "active" | "closed";
+  /** The recent window kept in DynamoDB; older messages live in S3. */
+  readonly conversation: readonly ChatMessage[];
+  /** Messages ever written to the session (the last `seq`). */
+  readonly messageCount: number;
+  /** Messages with `seq <= archivedCount` are safely in the S3 archive. */
+  readonly archivedCount: number;
+  readonly createdAt: string;
+  readonly lastMessageTs: string;
+  readonly ollamaEndpoint: string;
+  readonly s3Path?: string;
+  readonly options: ModelOptions;
+  readonly systemPrompt?: string;
+  readonly usage: UsageTotals;
+  /** Highest Telegram update id already applied to this item (deduplication). */
+  readonly lastUpdateId: number;
+  readonly user: UserMeta;
+  readonly closedAt?: string;
+  readonly archivedAt?: string;
+  readonly archiveReason?: ArchiveReason;
+  /** Set once the user has been told their context is being trimmed. */
+  readonly contextTrimWarned?: boolean;
+}
+
+/** Per-user state: which model they talk to and each model's active session. */
+export interface UserProfile {
+  readonly userId: number;
+  readonly chatId: number;
+  readonly currentModel: string;
+  /** model → session id of its active session. */
+  readonly activeSessions: Readonly<Record<string, string>>;
+  readonly lastUpdateId: number;
+  readonly user: UserMeta;
+}
+
+/** Identifies a session item. */
+export interface SessionKey {
+  readonly userId: number;
+  readonly model: string;
+  readonly sessionId: string;
+}
+
+/** A new empty active session. */
+export function newSession(args: {
+  userId: number;
+  chatId: number;
+  model: string;
+  sessionId: string;
+  ollamaEndpoint: string;
+  user: UserMeta;
+  now: Date;
+}): Session {
+  const now = args.now.toISOString();
+  return {
+    userId: args.userId,
+    chatId: args.chatId,
+    model: args.model,
+    sessionId: args.sessionId,
+    status: "active",
+    conversation: [],
+    messageCount: 0,
+    archivedCount: 0,
+    createdAt: now,
+    lastMessageTs: now,
+    ollamaEndpoint: args.ollamaEndpoint,
+    options: {},
+    usage: { promptTokens: 0, completionTokens: 0, totalMs: 0, replies: 0 },
+    lastUpdateId: 0,
+    user: args.user,
+  };
+}
+
+/** Sortable, unique, readable session id: `20261124T101500Z-3f9a1c`. */
+export function newSessionId(now: Date, random: () => number = Math.random): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  const suffix = Math.floor(random() * 0xffffff)
+    .toString(16)
+    .padStart(6, "0");
+  return `${stamp}-${suffix}`;
+}

@@ -1,0 +1,84 @@
+/**
+ * The handler's error hierarchy. Each error carries a stable `name`, the `cause`
+ * it wraps, and the context a person needs to fix the problem.
+ */
+
+/** Base class: everything the handler throws on purpose derives from it. */
+export class BotError extends Error {
+  override readonly name: string = "BotError";
+}
+
+/** A missing or malformed environment variable; the invoke cannot run. */
+export class ConfigError extends BotError {
+  override readonly name = "ConfigError";
+}
+
+/** Telegram answered, and said no (`ok: false`). */
+export class TelegramApiError extends BotError {
+  override readonly name = "TelegramApiError";
+  constructor(
+    readonly method: string,
+    readonly code: number,
+    readonly description: string,
+    readonly retryAfterSeconds?: number,
+    options?: ErrorOptions,
+  ) {
+    super(`Telegram ${method} failed (${code}): ${description}`, options);
+  }
+
+  /** `400 message is not modified`: the edit already shows what we wanted. */
+  get isNotModified(): boolean {
+    return this.code === 400 && /message is not modified/i.test(this.description);
+  }
+
+  /** `400 can't parse entities`: our HTML was rejected; resend as plain text. */
+  get isParseError(): boolean {
+    return (
+      this.code === 400 &&
+      /can't parse entities|unsupported start tag|can't find end/i.test(this.description)
+    );
+  }
+
+  /** The user blocked the bot or left the chat: replying is pointless. */
+  get isForbidden(): boolean {
+    return this.code === 403;
+  }
+}
+
+/** Telegram could not be reached (network failure, timeout). */
+export class TelegramNetworkError extends BotError {
+  override readonly name = "TelegramNetworkError";
+}
+
+/** Why a model call failed; each kind gets its own reply to the user. */
+export type ModelFailureKind =
+  | "not_found"
+  | "unreachable"
+  | "busy"
+  | "server_error"
+  | "timeout"
+  | "stream_error"
+  | "bad_response";
+
+/** The Ollama server could not produce an answer. */
+export class ModelError extends BotError {
+  override readonly name = "ModelError";
+  constructor(
+    readonly kind: ModelFailureKind,
+    readonly model: string,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/** A conditional write lost a race or found the item already changed. */
+export class ConflictError extends BotError {
+  override readonly name = "ConflictError";
+}
+
+/** Input a user sent that the bot refuses (too long, malformed, unknown). */
+export class UserInputError extends BotError {
+  override readonly name = "UserInputError";
+}
