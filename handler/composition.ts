@@ -1,10 +1,16 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Update } from "@grammyjs/types";
+import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
+import { DynamoUpdateClaims } from "./adapters/dynamo-update-claims.js";
 import { OllamaGateway } from "./adapters/ollama.js";
+import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
+import { Archiver } from "./app/archive/archiver.js";
+import { importArchive } from "./app/archive/commands.js";
 import { commandMenu } from "./app/commands.js";
 import { Conversations } from "./app/conversations.js";
 import { type DispatchContext, dispatch } from "./app/dispatch.js";
@@ -13,13 +19,23 @@ import { Poller, type PollSummary } from "./app/poller.js";
 import type { ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import { Replier } from "./app/replies.js";
 import type { BotServices } from "./app/turn.js";
+import { handleWebhook, type WebhookRequest, type WebhookResponse } from "./app/webhook.js";
 import type { Config } from "./config.js";
 import { createLogger, errorFields, type Logger } from "./log.js";
+
+/** Idle sessions archived per invoke at most; the rest wait for the next one. */
+const IDLE_SWEEP_LIMIT = 25;
 
 /** The bot as one object: what the Lambda entry and the local runner call. */
 export interface App {
   /** Polls Telegram once and answers everything it got, finishing before `deadline` (epoch ms). */
   poll(deadline: number, invocationId: string): Promise<PollSummary>;
+  /** Handles one webhook delivery (Lambda function URL). */
+  webhook(
+    request: WebhookRequest,
+    deadline: number,
+    invocationId: string,
+  ): Promise<WebhookResponse>;
   readonly log: Logger;
 }
 
@@ -55,20 +71,51 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
+  // Path-style for LocalStack and emulators; checksums only when required, which
+  // S3 emulators need and AWS accepts.
+  const s3 = new S3Client({
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
   const store = new DynamoSessionStore(db, config.table);
+  const lifecycle = new DynamoLifecycleStore(db, config.table);
+  const archiver = new Archiver(
+    store,
+    lifecycle,
+    new S3ArchiveStore(s3, config.bucket),
+    {
+      archiveAfterMessages: config.sessions.archiveAfterMessages,
+      archiveAfterBytes: config.sessions.archiveAfterBytes,
+      keepMessages: config.sessions.contextMessages,
+      idleMs: config.sessions.idleMs,
+      closedRetentionSeconds: config.sessions.closedRetentionSeconds,
+      now,
+    },
+    log,
+  );
   const botId = Number(config.telegram.token.split(":")[0]);
   const pollerState = new DynamoPollerStateStore(db, config.table, botId);
+  const claims = new DynamoUpdateClaims(db, config.table, botId);
   const services: BotServices = {
     config,
     telegram,
     model: overrides.model ?? new OllamaGateway(),
     store,
+    lifecycle,
+    archiver,
     replier: new Replier(telegram, log),
     now,
   };
   let identity: Promise<BotIdentity> | undefined;
   const menu = commandMenu();
   const menuVersion = menu.map((c) => `${c.command}:${c.description}`).join("|");
+
+  const beforeBatch = async (state: PollerState): Promise<PollerState> => {
+    const idle = await archiver.sweepIdle(IDLE_SWEEP_LIMIT);
+    if (idle.archived + idle.failed > 0) log.info("idle sessions archived", idle);
+    return registerCommands(state);
+  };
 
   const registerCommands = async (state: PollerState): Promise<PollerState> => {
     if (state.commandsVersion === menuVersion) return state;
@@ -82,28 +129,44 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     }
   };
 
+  const dispatchContext = (until: number, invokeLog: Logger): DispatchContext => ({
+    services,
+    conversations: new Conversations(store, {
+      defaultModel: config.defaultModel,
+      ollamaUrl: config.ollama.url,
+      now,
+    }),
+    log: invokeLog,
+    deadline: until,
+    onDocument: importArchive,
+    identity: () => {
+      identity ??= telegram.getMe().catch((err: unknown) => {
+        identity = undefined;
+        throw err;
+      });
+      return identity;
+    },
+  });
+
   return {
     log,
+    async webhook(request, until, invocationId) {
+      deadline = until;
+      const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook" }));
+      return handleWebhook(request, {
+        secret: config.telegram.webhookSecret,
+        claims,
+        log: ctx.log,
+        maxAttempts: config.maxUpdateAttempts,
+        handle: (update) => dispatch(update, ctx),
+        giveUp: (update, err) => giveUp(services, update, err),
+        deadline: until,
+      });
+    },
     async poll(until, invocationId) {
       deadline = until;
       const invokeLog = log.child({ invocationId });
-      const ctx: DispatchContext = {
-        services,
-        conversations: new Conversations(store, {
-          defaultModel: config.defaultModel,
-          ollamaUrl: config.ollama.url,
-          now,
-        }),
-        log: invokeLog,
-        deadline: until,
-        identity: () => {
-          identity ??= telegram.getMe().catch((err: unknown) => {
-            identity = undefined;
-            throw err;
-          });
-          return identity;
-        },
-      };
+      const ctx = dispatchContext(until, invokeLog);
       const poller = new Poller({
         telegram,
         state: pollerState,
@@ -112,7 +175,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         maxAttempts: config.maxUpdateAttempts,
         handle: (update) => dispatch(update, ctx),
         giveUp: (update, err) => giveUp(services, update, err),
-        beforeBatch: registerCommands,
+        beforeBatch,
       });
       const summary = await poller.run(invocationId, until);
       invokeLog.info("poll finished", { ...summary });

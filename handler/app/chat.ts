@@ -142,6 +142,14 @@ async function store(
       contextTrimWarned: warned || undefined,
     });
     conversations.remember(updated);
+    if (services.archiver.isOversized(updated)) {
+      // The answer is delivered and stored; a failed trim is retried after the next message.
+      await services.archiver.trim(updated).then(
+        (trimmed) => conversations.remember(trimmed),
+        (err: unknown) =>
+          turn.log.warn("moving older messages to S3 failed; will retry", { error: String(err) }),
+      );
+    }
   } catch (err) {
     // The session changed under us (e.g. archived by an idle sweep): forget the cache; the poller retries.
     if (err instanceof ConflictError) conversations.forget(msg.userId);

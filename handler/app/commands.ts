@@ -1,9 +1,11 @@
 import { canonicalModelName } from "../domain/model-name.js";
 import { ModelError } from "../errors.js";
 import { escapeHtml } from "../format/index.js";
+import { ARCHIVE_COMMANDS } from "./archive/commands.js";
 import { answer, DELIVERY_RESERVE_MS } from "./chat.js";
 import { describeModelError } from "./model-errors.js";
 import type { BotCommandInfo, ModelInfo } from "./ports.js";
+import { SETTINGS_COMMANDS } from "./settings-commands.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "./turn.js";
 
 /** A command: what the menu says and what it does. */
@@ -125,15 +127,21 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     },
   },
   new: {
-    description: "Start a fresh conversation with the current model",
+    description: "Archive this conversation and start a fresh one",
     run: async (turn) => {
-      const { conversations, msg } = turn;
-      const profile = await conversations.profile(msg);
+      const { conversations, msg, services } = turn;
+      const { profile, session: current } = await conversations.current(msg);
       if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+      if (current.messageCount > 0)
+        conversations.remember(await services.archiver.close(current, "new"));
       const { session } = await conversations.startSession(msg, profile, profile.currentModel);
+      const archived =
+        current.messageCount > 0
+          ? ` The previous one (${current.messageCount} messages) is archived; see /sessions.`
+          : "";
       await say(
         turn,
-        `🆕 New conversation with ${profile.currentModel} (session ${session.sessionId}).`,
+        `🆕 New conversation with ${profile.currentModel} (session ${session.sessionId}).${archived}`,
       );
       return "handled";
     },
@@ -204,6 +212,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       return answer(turn, session, { ...again, failed: undefined }, before);
     },
   },
+  ...SETTINGS_COMMANDS,
+  ...ARCHIVE_COMMANDS,
 };
 
 /** The command menu registered with Telegram (`setMyCommands`). */

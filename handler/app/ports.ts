@@ -4,7 +4,13 @@
  * an SDK or an HTTP call.
  */
 import type { Update } from "@grammyjs/types";
-import type { ChatMessage, Session, SessionKey, UserProfile } from "../domain/session.js";
+import type {
+  ArchiveReason,
+  ChatMessage,
+  Session,
+  SessionKey,
+  UserProfile,
+} from "../domain/session.js";
 
 /** Options for an outgoing Telegram text. */
 export interface SendOptions {
@@ -128,6 +134,35 @@ export interface SessionStore {
   listSessions(userId: number): Promise<Session[]>;
 }
 
+/** Archived transcripts (S3). */
+export interface ArchiveStore {
+  put(key: string, body: string, contentType: string): Promise<void>;
+  /** @returns undefined when there is no such object. */
+  get(key: string): Promise<string | undefined>;
+  /** The `s3://…` address of a key. */
+  uri(key: string): string;
+}
+
+/** Session writes made by archiving; each is conditional on the session not having changed. */
+export interface SessionLifecycleStore {
+  /** Marks an active session closed and archived, dropping its bulky window. */
+  closeArchived(
+    session: Session,
+    change: { s3Path: string; reason: ArchiveReason; now: Date; expiresAt?: number },
+  ): Promise<Session>;
+  /** Keeps only `keep` in the window of an active session whose older messages are now in S3. */
+  trimArchived(
+    session: Session,
+    change: { s3Path: string; keep: readonly ChatMessage[]; now: Date },
+  ): Promise<Session>;
+  /** Reopens a closed session with `window` (from S3) as its recent messages. */
+  reopen(session: Session, window: readonly ChatMessage[], now: Date): Promise<Session>;
+  /** Stores an imported, already archived session; `ConflictError` if it exists. */
+  putClosed(session: Session): Promise<void>;
+  /** Active sessions untouched since `before` (ISO), via the sparse index: never a Scan. */
+  findIdle(before: string, limit: number): Promise<SessionKey[]>;
+}
+
 /** The poller's own state: lease, offset, retry counts. */
 export interface PollerState {
   /** Next update id to ask Telegram for. */
@@ -149,4 +184,15 @@ export interface PollerStateStore {
   acquire(owner: string, leaseUntil: number, now: number): Promise<PollerState | undefined>;
   /** Saves state while still holding the lease; `ConflictError` if it was lost. */
   save(owner: string, state: PollerState, release: boolean): Promise<void>;
+}
+
+/** Deduplicates webhook deliveries: Telegram redelivers an update until it gets a 2xx. */
+export interface UpdateClaims {
+  /**
+   * Claims an update for processing until `until` (epoch ms).
+   * @returns the attempt number, or undefined when it is done or being processed.
+   */
+  claim(updateId: number, until: number, now: number): Promise<number | undefined>;
+  /** Marks it done, or releases the claim so a redelivery can try again. */
+  release(updateId: number, done: boolean): Promise<void>;
 }

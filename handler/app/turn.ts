@@ -1,8 +1,9 @@
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
+import type { Archiver } from "./archive/archiver.js";
 import type { Conversations } from "./conversations.js";
 import type { Addressed } from "./incoming.js";
-import type { ChatGateway, ModelGateway, SessionStore } from "./ports.js";
+import type { ChatGateway, ModelGateway, SessionLifecycleStore, SessionStore } from "./ports.js";
 import type { Replier, ReplyTarget } from "./replies.js";
 
 /** Long-lived collaborators, built once per process in the composition root. */
@@ -11,6 +12,8 @@ export interface BotServices {
   readonly telegram: ChatGateway;
   readonly model: ModelGateway;
   readonly store: SessionStore;
+  readonly lifecycle: SessionLifecycleStore;
+  readonly archiver: Archiver;
   readonly replier: Replier;
   readonly now: () => Date;
 }

@@ -1,0 +1,175 @@
+import {
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import type { SessionLifecycleStore } from "../app/ports.js";
+import type { ArchiveReason, ChatMessage, Session, SessionKey } from "../domain/session.js";
+import { ConflictError } from "../errors.js";
+import {
+  ACTIVE_INDEX,
+  ACTIVE_MARKER,
+  messagesBytes,
+  messageToItem,
+  sessionKeyOf,
+  sessionToItem,
+} from "./dynamo-items.js";
+
+const isConditionFailure = (err: unknown) =>
+  err instanceof Error && err.name === "ConditionalCheckFailedException";
+
+/**
+ * {@link SessionLifecycleStore}: the archive's writes to `ChatbotSessions`.
+ * Every write is conditional on the message count it was computed from, so an
+ * archive never drops a message written meanwhile.
+ */
+export class DynamoLifecycleStore implements SessionLifecycleStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async closeArchived(
+    session: Session,
+    change: { s3Path: string; reason: ArchiveReason; now: Date; expiresAt?: number },
+  ): Promise<Session> {
+    const now = change.now.toISOString();
+    await this.write(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: sessionKeyOf(session),
+        UpdateExpression:
+          "SET #status = :closed, s3_path = :path, archived_count = message_count, closed_at = :now, archived_at = :now, " +
+          "archive_reason = :reason, window_bytes = :zero" +
+          (change.expiresAt ? ", expires_at = :exp" : "") +
+          " REMOVE conversation, GSI1PK, GSI1SK",
+        ConditionExpression: "#status = :active AND message_count = :count",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":closed": "closed",
+          ":active": "active",
+          ":path": change.s3Path,
+          ":now": now,
+          ":reason": change.reason,
+          ":zero": 0,
+          ":count": session.messageCount,
+          ...(change.expiresAt ? { ":exp": change.expiresAt } : {}),
+        },
+      }),
+    );
+    return {
+      ...session,
+      status: "closed",
+      conversation: [],
+      s3Path: change.s3Path,
+      archivedCount: session.messageCount,
+      closedAt: now,
+      archivedAt: now,
+      archiveReason: change.reason,
+    };
+  }
+
+  async trimArchived(
+    session: Session,
+    change: { s3Path: string; keep: readonly ChatMessage[]; now: Date },
+  ): Promise<Session> {
+    const now = change.now.toISOString();
+    await this.write(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: sessionKeyOf(session),
+        UpdateExpression:
+          "SET conversation = :keep, archived_count = message_count, s3_path = :path, archived_at = :now, window_bytes = :bytes",
+        ConditionExpression: "#status = :active AND message_count = :count",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":keep": change.keep.map(messageToItem),
+          ":path": change.s3Path,
+          ":now": now,
+          ":bytes": messagesBytes(change.keep),
+          ":active": "active",
+          ":count": session.messageCount,
+        },
+      }),
+    );
+    return {
+      ...session,
+      conversation: [...change.keep],
+      archivedCount: session.messageCount,
+      s3Path: change.s3Path,
+      archivedAt: now,
+    };
+  }
+
+  async reopen(session: Session, window: readonly ChatMessage[], now: Date): Promise<Session> {
+    const ts = now.toISOString();
+    await this.write(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: sessionKeyOf(session),
+        UpdateExpression:
+          "SET #status = :active, conversation = :window, window_bytes = :bytes, last_message_ts = :now, GSI1PK = :marker, GSI1SK = :now " +
+          "REMOVE closed_at, expires_at, archive_reason",
+        ConditionExpression: "#status = :closed",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":active": "active",
+          ":closed": "closed",
+          ":window": window.map(messageToItem),
+          ":bytes": messagesBytes(window),
+          ":now": ts,
+          ":marker": ACTIVE_MARKER,
+        },
+      }),
+    );
+    return {
+      ...session,
+      status: "active",
+      conversation: [...window],
+      lastMessageTs: ts,
+      closedAt: undefined,
+      archiveReason: undefined,
+    };
+  }
+
+  async putClosed(session: Session): Promise<void> {
+    await this.write(
+      new PutCommand({
+        TableName: this.table,
+        Item: sessionToItem(session),
+        ConditionExpression: "attribute_not_exists(PK)",
+      }),
+    );
+  }
+
+  async findIdle(before: string, limit: number): Promise<SessionKey[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: ACTIVE_INDEX,
+        KeyConditionExpression: "GSI1PK = :marker AND GSI1SK < :before",
+        ExpressionAttributeValues: { ":marker": ACTIVE_MARKER, ":before": before },
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).flatMap((item) => {
+      const match = /^USER#(\d+)$/.exec(String(item.PK));
+      const sk = /^MODEL#(.+)#SESSION#(.+)$/.exec(String(item.SK));
+      return match?.[1] && sk?.[1] && sk[2]
+        ? [{ userId: Number(match[1]), model: sk[1], sessionId: sk[2] }]
+        : [];
+    });
+  }
+
+  private async write(command: UpdateCommand | PutCommand): Promise<void> {
+    try {
+      if (command instanceof PutCommand) await this.db.send(command);
+      else await this.db.send(command);
+    } catch (err) {
+      if (isConditionFailure(err))
+        throw new ConflictError("The session changed while it was being archived.", { cause: err });
+      throw err;
+    }
+  }
+}

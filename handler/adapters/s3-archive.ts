@@ -1,0 +1,36 @@
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { ArchiveStore } from "../app/ports.js";
+
+/**
+ * {@link ArchiveStore} on the `chatbot-conversations` bucket. The client is
+ * passed in (built with `forcePathStyle` for LocalStack and emulators). A
+ * missing object is `undefined`; every other error is rethrown.
+ */
+export class S3ArchiveStore implements ArchiveStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async put(key: string, body: string, contentType: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await res.Body?.transformToString("utf-8")) ?? "";
+    } catch (err) {
+      if (err instanceof NoSuchKey || (err instanceof Error && err.name === "NoSuchKey"))
+        return undefined;
+      throw err;
+    }
+  }
+
+  /** `s3://bucket/key`, as stored in the session's `s3_path`. */
+  uri(key: string): string {
+    return `s3://${this.bucket}/${key}`;
+  }
+}

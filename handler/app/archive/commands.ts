@@ -1,0 +1,265 @@
+import { newSessionId, type Session } from "../../domain/session.js";
+import { ConflictError, UserInputError } from "../../errors.js";
+import { escapeHtml } from "../../format/index.js";
+import type { Command } from "../commands.js";
+import { say, sayHtml, type Turn, type TurnOutcome } from "../turn.js";
+import { archiveMessages, archiveSchema } from "./format.js";
+
+/** Largest archive file accepted for import. */
+export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
+
+const day = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace("T", " ") : "?");
+
+/** The user's sessions, newest first: the numbering /export and /resume use. */
+async function numbered(turn: Turn): Promise<Session[]> {
+  return turn.services.store.listSessions(turn.msg.userId);
+}
+
+function pick(sessions: readonly Session[], args: string): Session | undefined {
+  const n = Number(args);
+  return Number.isInteger(n) && n >= 1 ? sessions[n - 1] : undefined;
+}
+
+/** Commands that move conversations between DynamoDB and S3. */
+export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
+  end: {
+    description: "End this conversation and archive it",
+    run: async (turn) => {
+      const { conversations, msg, services } = turn;
+      const profile = await conversations.profile(msg);
+      const sessionId = profile.activeSessions[profile.currentModel];
+      const session = sessionId
+        ? await services.store.getSession({
+            userId: msg.userId,
+            model: profile.currentModel,
+            sessionId,
+          })
+        : undefined;
+      if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+      if (!session || session.status !== "active" || session.messageCount === 0) {
+        await say(turn, "There is no conversation to end. Send a message to start one.");
+        return undefined;
+      }
+      const closed = await services.archiver.close(session, "ended");
+      conversations.remember(closed);
+      const { [profile.currentModel]: _ended, ...rest } = profile.activeSessions;
+      await conversations.saveProfile({
+        ...profile,
+        activeSessions: rest,
+        lastUpdateId: msg.updateId,
+      });
+      await say(
+        turn,
+        `📦 Conversation ended and archived (${session.messageCount} messages).\n${closed.s3Path}\nSee /sessions; /resume brings it back.`,
+      );
+      return "handled";
+    },
+  },
+  sessions: {
+    description: "Your conversations, live and archived",
+    run: async (turn) => {
+      const sessions = await numbered(turn);
+      if (sessions.length === 0) {
+        await say(turn, "You have no conversations yet.");
+        return undefined;
+      }
+      const lines = sessions.slice(0, 30).map((s, i) => {
+        const state =
+          s.status === "active" ? "🟢 active" : `📦 archived (${s.archiveReason ?? "closed"})`;
+        return `${i + 1}. <b>${escapeHtml(s.model)}</b> · ${state} · ${s.messageCount} msgs · ${day(s.createdAt)} → ${day(s.lastMessageTs)}`;
+      });
+      await sayHtml(
+        turn,
+        `<b>Your conversations</b> (newest first)\n${lines.join("\n")}\n\n/export &lt;n&gt; sends one as a file; /resume &lt;n&gt; reopens an archived one.`,
+      );
+      return undefined;
+    },
+  },
+  archives: {
+    description: "Where your archived conversations are stored",
+    run: async (turn) => {
+      const sessions = await numbered(turn);
+      const lines = sessions.flatMap((s, i) =>
+        s.status === "closed" && s.s3Path
+          ? [
+              `${i + 1}. ${escapeHtml(s.model)} · ${s.messageCount} msgs · <code>${escapeHtml(s.s3Path)}</code>`,
+            ]
+          : [],
+      );
+      await sayHtml(
+        turn,
+        lines.length
+          ? `<b>Archived conversations</b>\n${lines.join("\n")}`
+          : "No archived conversations yet. /end archives the current one.",
+      );
+      return undefined;
+    },
+  },
+  export: {
+    description: "Send a conversation as a JSON file",
+    usage: "[n]",
+    run: async (turn, args) => {
+      const { services, conversations, msg } = turn;
+      let session: Session | undefined;
+      if (args) {
+        session = pick(await numbered(turn), args);
+        if (!session) {
+          await say(
+            turn,
+            `There is no conversation number ${args.slice(0, 20)}. See /sessions for the numbers.`,
+          );
+          return undefined;
+        }
+        if (session.status === "active") session = await services.store.getSession(session);
+      } else {
+        session = (await conversations.current(msg)).session;
+      }
+      if (!session) return undefined;
+      const doc =
+        session.status === "active"
+          ? await services.archiver.document(session)
+          : await services.archiver.readArchive(session);
+      if (!doc) {
+        await say(turn, "That conversation's archive could not be found in storage.");
+        return undefined;
+      }
+      const content = new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`);
+      await services.telegram.sendDocument(
+        msg.chatId,
+        { name: `session_${session.sessionId}.json`, content },
+        `${session.model} · ${doc.message_count} messages. Send this file back to me to import it.`,
+      );
+      return undefined;
+    },
+  },
+  resume: {
+    description: "Reopen an archived conversation",
+    usage: "<n>",
+    run: async (turn, args) => {
+      const { services, conversations, msg } = turn;
+      const target = pick(await numbered(turn), args);
+      if (!target || target.status !== "closed") {
+        await say(
+          turn,
+          "Usage: /resume <n>, where n is an archived conversation's number in /sessions.",
+        );
+        return undefined;
+      }
+      const profile = await conversations.profile(msg);
+      if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+      const doc = await services.archiver.readArchive(target);
+      const full = await services.store.getSession(target);
+      if (!doc || !full) {
+        await say(turn, "That conversation's archive could not be found in storage.");
+        return undefined;
+      }
+      const currentId = profile.activeSessions[target.model];
+      const current = currentId
+        ? await services.store.getSession({
+            userId: msg.userId,
+            model: target.model,
+            sessionId: currentId,
+          })
+        : undefined;
+      if (current?.status === "active" && current.messageCount > 0)
+        conversations.remember(await services.archiver.close(current, "new"));
+      const window = archiveMessages(doc).slice(-services.config.sessions.contextMessages);
+      const reopened = await services.lifecycle.reopen(full, window, services.now());
+      conversations.remember(reopened);
+      await conversations.saveProfile({
+        ...profile,
+        currentModel: target.model,
+        activeSessions: { ...profile.activeSessions, [target.model]: target.sessionId },
+        lastUpdateId: msg.updateId,
+      });
+      await say(
+        turn,
+        `▶️ Resumed your ${target.model} conversation from ${day(target.createdAt)} (${target.messageCount} messages). The model sees its last ${window.length}.`,
+      );
+      return "handled";
+    },
+  },
+};
+
+/** Imports a JSON archive the user sent back as a document. */
+export async function importArchive(
+  turn: Turn,
+  fileId: string,
+  fileName: string,
+  size: number,
+): Promise<TurnOutcome> {
+  const { services, msg, log } = turn;
+  if (!fileName.toLowerCase().endsWith(".json")) {
+    await say(
+      turn,
+      "I can only import conversation archives (.json files made by /export). Send your question as text to chat.",
+    );
+    return "handled";
+  }
+  if (size > MAX_IMPORT_BYTES) {
+    await say(
+      turn,
+      `That file is ${(size / 1024 / 1024).toFixed(1)} MB; archives up to ${MAX_IMPORT_BYTES / 1024 / 1024} MB can be imported.`,
+    );
+    return "handled";
+  }
+  let doc: ReturnType<typeof archiveSchema.parse>;
+  try {
+    const bytes = await services.telegram.downloadFile(fileId, MAX_IMPORT_BYTES);
+    const parsed = archiveSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new UserInputError(
+        `it is not a valid archive (${issue?.path.join(".") || "file"}: ${issue?.message})`,
+      );
+    }
+    doc = parsed.data;
+  } catch (err) {
+    if (!(err instanceof UserInputError || err instanceof SyntaxError)) throw err;
+    log.info("import refused", { error: err.message });
+    await say(
+      turn,
+      `I couldn't import ${fileName}: ${err instanceof SyntaxError ? "it is not valid JSON" : err.message}. Only files made by /export can be imported.`,
+    );
+    return "handled";
+  }
+  const messages = archiveMessages(doc);
+  const now = services.now();
+  const session: Session = {
+    userId: msg.userId,
+    chatId: msg.chatId,
+    model: doc.session.model,
+    sessionId: newSessionId(now),
+    status: "closed",
+    conversation: [],
+    messageCount: messages.length,
+    archivedCount: messages.length,
+    createdAt: doc.session.started_at,
+    lastMessageTs: doc.session.last_message_at,
+    ollamaEndpoint: doc.session.ollama_endpoint,
+    options: doc.parameters.options,
+    systemPrompt: doc.parameters.system_prompt ?? undefined,
+    usage: {
+      promptTokens: doc.usage.prompt_tokens,
+      completionTokens: doc.usage.completion_tokens,
+      totalMs: doc.usage.total_duration_ms,
+      replies: doc.usage.replies,
+    },
+    lastUpdateId: msg.updateId,
+    user: msg.user,
+    closedAt: now.toISOString(),
+    archivedAt: now.toISOString(),
+    archiveReason: "imported",
+  };
+  const s3Path = await services.archiver.write(session, messages, now);
+  try {
+    await services.lifecycle.putClosed({ ...session, s3Path });
+  } catch (err) {
+    if (!(err instanceof ConflictError)) throw err;
+  }
+  await say(
+    turn,
+    `📥 Imported a ${session.model} conversation with ${messages.length} messages. It's in /sessions; /resume reopens it.`,
+  );
+  return "handled";
+}

@@ -1,0 +1,154 @@
+import { z } from "zod";
+import { modelKeySegment } from "../../domain/model-name.js";
+import type { ChatMessage, Session } from "../../domain/session.js";
+
+/** Identifies our archive files; bumped when the layout changes incompatibly. */
+export const ARCHIVE_FORMAT = "telegram-ollama-chatbot/session";
+export const ARCHIVE_VERSION = 1;
+
+/** `<user_id>/model_<model_name>/session_<session_id>` (add `.json` or `.txt`). */
+export function archiveKeyBase(userId: number, model: string, sessionId: string): string {
+  return `${userId}/model_${modelKeySegment(model)}/session_${sessionId}`;
+}
+
+const message = z.object({
+  seq: z.number().int().positive(),
+  role: z.enum(["system", "user", "assistant"]),
+  content: z.string().max(100_000),
+  timestamp: z.string().datetime({ offset: true }),
+  failed: z.string().max(64).optional(),
+});
+
+/** The archive JSON, validated on import. */
+export const archiveSchema = z.object({
+  format: z.literal(ARCHIVE_FORMAT),
+  version: z.literal(ARCHIVE_VERSION),
+  session: z.object({
+    id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
+    model: z.string().min(1).max(100),
+    status: z.enum(["active", "closed"]),
+    started_at: z.string(),
+    last_message_at: z.string(),
+    ended_at: z.string().nullable(),
+    archived_at: z.string(),
+    archive_reason: z.string(),
+    ollama_endpoint: z.string().max(500),
+  }),
+  user: z.object({
+    id: z.number().int(),
+    chat_id: z.number().int(),
+    username: z.string().nullable(),
+    first_name: z.string().nullable(),
+    language_code: z.string().nullable(),
+  }),
+  parameters: z.object({
+    system_prompt: z.string().max(20_000).nullable(),
+    options: z.record(z.string(), z.number()),
+  }),
+  usage: z.object({
+    prompt_tokens: z.number().int().min(0),
+    completion_tokens: z.number().int().min(0),
+    total_duration_ms: z.number().min(0),
+    replies: z.number().int().min(0),
+  }),
+  message_count: z.number().int().min(0),
+  messages: z.array(message).max(100_000),
+});
+
+/** A parsed archive document. */
+export type ArchiveDocument = z.infer<typeof archiveSchema>;
+
+/** Builds the archive document of a session whose full transcript is `messages`. */
+export function buildArchive(
+  session: Session,
+  messages: readonly ChatMessage[],
+  archivedAt: string,
+): ArchiveDocument {
+  return {
+    format: ARCHIVE_FORMAT,
+    version: ARCHIVE_VERSION,
+    session: {
+      id: session.sessionId,
+      model: session.model,
+      status: session.status,
+      started_at: session.createdAt,
+      last_message_at: session.lastMessageTs,
+      ended_at: session.status === "closed" ? (session.closedAt ?? archivedAt) : null,
+      archived_at: archivedAt,
+      archive_reason: session.archiveReason ?? "size",
+      ollama_endpoint: session.ollamaEndpoint,
+    },
+    user: {
+      id: session.userId,
+      chat_id: session.chatId,
+      username: session.user.username ?? null,
+      first_name: session.user.firstName ?? null,
+      language_code: session.user.languageCode ?? null,
+    },
+    parameters: {
+      system_prompt: session.systemPrompt ?? null,
+      options: Object.fromEntries(
+        Object.entries(session.options).filter(
+          (e): e is [string, number] => typeof e[1] === "number",
+        ),
+      ),
+    },
+    usage: {
+      prompt_tokens: session.usage.promptTokens,
+      completion_tokens: session.usage.completionTokens,
+      total_duration_ms: session.usage.totalMs,
+      replies: session.usage.replies,
+    },
+    message_count: messages.length,
+    messages: messages.map((m) => ({
+      seq: m.seq,
+      role: m.role,
+      content: m.content,
+      timestamp: m.ts,
+      ...(m.failed ? { failed: m.failed } : {}),
+    })),
+  };
+}
+
+/** Messages of an archive document, as domain messages. */
+export function archiveMessages(doc: ArchiveDocument): ChatMessage[] {
+  return doc.messages.map((m) => ({
+    seq: m.seq,
+    role: m.role,
+    content: m.content,
+    ts: m.timestamp,
+    ...(m.failed ? { failed: m.failed } : {}),
+  }));
+}
+
+/** The same conversation for a person to read: a header, then one timestamped block per message. */
+export function renderTranscript(doc: ArchiveDocument): string {
+  const who = doc.user.username
+    ? `@${doc.user.username}`
+    : (doc.user.first_name ?? String(doc.user.id));
+  const header = [
+    `Conversation with ${doc.session.model}`,
+    `User: ${who} (id ${doc.user.id}, chat ${doc.user.chat_id})`,
+    `Session: ${doc.session.id} · started ${doc.session.started_at} · ${doc.session.ended_at ? `ended ${doc.session.ended_at}` : "still active"}`,
+    `Archived: ${doc.session.archived_at} (${doc.session.archive_reason}) · ${doc.message_count} messages · ${doc.usage.prompt_tokens}+${doc.usage.completion_tokens} tokens`,
+    ...(doc.parameters.system_prompt ? [`System prompt: ${doc.parameters.system_prompt}`] : []),
+    "=".repeat(72),
+  ];
+  const body = doc.messages.map((m) => {
+    const speaker = m.role === "user" ? who : m.role === "assistant" ? doc.session.model : "system";
+    const note = m.failed ? ` [not answered: ${m.failed}]` : "";
+    return `[${m.timestamp}] ${speaker}${note}:\n${m.content}\n`;
+  });
+  return `${header.join("\n")}\n\n${body.join("\n")}`;
+}
+
+/** Merges archived and live messages by `seq`: re-running an archive changes nothing. */
+export function mergeMessages(
+  archived: readonly ChatMessage[],
+  live: readonly ChatMessage[],
+): ChatMessage[] {
+  const bySeq = new Map<number, ChatMessage>();
+  for (const m of archived) bySeq.set(m.seq, m);
+  for (const m of live) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}

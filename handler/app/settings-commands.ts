@@ -1,0 +1,125 @@
+import type { ModelOptions } from "../domain/session.js";
+import type { Command } from "./commands.js";
+import { say } from "./turn.js";
+
+/** Longest system prompt accepted (it is sent with every request). */
+export const MAX_SYSTEM_PROMPT_CHARS = 4000;
+
+interface Parameter {
+  readonly min: number;
+  readonly max: number;
+  readonly integer: boolean;
+  readonly help: string;
+}
+
+/** Generation parameters `/set` accepts, with their allowed ranges. */
+export const PARAMETERS: Readonly<Record<keyof ModelOptions, Parameter>> = {
+  temperature: { min: 0, max: 2, integer: false, help: "randomness (0 = focused, 2 = wild)" },
+  num_ctx: { min: 256, max: 131_072, integer: true, help: "context window in tokens" },
+  num_predict: { min: 1, max: 16_384, integer: true, help: "longest answer in tokens" },
+  top_p: { min: 0, max: 1, integer: false, help: "nucleus sampling" },
+  top_k: { min: 1, max: 1000, integer: true, help: "top-k sampling" },
+  seed: { min: 0, max: 2_147_483_647, integer: true, help: "fixed seed for repeatable answers" },
+};
+
+/** Parses `/set <name> <value>`. @returns the new options, or an error message with the allowed range. */
+export function parseSetting(args: string, current: ModelOptions): ModelOptions | string {
+  const [name = "", value = "", ...extra] = args.trim().split(/\s+/);
+  const key = name.toLowerCase() as keyof ModelOptions;
+  const spec = PARAMETERS[key];
+  if (!spec || extra.length > 0) {
+    return `Usage: /set <parameter> <value|reset>. Parameters: ${Object.keys(PARAMETERS).join(", ")}.`;
+  }
+  if (value.toLowerCase() === "reset") {
+    const { [key]: _removed, ...rest } = current;
+    return rest;
+  }
+  const n = Number(value);
+  const kind = spec.integer ? "a whole number" : "a number";
+  if (
+    value === "" ||
+    !Number.isFinite(n) ||
+    (spec.integer && !Number.isInteger(n)) ||
+    n < spec.min ||
+    n > spec.max
+  ) {
+    return `${key} must be ${kind} from ${spec.min} to ${spec.max} (${spec.help}).`;
+  }
+  return { ...current, [key]: n };
+}
+
+/** Commands that change how the model answers in this session. */
+export const SETTINGS_COMMANDS: Readonly<Record<string, Command>> = {
+  system: {
+    description: "Show, set or reset the system prompt (persona)",
+    usage: "[prompt|reset]",
+    run: async (turn, args) => {
+      const { session } = await turn.conversations.current(turn.msg);
+      if (!args) {
+        await say(
+          turn,
+          session.systemPrompt
+            ? `System prompt:\n${session.systemPrompt}\n\n/system reset clears it.`
+            : "No system prompt is set. Set one with /system <prompt>.",
+        );
+        return undefined;
+      }
+      if (args.length > MAX_SYSTEM_PROMPT_CHARS) {
+        await say(
+          turn,
+          `That system prompt is ${args.length} characters; the limit is ${MAX_SYSTEM_PROMPT_CHARS}.`,
+        );
+        return undefined;
+      }
+      if (session.lastUpdateId >= turn.msg.updateId) return "duplicate";
+      const reset = args.toLowerCase() === "reset";
+      const updated = await turn.services.store.updateSettings(
+        session,
+        { options: session.options, systemPrompt: reset ? undefined : args },
+        turn.msg.updateId,
+      );
+      turn.conversations.remember(updated);
+      await say(
+        turn,
+        reset ? "System prompt cleared." : "✅ System prompt set for this conversation.",
+      );
+      return "handled";
+    },
+  },
+  set: {
+    description: "Set a generation parameter (temperature, num_ctx, …)",
+    usage: "<name> <value>",
+    run: async (turn, args) => {
+      const { session } = await turn.conversations.current(turn.msg);
+      if (!args) {
+        const shown = Object.entries(session.options).map(([k, v]) => `${k} = ${v}`);
+        const help = Object.entries(PARAMETERS).map(
+          ([k, p]) => `${k}: ${p.min}–${p.max}, ${p.help}`,
+        );
+        await say(
+          turn,
+          `Current settings: ${shown.join(", ") || "model defaults"}.\n\n/set <name> <value> or /set <name> reset\n${help.join("\n")}`,
+        );
+        return undefined;
+      }
+      const options = parseSetting(args, session.options);
+      if (typeof options === "string") {
+        await say(turn, options);
+        return undefined;
+      }
+      if (session.lastUpdateId >= turn.msg.updateId) return "duplicate";
+      const updated = await turn.services.store.updateSettings(
+        session,
+        { options, systemPrompt: session.systemPrompt },
+        turn.msg.updateId,
+      );
+      turn.conversations.remember(updated);
+      const shown = Object.entries(options).map(([k, v]) => `${k} = ${v}`);
+      await say(
+        turn,
+        `✅ Settings for this conversation: ${shown.join(", ") || "model defaults"}.`,
+      );
+      return "handled";
+    },
+  },
+};

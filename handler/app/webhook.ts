@@ -1,0 +1,113 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Update } from "@grammyjs/types";
+import { z } from "zod";
+import { errorFields, type Logger } from "../log.js";
+import type { UpdateOutcome } from "./dispatch.js";
+import type { UpdateClaims } from "./ports.js";
+
+/** The parts of a Lambda function URL request the webhook reads. */
+export interface WebhookRequest {
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+}
+
+/** A function URL response. */
+export interface WebhookResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** Largest webhook body accepted (Telegram updates are a few KB). */
+export const MAX_WEBHOOK_BODY_BYTES = 1_000_000;
+
+const updateShape = z.object({ update_id: z.number().int().nonnegative() }).passthrough();
+
+/** Collaborators of {@link handleWebhook}. */
+export interface WebhookDeps {
+  readonly secret: string;
+  readonly claims: UpdateClaims;
+  readonly log: Logger;
+  readonly maxAttempts: number;
+  readonly handle: (update: Update) => Promise<UpdateOutcome>;
+  readonly giveUp: (update: Update, err: unknown) => Promise<void>;
+  readonly deadline: number;
+  readonly now?: () => number;
+}
+
+const respond = (statusCode: number, body: object): WebhookResponse => ({
+  statusCode,
+  headers: { "content-type": "application/json" },
+  body: JSON.stringify(body),
+});
+
+/** Compares secrets in constant time (hashing first makes lengths equal). */
+export function secretsMatch(expected: string, given: string | undefined): boolean {
+  if (!expected || given === undefined) return false;
+  const a = createHash("sha256").update(expected).digest();
+  const b = createHash("sha256").update(given).digest();
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Handles one Telegram webhook delivery: checks the secret before reading the
+ * body (401 otherwise), claims the update so a redelivery is answered once, and
+ * runs the same dispatch as polling. A failure returns 500 so Telegram
+ * redelivers, until the attempts run out and the user is told.
+ */
+export async function handleWebhook(
+  request: WebhookRequest,
+  deps: WebhookDeps,
+): Promise<WebhookResponse> {
+  const now = deps.now ?? Date.now;
+  const header = Object.entries(request.headers ?? {}).find(
+    ([k]) => k.toLowerCase() === "x-telegram-bot-api-secret-token",
+  )?.[1];
+  if (!secretsMatch(deps.secret, header)) {
+    deps.log.warn("webhook request refused: missing or wrong secret token");
+    return respond(401, { ok: false, error: "unauthorized" });
+  }
+  const raw = request.isBase64Encoded
+    ? Buffer.from(request.body ?? "", "base64").toString("utf8")
+    : (request.body ?? "");
+  if (raw.length > MAX_WEBHOOK_BODY_BYTES)
+    return respond(413, { ok: false, error: "body too large" });
+  let update: Update;
+  try {
+    update = updateShape.parse(JSON.parse(raw)) as unknown as Update;
+  } catch {
+    deps.log.warn("webhook body is not a Telegram update");
+    return respond(400, { ok: false, error: "not a Telegram update" });
+  }
+  const attempt = await deps.claims.claim(update.update_id, deps.deadline + 10_000, now());
+  if (attempt === undefined) {
+    deps.log.info("webhook redelivery ignored: update already handled or in progress", {
+      updateId: update.update_id,
+    });
+    return respond(200, { ok: true, duplicate: true });
+  }
+  try {
+    const outcome = await deps.handle(update);
+    await deps.claims.release(update.update_id, true);
+    return respond(200, { ok: true, outcome });
+  } catch (err) {
+    if (attempt >= deps.maxAttempts) {
+      deps.log.error("webhook update failed too often; giving up", {
+        updateId: update.update_id,
+        attempt,
+        ...errorFields(err),
+      });
+      await deps.giveUp(update, err).catch(() => undefined);
+      await deps.claims.release(update.update_id, true);
+      return respond(200, { ok: true, outcome: "given_up" });
+    }
+    deps.log.warn("webhook update failed; Telegram will redeliver", {
+      updateId: update.update_id,
+      attempt,
+      ...errorFields(err),
+    });
+    await deps.claims.release(update.update_id, false);
+    return respond(500, { ok: false, error: "temporary failure" });
+  }
+}
