@@ -112,8 +112,13 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const menuVersion = menu.map((c) => `${c.command}:${c.description}`).join("|");
 
   const beforeBatch = async (state: PollerState): Promise<PollerState> => {
-    const idle = await archiver.sweepIdle(IDLE_SWEEP_LIMIT);
-    if (idle.archived + idle.failed > 0) log.info("idle sessions archived", idle);
+    try {
+      const idle = await archiver.sweepIdle(IDLE_SWEEP_LIMIT);
+      if (idle.archived + idle.failed > 0) log.info("idle sessions archived", idle);
+    } catch (err) {
+      // Answering users matters more than archiving on time: the next invoke sweeps again.
+      log.warn("idle sweep failed; will retry next invoke", errorFields(err));
+    }
     return registerCommands(state);
   };
 

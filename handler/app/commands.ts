@@ -130,18 +130,31 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     description: "Archive this conversation and start a fresh one",
     run: async (turn) => {
       const { conversations, msg, services } = turn;
-      const { profile, session: current } = await conversations.current(msg);
+      const profile = await conversations.profile(msg);
       if (profile.lastUpdateId >= msg.updateId) return "duplicate";
-      if (current.messageCount > 0)
-        conversations.remember(await services.archiver.close(current, "new"));
-      const { session } = await conversations.startSession(msg, profile, profile.currentModel);
-      const archived =
-        current.messageCount > 0
-          ? ` The previous one (${current.messageCount} messages) is archived; see /sessions.`
-          : "";
+      const sessionId = profile.activeSessions[profile.currentModel];
+      const current = sessionId
+        ? await services.store.getSession({
+            userId: msg.userId,
+            model: profile.currentModel,
+            sessionId,
+          })
+        : undefined;
+      const archive =
+        current?.status === "active" && current.messageCount > 0 ? current : undefined;
+      if (archive) conversations.remember(await services.archiver.close(archive, "new"));
+      const { session } = await conversations.startSession(
+        msg,
+        profile,
+        profile.currentModel,
+        msg.updateId,
+      );
+      const note = archive
+        ? ` The previous one (${archive.messageCount} messages) is archived; see /sessions.`
+        : "";
       await say(
         turn,
-        `🆕 New conversation with ${profile.currentModel} (session ${session.sessionId}).${archived}`,
+        `🆕 New conversation with ${profile.currentModel} (session ${session.sessionId}).${note}`,
       );
       return "handled";
     },

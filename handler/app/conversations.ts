@@ -74,11 +74,16 @@ export class Conversations {
     return this.startSession(msg, profile, model);
   }
 
-  /** Creates a fresh active session for `model` and points the profile at it. */
+  /**
+   * Creates a fresh active session for `model` and points the profile at it.
+   * `stampUpdateId` marks the profile as changed by that update (commands that
+   * must run once); implicit creation on a first message leaves the marker alone.
+   */
   async startSession(
     msg: Addressed,
     profile: UserProfile,
     model: string,
+    stampUpdateId?: number,
   ): Promise<{ profile: UserProfile; session: Session }> {
     const now = this.settings.now();
     const session = newSession({
@@ -96,7 +101,7 @@ export class Conversations {
       chatId: msg.chatId,
       user: msg.user,
       activeSessions: { ...profile.activeSessions, [model]: session.sessionId },
-      lastUpdateId: Math.max(profile.lastUpdateId, msg.updateId),
+      lastUpdateId: Math.max(profile.lastUpdateId, stampUpdateId ?? 0),
     });
     this.remember(session);
     return { profile: updated, session };
