@@ -128,7 +128,7 @@ function renderInline(children: readonly Token[]): string {
         out += `<code>${escapeHtml(c.content)}</code>`;
         break;
       case "link_open": {
-        const href = c.attrGet("href") ?? "";
+        const href = String(c.attrGet("href") ?? "");
         const ok = SAFE_LINK.test(href);
         links.push(ok);
         if (ok) out += `<a href="${escapeAttr(href)}">`;

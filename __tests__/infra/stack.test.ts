@@ -1,0 +1,292 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../handler/config.js";
+import {
+  BUCKET_ACTIONS,
+  LOG_ACTIONS,
+  OBJECT_ACTIONS,
+  TABLE_ACTIONS,
+} from "../../src/bot-function.js";
+import { STACK_SERVICES } from "../../src/provider.js";
+import { readSettings } from "../../src/settings.js";
+import { HANDLER_SETTINGS } from "../../src/variables.js";
+import { only, synth } from "./synth.js";
+
+interface PolicyStatement {
+  sid?: string;
+  effect?: string;
+  actions: string[];
+  resources: string[];
+}
+
+/** How the synthesized JSON refers to a Terraform variable. */
+const variable = (name: string): string => `\${var.${name}}`;
+
+const localstack = synth();
+const aws = synth({ target: "aws" });
+
+describe("provider", () => {
+  it("targets LocalStack by default: test credentials, path-style S3, every service at :4566", () => {
+    const p = localstack.json.provider.aws[0] ?? {};
+    expect(p).toMatchObject({
+      access_key: "test",
+      secret_key: "test",
+      region: "us-east-1",
+      s3_use_path_style: true,
+      skip_credentials_validation: true,
+      skip_metadata_api_check: "true",
+      skip_requesting_account_id: true,
+    });
+    const endpoints = (p.endpoints as Record<string, string>[])[0] ?? {};
+    for (const service of ["s3", "dynamodb", "lambda", "iam", "sts", "logs"])
+      expect(endpoints[service]).toBe("http://localhost:4566");
+    expect(Object.keys(endpoints).sort()).toEqual([...STACK_SERVICES].sort());
+  });
+
+  it("targets real AWS with one setting: no endpoints, no fake credentials", () => {
+    const p = aws.json.provider.aws[0] ?? {};
+    expect(p.endpoints).toBeUndefined();
+    expect(p.access_key).toBeUndefined();
+    expect(p.secret_key).toBeUndefined();
+    expect(p.skip_credentials_validation).toBeUndefined();
+    expect(readSettings((_c, env) => ({ DEPLOY_TARGET: "aws" })[env]).target).toBe("aws");
+  });
+
+  it("rejects an unknown target, naming the setting", () => {
+    expect(() => readSettings((_c, env) => ({ DEPLOY_TARGET: "azure" })[env])).toThrow(
+      /DEPLOY_TARGET/,
+    );
+  });
+
+  it("lets context override the environment and renames bucket and table", () => {
+    // Prepare
+    const values: Record<string, string> = {
+      bucketName: "my-archive",
+      SESSIONS_TABLE_NAME: "Chats",
+    };
+
+    // Act
+    const s = readSettings((ctx, env) => values[ctx] ?? values[env]);
+    const { json } = synth({ bucketName: s.bucketName, tableName: s.tableName });
+
+    // Assess
+    expect(only(json.resource, "aws_s3_bucket").bucket).toBe("my-archive");
+    expect(only(json.resource, "aws_dynamodb_table").name).toBe("Chats");
+  });
+});
+
+describe("storage", () => {
+  it("creates the ChatbotSessions table of the design document, on demand, with TTL", () => {
+    const t = only(localstack.json.resource, "aws_dynamodb_table");
+    expect(t).toMatchObject({
+      name: "ChatbotSessions",
+      billing_mode: "PAY_PER_REQUEST",
+      hash_key: "PK",
+      range_key: "SK",
+      ttl: { attribute_name: "expires_at", enabled: true },
+    });
+    expect(t.attribute).toEqual(
+      expect.arrayContaining([
+        { name: "PK", type: "S" },
+        { name: "SK", type: "S" },
+      ]),
+    );
+  });
+
+  it("has a sparse index that finds idle sessions without a Scan", () => {
+    const t = only(localstack.json.resource, "aws_dynamodb_table");
+    expect(t.global_secondary_index).toEqual([
+      {
+        name: "ActiveByLastMessage",
+        hash_key: "GSI1PK",
+        range_key: "GSI1SK",
+        projection_type: "KEYS_ONLY",
+      },
+    ]);
+  });
+
+  it("turns point-in-time recovery on for AWS only", () => {
+    expect(only(aws.json.resource, "aws_dynamodb_table").point_in_time_recovery).toEqual({
+      enabled: true,
+    });
+    expect(only(localstack.json.resource, "aws_dynamodb_table").point_in_time_recovery).toEqual({
+      enabled: false,
+    });
+  });
+
+  it("creates the chatbot-conversations bucket private and encrypted", () => {
+    const r = localstack.json.resource;
+    expect(only(r, "aws_s3_bucket").bucket).toBe("chatbot-conversations");
+    expect(only(r, "aws_s3_bucket_public_access_block")).toMatchObject({
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
+    expect(only(r, "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } },
+    ]);
+  });
+
+  it("requires TLS by bucket policy on AWS, and never force-destroys transcripts there", () => {
+    const docs = Object.values(aws.json.data.aws_iam_policy_document ?? {});
+    const tls = docs
+      .flatMap((d) => d.statement as PolicyStatement[])
+      .find((s) => s.sid === "DenyInsecureTransport");
+    expect(tls).toMatchObject({ effect: "Deny", actions: ["s3:*"] });
+    expect(only(aws.json.resource, "aws_s3_bucket_policy")).toBeDefined();
+    expect(only(aws.json.resource, "aws_s3_bucket").force_destroy).toBe(false);
+    expect(only(localstack.json.resource, "aws_s3_bucket").force_destroy).toBe(true);
+  });
+});
+
+describe("function", () => {
+  const fn = only(localstack.json.resource, "aws_lambda_function");
+
+  it("runs the esbuild bundle on nodejs22.x with an explicit timeout and memory", () => {
+    expect(fn).toMatchObject({
+      function_name: "telegram-bot",
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      timeout: variable("lambda_timeout_seconds"),
+      memory_size: variable("lambda_memory_mb"),
+    });
+    expect(String(fn.filename)).toMatch(/^assets\/.+\.zip$/);
+    expect(fn.source_code_hash).toBe(`\${filebase64sha256("${String(fn.filename)}")}`);
+    expect(localstack.json.variable.lambda_timeout_seconds?.default).toBe(300);
+  });
+
+  it("passes exactly the handler's environment contract", () => {
+    const env = (fn.environment as { variables: Record<string, string> }).variables;
+    expect(Object.keys(env).sort()).toEqual(
+      [
+        ...HANDLER_SETTINGS.map((s) => s.env),
+        "SESSIONS_TABLE",
+        "ARCHIVE_BUCKET",
+        "NODE_OPTIONS",
+      ].sort(),
+    );
+    expect(env.SESSIONS_TABLE).toMatch(/^\$\{aws_dynamodb_table\..+\.name\}$/);
+    expect(env.ARCHIVE_BUCKET).toMatch(/^\$\{aws_s3_bucket\..+\.bucket\}$/);
+    expect(env.TELEGRAM_BOT_TOKEN).toBe(variable("telegram_bot_token"));
+  });
+
+  it("gives Terraform variables the handler's own defaults", () => {
+    // Prepare
+    const env: Record<string, string> = { TELEGRAM_BOT_TOKEN: "1:aaaaaaaaaaaaaaaaaaaaaaaa" };
+    for (const s of HANDLER_SETTINGS) if (s.default !== undefined) env[s.env] = String(s.default);
+
+    // Act
+    const fromVariables = loadConfig(env);
+    const builtIn = loadConfig({ TELEGRAM_BOT_TOKEN: env.TELEGRAM_BOT_TOKEN });
+
+    // Assess
+    expect(fromVariables).toEqual(builtIn);
+  });
+
+  it("writes a log group /aws/lambda/telegram-bot with a retention period", () => {
+    expect(only(localstack.json.resource, "aws_cloudwatch_log_group")).toMatchObject({
+      name: "/aws/lambda/telegram-bot",
+      retention_in_days: variable("log_retention_days"),
+    });
+  });
+
+  it("reserves a concurrency of one on AWS (a second poller waits for the lease anyway)", () => {
+    expect(only(aws.json.resource, "aws_lambda_function").reserved_concurrent_executions).toBe(1);
+  });
+
+  it("adds a webhook function URL and a one-minute schedule only when asked", () => {
+    const { json } = synth({ webhook: true, schedule: true });
+    expect(only(json.resource, "aws_lambda_function_url").authorization_type).toBe("NONE");
+    expect(only(json.resource, "aws_cloudwatch_event_rule").schedule_expression).toBe(
+      "rate(1 minute)",
+    );
+    expect(only(json.resource, "aws_lambda_permission").principal).toBe("events.amazonaws.com");
+    expect(json.output.webhook_url).toBeDefined();
+    expect(localstack.json.resource.aws_lambda_function_url).toBeUndefined();
+    expect(localstack.json.resource.aws_cloudwatch_event_rule).toBeUndefined();
+  });
+});
+
+describe("IAM", () => {
+  const docs = localstack.json.data.aws_iam_policy_document ?? {};
+  const access = Object.entries(docs).find(([name]) => name.includes("access"))?.[1];
+  const statements = (access?.statement ?? []) as PolicyStatement[];
+  const bySid = (sid: string) => statements.find((s) => s.sid === sid);
+
+  it("grants only the DynamoDB calls the handler makes, on the table and its indexes", () => {
+    const s = bySid("Sessions");
+    expect(s?.actions).toEqual([...TABLE_ACTIONS]);
+    expect(s?.resources).toEqual([
+      expect.stringMatching(/^\$\{aws_dynamodb_table\..+\.arn\}$/),
+      expect.stringMatching(/^\$\{aws_dynamodb_table\..+\.arn\}\/index\/\*$/),
+    ]);
+  });
+
+  it("grants object reads and writes on the bucket's objects and listing on the bucket", () => {
+    expect(bySid("ArchiveObjects")).toMatchObject({
+      actions: [...OBJECT_ACTIONS],
+      resources: [expect.stringMatching(/^\$\{aws_s3_bucket\..+\.arn\}\/\*$/)],
+    });
+    expect(bySid("ArchiveBucket")).toMatchObject({
+      actions: [...BUCKET_ACTIONS],
+      resources: [expect.stringMatching(/^\$\{aws_s3_bucket\..+\.arn\}$/)],
+    });
+  });
+
+  it("lets the function write only its own log group", () => {
+    expect(bySid("OwnLogs")).toMatchObject({
+      actions: [...LOG_ACTIONS],
+      resources: [expect.stringMatching(/^\$\{aws_cloudwatch_log_group\..+\.arn\}:\*$/)],
+    });
+  });
+
+  it("has no wildcard action and no wildcard resource anywhere", () => {
+    expect(statements).toHaveLength(4);
+    for (const s of statements) {
+      for (const a of s.actions) expect(a).not.toMatch(/\*/);
+      for (const r of s.resources) expect(r).not.toBe("*");
+    }
+    const policy = only(localstack.json.resource, "aws_iam_role_policy");
+    expect(String(policy.policy)).toMatch(/^\$\{data\.aws_iam_policy_document\..+\.json\}$/);
+  });
+});
+
+describe("secrets and outputs", () => {
+  const sentinel = "123456:SENTINEL-token-never-in-json";
+
+  it("declares the token variable sensitive, with no default", () => {
+    const v = localstack.json.variable.telegram_bot_token;
+    expect(v).toMatchObject({ sensitive: true, type: "string" });
+    expect(v?.default).toBeUndefined();
+  });
+
+  it("never writes the token into the synthesized JSON, even when it is in the environment", () => {
+    // Prepare
+    process.env.TELEGRAM_BOT_TOKEN = sentinel;
+    process.env.TF_VAR_telegram_bot_token = sentinel;
+    try {
+      // Act
+      const { raw } = synth({ webhook: true, schedule: true });
+
+      // Assess
+      expect(raw).not.toContain(sentinel);
+      expect(raw).not.toContain("SENTINEL");
+    } finally {
+      delete process.env.TELEGRAM_BOT_TOKEN;
+      delete process.env.TF_VAR_telegram_bot_token;
+    }
+  });
+
+  it("outputs the bucket, table, function and log group names", () => {
+    expect(Object.keys(localstack.json.output)).toEqual(
+      expect.arrayContaining(["bucket_name", "table_name", "function_name", "log_group_name"]),
+    );
+  });
+
+  it("matches the reviewed stack (asset hashes and paths scrubbed)", () => {
+    const scrubbed = localstack.raw
+      .replace(/assets\/[^"\\]+\/archive\.zip/g, "assets/<bundle>/archive.zip")
+      .replace(/"path": "[^"]*terraform\.[^"]*\.tfstate"/g, '"path": "<state>"');
+    expect(JSON.parse(scrubbed)).toMatchSnapshot();
+  });
+});

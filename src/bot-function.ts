@@ -1,0 +1,151 @@
+import { resolve } from "node:path";
+import { CloudwatchEventRule } from "@cdktf/provider-aws/lib/cloudwatch-event-rule/index.js";
+import { CloudwatchEventTarget } from "@cdktf/provider-aws/lib/cloudwatch-event-target/index.js";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group/index.js";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
+import type { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
+import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
+import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url/index.js";
+import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
+import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
+import { AssetType, Fn, TerraformAsset } from "cdktf";
+import { Construct } from "constructs";
+import type { DeployTarget } from "./settings.js";
+import type { BotVariables } from "./variables.js";
+
+/** The DynamoDB actions the handler makes (no Scan, no Delete, no transactions). */
+export const TABLE_ACTIONS = [
+  "dynamodb:GetItem",
+  "dynamodb:PutItem",
+  "dynamodb:UpdateItem",
+  "dynamodb:Query",
+] as const;
+/** The S3 actions on archive objects. */
+export const OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"] as const;
+/** ListBucket lets a missing archive read as 404 instead of 403. */
+export const BUCKET_ACTIONS = ["s3:ListBucket"] as const;
+/** What the runtime needs to write its own logs. */
+export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
+
+/** Settings of {@link TelegramBotFunction}. */
+export interface TelegramBotFunctionProps {
+  readonly functionName: string;
+  readonly target: DeployTarget;
+  /** Folder with the esbuild bundle (`index.js` exporting `handler`). */
+  readonly bundleDir: string;
+  readonly table: DynamodbTable;
+  readonly bucket: S3Bucket;
+  readonly variables: BotVariables;
+  /** Adds a function URL for Telegram webhooks. */
+  readonly webhook: boolean;
+  /** Invokes the function every minute from EventBridge. */
+  readonly schedule: boolean;
+}
+
+/**
+ * The `telegram-bot` Lambda with its log group, execution role and a policy
+ * that grants only what the handler does, on only the table (and its index),
+ * the bucket (and its objects) and its own log group.
+ */
+export class TelegramBotFunction extends Construct {
+  readonly fn: LambdaFunction;
+  readonly logGroup: CloudwatchLogGroup;
+  readonly role: IamRole;
+  /** Set when webhook mode is on. */
+  readonly url?: LambdaFunctionUrl;
+
+  constructor(scope: Construct, id: string, props: TelegramBotFunctionProps) {
+    super(scope, id);
+    const { table, bucket, variables } = props;
+
+    this.logGroup = new CloudwatchLogGroup(this, "logs", {
+      name: `/aws/lambda/${props.functionName}`,
+      retentionInDays: variables.logRetentionDays.numberValue,
+    });
+
+    const assumeRole = new DataAwsIamPolicyDocument(this, "assume-role", {
+      statement: [
+        {
+          actions: ["sts:AssumeRole"],
+          principals: [{ type: "Service", identifiers: ["lambda.amazonaws.com"] }],
+        },
+      ],
+    });
+    this.role = new IamRole(this, "role", {
+      name: `${props.functionName}-execution`,
+      assumeRolePolicy: assumeRole.json,
+    });
+    const access = new DataAwsIamPolicyDocument(this, "access", {
+      statement: [
+        {
+          sid: "Sessions",
+          actions: [...TABLE_ACTIONS],
+          resources: [table.arn, `${table.arn}/index/*`],
+        },
+        { sid: "ArchiveObjects", actions: [...OBJECT_ACTIONS], resources: [`${bucket.arn}/*`] },
+        { sid: "ArchiveBucket", actions: [...BUCKET_ACTIONS], resources: [bucket.arn] },
+        { sid: "OwnLogs", actions: [...LOG_ACTIONS], resources: [`${this.logGroup.arn}:*`] },
+      ],
+    });
+    new IamRolePolicy(this, "policy", {
+      name: `${props.functionName}-least-privilege`,
+      role: this.role.id,
+      policy: access.json,
+    });
+
+    const bundle = new TerraformAsset(this, "bundle", {
+      path: resolve(props.bundleDir),
+      type: AssetType.ARCHIVE,
+    });
+    this.fn = new LambdaFunction(this, "function", {
+      functionName: props.functionName,
+      description: "Polls Telegram and answers with Ollama; sessions in DynamoDB, archives in S3.",
+      runtime: "nodejs22.x",
+      handler: "index.handler",
+      filename: bundle.path,
+      sourceCodeHash: Fn.filebase64sha256(bundle.path),
+      role: this.role.arn,
+      timeout: variables.timeoutSeconds.numberValue,
+      memorySize: variables.memoryMb.numberValue,
+      // One poller at a time (the DynamoDB lease is the real guard). LocalStack ignores it.
+      ...(props.target === "aws" ? { reservedConcurrentExecutions: 1 } : {}),
+      environment: {
+        variables: {
+          ...variables.environment,
+          SESSIONS_TABLE: table.name,
+          ARCHIVE_BUCKET: bucket.bucket,
+          NODE_OPTIONS: "--enable-source-maps",
+        },
+      },
+      // The runtime writes to /aws/lambda/<name>; create it first so retention applies.
+      dependsOn: [this.logGroup],
+    });
+
+    if (props.webhook) {
+      this.url = new LambdaFunctionUrl(this, "webhook-url", {
+        functionName: this.fn.functionName,
+        // Telegram cannot sign requests; the handler checks TELEGRAM_WEBHOOK_SECRET instead.
+        authorizationType: "NONE",
+      });
+    }
+    if (props.schedule) this.addSchedule(props.functionName);
+  }
+
+  private addSchedule(functionName: string): void {
+    const rule = new CloudwatchEventRule(this, "schedule", {
+      name: `${functionName}-poll`,
+      description: "Polls Telegram every minute.",
+      scheduleExpression: "rate(1 minute)",
+    });
+    new CloudwatchEventTarget(this, "schedule-target", { rule: rule.name, arn: this.fn.arn });
+    new LambdaPermission(this, "schedule-permission", {
+      statementId: "AllowEventBridgePoll",
+      action: "lambda:InvokeFunction",
+      functionName: this.fn.functionName,
+      principal: "events.amazonaws.com",
+      sourceArn: rule.arn,
+    });
+  }
+}

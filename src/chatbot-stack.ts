@@ -1,0 +1,60 @@
+import { TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { TelegramBotFunction } from "./bot-function.js";
+import { awsProvider } from "./provider.js";
+import type { StackSettings } from "./settings.js";
+import { ConversationArchive, SessionsTable } from "./storage.js";
+import { BotVariables } from "./variables.js";
+
+/** Settings of {@link ChatbotStack}. */
+export interface ChatbotStackProps {
+  readonly settings: StackSettings;
+  /** Folder of the built handler bundle (`npm run build` writes `dist/handler`). */
+  readonly bundleDir: string;
+}
+
+/**
+ * The whole product: archive bucket, sessions table, the `telegram-bot` Lambda
+ * with its role, policy and log group, and the variables and outputs users
+ * work with.
+ */
+export class ChatbotStack extends TerraformStack {
+  readonly archive: ConversationArchive;
+  readonly sessions: SessionsTable;
+  readonly bot: TelegramBotFunction;
+
+  constructor(scope: Construct, id: string, props: ChatbotStackProps) {
+    super(scope, id);
+    const { settings } = props;
+    awsProvider(this, settings);
+    const variables = new BotVariables(this, "variables");
+    this.archive = new ConversationArchive(this, "archive", {
+      bucketName: settings.bucketName,
+      target: settings.target,
+    });
+    this.sessions = new SessionsTable(this, "sessions", {
+      tableName: settings.tableName,
+      target: settings.target,
+    });
+    this.bot = new TelegramBotFunction(this, "bot", {
+      functionName: settings.functionName,
+      target: settings.target,
+      bundleDir: props.bundleDir,
+      table: this.sessions.table,
+      bucket: this.archive.bucket,
+      variables,
+      webhook: settings.webhook,
+      schedule: settings.schedule,
+    });
+
+    const output = (id: string, value: string, description: string) =>
+      new TerraformOutput(this, id, { value, description });
+    output("bucket_name", this.archive.bucket.bucket, "S3 bucket of archived transcripts.");
+    output("table_name", this.sessions.table.name, "DynamoDB table of live sessions.");
+    output("function_name", this.bot.fn.functionName, "Lambda function to invoke.");
+    output("log_group_name", this.bot.logGroup.name, "CloudWatch log group of the function.");
+    output("deploy_target", settings.target, "localstack or aws.");
+    if (this.bot.url)
+      output("webhook_url", this.bot.url.functionUrl, "Function URL for `npm run webhook -- set`.");
+  }
+}

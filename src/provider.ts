@@ -1,0 +1,41 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
+import type { Construct } from "constructs";
+import type { StackSettings } from "./settings.js";
+
+/** Every AWS service the stack talks to; LocalStack gets an endpoint for each. */
+export const STACK_SERVICES = [
+  "cloudwatch",
+  "dynamodb",
+  "events",
+  "iam",
+  "lambda",
+  "logs",
+  "s3",
+  "sts",
+] as const;
+
+/**
+ * The AWS provider. For LocalStack: fake `test` credentials, no account or
+ * metadata lookups, path-style S3 and every service at the LocalStack edge.
+ * For AWS: the standard credential chain and nothing else.
+ */
+export function awsProvider(scope: Construct, settings: StackSettings): AwsProvider {
+  if (settings.target === "aws") {
+    return new AwsProvider(scope, "aws", {
+      region: settings.region,
+      defaultTags: [{ tags: { project: "telegram-ollama-chatbot" } }],
+    });
+  }
+  const endpoint = settings.localstackEndpoint;
+  return new AwsProvider(scope, "aws", {
+    region: settings.region,
+    accessKey: "test",
+    secretKey: "test",
+    skipCredentialsValidation: true,
+    skipMetadataApiCheck: "true",
+    skipRequestingAccountId: true,
+    s3UsePathStyle: true,
+    endpoints: [Object.fromEntries(STACK_SERVICES.map((s) => [s, endpoint]))],
+    defaultTags: [{ tags: { project: "telegram-ollama-chatbot" } }],
+  });
+}

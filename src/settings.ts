@@ -1,0 +1,82 @@
+/**
+ * Synth-time settings of the stack. Each comes from cdktf context (`cdktf.json`
+ * or `-c key=value`) or, when absent there, from the environment variable of
+ * the same meaning. Runtime settings of the bot (token, Ollama URL, model, …)
+ * are Terraform variables instead; see `variables.ts`.
+ */
+
+/** Where the stack is deployed. */
+export type DeployTarget = "localstack" | "aws";
+
+/** Everything that changes what is synthesized. */
+export interface StackSettings {
+  /** `localstack` (default): fake credentials and endpoints; `aws`: the real thing. */
+  readonly target: DeployTarget;
+  /** LocalStack edge URL used for every service endpoint. */
+  readonly localstackEndpoint: string;
+  /** AWS region. */
+  readonly region: string;
+  /** S3 bucket for archived transcripts. */
+  readonly bucketName: string;
+  /** DynamoDB table for live sessions. */
+  readonly tableName: string;
+  /** Lambda function name (its log group is `/aws/lambda/<name>`). */
+  readonly functionName: string;
+  /** Adds a Lambda function URL for Telegram webhooks. */
+  readonly webhook: boolean;
+  /** Adds an EventBridge rule that invokes the function every minute. */
+  readonly schedule: boolean;
+}
+
+/** Defaults: the names of the design document, LocalStack on localhost. */
+export const DEFAULT_SETTINGS: StackSettings = {
+  target: "localstack",
+  localstackEndpoint: "http://localhost:4566",
+  region: "us-east-1",
+  bucketName: "chatbot-conversations",
+  tableName: "ChatbotSessions",
+  functionName: "telegram-bot",
+  webhook: false,
+  schedule: false,
+};
+
+/** A source of raw values: cdktf context first, then environment. */
+export type Lookup = (contextKey: string, envKey: string) => string | undefined;
+
+function parseBool(name: string, raw: string | undefined, fallback: boolean): boolean {
+  if (raw === undefined || raw === "") return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false, got "${raw}"`);
+}
+
+function parseTarget(raw: string | undefined): DeployTarget {
+  if (raw === undefined || raw === "") return DEFAULT_SETTINGS.target;
+  if (raw === "localstack" || raw === "aws") return raw;
+  throw new Error(`DEPLOY_TARGET must be "localstack" or "aws", got "${raw}"`);
+}
+
+/**
+ * Reads the settings. Context keys: `target`, `localstackEndpoint`, `region`,
+ * `bucketName`, `tableName`, `functionName`, `webhook`, `schedule`. Environment:
+ * `DEPLOY_TARGET`, `LOCALSTACK_ENDPOINT`, `AWS_REGION`, `ARCHIVE_BUCKET_NAME`,
+ * `SESSIONS_TABLE_NAME`, `FUNCTION_NAME`, `ENABLE_WEBHOOK`, `ENABLE_SCHEDULE`.
+ * @throws Error naming the setting when a value is malformed.
+ */
+export function readSettings(lookup: Lookup): StackSettings {
+  const d = DEFAULT_SETTINGS;
+  const str = (ctx: string, env: string, fallback: string): string => {
+    const v = lookup(ctx, env);
+    return v === undefined || v === "" ? fallback : v;
+  };
+  return {
+    target: parseTarget(lookup("target", "DEPLOY_TARGET")),
+    localstackEndpoint: str("localstackEndpoint", "LOCALSTACK_ENDPOINT", d.localstackEndpoint),
+    region: str("region", "AWS_REGION", d.region),
+    bucketName: str("bucketName", "ARCHIVE_BUCKET_NAME", d.bucketName),
+    tableName: str("tableName", "SESSIONS_TABLE_NAME", d.tableName),
+    functionName: str("functionName", "FUNCTION_NAME", d.functionName),
+    webhook: parseBool("ENABLE_WEBHOOK", lookup("webhook", "ENABLE_WEBHOOK"), d.webhook),
+    schedule: parseBool("ENABLE_SCHEDULE", lookup("schedule", "ENABLE_SCHEDULE"), d.schedule),
+  };
+}
