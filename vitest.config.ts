@@ -3,6 +3,8 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["__tests__/**/*.test.ts"],
+    // Needs Docker, Terraform and a running LocalStack: `npm run test:localstack`.
+    exclude: ["__tests__/localstack/**", "node_modules/**"],
     globalSetup: ["__tests__/global-setup.ts"],
     pool: "forks",
     testTimeout: 30_000,

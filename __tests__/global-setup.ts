@@ -4,9 +4,14 @@ import { resolve } from "node:path";
 /**
  * Builds the Lambda bundle and synthesizes the stack once per test run, so every
  * integration test exercises the real artefacts (`dist/handler/index.js` and
- * `cdktf.out/stacks/chatbot/cdk.tf.json`).
+ * `cdktf.out/stacks/chatbot/cdk.tf.json`, from which the emulators' table and
+ * bucket are created).
  */
 export default function setup(): void {
   const root = resolve(import.meta.dirname, "..");
-  execFileSync("npx", ["tsx", "scripts/build-handler.ts"], { cwd: root, stdio: "inherit" });
+  const run = (script: string) =>
+    execFileSync(process.execPath, ["--import", "tsx", script], { cwd: root, stdio: "inherit" });
+  run("scripts/build-handler.ts");
+  // The same app `cdktf synth` runs (cdktf.json), without the CLI's network checks.
+  run("main.ts");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { canonicalModelName } from "./domain/model-name.js";
 import { ConfigError } from "./errors.js";
 
 const bool = (fallback: boolean) =>
@@ -18,12 +19,18 @@ const url = (fallback: string) =>
     .pipe(z.url({ protocol: /^https?$/ }))
     .transform((v) => v.replace(/\/+$/, ""));
 
-const modelName = z
-  .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,99}$/,
-    "must look like an Ollama model name, e.g. llama3 or llama3:8b",
-  );
+const modelName = z.string().transform((v, ctx) => {
+  // Canonical form, so `llama3:latest`, `Llama3` and `llama3` are one model (and one session key).
+  const canonical = canonicalModelName(v);
+  if (canonical === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      message: "must look like an Ollama model name, e.g. llama3 or llama3:8b",
+    });
+    return z.NEVER;
+  }
+  return canonical;
+});
 
 const schema = z.object({
   TELEGRAM_BOT_TOKEN: z

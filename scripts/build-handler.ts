@@ -23,6 +23,8 @@ const result = await build({
   sourcesContent: false,
   legalComments: "none",
   metafile: true,
+  // Native AbortController instead of grammY's polyfill (see the shim for why).
+  alias: { "abort-controller": resolve(import.meta.dirname, "shims", "abort-controller.cjs") },
   logLevel: "warning",
 });
 

@@ -87,7 +87,11 @@ export function needsIdentity(update: Update): boolean {
 export function addressUpdate(update: Update, bot: BotIdentity | undefined): Addressed | Skip {
   if (!update.message) return { skip: "no_message" };
   const parsed = messageSchema.safeParse(update.message);
-  if (!parsed.success) return { skip: "malformed", detail: parsed.error.issues[0]?.message };
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue?.path.length ? `message.${issue.path.join(".")}: ` : "";
+    return { skip: "malformed", detail: `${where}${issue?.message ?? "invalid"}` };
+  }
   const m = parsed.data;
   if (m.from.is_bot) return { skip: "from_bot" };
   const isGroup = m.chat.type === "group" || m.chat.type === "supergroup";

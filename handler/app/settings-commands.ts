@@ -26,7 +26,8 @@ export const PARAMETERS: Readonly<Record<keyof ModelOptions, Parameter>> = {
 export function parseSetting(args: string, current: ModelOptions): ModelOptions | string {
   const [name = "", value = "", ...extra] = args.trim().split(/\s+/);
   const key = name.toLowerCase() as keyof ModelOptions;
-  const spec = PARAMETERS[key];
+  // Own keys only: `constructor` or `__proto__` are not parameters.
+  const spec = Object.hasOwn(PARAMETERS, key) ? PARAMETERS[key] : undefined;
   if (!spec || extra.length > 0) {
     return `Usage: /set <parameter> <value|reset>. Parameters: ${Object.keys(PARAMETERS).join(", ")}.`;
   }

@@ -135,7 +135,7 @@ export class Archiver {
     for (const key of keys) {
       try {
         const session = await this.sessions.getSession(key);
-        if (!session || session.status !== "active" || session.lastMessageTs >= cutoff) continue;
+        if (session?.status !== "active" || session.lastMessageTs >= cutoff) continue;
         await this.close(session, "idle");
         archived++;
       } catch (err) {

@@ -36,7 +36,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
           })
         : undefined;
       if (profile.lastUpdateId >= msg.updateId) return "duplicate";
-      if (!session || session.status !== "active" || session.messageCount === 0) {
+      if (session?.status !== "active" || session.messageCount === 0) {
         await say(turn, "There is no conversation to end. Send a message to start one.");
         return undefined;
       }
@@ -138,7 +138,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
     run: async (turn, args) => {
       const { services, conversations, msg } = turn;
       const target = pick(await numbered(turn), args);
-      if (!target || target.status !== "closed") {
+      if (target?.status !== "closed") {
         await say(
           turn,
           "Usage: /resume <n>, where n is an archived conversation's number in /sessions.",

@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import { coldStart } from "../harness/lambda.js";
+
+const ada = { id: 1001, first_name: "Ada", username: "ada" };
+const bob = { id: 1002, first_name: "Bob" };
+const privateChat = (u: { id: number }) => ({ id: u.id, type: "private" as const });
+
+describe("polling: each invoke answers every pending update once", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed();
+  });
+  afterAll(async () => {
+    await bed.close();
+  });
+
+  it("answers two users in one invoke, each with the default model, and returns a summary", async () => {
+    // Prepare
+    bed.telegram.pushText(ada, privateChat(ada), "Hello from Ada");
+    bed.telegram.pushText(bob, privateChat(bob), "Hello from Bob");
+    const lambda = coldStart(bed.env);
+
+    // Act
+    const summary = await lambda.invoke({});
+
+    // Assess
+    expect(summary).toMatchObject({ status: "ok", updates: 2, handled: 2, failed: 0 });
+    expect(bed.telegram.sentMessages(ada.id).at(-1)?.text).toContain("Hello from Ada");
+    expect(bed.telegram.sentMessages(bob.id).at(-1)?.text).toContain("Hello from Bob");
+    const chats = bed.ollama.requests().filter((r) => r.path === "/api/chat");
+    expect(chats).toHaveLength(2);
+    for (const r of chats) {
+      expect(r.body.model).toBe("llama3");
+      expect(r.body.options?.num_ctx).toBeGreaterThan(0);
+    }
+  });
+
+  it("continues from the stored offset after a cold start: nothing answered twice, nothing skipped", async () => {
+    // Prepare
+    bed.telegram.pushText(ada, privateChat(ada), "first after restart");
+    const before = bed.telegram.sentMessages(ada.id).length;
+
+    // Act
+    const first = await coldStart(bed.env).invoke({});
+    bed.telegram.pushText(ada, privateChat(ada), "second after restart");
+    const second = await coldStart(bed.env).invoke({});
+    const third = await coldStart(bed.env).invoke({});
+
+    // Assess
+    expect(first).toMatchObject({ updates: 1, handled: 1 });
+    expect(second).toMatchObject({ updates: 1, handled: 1 });
+    expect(third).toMatchObject({ updates: 0, handled: 0 });
+    const texts = bed.telegram
+      .sentMessages(ada.id)
+      .slice(before)
+      .map((m) => m.text);
+    expect(texts.filter((t) => t.includes("first after restart"))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes("second after restart"))).toHaveLength(1);
+  });
+
+  it("answers a whole backlog on the first run, not only the newest message", async () => {
+    // Prepare
+    const carol = { id: 1003, first_name: "Carol" };
+    for (let i = 1; i <= 5; i++) bed.telegram.pushText(carol, privateChat(carol), `backlog ${i}`);
+
+    // Act
+    const summary = await coldStart(bed.env).invoke({});
+
+    // Assess
+    expect(summary).toMatchObject({ handled: 5 });
+    const texts = bed.telegram.sentMessages(carol.id).map((m) => m.text);
+    for (let i = 1; i <= 5; i++) expect(texts.some((t) => t.includes(`backlog ${i}`))).toBe(true);
+    // Same chat, strictly in order.
+    const order = texts.map((t) => /backlog (\d)/.exec(t)?.[1]).filter(Boolean);
+    expect(order).toEqual(["1", "2", "3", "4", "5"]);
+  });
+
+  it("never writes the bot token into any log line", async () => {
+    // Prepare
+    bed.telegram.pushText(ada, privateChat(ada), "/status");
+
+    // Act
+    const { logs } = await bed.captureLogs(() => coldStart(bed.env).invoke({}));
+
+    // Assess
+    expect(logs.length).toBeGreaterThan(0);
+    for (const line of logs) expect(line).not.toContain(bed.env.TELEGRAM_BOT_TOKEN);
+  });
+});

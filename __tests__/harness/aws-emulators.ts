@@ -1,0 +1,196 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+} from "@aws-sdk/client-dynamodb";
+import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
+import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import dynalite from "dynalite";
+import S3rver from "s3rver";
+
+/** The synthesized stack every integration test builds its storage from. */
+export const STACK_JSON = resolve(
+  import.meta.dirname,
+  "..",
+  "..",
+  "cdktf.out",
+  "stacks",
+  "chatbot",
+  "cdk.tf.json",
+);
+
+/** s3rver accepts only these credentials; dynalite accepts any. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
+export const EMULATOR_REGION = "us-east-1";
+
+interface TfTable {
+  name: string;
+  hash_key: string;
+  range_key?: string;
+  attribute: { name: string; type: string }[];
+  global_secondary_index?: {
+    name: string;
+    hash_key: string;
+    range_key?: string;
+    projection_type: string;
+    non_key_attributes?: string[];
+  }[];
+}
+
+interface StackJson {
+  resource: {
+    aws_dynamodb_table: Record<string, TfTable>;
+    aws_s3_bucket: Record<string, { bucket: string }>;
+  };
+}
+
+const keySchema = (hash: string, range?: string): KeySchemaElement[] => [
+  { AttributeName: hash, KeyType: "HASH" },
+  ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : []),
+];
+
+/** The table and bucket exactly as `cdk.tf.json` declares them (so infra and code cannot drift). */
+export function readStorageFromStack(path = STACK_JSON): { table: TfTable; bucket: string } {
+  const json = JSON.parse(readFileSync(path, "utf8")) as StackJson;
+  const table = Object.values(json.resource.aws_dynamodb_table)[0];
+  const bucket = Object.values(json.resource.aws_s3_bucket)[0];
+  if (!table || !bucket) throw new Error(`${path} has no table or bucket: run npm run synth`);
+  return { table, bucket: bucket.bucket };
+}
+
+/** DynamoDB (dynalite, in memory) and S3 (s3rver, temp dir) on 127.0.0.1, with the stack's table and bucket. */
+export class AwsEmulators {
+  readonly table: string;
+  readonly bucket: string;
+  readonly db: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  private dynamoPort = 0;
+  private dynamoUp = true;
+
+  private constructor(
+    private readonly dynamo: Server,
+    private readonly s3rver: S3rver,
+    readonly s3Url: string,
+    private readonly dir: string,
+    storage: { table: string; bucket: string },
+  ) {
+    this.dynamoPort = (dynamo.address() as AddressInfo).port;
+    this.table = storage.table;
+    this.bucket = storage.bucket;
+    const common = { region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS };
+    this.db = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ ...common, endpoint: this.dynamoUrl }),
+    );
+    this.s3 = new S3Client({
+      ...common,
+      endpoint: s3Url,
+      forcePathStyle: true,
+      requestChecksumCalculation: "WHEN_REQUIRED",
+      responseChecksumValidation: "WHEN_REQUIRED",
+    });
+  }
+
+  /** Starts both emulators and creates the storage `cdk.tf.json` declares. */
+  static async start(): Promise<AwsEmulators> {
+    const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await listen(dynamo, 0);
+    const dir = await mkdtemp(join(tmpdir(), "chatbot-s3-"));
+    const s3rver = new S3rver({ port: 0, address: "127.0.0.1", silent: true, directory: dir });
+    const { port } = await s3rver.run();
+    const { table, bucket } = readStorageFromStack();
+    const emulators = new AwsEmulators(dynamo, s3rver, `http://127.0.0.1:${port}`, dir, {
+      table: table.name,
+      bucket,
+    });
+    await emulators.createStorage(table);
+    return emulators;
+  }
+
+  /** DynamoDB endpoint. */
+  get dynamoUrl(): string {
+    return `http://127.0.0.1:${this.dynamoPort}`;
+  }
+
+  /** The environment the SDK in the handler reads (what LocalStack injects into a function). */
+  get env(): Record<string, string> {
+    return {
+      AWS_ENDPOINT_URL_DYNAMODB: this.dynamoUrl,
+      AWS_ENDPOINT_URL_S3: this.s3Url,
+      AWS_ACCESS_KEY_ID: EMULATOR_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMULATOR_CREDENTIALS.secretAccessKey,
+      AWS_REGION: EMULATOR_REGION,
+      SESSIONS_TABLE: this.table,
+      ARCHIVE_BUCKET: this.bucket,
+    };
+  }
+
+  /** Takes DynamoDB down (connections refused) until {@link startDynamo}; data is kept. */
+  async stopDynamo(): Promise<void> {
+    if (!this.dynamoUp) return;
+    this.dynamoUp = false;
+    this.dynamo.closeAllConnections();
+    await new Promise<void>((r) => this.dynamo.close(() => r()));
+  }
+
+  /** Brings DynamoDB back on the same port with the same data. */
+  async startDynamo(): Promise<void> {
+    if (this.dynamoUp) return;
+    await listen(this.dynamo, this.dynamoPort);
+    this.dynamoUp = true;
+  }
+
+  async close(): Promise<void> {
+    this.db.destroy();
+    this.s3.destroy();
+    await this.stopDynamo();
+    await this.s3rver.close();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async createStorage(table: TfTable): Promise<void> {
+    const client = new DynamoDBClient({
+      region: EMULATOR_REGION,
+      credentials: EMULATOR_CREDENTIALS,
+      endpoint: this.dynamoUrl,
+    });
+    const gsis: GlobalSecondaryIndex[] = (table.global_secondary_index ?? []).map((g) => ({
+      IndexName: g.name,
+      KeySchema: keySchema(g.hash_key, g.range_key),
+      Projection: {
+        ProjectionType: g.projection_type as "ALL" | "KEYS_ONLY" | "INCLUDE",
+        ...(g.non_key_attributes ? { NonKeyAttributes: g.non_key_attributes } : {}),
+      },
+    }));
+    await client.send(
+      new CreateTableCommand({
+        TableName: table.name,
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: keySchema(table.hash_key, table.range_key),
+        AttributeDefinitions: table.attribute.map(
+          (a): AttributeDefinition => ({
+            AttributeName: a.name,
+            AttributeType: a.type as "S" | "N" | "B",
+          }),
+        ),
+        ...(gsis.length > 0 ? { GlobalSecondaryIndexes: gsis } : {}),
+      }),
+    );
+    client.destroy();
+    await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket }));
+  }
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => resolve());
+  });
+}

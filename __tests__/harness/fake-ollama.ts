@@ -1,0 +1,298 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { RestartableServer, readBody, sendJson } from "./http.js";
+
+/** A chat message as Ollama receives it. */
+export interface OllamaMessage {
+  role: string;
+  content: string;
+}
+
+/** The body of `POST /api/chat`. */
+export interface ChatBody {
+  model: string;
+  messages: OllamaMessage[];
+  stream?: boolean;
+  think?: boolean;
+  keep_alive?: string | number;
+  options?: Record<string, number>;
+}
+
+/** One request the fake received. */
+export interface OllamaRequest {
+  path: string;
+  method: string;
+  body: ChatBody;
+  at: number;
+}
+
+/** What a model answers: plain content, or content with separate reasoning. */
+export type Reply = string | { content: string; thinking?: string };
+
+/** A failure for the next chat request(s). */
+export type OllamaFault =
+  | { kind: "status"; status: number; error: string }
+  | { kind: "midstream"; error: string; afterChunks?: number }
+  | { kind: "hang" }
+  | { kind: "malformed" };
+
+const canonical = (name: string): string => (name.includes(":") ? name : `${name}:latest`);
+
+/** The default model behaviour: echo the last user message, so tests can follow each answer. */
+const echo = (body: ChatBody): Reply => {
+  const last = body.messages.filter((m) => m.role === "user").at(-1)?.content ?? "";
+  return `You said: ${last}`;
+};
+
+/**
+ * A fake Ollama server over HTTP, faithful to the documented API: NDJSON
+ * streaming with a final `done` line carrying durations in nanoseconds,
+ * `404 model "x" not found, try pulling it first`, 503 when busy, error lines
+ * inside a 200 stream, `/api/tags`, `/api/show`, `/api/version`.
+ */
+export class FakeOllama {
+  private readonly server = new RestartableServer((req, res) => void this.route(req, res));
+  private models = ["llama3:latest", "mistral:latest", "phi3:latest"];
+  private readonly replies = new Map<string, (body: ChatBody) => Reply>();
+  private readonly faults: OllamaFault[] = [];
+  private recorded: OllamaRequest[] = [];
+  private hanging: ServerResponse[] = [];
+  /** Milliseconds before the first token (model "thinking" time). */
+  latencyMs = 0;
+  /** Milliseconds between streamed chunks. */
+  chunkDelayMs = 0;
+  /** Characters per streamed chunk. */
+  chunkSize = 16;
+  /** Requests being answered right now, and the most seen at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+
+  /** Starts a fake on a free port. */
+  static async start(): Promise<FakeOllama> {
+    const fake = new FakeOllama();
+    await fake.server.start();
+    return fake;
+  }
+
+  /** Base URL (what `OLLAMA_URL` is set to). */
+  get url(): string {
+    return this.server.url;
+  }
+
+  /** Installed models, as `name:tag`. */
+  setModels(names: readonly string[]): void {
+    this.models = names.map(canonical);
+  }
+
+  /** How `model` answers from now on (default: echo). */
+  setReply(model: string, reply: (body: ChatBody) => Reply): void {
+    this.replies.set(canonical(model), reply);
+  }
+
+  /** Fails the next `times` chat requests. */
+  failNext(fault: OllamaFault, times = 1): void {
+    for (let i = 0; i < times; i++) this.faults.push(fault);
+  }
+
+  /** Every request so far. */
+  requests(): OllamaRequest[] {
+    return [...this.recorded];
+  }
+
+  /** Only the `/api/chat` requests. */
+  chats(): OllamaRequest[] {
+    return this.recorded.filter((r) => r.path === "/api/chat");
+  }
+
+  /** Forgets requests, replies, faults and latency. */
+  reset(): void {
+    this.recorded = [];
+    this.replies.clear();
+    this.faults.length = 0;
+    this.latencyMs = 0;
+    this.chunkDelayMs = 0;
+    this.maxInFlight = 0;
+  }
+
+  /** Goes down: connections are refused until {@link start}. */
+  async stop(): Promise<void> {
+    this.releaseHanging();
+    await this.server.stop();
+  }
+
+  /** Comes back on the same port. */
+  start(): Promise<void> {
+    return this.server.start();
+  }
+
+  async close(): Promise<void> {
+    await this.stop();
+  }
+
+  private releaseHanging(): void {
+    for (const res of this.hanging) res.destroy();
+    this.hanging = [];
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
+    let body: ChatBody = { model: "", messages: [] };
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw.toString("utf8")) as ChatBody;
+      } catch {
+        sendJson(res, 400, { error: "invalid character in request body" });
+        return;
+      }
+    }
+    this.recorded.push({ path, method: req.method ?? "GET", body, at: Date.now() });
+    if (path === "/api/tags") {
+      sendJson(res, 200, { models: this.models.map(tagEntry) });
+      return;
+    }
+    if (path === "/api/version") {
+      sendJson(res, 200, { version: "0.12.6" });
+      return;
+    }
+    if (path === "/api/show") {
+      this.show(body, res);
+      return;
+    }
+    if (path === "/api/chat" && req.method === "POST") {
+      await this.chat(body, res);
+      return;
+    }
+    sendJson(res, 404, { error: "404 page not found" });
+  }
+
+  private show(body: ChatBody, res: ServerResponse): void {
+    const name = canonical((body as { model?: string; name?: string }).model ?? "");
+    if (!this.models.includes(name)) {
+      sendJson(res, 404, { error: `model '${name}' not found` });
+      return;
+    }
+    sendJson(res, 200, { capabilities: ["completion"], details: { family: "llama" } });
+  }
+
+  private async chat(body: ChatBody, res: ServerResponse): Promise<void> {
+    if (!body.model) {
+      sendJson(res, 400, { error: "model is required" });
+      return;
+    }
+    const model = canonical(body.model);
+    if (!this.models.includes(model)) {
+      sendJson(res, 404, { error: `model "${body.model}" not found, try pulling it first` });
+      return;
+    }
+    const fault = this.faults.shift();
+    if (fault?.kind === "status") {
+      sendJson(res, fault.status, { error: fault.error });
+      return;
+    }
+    if (fault?.kind === "hang") {
+      this.hanging.push(res);
+      return;
+    }
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      await sleep(this.latencyMs);
+      const reply = (this.replies.get(model) ?? echo)(body);
+      const { content, thinking = "" } = typeof reply === "string" ? { content: reply } : reply;
+      if (body.stream === false) {
+        sendJson(res, 200, this.final(body, content, thinking));
+        return;
+      }
+      await this.stream(body, res, content, thinking, fault);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private async stream(
+    body: ChatBody,
+    res: ServerResponse,
+    content: string,
+    thinking: string,
+    fault: OllamaFault | undefined,
+  ): Promise<void> {
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
+    const chunks = [
+      ...pieces(body.think ? thinking : "", this.chunkSize).map((t) => ({
+        thinking: t,
+        content: "",
+      })),
+      ...pieces(
+        body.think || !thinking ? content : `<think>${thinking}</think>${content}`,
+        this.chunkSize,
+      ).map((c) => ({ thinking: "", content: c })),
+    ];
+    let sent = 0;
+    for (const c of chunks) {
+      if (fault?.kind === "midstream" && sent === (fault.afterChunks ?? 2)) break;
+      if (fault?.kind === "malformed" && sent === 1) {
+        res.write("{not json\n");
+        break;
+      }
+      line({
+        model: body.model,
+        created_at: new Date().toISOString(),
+        message: {
+          role: "assistant",
+          content: c.content,
+          ...(c.thinking ? { thinking: c.thinking } : {}),
+        },
+        done: false,
+      });
+      sent++;
+      await sleep(this.chunkDelayMs);
+    }
+    if (fault?.kind === "midstream") line({ error: fault.error });
+    else if (fault?.kind !== "malformed") line(this.final(body, "", ""));
+    res.end();
+  }
+
+  private final(body: ChatBody, content: string, thinking: string): Record<string, unknown> {
+    const promptTokens = body.messages.reduce((n, m) => n + Math.ceil(m.content.length / 4), 0);
+    return {
+      model: body.model,
+      created_at: new Date().toISOString(),
+      message: { role: "assistant", content, ...(thinking ? { thinking } : {}) },
+      done: true,
+      done_reason: "stop",
+      total_duration: 1_250_000_000,
+      load_duration: 50_000_000,
+      prompt_eval_count: promptTokens,
+      prompt_eval_duration: 100_000_000,
+      eval_count: 42,
+      eval_duration: 1_000_000_000,
+    };
+  }
+}
+
+function tagEntry(name: string): Record<string, unknown> {
+  return {
+    name,
+    model: name,
+    modified_at: "2026-11-01T10:00:00Z",
+    size: 4_661_224_676,
+    digest: "365c0bd3c000a25d28ddbf732fe1c6add414de7275464c4e4d1c3b5fcb5d8ad1",
+    details: {
+      format: "gguf",
+      family: "llama",
+      parameter_size: "8.0B",
+      quantization_level: "Q4_0",
+    },
+  };
+}
+
+function pieces(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
+
+function sleep(ms: number): Promise<void> {
+  return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}

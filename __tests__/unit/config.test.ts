@@ -1,0 +1,216 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "../../handler/config.js";
+import { ConfigError } from "../../handler/errors.js";
+
+const TOKEN = "123456789:ABCdefGHIjklMNOpqrSTUvwxYZ_-0123";
+
+/** Runs loadConfig expecting a ConfigError; returns its message. */
+function configError(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+  throw new Error("expected loadConfig to throw");
+}
+
+describe("config loadConfig", () => {
+  it("applies every default when only the token is set", () => {
+    // Act
+    const config = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN });
+
+    // Assess
+    expect(config).toEqual({
+      telegram: { token: TOKEN, apiUrl: "https://api.telegram.org", webhookSecret: "" },
+      ollama: { url: "http://host.docker.internal:11434", numCtx: 8192, keepAlive: "5m" },
+      defaultModel: "llama3",
+      table: "ChatbotSessions",
+      bucket: "chatbot-conversations",
+      sessions: {
+        idleMs: 60 * 60_000,
+        archiveAfterMessages: 40,
+        archiveAfterBytes: 64 * 1024,
+        contextMessages: 20,
+        closedRetentionSeconds: 365 * 86_400,
+      },
+      chat: { stream: true, showStats: false, showThinking: "collapsed" },
+      maxConcurrency: 4,
+      maxUpdateAttempts: 3,
+      allowedUserIds: new Set<number>(),
+      logLevel: "info",
+    });
+  });
+
+  it("requires TELEGRAM_BOT_TOKEN and says where to get it", () => {
+    // Act
+    const message = configError({});
+
+    // Assess
+    expect(message).toContain("TELEGRAM_BOT_TOKEN is required");
+    expect(message).toContain("@BotFather");
+  });
+
+  it("rejects a token that does not look like a bot token", () => {
+    expect(configError({ TELEGRAM_BOT_TOKEN: "not-a-token" })).toContain(
+      "TELEGRAM_BOT_TOKEN does not look like a bot token",
+    );
+  });
+
+  it.each([
+    ["OLLAMA_NUM_CTX", "abc"],
+    ["OLLAMA_NUM_CTX", "100"],
+    ["MAX_CONCURRENCY", "1.5"],
+    ["SESSION_IDLE_MINUTES", "-1"],
+    ["SESSION_IDLE_MINUTES", "0"],
+    ["STREAM_REPLIES", "maybe"],
+    ["SHOW_THINKING", "expanded"],
+    ["OLLAMA_URL", "ftp://example.com"],
+    ["TELEGRAM_API_URL", "not a url"],
+    ["DEFAULT_MODEL", "-bad name"],
+    ["TELEGRAM_WEBHOOK_SECRET", "has spaces!"],
+    ["LOG_LEVEL", "verbose"],
+    ["ARCHIVE_AFTER_KB", "301"],
+  ])("names %s when its value %j is malformed", (variable, value) => {
+    // Act
+    const message = configError({ TELEGRAM_BOT_TOKEN: TOKEN, [variable]: value });
+
+    // Assess
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable}\\b`));
+  });
+
+  it("reports every malformed variable at once", () => {
+    // Act
+    const message = configError({ OLLAMA_NUM_CTX: "x", SHOW_STATS: "perhaps" });
+
+    // Assess
+    expect(message).toContain("TELEGRAM_BOT_TOKEN");
+    expect(message).toContain("OLLAMA_NUM_CTX");
+    expect(message).toContain("SHOW_STATS");
+  });
+
+  it("accepts fractional SESSION_IDLE_MINUTES, rounded to whole milliseconds", () => {
+    // Act
+    const half = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, SESSION_IDLE_MINUTES: "0.5" });
+    const odd = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, SESSION_IDLE_MINUTES: "0.00001" });
+
+    // Assess
+    expect(half.sessions.idleMs).toBe(30_000);
+    expect(odd.sessions.idleMs).toBe(1);
+  });
+
+  it("parses ALLOWED_USER_IDS as a set of numbers, tolerating spaces and empty items", () => {
+    // Act
+    const config = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, ALLOWED_USER_IDS: " 1, 22 ,,333, 1 " });
+
+    // Assess
+    expect([...config.allowedUserIds].sort((a, b) => a - b)).toEqual([1, 22, 333]);
+  });
+
+  it("treats an empty ALLOWED_USER_IDS as allowing everyone", () => {
+    expect(
+      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, ALLOWED_USER_IDS: "" }).allowedUserIds.size,
+    ).toBe(0);
+  });
+
+  it.each(["12a", "-5", "1;2", "@alice"])("rejects ALLOWED_USER_IDS item %j", (value) => {
+    expect(configError({ TELEGRAM_BOT_TOKEN: TOKEN, ALLOWED_USER_IDS: value })).toContain(
+      "ALLOWED_USER_IDS",
+    );
+  });
+
+  it.each([
+    ["true", true],
+    ["1", true],
+    ["yes", true],
+    ["on", true],
+    ["false", false],
+    ["0", false],
+    ["no", false],
+    ["off", false],
+  ])("reads boolean %j as %s", (value, expected) => {
+    // Act
+    const config = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, SHOW_STATS: value });
+
+    // Assess
+    expect(config.chat.showStats).toBe(expected);
+  });
+
+  it("falls back to the default for an empty boolean or URL", () => {
+    // Act
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      STREAM_REPLIES: "",
+      SHOW_STATS: "",
+      OLLAMA_URL: "",
+    });
+
+    // Assess
+    expect(config.chat.stream).toBe(true);
+    expect(config.chat.showStats).toBe(false);
+    expect(config.ollama.url).toBe("http://host.docker.internal:11434");
+  });
+
+  it("strips trailing slashes from URLs", () => {
+    // Act
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_URL: "http://ollama:11434//",
+      TELEGRAM_API_URL: "https://bot.example.com/",
+    });
+
+    // Assess
+    expect(config.ollama.url).toBe("http://ollama:11434");
+    expect(config.telegram.apiUrl).toBe("https://bot.example.com");
+  });
+
+  it("converts sizes and durations to bytes and seconds", () => {
+    // Act
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      ARCHIVE_AFTER_KB: "8",
+      CLOSED_SESSION_RETENTION_DAYS: "1.5",
+    });
+
+    // Assess
+    expect(config.sessions.archiveAfterBytes).toBe(8192);
+    expect(config.sessions.closedRetentionSeconds).toBe(129_600);
+  });
+
+  it("never sends more context messages than the DynamoDB window holds", () => {
+    // Act
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      CONTEXT_MESSAGES: "50",
+      ARCHIVE_AFTER_MESSAGES: "10",
+    });
+
+    // Assess
+    expect(config.sessions.contextMessages).toBe(10);
+  });
+
+  it("coerces numeric settings from strings", () => {
+    // Act
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_NUM_CTX: "4096",
+      MAX_CONCURRENCY: "8",
+      MAX_UPDATE_ATTEMPTS: "5",
+    });
+
+    // Assess
+    expect(config.ollama.numCtx).toBe(4096);
+    expect(config.maxConcurrency).toBe(8);
+    expect(config.maxUpdateAttempts).toBe(5);
+  });
+
+  it("stores DEFAULT_MODEL in canonical form, so llama3:latest is the same model as llama3", () => {
+    // Act
+    const tagged = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, DEFAULT_MODEL: "llama3:latest" });
+    const upper = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, DEFAULT_MODEL: "Llama3" });
+
+    // Assess
+    expect(tagged.defaultModel).toBe("llama3");
+    expect(upper.defaultModel).toBe("llama3");
+  });
+});

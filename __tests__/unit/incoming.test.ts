@@ -1,0 +1,353 @@
+import type { Update } from "@grammyjs/types";
+import { describe, expect, it } from "vitest";
+import {
+  type Addressed,
+  addressUpdate,
+  type BotIdentity,
+  needsIdentity,
+  type Skip,
+} from "../../handler/app/incoming.js";
+
+const BOT: BotIdentity = { id: 999, username: "OllamaBot" };
+
+interface Entity {
+  type: string;
+  offset: number;
+  length: number;
+  user?: { id: number };
+}
+
+/** A message update as Telegram sends it; `extra` overrides or adds fields. */
+function update(extra: Record<string, unknown> = {}, chatType = "private"): Update {
+  const message = {
+    message_id: 10,
+    date: 1_700_000_000,
+    from: { id: 42, is_bot: false, username: "alice", first_name: "Alice", language_code: "en" },
+    chat: { id: chatType === "private" ? 42 : -100, type: chatType },
+    ...extra,
+  };
+  return { update_id: 7, message } as unknown as Update;
+}
+
+/** A text update with entities computed from `@mentions` and a leading `/command`. */
+function textUpdate(
+  text: string,
+  chatType = "private",
+  entities: Entity[] = [],
+  extra: Record<string, unknown> = {},
+): Update {
+  return update({ text, entities, ...extra }, chatType);
+}
+
+function command(text: string): Entity {
+  const length = text.split(/\s/)[0]?.length ?? 0;
+  return { type: "bot_command", offset: 0, length };
+}
+
+function isAddressed(result: Addressed | Skip): result is Addressed {
+  return !("skip" in result);
+}
+
+function expectAddressed(result: Addressed | Skip): Addressed {
+  if (!isAddressed(result)) throw new Error(`expected an addressed message, got ${result.skip}`);
+  return result;
+}
+
+describe("app/incoming addressUpdate", () => {
+  it("turns a private text message into a text request with who and where", () => {
+    // Act
+    const result = expectAddressed(addressUpdate(textUpdate("hello"), undefined));
+
+    // Assess
+    expect(result).toEqual({
+      updateId: 7,
+      messageId: 10,
+      userId: 42,
+      chatId: 42,
+      isGroup: false,
+      user: { id: 42, username: "alice", firstName: "Alice", languageCode: "en" },
+      incoming: { kind: "text", text: "hello" },
+    });
+  });
+
+  it("parses a command with its arguments, lower-casing the name", () => {
+    // Prepare
+    const text = "/Model   llama3:8b  ";
+
+    // Act
+    const result = expectAddressed(
+      addressUpdate(textUpdate(text, "private", [command(text)]), BOT),
+    );
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "command", name: "model", args: "llama3:8b" });
+  });
+
+  it("accepts a command addressed to this bot by @username, case-insensitively", () => {
+    // Prepare
+    const text = "/start@ollamabot now";
+
+    // Act
+    const result = expectAddressed(addressUpdate(textUpdate(text, "group", [command(text)]), BOT));
+
+    // Assess
+    expect(result.isGroup).toBe(true);
+    expect(result.incoming).toEqual({ kind: "command", name: "start", args: "now" });
+  });
+
+  it("ignores a command addressed to another bot", () => {
+    // Prepare
+    const text = "/start@OtherBot";
+
+    // Act
+    const result = addressUpdate(textUpdate(text, "supergroup", [command(text)]), BOT);
+
+    // Assess
+    expect(result).toEqual({ skip: "not_addressed" });
+  });
+
+  it("ignores a command addressed to some bot when its own identity is unknown", () => {
+    // Prepare
+    const text = "/start@OllamaBot";
+
+    // Act
+    const result = addressUpdate(textUpdate(text, "private", [command(text)]), undefined);
+
+    // Assess
+    expect(result).toEqual({ skip: "not_addressed" });
+  });
+
+  it("accepts a bare command in a group when the bot knows who it is", () => {
+    // Prepare
+    const text = "/help";
+
+    // Act
+    const result = expectAddressed(addressUpdate(textUpdate(text, "group", [command(text)]), BOT));
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "command", name: "help", args: "" });
+  });
+
+  it("does not treat a slash without a bot_command entity as a command", () => {
+    // Act
+    const result = expectAddressed(addressUpdate(textUpdate("/notacommand"), BOT));
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "text", text: "/notacommand" });
+  });
+
+  it("does not treat a bot_command entity later in the text as a command", () => {
+    // Act
+    const result = expectAddressed(
+      addressUpdate(
+        textUpdate("see /help", "private", [{ type: "bot_command", offset: 4, length: 5 }]),
+        BOT,
+      ),
+    );
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "text", text: "see /help" });
+  });
+
+  it("answers a group message that mentions the bot, with the mention removed", () => {
+    // Prepare
+    const text = "hey @OllamaBot what is 2+2?";
+    const mention = { type: "mention", offset: 4, length: 10 };
+
+    // Act
+    const result = expectAddressed(addressUpdate(textUpdate(text, "group", [mention]), BOT));
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "text", text: "hey  what is 2+2?" });
+  });
+
+  it("answers a group text_mention of the bot found by user id", () => {
+    // Prepare
+    const mention = { type: "text_mention", offset: 0, length: 6, user: { id: BOT.id } };
+
+    // Act
+    const result = expectAddressed(
+      addressUpdate(textUpdate("Ollama, explain", "group", [mention]), BOT),
+    );
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "text", text: ", explain" });
+  });
+
+  it("keeps the whole text when the message is only the mention", () => {
+    // Prepare
+    const mention = { type: "mention", offset: 0, length: 10 };
+
+    // Act
+    const result = expectAddressed(
+      addressUpdate(textUpdate("@OllamaBot", "group", [mention]), BOT),
+    );
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "text", text: "@OllamaBot" });
+  });
+
+  it("does not answer a group message whose @username is plain text without an entity", () => {
+    expect(addressUpdate(textUpdate("@OllamaBot hi", "group"), BOT)).toEqual({
+      skip: "not_addressed",
+    });
+  });
+
+  it("does not answer a group message mentioning someone else", () => {
+    // Prepare
+    const mention = { type: "mention", offset: 0, length: 6 };
+
+    // Act
+    const result = addressUpdate(textUpdate("@alice hi", "group", [mention]), BOT);
+
+    // Assess
+    expect(result).toEqual({ skip: "not_addressed" });
+  });
+
+  it("answers a group reply to one of the bot's messages", () => {
+    // Prepare
+    const extra = { reply_to_message: { message_id: 5, from: { id: BOT.id, is_bot: true } } };
+
+    // Act
+    const result = expectAddressed(addressUpdate(textUpdate("and then?", "group", [], extra), BOT));
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "text", text: "and then?" });
+  });
+
+  it("ignores a group reply to somebody else", () => {
+    // Prepare
+    const extra = { reply_to_message: { message_id: 5, from: { id: 1 } } };
+
+    // Act
+    const result = addressUpdate(textUpdate("and then?", "group", [], extra), BOT);
+
+    // Assess
+    expect(result).toEqual({ skip: "not_addressed" });
+  });
+
+  it("ignores group messages when the bot identity is unknown", () => {
+    // Prepare
+    const mention = { type: "mention", offset: 0, length: 10 };
+
+    // Act
+    const result = addressUpdate(textUpdate("@OllamaBot hi", "group", [mention]), undefined);
+
+    // Assess
+    expect(result).toEqual({ skip: "not_addressed" });
+  });
+
+  it("turns a private document into a document request", () => {
+    // Prepare
+    const doc = { file_id: "F1", file_name: "notes.json", mime_type: "application/json" };
+
+    // Act
+    const result = expectAddressed(
+      addressUpdate(update({ document: { ...doc, file_size: 1234 } }), BOT),
+    );
+
+    // Assess
+    expect(result.incoming).toEqual({
+      kind: "document",
+      fileId: "F1",
+      fileName: "notes.json",
+      size: 1234,
+    });
+  });
+
+  it("fills in a name and size for a document that lacks them", () => {
+    // Act
+    const result = expectAddressed(addressUpdate(update({ document: { file_id: "F2" } }), BOT));
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "document", fileId: "F2", fileName: "file", size: 0 });
+  });
+
+  it("ignores a group document unless it replies to the bot", () => {
+    // Prepare
+    const document = { file_id: "F3" };
+    const reply = { reply_to_message: { from: { id: BOT.id } } };
+
+    // Act
+    const ignored = addressUpdate(update({ document }, "group"), BOT);
+    const answered = addressUpdate(update({ document, ...reply }, "group"), BOT);
+
+    // Assess
+    expect(ignored).toEqual({ skip: "not_addressed" });
+    expect(expectAddressed(answered).incoming.kind).toBe("document");
+  });
+
+  it.each(["photo", "sticker", "voice", "video", "location", "poll"])(
+    "reports a %s message as unsupported",
+    (kind) => {
+      // Act
+      const result = expectAddressed(addressUpdate(update({ [kind]: {} }), BOT));
+
+      // Assess
+      expect(result.incoming).toEqual({ kind: "unsupported", what: kind });
+    },
+  );
+
+  it("reports an unknown non-text message generically", () => {
+    // Act
+    const result = expectAddressed(addressUpdate(update({ dice: { value: 3 } }), BOT));
+
+    // Assess
+    expect(result.incoming).toEqual({ kind: "unsupported", what: "message" });
+  });
+
+  it("skips updates without a message", () => {
+    // Prepare
+    const edited = { update_id: 8, edited_message: {} } as unknown as Update;
+
+    // Act
+    const result = addressUpdate(edited, BOT);
+
+    // Assess
+    expect(result).toEqual({ skip: "no_message" });
+  });
+
+  it("skips messages sent by bots", () => {
+    // Act
+    const result = addressUpdate(
+      update({ text: "hi", from: { id: 5, is_bot: true, first_name: "B" } }),
+      BOT,
+    );
+
+    // Assess
+    expect(result).toEqual({ skip: "from_bot" });
+  });
+
+  it.each([
+    ["without a sender", { from: undefined }],
+    ["with a non-numeric message id", { message_id: "ten" }],
+    ["with a negative entity offset", { entities: [{ type: "bold", offset: -1, length: 1 }] }],
+    ["with a non-string text", { text: 12 }],
+    ["without a chat", { chat: undefined }],
+  ])("rejects a malformed message %s with a reason", (_what, extra) => {
+    // Act
+    const result = addressUpdate(update({ text: "hi", ...extra }), BOT);
+
+    // Assess
+    expect(result).toMatchObject({ skip: "malformed" });
+    expect(isAddressed(result) ? undefined : result.detail).toEqual(expect.any(String));
+  });
+
+  it("names the offending field in the reason for a malformed message", () => {
+    // Act
+    const result = addressUpdate(update({ text: "hi", from: undefined }), BOT);
+
+    // Assess
+    expect(result).toMatchObject({ skip: "malformed" });
+    expect(isAddressed(result) ? "" : result.detail).toMatch(/\bfrom\b/);
+  });
+});
+
+describe("app/incoming needsIdentity", () => {
+  it("needs the bot identity only for group and supergroup messages", () => {
+    expect(needsIdentity(update({ text: "x" }, "group"))).toBe(true);
+    expect(needsIdentity(update({ text: "x" }, "supergroup"))).toBe(true);
+    expect(needsIdentity(update({ text: "x" }, "private"))).toBe(false);
+    expect(needsIdentity({ update_id: 1 } as Update)).toBe(false);
+  });
+});
