@@ -3,12 +3,13 @@
  * (handler `index.handler`). Tree-shaken and minified so cold starts stay small.
  */
 
-import { rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { build } from "esbuild";
 
-const outdir = resolve(import.meta.dirname, "..", "dist", "handler");
-rmSync(outdir, { recursive: true, force: true });
+const finaldir = resolve(import.meta.dirname, "..", "dist", "handler");
+// Build beside the old bundle and swap it in, so a test run loading it never sees a half-written folder.
+const outdir = `${finaldir}.${process.pid}.tmp`;
 
 const result = await build({
   entryPoints: { index: resolve(import.meta.dirname, "..", "handler", "index.ts") },
@@ -30,6 +31,9 @@ const result = await build({
 
 // The repo is ESM; the bundle is CommonJS, so its folder says so (and Lambda ignores it).
 writeFileSync(resolve(outdir, "package.json"), '{ "type": "commonjs" }\n');
+
+rmSync(finaldir, { recursive: true, force: true });
+renameSync(outdir, finaldir);
 
 const bytes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith(".js"))
