@@ -1,4 +1,4 @@
-/** Minimal typings for the two emulators (neither ships its own). */
+/** Minimal typings for the two emulators (neither ships its own); used by `npm start` and the tests. */
 declare module "dynalite" {
   import type { Server } from "node:http";
 

@@ -1,0 +1,107 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeOllama } from "../harness/fake-ollama.js";
+import { FakeTelegram } from "../harness/fake-telegram.js";
+
+const root = resolve(import.meta.dirname, "..", "..");
+const ada = { id: 4242, first_name: "Ada", username: "ada" };
+const chat = { id: 4242, type: "private" as const };
+
+/** `npm start` as a user runs it (`tsx local/run.ts`), with only the documented settings. */
+function startBot(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+  let output = "";
+  const child = spawn(process.execPath, ["--import", "tsx", "local/run.ts"], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  return { child, output: () => output };
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((r) => child.once("exit", (code) => r(code)));
+}
+
+describe("npm start: the bot as a local process with embedded storage", () => {
+  let telegram: FakeTelegram;
+  let ollama: FakeOllama;
+  let dataDir: string;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    telegram = await FakeTelegram.start({ flood: false });
+    ollama = await FakeOllama.start();
+    dataDir = mkdtempSync(join(tmpdir(), "chatbot-start-"));
+    env = {
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_URL: telegram.url,
+      OLLAMA_URL: ollama.url,
+      DATA_DIR: dataDir,
+    };
+  });
+  afterAll(async () => {
+    await Promise.all([telegram.close(), ollama.close()]);
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it("answers, stops cleanly on Ctrl-C, and keeps the session across a restart", async () => {
+    // Prepare
+    const first = startBot(env);
+    telegram.pushText(ada, chat, "my name is Ada");
+
+    // Act: first run answers, then Ctrl-C.
+    await until(() => telegram.sentMessages(chat.id).length > 0, "the first answer");
+    first.child.kill("SIGINT");
+    const firstCode = await exited(first.child);
+
+    // Act: second run, same data folder.
+    telegram.pushText(ada, chat, "what is my name?");
+    const second = startBot(env);
+    await until(() => telegram.sentMessages(chat.id).length > 1, "the second answer");
+    second.child.kill("SIGINT");
+    const secondCode = await exited(second.child);
+
+    // Assess
+    expect(firstCode).toBe(0);
+    expect(secondCode).toBe(0);
+    expect(first.output()).toContain("embedded DynamoDB and S3");
+    expect(second.output()).toContain("Stopped.");
+    const texts = telegram.sentMessages(chat.id).map((m) => m.text);
+    expect(texts).toHaveLength(2);
+    const lastCall = ollama.chats().at(-1);
+    expect(lastCall?.body.messages.map((m) => m.content)).toEqual([
+      "my name is Ada",
+      "You said: my name is Ada",
+      "what is my name?",
+    ]);
+    for (const out of [first.output(), second.output()]) expect(out).not.toContain(telegram.token);
+  }, 60_000);
+
+  it("refuses to start without a token and says where to get one", async () => {
+    // Act
+    const bot = startBot({ DATA_DIR: dataDir });
+    const code = await exited(bot.child);
+
+    // Assess
+    expect(code).toBe(1);
+    expect(bot.output()).toContain("TELEGRAM_BOT_TOKEN");
+    expect(bot.output()).toContain("@BotFather");
+  }, 30_000);
+});

@@ -1,0 +1,144 @@
+/**
+ * `npm start`: the bot as a local long-running process, for people without
+ * Docker or Terraform. Same code as the Lambda (`createApp`), polling in a
+ * loop; storage is embedded (dynalite + s3rver under `.data/`) unless an AWS or
+ * LocalStack endpoint is configured. Ctrl-C finishes the batch in hand and
+ * stops; nothing unanswered is confirmed to Telegram, so nothing is lost.
+ */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { S3Client } from "@aws-sdk/client-s3";
+import { createApp } from "../handler/composition.js";
+import { type Config, loadConfig } from "../handler/config.js";
+import { ConfigError } from "../handler/errors.js";
+import { createLogger } from "../handler/log.js";
+import { type EmbeddedAws, startEmbeddedAws } from "./embedded.js";
+import { prettyLine } from "./pretty.js";
+import { ensureStorage, synthesizeStorage } from "./storage.js";
+import { usesExternalAws } from "./storage-choice.js";
+
+/** Ollama as seen from a process on this machine (the Lambda default is host.docker.internal). */
+export const LOCAL_OLLAMA_URL = "http://127.0.0.1:11434";
+/** Time budget of one poll; the bot stops taking new updates 20 s before it. */
+const POLL_BUDGET_MS = 120_000;
+const IDLE_WAIT_MS = 1_000;
+const ERROR_WAIT_MS = 5_000;
+const CONFLICT_WAIT_MS = 15_000;
+
+const say = (line: string) => process.stderr.write(`${line}\n`);
+
+async function checkOllama(url: string): Promise<string> {
+  try {
+    const res = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(3_000) });
+    const body = (await res.json()) as { models?: { name: string }[] };
+    const names = (body.models ?? []).map((m) => m.name);
+    return names.length > 0
+      ? `Ollama at ${url} has ${names.join(", ")}`
+      : `Ollama at ${url} has no models yet: run "ollama pull llama3"`;
+  } catch {
+    return `⚠ Ollama is not reachable at ${url} (is "ollama serve" running? set OLLAMA_URL otherwise). The bot will tell users until it is.`;
+  }
+}
+
+function loadEnvFile(): void {
+  const file = resolve(process.cwd(), ".env");
+  if (existsSync(file)) {
+    process.loadEnvFile(file);
+    say(`Read settings from ${file}`);
+  }
+}
+
+async function main(): Promise<void> {
+  loadEnvFile();
+  process.env.OLLAMA_URL ||= LOCAL_OLLAMA_URL;
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      say(`✖ ${err.message}`);
+      say(
+        "  Set TELEGRAM_BOT_TOKEN (from @BotFather), e.g. TELEGRAM_BOT_TOKEN=123:abc npm start, or put it in .env",
+      );
+      process.exitCode = 1;
+      return;
+    }
+    throw err;
+  }
+
+  let embedded: EmbeddedAws | undefined;
+  if (usesExternalAws(process.env)) {
+    say(
+      `Storage: ${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL ?? "AWS"}`,
+    );
+  } else {
+    const dataDir = resolve(process.env.DATA_DIR || ".data");
+    embedded = await startEmbeddedAws(dataDir);
+    Object.assign(process.env, embedded.env);
+    say(`Storage: embedded DynamoDB and S3, data in ${dataDir}`);
+  }
+  const dynamo = new DynamoDBClient({});
+  const s3 = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
+  const created = await ensureStorage(
+    synthesizeStorage({ tableName: config.table, bucketName: config.bucket }),
+    { dynamo, s3 },
+  );
+  dynamo.destroy();
+  s3.destroy();
+  if (created.length > 0) say(`Created ${created.join(" and ")}`);
+  say(await checkOllama(config.ollama.url));
+
+  const log = createLogger({
+    level: config.logLevel,
+    secrets: [config.telegram.token, config.telegram.webhookSecret],
+    write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
+  });
+  const app = createApp(config, { log });
+  await pollUntilStopped(app.poll.bind(app));
+  await embedded?.close();
+  say("Stopped. Sessions and archives are kept; npm start picks up where it left off.");
+}
+
+type Poll = ReturnType<typeof createApp>["poll"];
+
+async function pollUntilStopped(poll: Poll): Promise<void> {
+  const stop = new AbortController();
+  process.on("SIGINT", () => {
+    if (stop.signal.aborted) {
+      say("Stopping now; unanswered updates stay with Telegram for next time.");
+      process.exit(130);
+    }
+    say("Finishing the messages in hand… (Ctrl-C again to quit at once)");
+    stop.abort();
+  });
+  process.on("SIGTERM", () => stop.abort());
+  say("Polling Telegram. Write to your bot; Ctrl-C stops.");
+  for (let n = 1; !stop.signal.aborted; n++) {
+    let wait = IDLE_WAIT_MS;
+    try {
+      const summary = await poll(Date.now() + POLL_BUDGET_MS, `local-${n}`);
+      if (summary.status === "conflict") {
+        say(`⚠ ${summary.message ?? "Telegram answered 409 Conflict."}`);
+        wait = CONFLICT_WAIT_MS;
+      } else if (summary.updates > 0) wait = 0;
+    } catch (err) {
+      say(`⚠ poll failed: ${err instanceof Error ? err.message : String(err)}; retrying in 5 s`);
+      wait = ERROR_WAIT_MS;
+    }
+    await sleep(wait, stop.signal);
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+await main();
