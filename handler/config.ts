@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { canonicalModelName } from "./domain/model-name.js";
 import { ConfigError } from "./errors.js";
 

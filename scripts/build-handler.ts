@@ -24,8 +24,13 @@ const result = await build({
   sourcesContent: false,
   legalComments: "none",
   metafile: true,
-  // Native AbortController instead of grammY's polyfill (see the shim for why).
-  alias: { "abort-controller": resolve(import.meta.dirname, "shims", "abort-controller.cjs") },
+  // ESM builds first: the AWS SDK's ESM tree-shakes far better than its CJS.
+  mainFields: ["module", "main"],
+  // Node's own AbortController and fetch instead of grammY's polyfills (see the shims for why).
+  alias: {
+    "abort-controller": resolve(import.meta.dirname, "shims", "abort-controller.cjs"),
+    "node-fetch": resolve(import.meta.dirname, "shims", "node-fetch.cjs"),
+  },
   logLevel: "warning",
 });
 

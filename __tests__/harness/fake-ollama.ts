@@ -23,6 +23,8 @@ export interface OllamaRequest {
   method: string;
   body: ChatBody;
   at: number;
+  /** When the first streamed chunk was written (chat requests that streamed). */
+  firstChunkAt?: number;
 }
 
 /** What a model answers: plain content, or content with separate reasoning. */
@@ -145,7 +147,8 @@ export class FakeOllama {
         return;
       }
     }
-    this.recorded.push({ path, method: req.method ?? "GET", body, at: Date.now() });
+    const record: OllamaRequest = { path, method: req.method ?? "GET", body, at: Date.now() };
+    this.recorded.push(record);
     if (path === "/api/tags") {
       sendJson(res, 200, { models: this.models.map(tagEntry) });
       return;
@@ -159,7 +162,7 @@ export class FakeOllama {
       return;
     }
     if (path === "/api/chat" && req.method === "POST") {
-      await this.chat(body, res);
+      await this.chat(body, res, record);
       return;
     }
     sendJson(res, 404, { error: "404 page not found" });
@@ -174,7 +177,7 @@ export class FakeOllama {
     sendJson(res, 200, { capabilities: ["completion"], details: { family: "llama" } });
   }
 
-  private async chat(body: ChatBody, res: ServerResponse): Promise<void> {
+  private async chat(body: ChatBody, res: ServerResponse, record: OllamaRequest): Promise<void> {
     if (!body.model) {
       sendJson(res, 400, { error: "model is required" });
       return;
@@ -203,7 +206,7 @@ export class FakeOllama {
         sendJson(res, 200, this.final(body, content, thinking));
         return;
       }
-      await this.stream(body, res, content, thinking, fault);
+      await this.stream(body, res, content, thinking, fault, record);
     } finally {
       this.inFlight--;
     }
@@ -215,6 +218,7 @@ export class FakeOllama {
     content: string,
     thinking: string,
     fault: OllamaFault | undefined,
+    record: OllamaRequest,
   ): Promise<void> {
     res.writeHead(200, { "content-type": "application/x-ndjson" });
     const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
@@ -245,6 +249,7 @@ export class FakeOllama {
         },
         done: false,
       });
+      record.firstChunkAt ??= Date.now();
       sent++;
       await sleep(this.chunkDelayMs);
     }

@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { z } from "zod";
+import * as z from "zod";
 import type { UserMeta } from "../domain/session.js";
 
 /** Largest text the bot accepts from a user (Telegram's own limit). */

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Update } from "@grammyjs/types";
-import { z } from "zod";
+import * as z from "zod";
 import { errorFields, type Logger } from "../log.js";
 import type { UpdateOutcome } from "./dispatch.js";
 import type { UpdateClaims } from "./ports.js";

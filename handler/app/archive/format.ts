@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { modelKeySegment } from "../../domain/model-name.js";
 import type { ChatMessage, Session } from "../../domain/session.js";
 

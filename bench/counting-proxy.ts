@@ -1,0 +1,80 @@
+import { createServer, request, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** Calls and bytes seen by {@link CountingProxy}, per DynamoDB operation. */
+export interface CallCounts {
+  calls: number;
+  requestBytes: number;
+  byOperation: Record<string, { calls: number; requestBytes: number }>;
+}
+
+/**
+ * A transparent HTTP proxy in front of the DynamoDB emulator that counts
+ * every API call (`X-Amz-Target`) and its request size: the bot's real
+ * DynamoDB traffic, measured from outside the bot.
+ */
+export class CountingProxy {
+  private counts: CallCounts = { calls: 0, requestBytes: 0, byOperation: {} };
+
+  private constructor(private readonly server: Server) {}
+
+  static async start(targetUrl: string): Promise<CountingProxy> {
+    const target = new URL(targetUrl);
+    let proxy: CountingProxy | undefined;
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        const op =
+          String(req.headers["x-amz-target"] ?? "unknown")
+            .split(".")
+            .pop() ?? "unknown";
+        proxy?.record(op, body.length);
+        const upstream = request(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: req.method,
+            path: req.url,
+            headers: req.headers,
+          },
+          (up) => {
+            res.writeHead(up.statusCode ?? 500, up.headers);
+            up.pipe(res);
+          },
+        );
+        upstream.on("error", () => res.destroy());
+        upstream.end(body);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    proxy = new CountingProxy(server);
+    return proxy;
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  /** Returns the counts so far and starts again from zero. */
+  take(): CallCounts {
+    const c = this.counts;
+    this.counts = { calls: 0, requestBytes: 0, byOperation: {} };
+    return c;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private record(op: string, bytes: number): void {
+    this.counts.calls++;
+    this.counts.requestBytes += bytes;
+    const o = this.counts.byOperation[op] ?? { calls: 0, requestBytes: 0 };
+    this.counts.byOperation[op] = o;
+    o.calls++;
+    o.requestBytes += bytes;
+  }
+}

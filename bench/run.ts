@@ -1,0 +1,256 @@
+/**
+ * `npm run bench`: measures what the bot adds around the model, in-process,
+ * against the same emulators and fakes as the tests, and prints one JSON
+ * document. Figures are ratios within this run where possible: machines are
+ * noisy. Nothing in the product knows it is being benchmarked.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { readFileSync, statSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { GetCommand } from "@aws-sdk/lib-dynamodb";
+import { startTestBed, type TestBed } from "../__tests__/harness/bed.js";
+import { BUNDLE, coldStart } from "../__tests__/harness/lambda.js";
+import { CountingProxy } from "./counting-proxy.js";
+import { median, percentile, round } from "./stats.js";
+
+const root = resolve(import.meta.dirname, "..");
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const user = (id: number) => ({
+  user: { id, first_name: `U${id}` },
+  chat: { id, type: "private" as const },
+});
+
+/** Gaps between consecutive replies in one chat: the bot's time per message when the model is instant. */
+function replyGaps(bed: TestBed, chatId: number, from: number, to: number): number[] {
+  const sends = bed.telegram
+    .requests("sendMessage")
+    .filter((r) => r.status === 200 && Number(r.params.chat_id) === chatId);
+  const gaps: number[] = [];
+  for (let i = from; i < Math.min(to, sends.length); i++) {
+    const a = sends[i - 1];
+    const b = sends[i];
+    if (a && b) gaps.push(b.at - a.at);
+  }
+  return gaps;
+}
+
+async function sessionCost(): Promise<Record<string, unknown>> {
+  progress("constant cost per message: one session of 1,000 messages, instant model…");
+  const bed = await startTestBed({
+    env: { STREAM_REPLIES: "false", LOG_LEVEL: "warn" },
+    telegram: { flood: false },
+  });
+  const proxy = await CountingProxy.start(bed.aws.dynamoUrl);
+  const env = { ...bed.env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url };
+  const lambda = coldStart(env);
+  const u = user(7001);
+  const perBatch: { calls: number; bytes: number; messages: number }[] = [];
+  for (let batch = 0; batch < 10; batch++) {
+    for (let i = 1; i <= 100; i++)
+      bed.telegram.pushText(
+        u.user,
+        u.chat,
+        `message ${batch * 100 + i}: ${"lorem ipsum ".repeat(8)}`,
+      );
+    proxy.take();
+    const summary = await lambda.invoke<{ handled: number }>({});
+    const counts = proxy.take();
+    const writes = ["PutItem", "UpdateItem"].reduce(
+      (n, op) => n + (counts.byOperation[op]?.requestBytes ?? 0),
+      0,
+    );
+    perBatch.push({ calls: counts.calls, bytes: writes, messages: summary.handled });
+  }
+  const early = replyGaps(bed, u.chat.id, 2, 30);
+  const late = replyGaps(bed, u.chat.id, 971, 1000);
+  const item = await bed.aws.db.send(
+    new GetCommand({ TableName: bed.aws.table, Key: { PK: `USER#${u.user.id}`, SK: "PROFILE" } }),
+  );
+  const model = String(item.Item?.current_model ?? "llama3");
+  const sessionId = (item.Item?.active_sessions as Record<string, string> | undefined)?.[model];
+  const session = sessionId
+    ? await bed.aws.db.send(
+        new GetCommand({
+          TableName: bed.aws.table,
+          Key: { PK: `USER#${u.user.id}`, SK: `MODEL#${model}#SESSION#${sessionId}` },
+        }),
+      )
+    : undefined;
+  const totalMessages = perBatch.reduce((n, b) => n + b.messages, 0);
+  const totalCalls = perBatch.reduce((n, b) => n + b.calls, 0);
+  const first = perBatch[0];
+  const last = perBatch.at(-1);
+  await proxy.close();
+  await bed.close();
+  return {
+    messages: totalMessages,
+    overheadMs: {
+      atMessage10: {
+        p50: percentile(early, 50),
+        p95: percentile(early, 95),
+        samples: early.length,
+      },
+      atMessage1000: { p50: percentile(late, 50), p95: percentile(late, 95), samples: late.length },
+      ratioP50: round(percentile(late, 50) / percentile(early, 50)),
+    },
+    dynamodb: {
+      callsPerMessage: round(totalCalls / totalMessages),
+      callsPerMessageFirstBatch: first ? round(first.calls / first.messages) : null,
+      callsPerMessageLastBatch: last ? round(last.calls / last.messages) : null,
+      bytesWrittenPerMessageFirstBatch: first ? Math.round(first.bytes / first.messages) : null,
+      bytesWrittenPerMessageLastBatch: last ? Math.round(last.bytes / last.messages) : null,
+    },
+    sessionItemBytesAfter1000: session?.Item
+      ? Buffer.byteLength(JSON.stringify(session.Item))
+      : null,
+  };
+}
+
+async function concurrency(): Promise<Record<string, unknown>> {
+  const bed = await startTestBed({ env: { LOG_LEVEL: "warn" }, telegram: { flood: false } });
+  bed.ollama.latencyMs = 200;
+  const users = 20;
+  const perUser = 5;
+  const results: Record<string, unknown> = {};
+  let base = 8000;
+  for (const c of [1, 4, 16]) {
+    progress(`concurrency ${c}: 100 messages from 20 users, 200 ms model…`);
+    const lambda = coldStart({ ...bed.env, MAX_CONCURRENCY: String(c) });
+    await lambda.invoke({}); // cold start, lease and command menu outside the measured batch
+    for (let m = 0; m < perUser; m++)
+      for (let i = 0; i < users; i++) {
+        const u = user(base + i);
+        bed.telegram.pushText(u.user, u.chat, `hello ${m}`);
+      }
+    base += 100;
+    const started = performance.now();
+    const summary = await lambda.invoke<{ handled: number }>({});
+    const wallMs = performance.now() - started;
+    const idealMs = Math.ceil(users / c) * perUser * 200;
+    results[`concurrency${c}`] = {
+      handled: summary.handled,
+      wallMs: Math.round(wallMs),
+      idealMs,
+      ratio: round(wallMs / idealMs),
+      maxModelCallsInFlight: bed.ollama.maxInFlight,
+    };
+    bed.ollama.maxInFlight = 0;
+  }
+  await bed.close();
+  return results;
+}
+
+async function timeToFirstToken(): Promise<Record<string, unknown>> {
+  progress("time to first visible token: streamed answers, real flood limits…");
+  const bed = await startTestBed({ env: { LOG_LEVEL: "warn" } });
+  bed.ollama.chunkDelayMs = 40;
+  bed.ollama.chunkSize = 12;
+  const answer =
+    "The first words arrive quickly, and the rest follows as the model writes. ".repeat(6);
+  bed.ollama.setReply("llama3", () => answer);
+  const gaps: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const u = user(9000 + i);
+    bed.telegram.pushText(u.user, u.chat, "tell me something");
+    await coldStart(bed.env).invoke({});
+    const firstChunk = bed.ollama.chats().at(-1)?.firstChunkAt;
+    const visible = bed.telegram
+      .requests()
+      .filter(
+        (r) =>
+          (r.method === "sendMessage" || r.method === "editMessageText") &&
+          r.status === 200 &&
+          Number(r.params.chat_id) === u.chat.id &&
+          String(r.params.text ?? "").includes(answer.slice(0, 9)),
+      )[0];
+    if (firstChunk && visible) gaps.push(visible.at - firstChunk);
+  }
+  await bed.close();
+  return { samples: gaps.length, medianMs: median(gaps), maxMs: Math.max(...gaps) };
+}
+
+function bundle(): Record<string, unknown> {
+  progress("bundle size and cold load…");
+  const bytes = statSync(BUNDLE).size;
+  const gzip = gzipSync(readFileSync(BUNDLE)).length;
+  // A fresh process per sample: require the bundle, then build config and clients as the first invoke does
+  // (the invoke itself is pointed at a closed port and fails fast after construction).
+  const script = `
+    const t0 = performance.now();
+    const { handler } = require(${JSON.stringify(BUNDLE)});
+    const t1 = performance.now();
+    process.stdout.write = () => true;
+    handler({}, { getRemainingTimeInMillis: () => 1, awsRequestId: "bench" }).catch(() => {}).finally(() => {
+      console.error(JSON.stringify({ requireMs: t1 - t0, firstInvokeMs: performance.now() - t1 }));
+    });`;
+  const env = {
+    PATH: process.env.PATH ?? "",
+    TELEGRAM_BOT_TOKEN: "123456:BENCHbenchBENCHbenchBENCH",
+    TELEGRAM_API_URL: "http://127.0.0.1:9",
+    AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "x",
+    AWS_SECRET_ACCESS_KEY: "x",
+    AWS_MAX_ATTEMPTS: "1",
+  };
+  const samples: { requireMs: number; firstInvokeMs: number }[] = [];
+  for (let i = 0; i < 7; i++) {
+    const res = spawnSync(process.execPath, ["-e", script], { env, encoding: "utf8" });
+    const line = res.stderr
+      .trim()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .at(-1);
+    if (line) samples.push(JSON.parse(line) as { requireMs: number; firstInvokeMs: number });
+  }
+  return {
+    bytes,
+    gzipBytes: gzip,
+    loadMs: round(median(samples.map((s) => s.requireMs))),
+    loadPlusFirstInvokeToFirstNetworkFailureMs: round(
+      median(samples.map((s) => s.requireMs + s.firstInvokeMs)),
+    ),
+    samples: samples.length,
+  };
+}
+
+function synth(): Record<string, unknown> {
+  progress("npm run synth (warm: second of two runs)…");
+  const time = () => {
+    const t = performance.now();
+    execFileSync("npm", ["run", "synth"], { cwd: root, stdio: "ignore" });
+    return performance.now() - t;
+  };
+  const cold = time();
+  const warm = time();
+  return { firstRunMs: Math.round(cold), warmRunMs: Math.round(warm) };
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  execFileSync(process.execPath, ["--import", "tsx", "scripts/build-handler.ts"], {
+    cwd: root,
+    stdio: "ignore",
+  });
+  const synthResult = synth();
+  const result = {
+    machine: {
+      node: process.version,
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGiB: round(totalmem() / 2 ** 30, 1),
+    },
+    bundle: bundle(),
+    synth: synthResult,
+    perMessage: await sessionCost(),
+    batch: await concurrency(),
+    timeToFirstVisibleToken: await timeToFirstToken(),
+    benchSeconds: 0,
+  };
+  result.benchSeconds = Math.round((performance.now() - started) / 1000);
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+await main();
