@@ -52,7 +52,7 @@ const echo = (body: ChatBody): Reply => {
  * inside a 200 stream, `/api/tags`, `/api/show`, `/api/version`.
  */
 export class FakeOllama {
-  private readonly server = new RestartableServer((req, res) => void this.route(req, res));
+  private readonly server: RestartableServer;
   private models = ["llama3:latest", "mistral:latest", "phi3:latest"];
   private readonly replies = new Map<string, (body: ChatBody) => Reply>();
   private readonly faults: OllamaFault[] = [];
@@ -68,11 +68,20 @@ export class FakeOllama {
   inFlight = 0;
   maxInFlight = 0;
 
-  /** Starts a fake on a free port. */
-  static async start(): Promise<FakeOllama> {
-    const fake = new FakeOllama();
+  private constructor(host: string) {
+    this.server = new RestartableServer((req, res) => void this.route(req, res), host);
+  }
+
+  /** Starts a fake on a free port of `host` (default 127.0.0.1). */
+  static async start(options: { host?: string } = {}): Promise<FakeOllama> {
+    const fake = new FakeOllama(options.host ?? "127.0.0.1");
     await fake.server.start();
     return fake;
+  }
+
+  /** The port in use. */
+  get port(): number {
+    return this.server.port;
   }
 
   /** Base URL (what `OLLAMA_URL` is set to). */

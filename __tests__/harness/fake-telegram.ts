@@ -70,6 +70,8 @@ export interface TgEntity {
 export interface FakeTelegramOptions {
   /** Bot token the fake accepts; anything else gets 401. */
   token?: string;
+  /** Interface to listen on (default 127.0.0.1). */
+  host?: string;
   botId?: number;
   botUsername?: string;
   /** Flood control: `false` disables it; `true`/omitted uses the defaults (burst 3/s, retry after 1 s). */
@@ -703,7 +705,8 @@ export class FakeTelegram {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve());
+      // Only the opt-in LocalStack test listens beyond loopback (Lambda containers call back in).
+      server.listen(0, options.host ?? "127.0.0.1", () => resolve());
     });
     return new FakeTelegram(server, options);
   }

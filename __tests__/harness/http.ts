@@ -26,11 +26,19 @@ export class RestartableServer {
   private server: Server | undefined;
   private portNumber = 0;
 
-  constructor(private readonly handle: (req: IncomingMessage, res: ServerResponse) => void) {}
+  constructor(
+    private readonly handle: (req: IncomingMessage, res: ServerResponse) => void,
+    private readonly host = "127.0.0.1",
+  ) {}
 
   /** Base URL, e.g. `http://127.0.0.1:40123`. */
   get url(): string {
     return `http://127.0.0.1:${this.portNumber}`;
+  }
+
+  /** The port in use. */
+  get port(): number {
+    return this.portNumber;
   }
 
   /** Listens (on the previous port after a stop, else on a free one). */
@@ -39,7 +47,7 @@ export class RestartableServer {
     const server = createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.portNumber, "127.0.0.1", () => resolve());
+      server.listen(this.portNumber, this.host, () => resolve());
     });
     this.portNumber = (server.address() as AddressInfo).port;
     this.server = server;
