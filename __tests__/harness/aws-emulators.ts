@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import type { Server } from "node:http";
+import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -66,6 +66,22 @@ export function readStorageFromStack(path = STACK_JSON): { table: TfTable; bucke
   return { table, bucket: bucket.bucket };
 }
 
+/** A DynamoDB API call the emulator received (from the handler or the test). */
+export interface DynamoCall {
+  /** e.g. `Query`, `Scan`, `UpdateItem`. */
+  readonly operation: string;
+  readonly indexName?: string;
+}
+
+/** The parts of s3rver (a Koa app) its typings leave out. */
+interface S3rverInternals {
+  httpServer?: Server;
+  on(
+    event: "event",
+    listener: (event: { Records?: { s3?: { object?: { key?: string } } }[] }) => void,
+  ): unknown;
+}
+
 /** DynamoDB (dynalite, in memory) and S3 (s3rver, temp dir) on 127.0.0.1, with the stack's table and bucket. */
 export class AwsEmulators {
   readonly table: string;
@@ -74,15 +90,22 @@ export class AwsEmulators {
   readonly s3: S3Client;
   private dynamoPort = 0;
   private dynamoUp = true;
+  private readonly s3Port: number;
+  private s3Up = true;
+  private readonly calls: DynamoCall[] = [];
+  private readonly putListeners = new Set<(key: string) => void>();
 
   private constructor(
     private readonly dynamo: Server,
-    private readonly s3rver: S3rver,
+    private s3rver: S3rver,
     readonly s3Url: string,
     private readonly dir: string,
     storage: { table: string; bucket: string },
   ) {
     this.dynamoPort = (dynamo.address() as AddressInfo).port;
+    this.s3Port = Number(new URL(s3Url).port);
+    dynamo.on("request", (req: IncomingMessage) => this.recordDynamoCall(req));
+    this.watchPuts(s3rver);
     this.table = storage.table;
     this.bucket = storage.bucket;
     const common = { region: EMULATOR_REGION, credentials: EMULATOR_CREDENTIALS };
@@ -132,7 +155,11 @@ export class AwsEmulators {
     };
   }
 
-  /** Takes DynamoDB down (connections refused) until {@link startDynamo}; data is kept. */
+  /**
+   * Takes DynamoDB down for good: connections are refused and dynalite drops its
+   * in-memory data with the server. For "down, then back with the data", put
+   * `__tests__/faults/dynamo-proxy.ts` in front instead.
+   */
   async stopDynamo(): Promise<void> {
     if (!this.dynamoUp) return;
     this.dynamoUp = false;
@@ -140,19 +167,75 @@ export class AwsEmulators {
     await new Promise<void>((r) => this.dynamo.close(() => r()));
   }
 
-  /** Brings DynamoDB back on the same port with the same data. */
-  async startDynamo(): Promise<void> {
-    if (this.dynamoUp) return;
-    await listen(this.dynamo, this.dynamoPort);
-    this.dynamoUp = true;
+  /**
+   * Takes S3 down (connections refused, requests in flight cut off) until
+   * {@link startS3}; stored objects are kept.
+   */
+  async stopS3(): Promise<void> {
+    if (!this.s3Up) return;
+    this.s3Up = false;
+    (this.s3rver as unknown as S3rverInternals).httpServer?.closeAllConnections();
+    await this.s3rver.close();
+  }
+
+  /** Brings S3 back on the same port with the same objects. */
+  async startS3(): Promise<void> {
+    if (this.s3Up) return;
+    const s3rver = new S3rver({
+      port: this.s3Port,
+      address: "127.0.0.1",
+      silent: true,
+      directory: this.dir,
+    });
+    await s3rver.run();
+    this.watchPuts(s3rver);
+    this.s3rver = s3rver;
+    this.s3Up = true;
+  }
+
+  /**
+   * Calls `listener` with the key of every object S3 stores, right after it is
+   * stored and before the client gets the answer. @returns a function that removes it.
+   */
+  onS3Put(listener: (key: string) => void): () => void {
+    this.putListeners.add(listener);
+    return () => this.putListeners.delete(listener);
+  }
+
+  /** Every DynamoDB call received so far, in arrival order. */
+  dynamoCalls(): readonly DynamoCall[] {
+    return [...this.calls];
   }
 
   async close(): Promise<void> {
     this.db.destroy();
     this.s3.destroy();
     await this.stopDynamo();
-    await this.s3rver.close();
+    await this.stopS3();
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private watchPuts(s3rver: S3rver): void {
+    (s3rver as unknown as S3rverInternals).on("event", (event) => {
+      const key = event.Records?.[0]?.s3?.object?.key;
+      if (key !== undefined) for (const listener of this.putListeners) listener(key);
+    });
+  }
+
+  private recordDynamoCall(req: IncomingMessage): void {
+    const operation = String(req.headers["x-amz-target"] ?? "").split(".")[1] ?? "";
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      let indexName: string | undefined;
+      try {
+        const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { IndexName?: unknown };
+        if (typeof body.IndexName === "string") indexName = body.IndexName;
+      } catch {
+        // Not JSON: recorded without an index.
+      }
+      this.calls.push({ operation, ...(indexName !== undefined ? { indexName } : {}) });
+    });
   }
 
   private async createStorage(table: TfTable): Promise<void> {

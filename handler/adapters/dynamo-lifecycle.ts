@@ -1,11 +1,12 @@
 import {
+  DeleteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { SessionLifecycleStore } from "../app/ports.js";
-import type { ArchiveReason, ChatMessage, Session, SessionKey } from "../domain/session.js";
+import type { IdleSession, SessionLifecycleStore } from "../app/ports.js";
+import type { ArchiveReason, ChatMessage, Session } from "../domain/session.js";
 import { ConflictError } from "../errors.js";
 import {
   ACTIVE_INDEX,
@@ -18,6 +19,19 @@ import {
 
 const isConditionFailure = (err: unknown) =>
   err instanceof Error && err.name === "ConditionalCheckFailedException";
+
+const ARCHIVE_REASONS: readonly ArchiveReason[] = ["ended", "new", "idle", "size", "imported"];
+
+/**
+ * `GSI1SK` of a session whose ending waits for S3: sorts before every ISO
+ * timestamp, so the next sweep's index query finds it first, whatever its age.
+ */
+const pendingSortKey = (reason: ArchiveReason): string => `0#${reason}`;
+
+function pendingReasonOf(sortKey: unknown): ArchiveReason | undefined {
+  const match = /^0#(\w+)$/.exec(String(sortKey));
+  return ARCHIVE_REASONS.find((r) => r === match?.[1]);
+}
 
 /**
  * {@link SessionLifecycleStore}: the archive's writes to `ChatbotSessions`.
@@ -43,7 +57,7 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
           "SET #status = :closed, s3_path = :path, archived_count = message_count, closed_at = :now, archived_at = :now, " +
           "archive_reason = :reason, window_bytes = :zero" +
           (change.expiresAt ? ", expires_at = :exp" : "") +
-          " REMOVE conversation, GSI1PK, GSI1SK",
+          " REMOVE conversation, GSI1PK, GSI1SK, pending_archive",
         ConditionExpression: "#status = :active AND message_count = :count",
         ExpressionAttributeNames: { "#status": "status" },
         ExpressionAttributeValues: {
@@ -134,16 +148,54 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
   }
 
   async putClosed(session: Session): Promise<void> {
+    // Closed sessions keep metadata only: their messages are in S3.
+    const { conversation: _inS3, ...item } = sessionToItem(session);
     await this.write(
       new PutCommand({
         TableName: this.table,
-        Item: sessionToItem(session),
+        Item: item,
         ConditionExpression: "attribute_not_exists(PK)",
       }),
     );
   }
 
-  async findIdle(before: string, limit: number): Promise<SessionKey[]> {
+  async deferClose(session: Session, reason: ArchiveReason): Promise<void> {
+    await this.write(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: sessionKeyOf(session),
+        UpdateExpression: "SET GSI1SK = :pending, pending_archive = :reason",
+        ConditionExpression: "#status = :active AND message_count = :count",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":pending": pendingSortKey(reason),
+          ":reason": reason,
+          ":active": "active",
+          ":count": session.messageCount,
+        },
+      }),
+    );
+  }
+
+  async dropEmpty(session: Session): Promise<void> {
+    await this.write(
+      new DeleteCommand({
+        TableName: this.table,
+        Key: sessionKeyOf(session),
+        // Not even a setting changed since it was read (a /system prompt is worth keeping).
+        ConditionExpression:
+          "#status = :active AND message_count = :zero AND last_update_id = :uid",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":active": "active",
+          ":zero": 0,
+          ":uid": session.lastUpdateId,
+        },
+      }),
+    );
+  }
+
+  async findIdle(before: string, limit: number): Promise<IdleSession[]> {
     const res = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -156,15 +208,24 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
     return (res.Items ?? []).flatMap((item) => {
       const match = /^USER#(\d+)$/.exec(String(item.PK));
       const sk = /^MODEL#(.+)#SESSION#(.+)$/.exec(String(item.SK));
+      const pendingReason = pendingReasonOf(item.GSI1SK);
       return match?.[1] && sk?.[1] && sk[2]
-        ? [{ userId: Number(match[1]), model: sk[1], sessionId: sk[2] }]
+        ? [
+            {
+              userId: Number(match[1]),
+              model: sk[1],
+              sessionId: sk[2],
+              ...(pendingReason ? { pendingReason } : {}),
+            },
+          ]
         : [];
     });
   }
 
-  private async write(command: UpdateCommand | PutCommand): Promise<void> {
+  private async write(command: UpdateCommand | PutCommand | DeleteCommand): Promise<void> {
     try {
       if (command instanceof PutCommand) await this.db.send(command);
+      else if (command instanceof DeleteCommand) await this.db.send(command);
       else await this.db.send(command);
     } catch (err) {
       if (isConditionFailure(err))

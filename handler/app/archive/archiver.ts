@@ -17,6 +17,17 @@ export class ArchiveIntegrityError extends BotError {
   override readonly name = "ArchiveIntegrityError";
 }
 
+/** The archive storage (S3) failed; DynamoDB was not changed. */
+export class ArchiveStorageError extends BotError {
+  override readonly name = "ArchiveStorageError";
+}
+
+/** What {@link Archiver.end} did. */
+export type EndResult =
+  | { readonly deferred: false; readonly session: Session }
+  /** S3 failed: the session is unchanged and will be archived by a later invoke's sweep. */
+  | { readonly deferred: true; readonly session: Session };
+
 /** Limits of {@link Archiver}. */
 export interface ArchiverSettings {
   readonly archiveAfterMessages: number;
@@ -26,6 +37,8 @@ export interface ArchiverSettings {
   readonly idleMs: number;
   /** How long closed-session metadata stays (0: forever). */
   readonly closedRetentionSeconds: number;
+  /** Ollama parameters in effect when a session sets none (e.g. `num_ctx`), recorded in archives. */
+  readonly modelDefaults?: Readonly<Record<string, number>>;
   readonly now: () => Date;
 }
 
@@ -59,7 +72,33 @@ export class Archiver {
 
   /** The archive document of a session as it stands (for /export of a live session). */
   async document(session: Session): Promise<ArchiveDocument> {
-    return buildArchive(session, await this.transcript(session), this.settings.now().toISOString());
+    return buildArchive(
+      session,
+      await this.transcript(session),
+      this.settings.now().toISOString(),
+      this.settings.modelDefaults,
+    );
+  }
+
+  /**
+   * Archives and closes a session its user is done with (`/end`, `/new`,
+   * `/resume`). When S3 fails the session stays exactly as it was, marked so
+   * that the next invoke's sweep archives it: the user never waits for S3.
+   */
+  async end(session: Session, reason: ArchiveReason): Promise<EndResult> {
+    try {
+      return { deferred: false, session: await this.close(session, reason) };
+    } catch (err) {
+      if (!(err instanceof ArchiveStorageError)) throw err;
+      await this.lifecycle.deferClose(session, reason);
+      this.log.warn("archive storage failed; the session will be archived on a later invoke", {
+        sessionId: session.sessionId,
+        userId: session.userId,
+        reason,
+        ...errorFields(err),
+      });
+      return { deferred: true, session };
+    }
   }
 
   /** Archives and closes a session (`/end`, `/new`, idle). */
@@ -126,17 +165,28 @@ export class Archiver {
     return trimmed;
   }
 
-  /** Archives and closes sessions idle for longer than the configured time. Never lets one failure stop the rest. */
-  async sweepIdle(limit: number): Promise<{ archived: number; failed: number }> {
+  /**
+   * Archives and closes sessions idle for longer than the configured time, and
+   * those whose ending waits for S3. Sessions that never got a message are
+   * deleted instead (an empty archive helps nobody). Never lets one failure stop the rest.
+   */
+  async sweepIdle(limit: number): Promise<{ archived: number; dropped: number; failed: number }> {
     const cutoff = new Date(this.settings.now().getTime() - this.settings.idleMs).toISOString();
-    const keys = await this.lifecycle.findIdle(cutoff, limit);
+    const found = await this.lifecycle.findIdle(cutoff, limit);
     let archived = 0;
+    let dropped = 0;
     let failed = 0;
-    for (const key of keys) {
+    for (const { pendingReason, ...key } of found) {
       try {
         const session = await this.sessions.getSession(key);
-        if (session?.status !== "active" || session.lastMessageTs >= cutoff) continue;
-        await this.close(session, "idle");
+        if (session?.status !== "active") continue;
+        if (!pendingReason && session.lastMessageTs >= cutoff) continue;
+        if (session.messageCount === 0) {
+          await this.lifecycle.dropEmpty(session);
+          dropped++;
+          continue;
+        }
+        await this.close(session, pendingReason ?? "idle");
         archived++;
       } catch (err) {
         failed++;
@@ -146,16 +196,15 @@ export class Archiver {
         });
       }
     }
-    return { archived, failed };
+    return { archived, dropped, failed };
   }
 
   /** Reads and validates a session's archive document; undefined if none. */
   async readArchive(
     session: Pick<Session, "userId" | "model" | "sessionId">,
   ): Promise<ArchiveDocument | undefined> {
-    const raw = await this.objects.get(
-      `${archiveKeyBase(session.userId, session.model, session.sessionId)}.json`,
-    );
+    const key = `${archiveKeyBase(session.userId, session.model, session.sessionId)}.json`;
+    const raw = await this.storage("read", key, () => this.objects.get(key));
     if (raw === undefined) return undefined;
     const parsed = archiveSchema.safeParse(JSON.parse(raw));
     if (!parsed.success)
@@ -167,14 +216,30 @@ export class Archiver {
 
   /** Writes both objects (JSON first, then the readable TXT). @returns the JSON's s3 path. */
   async write(session: Session, messages: readonly ChatMessage[], now: Date): Promise<string> {
-    const doc = buildArchive(session, messages, now.toISOString());
+    const doc = buildArchive(session, messages, now.toISOString(), this.settings.modelDefaults);
     const base = archiveKeyBase(session.userId, session.model, session.sessionId);
-    await this.objects.put(
-      `${base}.json`,
-      `${JSON.stringify(doc, null, 2)}\n`,
-      "application/json; charset=utf-8",
+    await this.storage("write", `${base}.json`, () =>
+      this.objects.put(
+        `${base}.json`,
+        `${JSON.stringify(doc, null, 2)}\n`,
+        "application/json; charset=utf-8",
+      ),
     );
-    await this.objects.put(`${base}.txt`, renderTranscript(doc), "text/plain; charset=utf-8");
+    await this.storage("write", `${base}.txt`, () =>
+      this.objects.put(`${base}.txt`, renderTranscript(doc), "text/plain; charset=utf-8"),
+    );
     return this.objects.uri(`${base}.json`);
+  }
+
+  /** Runs one S3 call; any failure becomes an {@link ArchiveStorageError}. */
+  private async storage<T>(what: string, key: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (err) {
+      throw new ArchiveStorageError(
+        `Could not ${what} ${key} in the archive storage: ${err instanceof Error ? err.message : String(err)}`,
+        { cause: err },
+      );
+    }
   }
 }

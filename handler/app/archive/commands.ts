@@ -3,6 +3,7 @@ import { ConflictError, UserInputError } from "../../errors.js";
 import { escapeHtml } from "../../format/index.js";
 import type { Command } from "../commands.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../turn.js";
+import { ArchiveStorageError } from "./archiver.js";
 import { archiveMessages, archiveSchema } from "./format.js";
 
 /** Largest archive file accepted for import. */
@@ -18,6 +19,32 @@ async function numbered(turn: Turn): Promise<Session[]> {
 function pick(sessions: readonly Session[], args: string): Session | undefined {
   const n = Number(args);
   return Number.isInteger(n) && n >= 1 ? sessions[n - 1] : undefined;
+}
+
+/** What the user is told when a session could not be archived because S3 failed. */
+export const ARCHIVE_DEFERRED_NOTE =
+  "I couldn't reach the archive storage, so it isn't archived yet. Nothing is lost: it is kept as it is and will be archived automatically as soon as the storage is back.";
+
+/**
+ * Runs a command that needs S3; when S3 fails the user is told to try again
+ * (nothing was changed) instead of the update failing silently.
+ */
+async function needingStorage<T>(
+  turn: Turn,
+  doing: string,
+  run: () => Promise<T>,
+): Promise<T | "handled"> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof ArchiveStorageError)) throw err;
+    turn.log.warn("archive storage unavailable", { doing, error: err.message });
+    await say(
+      turn,
+      `⚠️ I couldn't reach the archive storage to ${doing}. Nothing was changed and nothing is lost; please try again in a minute.`,
+    );
+    return "handled";
+  }
 }
 
 /** Commands that move conversations between DynamoDB and S3. */
@@ -40,8 +67,8 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
         await say(turn, "There is no conversation to end. Send a message to start one.");
         return undefined;
       }
-      const closed = await services.archiver.close(session, "ended");
-      conversations.remember(closed);
+      const ended = await services.archiver.end(session, "ended");
+      if (!ended.deferred) conversations.remember(ended.session);
       const { [profile.currentModel]: _ended, ...rest } = profile.activeSessions;
       await conversations.saveProfile({
         ...profile,
@@ -50,7 +77,9 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
       });
       await say(
         turn,
-        `📦 Conversation ended and archived (${session.messageCount} messages).\n${closed.s3Path}\nSee /sessions; /resume brings it back.`,
+        ended.deferred
+          ? `⚠️ Conversation ended (${session.messageCount} messages), but ${ARCHIVE_DEFERRED_NOTE} Your next message starts a new conversation.`
+          : `📦 Conversation ended and archived (${session.messageCount} messages).\n${ended.session.s3Path}\nSee /sessions; /resume brings it back.`,
       );
       return "handled";
     },
@@ -98,86 +127,91 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
   export: {
     description: "Send a conversation as a JSON file",
     usage: "[n]",
-    run: async (turn, args) => {
-      const { services, conversations, msg } = turn;
-      let session: Session | undefined;
-      if (args) {
-        session = pick(await numbered(turn), args);
-        if (!session) {
-          await say(
-            turn,
-            `There is no conversation number ${args.slice(0, 20)}. See /sessions for the numbers.`,
-          );
+    run: (turn, args) =>
+      needingStorage(turn, "export it", async () => {
+        const { services, conversations, msg } = turn;
+        let session: Session | undefined;
+        if (args) {
+          session = pick(await numbered(turn), args);
+          if (!session) {
+            await say(
+              turn,
+              `There is no conversation number ${args.slice(0, 20)}. See /sessions for the numbers.`,
+            );
+            return undefined;
+          }
+          if (session.status === "active") session = await services.store.getSession(session);
+        } else {
+          session = (await conversations.current(msg)).session;
+        }
+        if (!session) return undefined;
+        const doc =
+          session.status === "active"
+            ? await services.archiver.document(session)
+            : await services.archiver.readArchive(session);
+        if (!doc) {
+          await say(turn, "That conversation's archive could not be found in storage.");
           return undefined;
         }
-        if (session.status === "active") session = await services.store.getSession(session);
-      } else {
-        session = (await conversations.current(msg)).session;
-      }
-      if (!session) return undefined;
-      const doc =
-        session.status === "active"
-          ? await services.archiver.document(session)
-          : await services.archiver.readArchive(session);
-      if (!doc) {
-        await say(turn, "That conversation's archive could not be found in storage.");
+        const content = new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`);
+        await services.telegram.sendDocument(
+          msg.chatId,
+          { name: `session_${session.sessionId}.json`, content },
+          `${session.model} · ${doc.message_count} messages. Send this file back to me to import it.`,
+        );
         return undefined;
-      }
-      const content = new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`);
-      await services.telegram.sendDocument(
-        msg.chatId,
-        { name: `session_${session.sessionId}.json`, content },
-        `${session.model} · ${doc.message_count} messages. Send this file back to me to import it.`,
-      );
-      return undefined;
-    },
+      }),
   },
   resume: {
     description: "Reopen an archived conversation",
     usage: "<n>",
-    run: async (turn, args) => {
-      const { services, conversations, msg } = turn;
-      const target = pick(await numbered(turn), args);
-      if (target?.status !== "closed") {
+    run: (turn, args) =>
+      needingStorage(turn, "reopen it", async (): Promise<TurnOutcome | undefined> => {
+        const { services, conversations, msg } = turn;
+        const target = pick(await numbered(turn), args);
+        if (target?.status !== "closed") {
+          await say(
+            turn,
+            "Usage: /resume <n>, where n is an archived conversation's number in /sessions.",
+          );
+          return undefined;
+        }
+        const profile = await conversations.profile(msg);
+        if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+        const doc = await services.archiver.readArchive(target);
+        const full = await services.store.getSession(target);
+        if (!doc || !full) {
+          await say(turn, "That conversation's archive could not be found in storage.");
+          return undefined;
+        }
+        const currentId = profile.activeSessions[target.model];
+        const current = currentId
+          ? await services.store.getSession({
+              userId: msg.userId,
+              model: target.model,
+              sessionId: currentId,
+            })
+          : undefined;
+        // The conversation in progress is archived first (or later, if S3 fails right now).
+        if (current?.status === "active" && current.messageCount > 0) {
+          const ended = await services.archiver.end(current, "new");
+          if (!ended.deferred) conversations.remember(ended.session);
+        }
+        const window = archiveMessages(doc).slice(-services.config.sessions.contextMessages);
+        const reopened = await services.lifecycle.reopen(full, window, services.now());
+        conversations.remember(reopened);
+        await conversations.saveProfile({
+          ...profile,
+          currentModel: target.model,
+          activeSessions: { ...profile.activeSessions, [target.model]: target.sessionId },
+          lastUpdateId: msg.updateId,
+        });
         await say(
           turn,
-          "Usage: /resume <n>, where n is an archived conversation's number in /sessions.",
+          `▶️ Resumed your ${target.model} conversation from ${day(target.createdAt)} (${target.messageCount} messages). The model sees its last ${window.length}.`,
         );
-        return undefined;
-      }
-      const profile = await conversations.profile(msg);
-      if (profile.lastUpdateId >= msg.updateId) return "duplicate";
-      const doc = await services.archiver.readArchive(target);
-      const full = await services.store.getSession(target);
-      if (!doc || !full) {
-        await say(turn, "That conversation's archive could not be found in storage.");
-        return undefined;
-      }
-      const currentId = profile.activeSessions[target.model];
-      const current = currentId
-        ? await services.store.getSession({
-            userId: msg.userId,
-            model: target.model,
-            sessionId: currentId,
-          })
-        : undefined;
-      if (current?.status === "active" && current.messageCount > 0)
-        conversations.remember(await services.archiver.close(current, "new"));
-      const window = archiveMessages(doc).slice(-services.config.sessions.contextMessages);
-      const reopened = await services.lifecycle.reopen(full, window, services.now());
-      conversations.remember(reopened);
-      await conversations.saveProfile({
-        ...profile,
-        currentModel: target.model,
-        activeSessions: { ...profile.activeSessions, [target.model]: target.sessionId },
-        lastUpdateId: msg.updateId,
-      });
-      await say(
-        turn,
-        `▶️ Resumed your ${target.model} conversation from ${day(target.createdAt)} (${target.messageCount} messages). The model sees its last ${window.length}.`,
-      );
-      return "handled";
-    },
+        return "handled";
+      }),
   },
 };
 
@@ -251,7 +285,18 @@ export async function importArchive(
     archivedAt: now.toISOString(),
     archiveReason: "imported",
   };
-  const s3Path = await services.archiver.write(session, messages, now);
+  let s3Path: string;
+  try {
+    s3Path = await services.archiver.write(session, messages, now);
+  } catch (err) {
+    if (!(err instanceof ArchiveStorageError)) throw err;
+    log.warn("import failed: archive storage unavailable", { error: err.message });
+    await say(
+      turn,
+      `⚠️ I couldn't reach the archive storage to import ${fileName}. Nothing was stored; please send the file again in a minute.`,
+    );
+    return "handled";
+  }
   try {
     await services.lifecycle.putClosed({ ...session, s3Path });
   } catch (err) {

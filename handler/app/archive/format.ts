@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { modelKeySegment } from "../../domain/model-name.js";
+import { canonicalModelName, modelKeySegment } from "../../domain/model-name.js";
 import type { ChatMessage, Session } from "../../domain/session.js";
 
 /** Identifies our archive files; bumped when the layout changes incompatibly. */
@@ -19,50 +19,85 @@ const message = z.object({
   failed: z.string().max(64).optional(),
 });
 
-/** The archive JSON, validated on import. */
-export const archiveSchema = z.object({
-  format: z.literal(ARCHIVE_FORMAT),
-  version: z.literal(ARCHIVE_VERSION),
-  session: z.object({
-    id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
-    model: z.string().min(1).max(100),
-    status: z.enum(["active", "closed"]),
-    started_at: z.string(),
-    last_message_at: z.string(),
-    ended_at: z.string().nullable(),
-    archived_at: z.string(),
-    archive_reason: z.string(),
-    ollama_endpoint: z.string().max(500),
-  }),
-  user: z.object({
-    id: z.number().int(),
-    chat_id: z.number().int(),
-    username: z.string().nullable(),
-    first_name: z.string().nullable(),
-    language_code: z.string().nullable(),
-  }),
-  parameters: z.object({
-    system_prompt: z.string().max(20_000).nullable(),
-    options: z.record(z.string(), z.number()),
-  }),
-  usage: z.object({
-    prompt_tokens: z.number().int().min(0),
-    completion_tokens: z.number().int().min(0),
-    total_duration_ms: z.number().min(0),
-    replies: z.number().int().min(0),
-  }),
-  message_count: z.number().int().min(0),
-  messages: z.array(message).max(100_000),
+/** A model name as Ollama spells it, in its canonical form (it becomes part of keys). */
+const modelName = z.string().transform((name, ctx) => {
+  const canonical = canonicalModelName(name);
+  if (canonical === undefined) {
+    ctx.addIssue({ code: "custom", message: "is not a valid Ollama model name" });
+    return z.NEVER;
+  }
+  return canonical;
 });
+
+/** The archive JSON, validated on import. */
+export const archiveSchema = z
+  .object({
+    format: z.literal(ARCHIVE_FORMAT),
+    version: z.literal(ARCHIVE_VERSION),
+    session: z.object({
+      id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
+      model: modelName,
+      status: z.enum(["active", "closed"]),
+      started_at: z.string(),
+      last_message_at: z.string(),
+      ended_at: z.string().nullable(),
+      archived_at: z.string(),
+      archive_reason: z.string(),
+      ollama_endpoint: z.string().max(500),
+    }),
+    user: z.object({
+      id: z.number().int(),
+      chat_id: z.number().int(),
+      username: z.string().nullable(),
+      first_name: z.string().nullable(),
+      language_code: z.string().nullable(),
+    }),
+    parameters: z.object({
+      system_prompt: z.string().max(20_000).nullable(),
+      options: z.record(z.string(), z.number()),
+    }),
+    usage: z.object({
+      prompt_tokens: z.number().int().min(0),
+      completion_tokens: z.number().int().min(0),
+      total_duration_ms: z.number().min(0),
+      replies: z.number().int().min(0),
+    }),
+    message_count: z.number().int().min(0),
+    messages: z.array(message).max(100_000),
+  })
+  .superRefine((doc, ctx) => {
+    // Messages are numbered 1..n without gaps: a session resumed from a file
+    // with holes could never be archived again.
+    const gap = doc.messages.findIndex((m, i) => m.seq !== i + 1);
+    if (gap >= 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["messages", gap, "seq"],
+        message: `expected message number ${gap + 1}; messages must be numbered 1..n without gaps`,
+      });
+    }
+    if (doc.message_count !== doc.messages.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["message_count"],
+        message: `says ${doc.message_count} but the file has ${doc.messages.length} messages`,
+      });
+    }
+  });
 
 /** A parsed archive document. */
 export type ArchiveDocument = z.infer<typeof archiveSchema>;
 
-/** Builds the archive document of a session whose full transcript is `messages`. */
+/**
+ * Builds the archive document of a session whose full transcript is `messages`.
+ * `modelDefaults` are the Ollama parameters in effect where the session sets
+ * none (e.g. `num_ctx`), so the archive records what the model really used.
+ */
 export function buildArchive(
   session: Session,
   messages: readonly ChatMessage[],
   archivedAt: string,
+  modelDefaults: Readonly<Record<string, number>> = {},
 ): ArchiveDocument {
   return {
     format: ARCHIVE_FORMAT,
@@ -88,7 +123,7 @@ export function buildArchive(
     parameters: {
       system_prompt: session.systemPrompt ?? null,
       options: Object.fromEntries(
-        Object.entries(session.options).filter(
+        Object.entries({ ...modelDefaults, ...session.options }).filter(
           (e): e is [string, number] => typeof e[1] === "number",
         ),
       ),

@@ -1,0 +1,232 @@
+/**
+ * Shared helpers of the archive tests: users, invokes, and reading what the
+ * handler stored in DynamoDB and S3 (through the test's own clients).
+ */
+import { GetObjectCommand, ListObjectsV2Command, NoSuchKey } from "@aws-sdk/client-s3";
+import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import type { TgChat, TgUser } from "../harness/fake-telegram.js";
+import { coldStart } from "../harness/lambda.js";
+
+/**
+ * A test bed for archive tests: replies are sent whole (streaming and Telegram's
+ * flood control are tested elsewhere and would only slow these tests down).
+ */
+export function startArchiveBed(env: Readonly<Record<string, string>> = {}): Promise<TestBed> {
+  return startTestBed({ env: { STREAM_REPLIES: "false", ...env }, telegram: { flood: false } });
+}
+
+/** A Telegram user with a private chat. */
+export interface Person {
+  readonly user: TgUser;
+  readonly chat: TgChat;
+}
+
+/** A user with every metadata field Telegram sends, in their private chat. */
+export function person(id: number, name: string, extra: Partial<TgUser> = {}): Person {
+  return {
+    user: { id, first_name: name, username: name.toLowerCase(), language_code: "en", ...extra },
+    chat: { id, type: "private" },
+  };
+}
+
+/** The poll summary the handler returns. */
+export interface PollSummary {
+  status: string;
+  updates: number;
+  handled: number;
+  failed: number;
+  deferred: number;
+  errors: string[];
+}
+
+/** One cold invoke (empty poll event), as a scheduler would trigger it. */
+export function invoke(bed: TestBed): Promise<PollSummary> {
+  return coldStart(bed.env).invoke<PollSummary>({});
+}
+
+/** Queues each text from `who`, then invokes once. */
+export async function say(bed: TestBed, who: Person, ...texts: string[]): Promise<PollSummary> {
+  for (const text of texts) bed.telegram.pushText(who.user, who.chat, text);
+  return invoke(bed);
+}
+
+/** Texts the bot sent to `who`, from index `from` on. */
+export function replies(bed: TestBed, who: Person, from = 0): string[] {
+  return bed.telegram
+    .sentMessages(who.chat.id)
+    .slice(from)
+    .map((m) => m.text);
+}
+
+/** The last text the bot sent to `who`. */
+export function lastReply(bed: TestBed, who: Person): string {
+  return bed.telegram.sentMessages(who.chat.id).at(-1)?.text ?? "";
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---- DynamoDB ---------------------------------------------------------------
+
+/** A raw `ChatbotSessions` item. */
+export type Item = Record<string, unknown>;
+
+/** A stored conversation message (element of `conversation`). */
+export interface StoredMessage {
+  seq: number;
+  role: string;
+  content: string;
+  ts: string;
+}
+
+/** The user's profile item. */
+export async function profileItem(bed: TestBed, who: Person): Promise<Item | undefined> {
+  const res = await bed.aws.db.send(
+    new GetCommand({
+      TableName: bed.aws.table,
+      Key: { PK: `USER#${who.user.id}`, SK: "PROFILE" },
+    }),
+  );
+  return res.Item;
+}
+
+/** Every session item of the user, oldest first. */
+export async function sessionItems(bed: TestBed, who: Person): Promise<Item[]> {
+  const res = await bed.aws.db.send(
+    new QueryCommand({
+      TableName: bed.aws.table,
+      KeyConditionExpression: "PK = :pk AND begins_with(SK, :m)",
+      ExpressionAttributeValues: { ":pk": `USER#${who.user.id}`, ":m": "MODEL#" },
+      ConsistentRead: true,
+    }),
+  );
+  return (res.Items ?? []).sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+}
+
+/** The single session item of the user (fails the test when there is not exactly one). */
+export async function onlySession(bed: TestBed, who: Person): Promise<Item> {
+  const items = await sessionItems(bed, who);
+  if (items.length !== 1)
+    throw new Error(`expected 1 session of ${who.user.id}, got ${items.length}`);
+  return items[0] as Item;
+}
+
+/** A session item read again by its key. */
+export async function reread(bed: TestBed, item: Item): Promise<Item | undefined> {
+  const res = await bed.aws.db.send(
+    new GetCommand({
+      TableName: bed.aws.table,
+      Key: { PK: item.PK, SK: item.SK },
+      ConsistentRead: true,
+    }),
+  );
+  return res.Item;
+}
+
+/** Writes an item back exactly as given (to recreate an earlier state). */
+export async function putItem(bed: TestBed, item: Item): Promise<void> {
+  await bed.aws.db.send(new PutCommand({ TableName: bed.aws.table, Item: item }));
+}
+
+/** The recent window kept in a session item. */
+export function windowOf(item: Item | undefined): StoredMessage[] {
+  return Array.isArray(item?.conversation) ? (item.conversation as StoredMessage[]) : [];
+}
+
+/** The item's size as stored: every attribute name and value, serialized. */
+export function itemBytes(item: Item): number {
+  return Buffer.byteLength(JSON.stringify(item), "utf8");
+}
+
+// ---- S3 ---------------------------------------------------------------------
+
+/** The archive JSON as the issue specifies it. */
+export interface ArchiveJson {
+  format: string;
+  version: number;
+  session: {
+    id: string;
+    model: string;
+    status: string;
+    started_at: string;
+    last_message_at: string;
+    ended_at: string | null;
+    archived_at: string;
+    archive_reason: string;
+    ollama_endpoint: string;
+  };
+  user: {
+    id: number;
+    chat_id: number;
+    username: string | null;
+    first_name: string | null;
+    language_code: string | null;
+  };
+  parameters: { system_prompt: string | null; options: Record<string, number> };
+  usage: {
+    prompt_tokens: number;
+    completion_tokens: number;
+    total_duration_ms: number;
+    replies: number;
+  };
+  message_count: number;
+  messages: { seq: number; role: string; content: string; timestamp: string; failed?: string }[];
+}
+
+/** Every key in the bucket under `prefix`, sorted. */
+export async function s3Keys(bed: TestBed, prefix = ""): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const res = await bed.aws.s3.send(
+      new ListObjectsV2Command({
+        Bucket: bed.aws.bucket,
+        Prefix: prefix,
+        ContinuationToken: token,
+      }),
+    );
+    for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key);
+    token = res.NextContinuationToken;
+  } while (token);
+  return keys.sort();
+}
+
+/** An object's text, or undefined when there is none. */
+export async function s3Text(bed: TestBed, key: string): Promise<string | undefined> {
+  try {
+    const res = await bed.aws.s3.send(new GetObjectCommand({ Bucket: bed.aws.bucket, Key: key }));
+    return await res.Body?.transformToString("utf-8");
+  } catch (err) {
+    if (err instanceof NoSuchKey || (err instanceof Error && err.name === "NoSuchKey"))
+      return undefined;
+    throw err;
+  }
+}
+
+/** The parsed archive JSON at `key` (fails the test when missing). */
+export async function archiveAt(bed: TestBed, key: string): Promise<ArchiveJson> {
+  const text = await s3Text(bed, key);
+  if (text === undefined) throw new Error(`no object ${key}`);
+  return JSON.parse(text) as ArchiveJson;
+}
+
+/** The object key of an `s3://bucket/key` path. */
+export function keyOf(bed: TestBed, s3Path: unknown): string {
+  const prefix = `s3://${bed.aws.bucket}/`;
+  const path = String(s3Path);
+  if (!path.startsWith(prefix)) throw new Error(`${path} is not in ${bed.aws.bucket}`);
+  return path.slice(prefix.length);
+}
+
+/** `<user_id>/model_<segment>/session_<id>` of a session item. */
+export function expectedKeyBase(userId: number, modelSegment: string, sessionId: unknown): string {
+  return `${userId}/model_${modelSegment}/session_${String(sessionId)}`;
+}
+
+/** True when seqs are exactly 1..n in order (no duplicates, no gaps). */
+export function isContiguous(messages: readonly { seq: number }[]): boolean {
+  return messages.every((m, i) => m.seq === i + 1);
+}
+
+/** ISO-8601 timestamp with milliseconds and Z, as `Date#toISOString` writes it. */
+export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
