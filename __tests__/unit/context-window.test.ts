@@ -61,8 +61,9 @@ describe("app/context-window", () => {
     expect(out.messages.every((m) => m.role !== "system")).toBe(true);
   });
 
-  it("drops the oldest history first and flags the context as trimmed", () => {
-    // Prepare: each history message costs 14 tokens; leave room for exactly 3.
+  it("drops the oldest whole turns first and flags the context as trimmed", () => {
+    // Prepare: each history message costs 14 tokens; leave room for exactly 3
+    // (the third, answer "4", would lose its question "3", so it goes too).
     const base = input({ numCtx: 0, reserveForAnswer: 0 });
     const fixed = estimateTokens(base.prompt) + estimateTokens(base.systemPrompt ?? "");
     const numCtx = fixed + 3 * 14;
@@ -74,7 +75,6 @@ describe("app/context-window", () => {
     expect(out.trimmed).toBe(true);
     expect(out.messages.map((m) => m.content.replace(/\.+$/, ""))).toEqual([
       "You are helpful",
-      "4",
       "5",
       "6",
       "new question",
@@ -102,8 +102,8 @@ describe("app/context-window", () => {
     // Act
     const out = buildContext(input({ history: mixed, numCtx: 1200, reserveForAnswer: 1000 }));
 
-    // Assess
-    expect(out.messages.map((m) => m.content.slice(0, 1))).toEqual(["Y", "4", "n"]);
+    // Assess: "4" fits but answers the huge "3", which does not, so it is not sent alone.
+    expect(out.messages.map((m) => m.content.slice(0, 1))).toEqual(["Y", "n"]);
     expect(out.trimmed).toBe(true);
   });
 

@@ -40,6 +40,18 @@ export async function chatTurn(turn: Turn, text: string): Promise<TurnOutcome> {
   return answer(turn, session, userMessage);
 }
 
+/** How {@link answer} treats the user message. */
+export interface AnswerOptions {
+  /** The messages before `userMessage` (default: the whole window). */
+  readonly history?: readonly ChatMessage[];
+  /**
+   * `/retry`: `userMessage` is already stored, so only the new answer is
+   * appended; it follows the old answer directly and supersedes it in the
+   * context (see `buildContext`).
+   */
+  readonly regenerate?: boolean;
+}
+
 /**
  * Asks the model to answer `userMessage` (new, or the last one again for
  * `/retry`) and stores what happened.
@@ -48,7 +60,7 @@ export async function answer(
   turn: Turn,
   session: Session,
   userMessage: ChatMessage,
-  history = session.conversation,
+  { history = session.conversation, regenerate = false }: AnswerOptions = {},
 ): Promise<TurnOutcome> {
   const { services, log, msg } = turn;
   const { config } = services;
@@ -61,7 +73,6 @@ export async function answer(
     reserveForAnswer: Math.min(session.options.num_predict ?? 1024, Math.floor(numCtx / 4)),
     maxMessages: config.sessions.contextMessages,
   });
-  const warnTrim = context.trimmed && !session.contextTrimWarned;
   const timeoutMs = turn.deadline - Date.now() - DELIVERY_RESERVE_MS;
   const stream = config.chat.stream
     ? new StreamingReply(services.replier, turn.target, log, {
@@ -81,8 +92,9 @@ export async function answer(
         signal: AbortSignal.timeout(Math.max(1_000, timeoutMs)),
       },
       (delta) => {
-        if (delta.content) typing.stop();
         stream?.push(delta.content);
+        // "typing…" lasts until the user sees text: reasoning and a non-streamed answer can take minutes.
+        if (stream?.started) typing.stop();
       },
     );
   } catch (err) {
@@ -90,7 +102,8 @@ export async function answer(
     await stream?.settle();
     if (!(err instanceof ModelError)) throw err;
     log.warn("model call failed", { kind: err.kind, model: session.model, error: err.message });
-    await store(turn, session, [{ ...userMessage, failed: err.kind }]);
+    // A regenerated message is stored already: nothing new to keep.
+    if (!regenerate) await store(turn, session, [{ ...userMessage, failed: err.kind }]);
     await say(turn, describeModelError(err, session.ollamaEndpoint || config.ollama.url));
     return "handled";
   }
@@ -104,19 +117,22 @@ export async function answer(
   if (stream) await stream.finish(html);
   else await services.replier.html(turn.target, html);
   const reply: ChatMessage = {
-    seq: userMessage.seq + 1,
+    seq: session.messageCount + (regenerate ? 1 : 2),
     role: "assistant",
     content: text,
     ts: services.now().toISOString(),
   };
+  // A prompt that filled the whole context was probably cut by Ollama (it truncates silently).
   const truncated = result.promptTokens > 0 && result.promptTokens >= numCtx - 8;
-  if (warnTrim || truncated) {
+  const warn = (context.trimmed || truncated) && !session.contextTrimWarned;
+  if (warn) {
     await say(
       turn,
       `ℹ️ This conversation is longer than the model's context (${numCtx} tokens), so the oldest messages are no longer sent to it. Use /new for a fresh start or /set num_ctx to raise the limit.`,
     );
   }
-  await store(turn, session, [userMessage, reply], result, warnTrim || truncated);
+  const added = regenerate ? [reply] : [userMessage, reply];
+  await store(turn, session, added, result, warn);
   return "handled";
 }
 
@@ -131,7 +147,8 @@ async function store(
   try {
     const updated = await services.store.appendMessages(session, messages, {
       updateId: msg.updateId,
-      now: services.now(),
+      // last_message_ts is the time of the last message stored, exactly.
+      now: new Date(messages.at(-1)?.ts ?? services.now().toISOString()),
       usage: result
         ? {
             promptTokens: result.promptTokens,

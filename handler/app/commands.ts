@@ -1,7 +1,7 @@
 import { canonicalModelName } from "../domain/model-name.js";
 import { ModelError } from "../errors.js";
 import { escapeHtml } from "../format/index.js";
-import { ARCHIVE_COMMANDS } from "./archive/commands.js";
+import { ARCHIVE_COMMANDS, ARCHIVE_DEFERRED_NOTE } from "./archive/commands.js";
 import { answer, DELIVERY_RESERVE_MS } from "./chat.js";
 import { describeModelError } from "./model-errors.js";
 import type { BotCommandInfo, ModelInfo } from "./ports.js";
@@ -142,16 +142,20 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         : undefined;
       const archive =
         current?.status === "active" && current.messageCount > 0 ? current : undefined;
-      if (archive) conversations.remember(await services.archiver.close(archive, "new"));
+      // If S3 fails, the old session is archived by a later invoke: the user does not wait.
+      const ended = archive ? await services.archiver.end(archive, "new") : undefined;
+      if (ended && !ended.deferred) conversations.remember(ended.session);
       const { session } = await conversations.startSession(
         msg,
         profile,
         profile.currentModel,
         msg.updateId,
       );
-      const note = archive
-        ? ` The previous one (${archive.messageCount} messages) is archived; see /sessions.`
-        : "";
+      const note = !archive
+        ? ""
+        : ended?.deferred
+          ? ` The previous one (${archive.messageCount} messages) is kept: ${ARCHIVE_DEFERRED_NOTE}`
+          : ` The previous one (${archive.messageCount} messages) is archived; see /sessions.`;
       await say(
         turn,
         `🆕 New conversation with ${profile.currentModel} (session ${session.sessionId}).${note}`,
@@ -215,14 +219,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         await say(turn, "There is nothing to retry yet: send a message first.");
         return undefined;
       }
+      // The same user message, answered again from the context it had; the new answer supersedes the old one.
       const before = conversation.filter((m) => m.seq < lastUser.seq);
-      const again = {
-        ...lastUser,
-        seq: session.messageCount + 1,
-        ts: turn.services.now().toISOString(),
-        updateId: turn.msg.updateId,
-      };
-      return answer(turn, session, { ...again, failed: undefined }, before);
+      return answer(turn, session, lastUser, { history: before, regenerate: true });
     },
   },
   ...SETTINGS_COMMANDS,

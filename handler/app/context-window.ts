@@ -36,7 +36,7 @@ export function buildContext(input: ContextInput): {
     : [];
   let budget = input.numCtx - input.reserveForAnswer - estimateTokens(input.prompt);
   for (const m of system) budget -= estimateTokens(m.content);
-  const recent = input.history.filter((m) => m.role !== "system").slice(-input.maxMessages);
+  const recent = withoutSuperseded(input.history).slice(-input.maxMessages);
   const kept: ModelMessage[] = [];
   for (let i = recent.length - 1; i >= 0; i--) {
     const m = recent[i];
@@ -46,9 +46,23 @@ export function buildContext(input: ContextInput): {
     budget -= cost;
     kept.unshift({ role: m.role, content: m.content });
   }
+  // Whole turns go: an answer whose question no longer fits is dropped with it.
+  while (kept[0]?.role === "assistant") kept.shift();
   // Dropping history only counts as trimming when the window itself had more to give.
   const trimmed = kept.length < recent.length;
   const messages = [...system, ...kept, { role: "user" as const, content: input.prompt }];
   const estimatedTokens = messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
   return { messages, trimmed, estimatedTokens };
+}
+
+/**
+ * The conversation as the model should see it: system entries dropped, and of
+ * several answers in a row (the later ones from `/retry`) only the last kept,
+ * so a regenerated answer replaces the old one instead of sitting beside it.
+ */
+function withoutSuperseded(history: readonly ChatMessage[]): ChatMessage[] {
+  const messages = history.filter((m) => m.role !== "system");
+  return messages.filter(
+    (m, i) => !(m.role === "assistant" && messages[i + 1]?.role === "assistant"),
+  );
 }

@@ -1,5 +1,10 @@
 import { TelegramApiError } from "../errors.js";
-import { extractThinking, renderPartial, splitTelegramHtml } from "../format/index.js";
+import {
+  extractThinking,
+  renderPartial,
+  splitTelegramHtml,
+  TELEGRAM_TEXT_LIMIT,
+} from "../format/index.js";
 import type { Logger } from "../log.js";
 import type { Replier, ReplyTarget } from "./replies.js";
 
@@ -8,7 +13,17 @@ export interface StreamingOptions {
   /** Least time between two edits of one chat (Telegram counts edits against flood limits). */
   readonly minEditIntervalMs: number;
   readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
 }
+
+/** Longest wait before the final text (a longer flood penalty is waited out by the retry policy). */
+const MAX_FINAL_WAIT_MS = 5_000;
+/** Smallest chunk the final text is re-split into to fill messages already shown. */
+const MIN_RESPLIT_LIMIT = 256;
+
+const THINK_OPEN = "<think>";
+
+const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Shows an answer growing in the chat: the first text becomes a message, later
@@ -20,7 +35,8 @@ export class StreamingReply {
   private raw = "";
   private readonly messageIds: number[] = [];
   private readonly shown: string[] = [];
-  private lastEditAt = 0;
+  /** When the last send or edit of this chat started: every write counts against flood limits. */
+  private lastWriteAt = 0;
   private blockedUntil = 0;
   private pending: Promise<void> = Promise.resolve();
   private flushing = false;
@@ -48,13 +64,14 @@ export class StreamingReply {
     const now = this.now();
     if (
       this.started &&
-      (now - this.lastEditAt < this.options.minEditIntervalMs || now < this.blockedUntil)
+      (now - this.lastWriteAt < this.options.minEditIntervalMs || now < this.blockedUntil)
     )
       return;
+    // "<thi" may be the start of a reasoning block: never show it as text.
+    if (THINK_OPEN.startsWith(this.raw.trimStart())) return;
     const { answer } = extractThinking(this.raw);
     if (answer.trim().length === 0) return;
     this.flushing = true;
-    this.lastEditAt = now;
     this.pending = this.show(splitTelegramHtml(renderPartial(answer)))
       .catch((err: unknown) => this.onEditError(err))
       .finally(() => {
@@ -65,8 +82,36 @@ export class StreamingReply {
   /** Replaces the streamed text with the final HTML. @returns ids of every message used. */
   async finish(finalHtml: string): Promise<number[]> {
     await this.pending;
-    await this.show(splitTelegramHtml(finalHtml));
+    const chunks = this.finalChunks(finalHtml);
+    if (this.started && chunks.some((c, i) => this.shown[i] !== c)) {
+      // The final edit is an edit like the others: it keeps the chat's pace too.
+      const readyAt = Math.max(
+        this.lastWriteAt + this.options.minEditIntervalMs,
+        this.blockedUntil,
+      );
+      const wait = Math.min(MAX_FINAL_WAIT_MS, readyAt - this.now());
+      if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
+    }
+    await this.show(chunks);
     return [...this.messageIds];
+  }
+
+  /**
+   * The final text split into messages. Messages cannot be taken back, so when
+   * the streamed text needed more messages than the final one (a long link
+   * shrinks to its label once complete), the final text is spread over all of
+   * them rather than leaving a stale partial message behind.
+   */
+  private finalChunks(finalHtml: string): string[] {
+    let chunks = splitTelegramHtml(finalHtml);
+    for (
+      let limit = Math.floor(TELEGRAM_TEXT_LIMIT * 0.8);
+      chunks.length < this.messageIds.length && limit >= MIN_RESPLIT_LIMIT;
+      limit = Math.floor(limit * 0.8)
+    ) {
+      chunks = splitTelegramHtml(finalHtml, limit);
+    }
+    return chunks;
   }
 
   /** Waits for edits in flight (before reporting an error, say). */
@@ -78,10 +123,17 @@ export class StreamingReply {
     for (const [i, chunk] of chunks.entries()) {
       if (this.shown[i] === chunk) continue;
       const id = this.messageIds[i];
+      this.lastWriteAt = this.now();
       if (id === undefined) {
         this.messageIds.push(await this.replier.sendHtmlChunk(this.target, chunk, i === 0));
       } else {
-        await this.replier.editHtml(this.target.chatId, id, chunk);
+        try {
+          await this.replier.editHtml(this.target.chatId, id, chunk);
+        } catch (err) {
+          if (!isUneditable(err)) throw err;
+          // Deleted by the user (or too old to edit): this part goes out as a new message.
+          this.messageIds[i] = await this.replier.sendHtmlChunk(this.target, chunk, i === 0);
+        }
       }
       this.shown[i] = chunk;
     }
@@ -101,4 +153,13 @@ export class StreamingReply {
       error: String(err),
     });
   }
+}
+
+/** Telegram will never accept an edit of this message again. */
+function isUneditable(err: unknown): boolean {
+  return (
+    err instanceof TelegramApiError &&
+    err.code === 400 &&
+    /message to edit not found|message can't be edited|MESSAGE_ID_INVALID/i.test(err.description)
+  );
 }

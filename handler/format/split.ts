@@ -13,15 +13,16 @@ function atomize(html: string): Atom[] {
   const atoms: Atom[] = [];
   let i = 0;
   while (i < html.length) {
-    const rest = html.slice(i, i + 200);
-    const tag = html[i] === "<" ? TAG.exec(rest) : null;
+    // A tag is matched whole, however long its attributes (a link's URL can be thousands of characters).
+    const tagEnd = html[i] === "<" ? html.indexOf(">", i) : -1;
+    const tag = tagEnd >= 0 ? TAG.exec(html.slice(i, tagEnd + 1)) : null;
     if (tag) {
       const name = (tag[2] ?? "").toLowerCase();
       atoms.push({ kind: tag[1] ? "close" : "open", raw: tag[0], name });
       i += tag[0].length;
       continue;
     }
-    const entity = html[i] === "&" ? ENTITY.exec(rest) : null;
+    const entity = html[i] === "&" ? ENTITY.exec(html.slice(i, i + 16)) : null;
     if (entity) {
       atoms.push({ kind: "text", raw: entity[0], visible: "x" });
       i += entity[0].length;

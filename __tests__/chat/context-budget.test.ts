@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import { envWith, newPerson, OllamaProxy, say, sessionItems, texts } from "./support.js";
+
+const TRIM_WARNING = "longer than the model's context";
+
+/** A user message of about 60 tokens, numbered. */
+const longMessage = (n: number): string => `Message ${n}: ${"some context words ".repeat(11)}`;
+
+describe("context budget: the history sent to the model fits num_ctx", () => {
+  let bed: TestBed;
+  /** Reports a prompt that filled the whole context, as Ollama does after truncating silently. */
+  let truncating: OllamaProxy;
+  beforeAll(async () => {
+    bed = await startTestBed({ telegram: { flood: false } });
+    truncating = await OllamaProxy.start(bed.ollama.url, {
+      line: (line, request) =>
+        line.done === true ? { ...line, prompt_eval_count: request.options?.num_ctx ?? 0 } : line,
+    });
+  });
+  afterAll(async () => {
+    await truncating.close();
+    await bed.close();
+  });
+  beforeEach(() => {
+    bed.ollama.reset();
+  });
+
+  it("drops the oldest turns first, always keeps the system prompt, and warns the user once", async () => {
+    // Arrange
+    const ada = newPerson("Ada");
+    const env = envWith(bed, { OLLAMA_NUM_CTX: "512" });
+    await say(bed, ada, "/system You are a careful assistant.", env);
+
+    // Act
+    for (let n = 1; n <= 6; n++) await say(bed, ada, longMessage(n), env);
+
+    // Assess
+    const last = bed.ollama.chats().at(-1)?.body;
+    const contents = last?.messages.map((m) => m.content) ?? [];
+    expect(last?.messages[0]).toEqual({
+      role: "system",
+      content: "You are a careful assistant.",
+    });
+    expect(contents.at(-1)).toBe(longMessage(6));
+    expect(contents.some((c) => c.includes("Message 1:"))).toBe(false);
+    expect(contents.length).toBeLessThan(12); // not the whole history
+    expect(last?.options?.num_ctx).toBe(512);
+    const warnings = texts(bed, ada.chat.id).filter((t) => t.includes(TRIM_WARNING));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("(512 tokens)");
+    const [session] = await sessionItems(bed, ada.user.id);
+    expect(session?.context_trim_warned).toBe(true);
+  });
+
+  it("keeps the latest whole turns in order when trimming: no gaps, no answer without its question", async () => {
+    // Arrange
+    const bob = newPerson("Bob");
+    const env = envWith(bed, { OLLAMA_NUM_CTX: "600" }); // room for 4½ turns of history
+
+    // Act
+    for (let n = 1; n <= 5; n++) await say(bed, bob, longMessage(n), env);
+
+    // Assess
+    const contents =
+      bed.ollama
+        .chats()
+        .at(-1)
+        ?.body.messages.map((m) => m.content) ?? [];
+    const numbers = contents.map((c) => Number(/Message (\d+):/.exec(c)?.[1]));
+    const expected = numbers.map((_, i) => 5 - Math.ceil((numbers.length - 1 - i) / 2));
+    expect(numbers.length).toBeLessThan(9);
+    expect(numbers).toEqual(expected);
+    const roles =
+      bed.ollama
+        .chats()
+        .at(-1)
+        ?.body.messages.map((m) => m.role) ?? [];
+    expect(roles[0]).toBe("user"); // whole turns: never an answer without its question
+    expect(roles.at(-2)).toBe("assistant");
+  });
+
+  it("sends at most CONTEXT_MESSAGES of history, with num_ctx set explicitly", async () => {
+    // Arrange
+    const cyd = newPerson("Cyd");
+    const env = envWith(bed, { CONTEXT_MESSAGES: "4", OLLAMA_NUM_CTX: "4096" });
+
+    // Act
+    for (let n = 1; n <= 5; n++) await say(bed, cyd, `short ${n}`, env);
+
+    // Assess
+    const last = bed.ollama.chats().at(-1)?.body;
+    expect(last?.messages.map((m) => m.content)).toEqual([
+      "short 3",
+      "You said: short 3",
+      "short 4",
+      "You said: short 4",
+      "short 5",
+    ]);
+    expect(last?.options?.num_ctx).toBe(4096);
+    const [session] = await sessionItems(bed, cyd.user.id);
+    expect(session?.message_count).toBe(10); // everything is still stored
+  });
+
+  it("warns once when Ollama's prompt_eval_count shows the prompt filled the context", async () => {
+    // Arrange
+    const dee = newPerson("Dee");
+    const env = envWith(bed, { OLLAMA_URL: truncating.url, OLLAMA_NUM_CTX: "2048" });
+
+    // Act
+    await say(bed, dee, "first question", env);
+    await say(bed, dee, "second question", env);
+    await say(bed, dee, "third question", env);
+
+    // Assess
+    const shown = texts(bed, dee.chat.id);
+    expect(shown.filter((t) => t.includes(TRIM_WARNING))).toHaveLength(1);
+    expect(shown.filter((t) => t.startsWith("You said:"))).toHaveLength(3);
+    expect(shown.findIndex((t) => t.includes(TRIM_WARNING))).toBe(1); // right after the first answer
+  });
+
+  it("does not warn while the conversation fits", async () => {
+    // Arrange
+    const eve = newPerson("Eve");
+
+    // Act
+    for (let n = 1; n <= 3; n++) await say(bed, eve, `hello ${n}`);
+
+    // Assess
+    expect(texts(bed, eve.chat.id).filter((t) => t.includes(TRIM_WARNING))).toEqual([]);
+    expect(bed.ollama.chats().at(-1)?.body.messages).toHaveLength(5);
+  });
+});

@@ -1,0 +1,206 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import type { ChatBody } from "../harness/fake-ollama.js";
+import { conversationOf, lastText, newPerson, type Person, say, sessionItems } from "./support.js";
+
+describe("personas and parameters: /system, /set and /retry", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed({ telegram: { flood: false } });
+  });
+  afterAll(async () => {
+    await bed.close();
+  });
+  beforeEach(() => {
+    bed.ollama.reset();
+  });
+
+  const activeSession = async (p: Person) => {
+    const items = await sessionItems(bed, p.user.id);
+    return items.find((i) => i.status === "active");
+  };
+  const lastChat = (): ChatBody | undefined => bed.ollama.chats().at(-1)?.body;
+
+  it("sets a system prompt, stores it in the session and sends it first with every request", async () => {
+    // Arrange
+    const ada = newPerson("Ada");
+
+    // Act
+    await say(bed, ada, "/system You are a pirate. Answer in pirate speak.");
+    const confirmation = lastText(bed, ada.chat.id);
+    await say(bed, ada, "hello");
+    await say(bed, ada, "how are you?");
+
+    // Assess
+    expect(confirmation).toContain("System prompt set");
+    expect((await activeSession(ada))?.system_prompt).toBe(
+      "You are a pirate. Answer in pirate speak.",
+    );
+    const [first, second] = bed.ollama.chats().map((c) => c.body.messages);
+    expect(first?.[0]).toEqual({
+      role: "system",
+      content: "You are a pirate. Answer in pirate speak.",
+    });
+    expect(second?.[0]?.role).toBe("system");
+    expect(second?.filter((m) => m.role === "system")).toHaveLength(1);
+    expect(second?.map((m) => m.content).slice(1)).toEqual([
+      "hello",
+      "You said: hello",
+      "how are you?",
+    ]);
+  });
+
+  it("shows the system prompt with /system alone, and /system reset clears it everywhere", async () => {
+    // Arrange
+    const bob = newPerson("Bob");
+    await say(bed, bob, "/system Be terse.");
+
+    // Act
+    await say(bed, bob, "/system");
+    const shown = lastText(bed, bob.chat.id);
+    await say(bed, bob, "/system reset");
+    const cleared = lastText(bed, bob.chat.id);
+    await say(bed, bob, "/system");
+    const none = lastText(bed, bob.chat.id);
+    await say(bed, bob, "question");
+
+    // Assess
+    expect(shown).toContain("System prompt:\nBe terse.");
+    expect(cleared).toContain("System prompt cleared");
+    expect(none).toContain("No system prompt is set");
+    expect((await activeSession(bob))?.system_prompt).toBeUndefined();
+    expect(lastChat()?.messages.map((m) => m.role)).toEqual(["user"]);
+  });
+
+  it("stores /set temperature, num_ctx and num_predict in the session and sends them in options", async () => {
+    // Arrange
+    const cyd = newPerson("Cyd");
+
+    // Act
+    await say(bed, cyd, "/set temperature 0.3");
+    await say(bed, cyd, "/set num_ctx 8192");
+    await say(bed, cyd, "/set num_predict 512");
+    const confirmation = lastText(bed, cyd.chat.id);
+    await say(bed, cyd, "be precise");
+
+    // Assess
+    expect(confirmation).toContain("temperature = 0.3, num_ctx = 8192, num_predict = 512");
+    expect((await activeSession(cyd))?.options).toEqual({
+      temperature: 0.3,
+      num_ctx: 8192,
+      num_predict: 512,
+    });
+    expect(lastChat()?.options).toMatchObject({
+      temperature: 0.3,
+      num_ctx: 8192,
+      num_predict: 512,
+    });
+  });
+
+  it("refuses out-of-range values with the allowed range and keeps the stored options", async () => {
+    // Arrange
+    const dee = newPerson("Dee");
+    await say(bed, dee, "/set temperature 0.7");
+
+    // Act
+    await say(bed, dee, "/set temperature 5");
+    const temperature = lastText(bed, dee.chat.id);
+    await say(bed, dee, "/set num_ctx 100");
+    const numCtx = lastText(bed, dee.chat.id);
+    await say(bed, dee, "/set num_predict 0");
+    const numPredict = lastText(bed, dee.chat.id);
+    await say(bed, dee, "/set num_ctx 4096.5");
+    const fraction = lastText(bed, dee.chat.id);
+    await say(bed, dee, "/set colour blue");
+    const unknown = lastText(bed, dee.chat.id);
+
+    // Assess
+    expect(temperature).toBe(
+      "temperature must be a number from 0 to 2 (randomness (0 = focused, 2 = wild)).",
+    );
+    expect(numCtx).toContain("num_ctx must be a whole number from 256 to 131072");
+    expect(numPredict).toContain("num_predict must be a whole number from 1 to 16384");
+    expect(fraction).toContain("num_ctx must be a whole number from 256 to 131072");
+    expect(unknown).toContain("Parameters: temperature, num_ctx, num_predict");
+    expect((await activeSession(dee))?.options).toEqual({ temperature: 0.7 });
+  });
+
+  it("regenerates the last answer with /retry: same user message once, without the old answer", async () => {
+    // Arrange
+    const eve = newPerson("Eve");
+    let n = 0;
+    bed.ollama.setReply("llama3", () => `Joke number ${++n}`);
+    await say(bed, eve, "what is 2+2?");
+    await say(bed, eve, "tell me a joke");
+
+    // Act
+    await say(bed, eve, "/retry");
+    const retried = lastChat();
+    const shown = lastText(bed, eve.chat.id);
+    await say(bed, eve, "another one");
+
+    // Assess
+    expect(retried?.messages.map((m) => m.content)).toEqual([
+      "what is 2+2?",
+      "Joke number 1",
+      "tell me a joke",
+    ]);
+    expect(shown).toBe("Joke number 3");
+    const stored = conversationOf((await activeSession(eve)) ?? {});
+    expect(stored.map((m) => `${m.role}: ${m.content}`)).toEqual([
+      "user: what is 2+2?",
+      "assistant: Joke number 1",
+      "user: tell me a joke",
+      "assistant: Joke number 2",
+      "assistant: Joke number 3",
+      "user: another one",
+      "assistant: Joke number 4",
+    ]);
+    expect(lastChat()?.messages.map((m) => m.content)).toEqual([
+      "what is 2+2?",
+      "Joke number 1",
+      "tell me a joke",
+      "Joke number 3",
+      "another one",
+    ]);
+  });
+
+  it("answers with /retry after the model failed, without sending the failed message twice", async () => {
+    // Arrange
+    const fay = newPerson("Fay");
+    bed.ollama.failNext({
+      kind: "status",
+      status: 500,
+      error: "llama runner process has terminated",
+    });
+    await say(bed, fay, "summarise this");
+    const failure = lastText(bed, fay.chat.id);
+
+    // Act
+    await say(bed, fay, "/retry");
+    const retried = lastChat();
+    await say(bed, fay, "thanks");
+
+    // Assess
+    expect(failure).toContain("The Ollama server failed");
+    expect(retried?.messages.map((m) => m.content)).toEqual(["summarise this"]);
+    expect(lastText(bed, fay.chat.id)).toBe("You said: thanks");
+    expect(lastChat()?.messages.map((m) => m.content)).toEqual([
+      "summarise this",
+      "You said: summarise this",
+      "thanks",
+    ]);
+  });
+
+  it("tells the user there is nothing to retry in an empty conversation", async () => {
+    // Arrange
+    const gus = newPerson("Gus");
+
+    // Act
+    await say(bed, gus, "/retry");
+
+    // Assess
+    expect(lastText(bed, gus.chat.id)).toContain("nothing to retry");
+    expect(bed.ollama.chats()).toHaveLength(0);
+  });
+});

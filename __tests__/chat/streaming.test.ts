@@ -1,0 +1,258 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import type { RecordedRequest } from "../harness/fake-telegram.js";
+import { envWith, invoke, newGroup, newPerson, requestsTo, say, texts } from "./support.js";
+
+/** A long Markdown answer: ~6,000 visible characters, numbered so nothing lost is unnoticed. */
+const longAnswer = (): string => {
+  const parts = ["# Streaming report", ""];
+  for (let i = 1; i <= 60; i++) {
+    parts.push(`Paragraph ${i} has **bold ${i}** and filler ${"lorem ipsum ".repeat(6)}end ${i}.`);
+    parts.push("");
+  }
+  parts.push("```ts", "const done = true;", "```");
+  return parts.join("\n");
+};
+
+/** Successful Bot API writes (send or edit) to one chat, in arrival order. */
+const writes = (bed: TestBed, chatId: number): RecordedRequest[] =>
+  [...requestsTo(bed, "sendMessage", chatId), ...requestsTo(bed, "editMessageText", chatId)].sort(
+    (a, b) => a.at - b.at,
+  );
+
+/** Bursts of writes (requests within `withinMs` of the previous one), as arrival times. */
+const bursts = (requests: readonly RecordedRequest[], withinMs = 400): number[] => {
+  const starts: number[] = [];
+  let last = Number.NEGATIVE_INFINITY;
+  for (const r of requests) {
+    if (r.at - last > withinMs) starts.push(r.at);
+    last = r.at;
+  }
+  return starts;
+};
+
+/** Asserts that every 429 a write got was followed, after `retry_after`, by a successful retry. */
+const expectEvery429Retried = (bed: TestBed, chatId: number): number => {
+  const all = writes(bed, chatId);
+  const limited = all.filter((r) => r.status === 429);
+  for (const r of limited) {
+    const retried = all.find(
+      (later) =>
+        later.at >= r.at + 1_000 &&
+        later.method === r.method &&
+        later.params.message_id === r.params.message_id &&
+        later.status === 200,
+    );
+    expect(retried, `429 on ${r.method} at ${r.at} was never retried`).toBeDefined();
+  }
+  return limited.length;
+};
+
+describe("streamed replies: the answer grows in the chat within Telegram's flood limits", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed(); // flood control on: 3 writes/s per chat, 20/min in groups
+  });
+  afterAll(async () => {
+    await bed.close();
+  });
+  beforeEach(() => {
+    bed.ollama.reset();
+    bed.ollama.chunkSize = 24;
+  });
+
+  it("shows a placeholder, edits it as tokens arrive, rolls over before 4096 characters and ends fully formatted", async () => {
+    // Arrange
+    const ada = newPerson("Ada");
+    const answer = longAnswer();
+    bed.ollama.setReply("llama3", () => answer);
+    bed.ollama.chunkDelayMs = 20; // ~250 chunks: about five seconds of generation
+
+    // Act
+    const summary = await say(bed, ada, "write a long report");
+
+    // Assess
+    expect(summary).toMatchObject({ handled: 1, failed: 0 });
+    const sends = requestsTo(bed, "sendMessage", ada.chat.id).filter((r) => r.status === 200);
+    const edits = requestsTo(bed, "editMessageText", ada.chat.id).filter((r) => r.status === 200);
+    const first = String(sends[0]?.params.text ?? "");
+    expect(first.length).toBeGreaterThan(0);
+    expect(first.length).toBeLessThan(answer.length / 4); // a placeholder, not the answer
+    expect(edits.length).toBeGreaterThanOrEqual(2);
+    const messages = bed.telegram.sentMessages(ada.chat.id);
+    expect(messages.length).toBeGreaterThanOrEqual(2); // rolled over…
+    expect(sends[1]?.at).toBeLessThan(edits.at(-1)?.at ?? 0); // …while the answer was streaming
+    expectEvery429Retried(bed, ada.chat.id);
+    for (const m of messages) expect(m.text.length).toBeLessThanOrEqual(4096);
+    const rejected = bed.telegram.requests().filter((r) => r.status === 400);
+    expect(rejected).toEqual([]);
+    const shown = messages.map((m) => m.text).join("\n");
+    for (let i = 1; i <= 60; i++) expect(shown).toContain(`end ${i}.`);
+    expect(shown).not.toContain("**");
+    expect(messages[0]?.html).toContain("<b>Streaming report</b>");
+    expect(messages[0]?.html).toContain("<b>bold 1</b>");
+    expect(messages.at(-1)?.html).toContain('<pre><code class="language-ts">const done = true;');
+  });
+
+  it("edits a private chat at most about once a second", async () => {
+    // Arrange
+    const bob = newPerson("Bob");
+    bed.ollama.setReply("llama3", () => longAnswer());
+    bed.ollama.chunkDelayMs = 20;
+
+    // Act
+    await say(bed, bob, "another long report");
+
+    // Assess
+    const starts = bursts(writes(bed, bob.chat.id));
+    expect(starts.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < starts.length; i++) {
+      expect((starts[i] ?? 0) - (starts[i - 1] ?? 0)).toBeGreaterThanOrEqual(950);
+    }
+    const edits = requestsTo(bed, "editMessageText", bob.chat.id);
+    for (let i = 1; i < edits.length; i++) {
+      const sameMessage = edits[i]?.params.message_id === edits[i - 1]?.params.message_id;
+      if (sameMessage)
+        expect((edits[i]?.at ?? 0) - (edits[i - 1]?.at ?? 0)).toBeGreaterThanOrEqual(950);
+    }
+  });
+
+  it("edits a group chat at most once every three seconds", async () => {
+    // Arrange
+    const group = newGroup();
+    const carol = newPerson("Carol");
+    bed.ollama.setReply("llama3", () => longAnswer().slice(0, 3000));
+    bed.ollama.chunkDelayMs = 40; // ~125 chunks: five seconds
+    bed.telegram.pushText(carol.user, group, "@ollama_test_bot tell me a story", {
+      entities: [{ type: "mention", offset: 0, length: 16 }],
+    });
+
+    // Act
+    await invoke(bed);
+
+    // Assess
+    const starts = bursts(writes(bed, group.id));
+    expect(starts.length).toBeGreaterThanOrEqual(3); // placeholder, an edit, the final text
+    for (let i = 1; i < starts.length; i++) {
+      expect((starts[i] ?? 0) - (starts[i - 1] ?? 0)).toBeGreaterThanOrEqual(2_900);
+    }
+    expect(texts(bed, group.id).some((t) => t.includes("end 20."))).toBe(true);
+    expectEvery429Retried(bed, group.id);
+  });
+
+  it("waits out every 429 Telegram sends and still delivers the complete answer", async () => {
+    // Arrange
+    const dan = newPerson("Dan");
+    const answer = longAnswer();
+    bed.ollama.setReply("llama3", () => answer);
+    bed.ollama.chunkDelayMs = 15;
+    const tooMany = { status: 429, description: "Too Many Requests: retry after 1", retryAfter: 1 };
+    bed.telegram.failNext("editMessageText", tooMany, 2);
+
+    // Act
+    const summary = await say(bed, dan, "long answer under flood control");
+
+    // Assess
+    expect(summary).toMatchObject({ handled: 1, failed: 0 });
+    expect(expectEvery429Retried(bed, dan.chat.id)).toBeGreaterThanOrEqual(2);
+    const shown = texts(bed, dan.chat.id).join("\n");
+    for (let i = 1; i <= 60; i++) expect(shown).toContain(`end ${i}.`);
+    expect(shown).toContain("const done = true;");
+  });
+
+  it("leaves no stale partial message when the final text needs fewer characters than the stream showed", async () => {
+    // Arrange: while the link streams, its raw URL pushes the text past 4096 characters;
+    // once complete it renders as a short label and the whole answer fits in one message.
+    const gus = newPerson("Gus");
+    const body = Array.from({ length: 37 }, (_, i) => `Fact ${i + 1}: ${"z".repeat(90)}.`).join(
+      "\n\n",
+    );
+    const url = `https://example.com/${"a".repeat(1500)}`;
+    bed.ollama.setReply("llama3", () => `${body}\n\nSource: [the docs](${url}) — done.`);
+    bed.ollama.chunkSize = 16;
+    bed.ollama.chunkDelayMs = 20;
+
+    // Act
+    await say(bed, gus, "facts with a source");
+
+    // Assess
+    const messages = bed.telegram.sentMessages(gus.chat.id);
+    const shown = messages.map((m) => m.text).join("\n");
+    expect(shown).not.toContain("aaaaaaaaaa"); // no raw URL left anywhere
+    expect(shown).not.toContain("](");
+    for (let i = 1; i <= 37; i++) expect(shown.split(`Fact ${i}:`).length - 1).toBe(1);
+    expect(messages.at(-1)?.text).toContain("the docs — done.");
+    expect(messages.at(-1)?.html).toContain(`<a href="${url}">the docs</a>`);
+  });
+
+  it("sends the final answer as a new message when the streamed one can no longer be edited", async () => {
+    // Arrange: the user deleted the placeholder while the answer was being written.
+    const hal = newPerson("Hal");
+    bed.ollama.setReply("llama3", () => longAnswer().slice(0, 1500));
+    bed.ollama.chunkDelayMs = 20;
+    const gone = { status: 400, description: "Bad Request: message to edit not found" };
+    bed.telegram.failNext("editMessageText", gone, 10);
+
+    // Act
+    const summary = await say(bed, hal, "medium answer");
+    await say(bed, hal, "/history");
+
+    // Assess
+    expect(summary).toMatchObject({ handled: 1, failed: 0, skipped: 0 });
+    const messages = bed.telegram.sentMessages(hal.chat.id);
+    const final = messages.at(-2); // before the /history answer
+    expect(final?.html).toContain("<b>bold 10</b>");
+    expect(final?.text).toContain("end 10.");
+    expect(messages.at(-1)?.text).toContain("Last 2 of 2 messages"); // the answer was stored
+  });
+
+  it("treats 'message is not modified' as success", async () => {
+    // Arrange
+    const eve = newPerson("Eve");
+    bed.ollama.setReply("llama3", () => longAnswer().slice(0, 1500));
+    bed.ollama.chunkDelayMs = 20;
+    bed.telegram.failNext("editMessageText", {
+      status: 400,
+      description:
+        "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+    });
+
+    // Act
+    const summary = await say(bed, eve, "medium answer");
+
+    // Assess
+    expect(summary).toMatchObject({ handled: 1, failed: 0, skipped: 0 });
+    const shown = texts(bed, eve.chat.id).join("\n");
+    expect(shown).toContain("end 10.");
+    expect(bed.telegram.sentMessages(eve.chat.id).at(-1)?.html).toContain("<b>bold 10</b>");
+  });
+});
+
+describe("STREAM_REPLIES=false: one final message, no edits", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed({ telegram: { flood: false } });
+  });
+  afterAll(async () => {
+    await bed.close();
+  });
+
+  it("sends the formatted answer once, without a placeholder or edits", async () => {
+    // Arrange
+    const fay = newPerson("Fay");
+    bed.ollama.setReply("llama3", () => "## Result\n\n**All** good, see `x`.");
+    bed.ollama.chunkSize = 4;
+    bed.ollama.chunkDelayMs = 10;
+
+    // Act
+    const summary = await say(bed, fay, "short answer", envWith(bed, { STREAM_REPLIES: "false" }));
+
+    // Assess
+    expect(summary).toMatchObject({ handled: 1 });
+    const messages = bed.telegram.sentMessages(fay.chat.id);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.edits).toBe(0);
+    expect(requestsTo(bed, "editMessageText", fay.chat.id)).toHaveLength(0);
+    expect(messages[0]?.html).toBe("<b>Result</b>\n\n<b>All</b> good, see <code>x</code>.");
+  });
+});

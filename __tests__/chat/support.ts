@@ -1,0 +1,214 @@
+/**
+ * Shared helpers of the chat-experience integration tests: people and chats,
+ * sending a message and invoking a cold Lambda, reading what Telegram showed,
+ * and a transparent proxy in front of the fake Ollama for behaviours the fake
+ * does not produce by itself (models that always think, silent truncation).
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import type { PollSummary } from "../../handler/app/poller.js";
+import type { TestBed } from "../harness/bed.js";
+import type { ChatBody } from "../harness/fake-ollama.js";
+import type { RecordedRequest, TgChat, TgUser } from "../harness/fake-telegram.js";
+import { coldStart } from "../harness/lambda.js";
+
+/** A Telegram user talking to the bot in a private chat. */
+export interface Person {
+  readonly user: TgUser;
+  readonly chat: TgChat;
+}
+
+let nextId = 7000;
+
+/** A new user with their private chat (ids unique within a test file). */
+export function newPerson(firstName = "Tester"): Person {
+  const id = nextId++;
+  return {
+    user: { id, first_name: `${firstName}${id}`, username: `user${id}` },
+    chat: { id, type: "private" },
+  };
+}
+
+let nextGroup = 1;
+
+/** A new basic group (negative id, type "group"). */
+export function newGroup(): TgChat {
+  return { id: -(4000 + nextGroup++), type: "group", title: "Test group" };
+}
+
+/**
+ * The chat-experience switches, always explicit: the harness copies the env
+ * into `process.env`, so a value left out would leak from an earlier test.
+ */
+export function envWith(
+  bed: TestBed,
+  overrides: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return {
+    ...bed.env,
+    STREAM_REPLIES: "true",
+    SHOW_STATS: "false",
+    SHOW_THINKING: "collapsed",
+    OLLAMA_NUM_CTX: "8192",
+    CONTEXT_MESSAGES: "20",
+    ...overrides,
+  };
+}
+
+/** Queues `text` from `person` and runs one cold invoke, as Lambda would. */
+export async function say(
+  bed: TestBed,
+  person: Person,
+  text: string,
+  env: Readonly<Record<string, string>> = envWith(bed),
+): Promise<PollSummary> {
+  bed.telegram.pushText(person.user, person.chat, text);
+  return coldStart(env).invoke<PollSummary>({});
+}
+
+/** Runs one cold invoke with whatever is queued. */
+export function invoke(
+  bed: TestBed,
+  env: Readonly<Record<string, string>> = envWith(bed),
+): Promise<PollSummary> {
+  return coldStart(env).invoke<PollSummary>({});
+}
+
+/** Current texts of the messages the bot sent to `chatId`, in order. */
+export function texts(bed: TestBed, chatId: number): string[] {
+  return bed.telegram.sentMessages(chatId).map((m) => m.text);
+}
+
+/** The text of the last message the bot sent to `chatId`. */
+export function lastText(bed: TestBed, chatId: number): string {
+  return bed.telegram.sentMessages(chatId).at(-1)?.text ?? "";
+}
+
+/** Bot API requests of `method` addressed to `chatId`. */
+export function requestsTo(bed: TestBed, method: string, chatId: number): RecordedRequest[] {
+  return bed.telegram.requests(method).filter((r) => Number(r.params.chat_id) === chatId);
+}
+
+/** Every DynamoDB item of a user (profile and sessions). */
+export async function userItems(bed: TestBed, userId: number): Promise<Record<string, unknown>[]> {
+  const res = await bed.aws.db.send(
+    new QueryCommand({
+      TableName: bed.aws.table,
+      KeyConditionExpression: "PK = :pk",
+      ExpressionAttributeValues: { ":pk": `USER#${userId}` },
+      ConsistentRead: true,
+    }),
+  );
+  return res.Items ?? [];
+}
+
+/** The user's session items only. */
+export async function sessionItems(
+  bed: TestBed,
+  userId: number,
+): Promise<Record<string, unknown>[]> {
+  return (await userItems(bed, userId)).filter((i) => String(i.SK).startsWith("MODEL#"));
+}
+
+/** A stored conversation message. */
+export interface StoredMessage {
+  seq: number;
+  role: string;
+  content: string;
+  ts: string;
+}
+
+/** The `conversation` attribute of a session item. */
+export function conversationOf(item: Record<string, unknown>): StoredMessage[] {
+  return Array.isArray(item.conversation) ? (item.conversation as StoredMessage[]) : [];
+}
+
+/** Sleeps `ms`. */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** How the {@link OllamaProxy} changes traffic. */
+export interface ProxyHooks {
+  /** Rewrites a `/api/chat` request body before it reaches the fake. */
+  request?: (body: ChatBody) => ChatBody;
+  /** Rewrites each NDJSON line of a `/api/chat` answer. */
+  line?: (line: Record<string, unknown>, request: ChatBody) => Record<string, unknown>;
+}
+
+/**
+ * A transparent HTTP proxy in front of the fake Ollama. Point `OLLAMA_URL` at
+ * {@link url}; `/api/chat` traffic goes through {@link ProxyHooks}, the rest
+ * passes unchanged.
+ */
+export class OllamaProxy {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+  ) {}
+
+  static async start(target: string, hooks: ProxyHooks): Promise<OllamaProxy> {
+    const server = createServer((req, res) => {
+      void forward(target, hooks, req, res).catch((err: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: `proxy: ${String(err)}` }));
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+    const { port } = server.address() as AddressInfo;
+    return new OllamaProxy(server, `http://127.0.0.1:${port}`);
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+async function forward(
+  target: string,
+  hooks: ProxyHooks,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const raw = Buffer.concat(chunks).toString("utf8");
+  const path = req.url ?? "/";
+  const isChat = path.startsWith("/api/chat");
+  let body: ChatBody | undefined = isChat && raw ? (JSON.parse(raw) as ChatBody) : undefined;
+  if (body && hooks.request) body = hooks.request(body);
+  const upstream = await fetch(`${target}${path}`, {
+    method: req.method ?? "GET",
+    headers: { "content-type": "application/json" },
+    ...(req.method === "GET" || req.method === "HEAD"
+      ? {}
+      : { body: body ? JSON.stringify(body) : raw }),
+  });
+  res.writeHead(upstream.status, {
+    "content-type": upstream.headers.get("content-type") ?? "application/json",
+  });
+  if (!upstream.body) {
+    res.end();
+    return;
+  }
+  const decoder = new TextDecoder();
+  let pending = "";
+  for await (const part of upstream.body) {
+    const text = decoder.decode(part, { stream: true });
+    if (!isChat || !body || !hooks.line || upstream.status !== 200) {
+      res.write(text);
+      continue;
+    }
+    pending += text;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) {
+      if (!line.trim()) continue;
+      res.write(
+        `${JSON.stringify(hooks.line(JSON.parse(line) as Record<string, unknown>, body))}\n`,
+      );
+    }
+  }
+  if (pending.trim()) res.write(pending);
+  res.end();
+}
