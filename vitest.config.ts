@@ -7,6 +7,9 @@ export default defineConfig({
     exclude: ["__tests__/localstack/**", "node_modules/**"],
     globalSetup: ["__tests__/global-setup.ts"],
     pool: "forks",
+    // Integration tests mostly wait (flood-control retry_after, streaming pace, leases), so more
+    // files than cores run at once; vitest's default on a 2-core machine would be one.
+    poolOptions: { forks: { minForks: 1, maxForks: 4 } },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: process.env.CI ? ["default", "json"] : ["default"],

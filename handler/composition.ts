@@ -15,12 +15,13 @@ import { commandMenu } from "./app/commands.js";
 import { Conversations } from "./app/conversations.js";
 import { type DispatchContext, dispatch } from "./app/dispatch.js";
 import type { BotIdentity } from "./app/incoming.js";
-import { Poller, type PollSummary } from "./app/poller.js";
+import { LEASE_MS, Poller, type PollSummary } from "./app/poller.js";
 import type { ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import { Replier } from "./app/replies.js";
 import type { BotServices } from "./app/turn.js";
 import { handleWebhook, type WebhookRequest, type WebhookResponse } from "./app/webhook.js";
 import type { Config } from "./config.js";
+import { isPermanentFailure } from "./errors.js";
 import { createLogger, errorFields, type Logger } from "./log.js";
 
 /** Idle sessions archived per invoke at most; the rest wait for the next one. */
@@ -90,12 +91,13 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       keepMessages: config.sessions.contextMessages,
       idleMs: config.sessions.idleMs,
       closedRetentionSeconds: config.sessions.closedRetentionSeconds,
+      modelDefaults: { num_ctx: config.ollama.numCtx },
       now,
     },
     log,
   );
   const botId = Number(config.telegram.token.split(":")[0]);
-  const pollerState = new DynamoPollerStateStore(db, config.table, botId);
+  const pollerState = new DynamoPollerStateStore(db, config.table, botId, LEASE_MS);
   const claims = new DynamoUpdateClaims(db, config.table, botId);
   const services: BotServices = {
     config,
@@ -114,7 +116,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const beforeBatch = async (state: PollerState): Promise<PollerState> => {
     try {
       const idle = await archiver.sweepIdle(IDLE_SWEEP_LIMIT);
-      if (idle.archived + idle.failed > 0) log.info("idle sessions archived", idle);
+      if (idle.archived + idle.dropped + idle.failed > 0) log.info("idle sessions archived", idle);
     } catch (err) {
       // Answering users matters more than archiving on time: the next invoke sweeps again.
       log.warn("idle sweep failed; will retry next invoke", errorFields(err));
@@ -143,6 +145,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     }),
     log: invokeLog,
     deadline: until,
+    refused: new Set<number>(),
     onDocument: importArchive,
     identity: () => {
       identity ??= telegram.getMe().catch((err: unknown) => {
@@ -190,11 +193,14 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
 }
 
 async function giveUp(services: BotServices, update: Update, err: unknown): Promise<void> {
-  const chatId = update.message?.chat.id;
-  if (chatId === undefined) return;
+  const chatId: unknown = update.message?.chat?.id;
+  if (typeof chatId !== "number") return;
   const reason = err instanceof Error ? err.name : "an internal error";
+  const what = isPermanentFailure(err)
+    ? `the database refused to store it (${reason}), and trying again cannot fix that`
+    : `after several attempts (${reason})`;
   await services.replier.text(
     { chatId },
-    `😞 Sorry, I couldn't process your message after several attempts (${reason}). I've moved on so the bot keeps working; please send it again later.`,
+    `😞 Sorry, I couldn't process your message: ${what}. I've moved on so the bot keeps working; please send it again later.`,
   );
 }

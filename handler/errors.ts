@@ -73,6 +73,11 @@ export class ModelError extends BotError {
   }
 }
 
+/** DynamoDB could not be reached or refused a request the invoke cannot go on without. */
+export class StorageError extends BotError {
+  override readonly name = "StorageError";
+}
+
 /** A conditional write lost a race or found the item already changed. */
 export class ConflictError extends BotError {
   override readonly name = "ConflictError";
@@ -81,4 +86,16 @@ export class ConflictError extends BotError {
 /** Input a user sent that the bot refuses (too long, malformed, unknown). */
 export class UserInputError extends BotError {
   override readonly name = "UserInputError";
+}
+
+/**
+ * True for a failure that retrying cannot fix: DynamoDB refused the request
+ * itself as invalid (`ValidationException`, e.g. an item over 400 KB). Such an
+ * update is given up at once; retrying would only answer its user again.
+ */
+export function isPermanentFailure(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e.name === "ValidationException") return true;
+  }
+  return false;
 }

@@ -8,15 +8,22 @@ const isConditionFailure = (err: unknown) =>
 /**
  * {@link PollerStateStore} as one item per bot (`PK=BOT#<bot id>`, `SK=POLLER`):
  * the lease and the offset live together, so taking the lease also reads the
- * offset (one call), and a poller that lost its lease cannot overwrite the offset.
+ * offset (one call), a save renews the lease, and a poller that lost its lease
+ * cannot overwrite the offset.
  */
 export class DynamoPollerStateStore implements PollerStateStore {
   private readonly key: { PK: string; SK: string };
 
+  /**
+   * @param leaseMs how long a save (without release) extends the lease: the
+   * poller saves at least that often while it holds it.
+   */
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
     botId: number,
+    private readonly leaseMs: number,
+    private readonly now: () => number = Date.now,
   ) {
     this.key = { PK: `BOT#${botId}`, SK: "POLLER" };
   }
@@ -57,13 +64,14 @@ export class DynamoPollerStateStore implements PollerStateStore {
           UpdateExpression:
             "SET next_offset = :offset, done = :done, attempts = :attempts" +
             (state.commandsVersion ? ", commands_version = :cv" : "") +
-            (release ? " REMOVE lease_owner, lease_until" : ""),
+            (release ? " REMOVE lease_owner, lease_until" : ", lease_until = :until"),
           ConditionExpression: "lease_owner = :me",
           ExpressionAttributeValues: {
             ":offset": state.offset,
             ":done": [...state.done],
             ":attempts": { ...state.attempts },
             ":me": owner,
+            ...(release ? {} : { ":until": this.now() + this.leaseMs }),
             ...(state.commandsVersion ? { ":cv": state.commandsVersion } : {}),
           },
         }),

@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { UpdateClaims } from "../app/ports.js";
 
 /** Claims of webhook updates are kept two days: Telegram redelivers for at most 24 h. */
@@ -19,7 +19,11 @@ export class DynamoUpdateClaims implements UpdateClaims {
     this.pk = `BOT#${botId}`;
   }
 
-  async claim(updateId: number, until: number, now: number): Promise<number | undefined> {
+  async claim(
+    updateId: number,
+    until: number,
+    now: number,
+  ): Promise<number | "done" | "in_progress"> {
     try {
       const res = await this.db.send(
         new UpdateCommand({
@@ -42,9 +46,17 @@ export class DynamoUpdateClaims implements UpdateClaims {
       );
       return Number(res.Attributes?.attempts ?? 1);
     } catch (err) {
-      if (err instanceof Error && err.name === "ConditionalCheckFailedException") return undefined;
-      throw err;
+      if (!(err instanceof Error && err.name === "ConditionalCheckFailedException")) throw err;
     }
+    // Held: done for good, or claimed by a delivery that may still be running (or died).
+    const held = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { PK: this.pk, SK: `UPDATE#${updateId}` },
+        ConsistentRead: true,
+      }),
+    );
+    return held.Item?.status === "done" ? "done" : "in_progress";
   }
 
   async release(updateId: number, done: boolean): Promise<void> {

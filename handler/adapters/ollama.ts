@@ -73,13 +73,63 @@ export class OllamaGateway implements ModelGateway {
     const fetchFn = this.fetchFn;
     return new Ollama({
       host,
-      fetch: (input, init) =>
-        fetchFn(input, {
+      fetch: async (input, init) => {
+        const res = await fetchFn(input, {
           ...init,
           signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
-        }),
+        });
+        const streamed = res.headers.get("content-type")?.includes("ndjson");
+        if (!res.ok || !res.body || !streamed) return res;
+        return new Response(res.body.pipeThrough(validateLines()), {
+          status: res.status,
+          statusText: res.statusText,
+          headers: res.headers,
+        });
+      },
     });
   }
+}
+
+/** A streamed line that is not a JSON object: the answer cannot be trusted past it. */
+class MalformedLineError extends Error {
+  override readonly name = "MalformedLineError";
+}
+
+/** The ollama client's complaint when a stream ends without its final (`done`) line. */
+const NO_FINAL_LINE = /did not receive done or success response/i;
+
+/**
+ * Checks each NDJSON line before the ollama client sees it (the client logs and
+ * skips a bad line, then reports only that the stream ended early): a line that
+ * is not a JSON object fails the stream with a {@link MalformedLineError}.
+ */
+function validateLines(): TransformStream<Uint8Array, Uint8Array> {
+  const decoder = new TextDecoder();
+  let pending = "";
+  const check = (line: string) => {
+    if (line.trim() === "") return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      value = undefined;
+    }
+    if (typeof value !== "object" || value === null || Array.isArray(value))
+      throw new MalformedLineError(
+        `Ollama sent a malformed line (not a JSON object): ${JSON.stringify(line.slice(0, 60))}`,
+      );
+  };
+  return new TransformStream({
+    transform(chunk, controller) {
+      const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) check(line);
+      controller.enqueue(chunk);
+    },
+    flush() {
+      check(pending + decoder.decode());
+    },
+  });
 }
 
 function toModelError(
@@ -89,7 +139,9 @@ function toModelError(
   signal: AbortSignal,
 ): ModelError {
   if (err instanceof ModelError) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  let message = err instanceof Error ? err.message : String(err);
+  if (stage === "stream" && NO_FINAL_LINE.test(message))
+    message = "the answer stopped before its end (Ollama closed the stream without a final line)";
   const status = statusOf(err);
   let kind: ModelFailureKind;
   if (signal.aborted) kind = "timeout";

@@ -1,4 +1,5 @@
 import { HttpError, type Transformer } from "grammy";
+import { TelegramNetworkError } from "../errors.js";
 
 /** Retry limits of {@link telegramRetryPolicy}. */
 export interface RetryPolicyOptions {
@@ -11,13 +12,18 @@ export interface RetryPolicyOptions {
   readonly now?: () => number;
 }
 
+/** Every Telegram call is abandoned this long before the deadline, leaving time to store progress. */
+export const CALL_DEADLINE_MARGIN_MS = 1_500;
+
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * The one place that decides whether a Telegram call is tried again:
  * 429 → wait exactly `retry_after` (shorter waits keep failing), 5xx and network
  * failures → bounded exponential backoff, anything else (400, 401, 403, 409) → give up.
- * No wait may run past the deadline: then the error surfaces at once.
+ * No wait may run past the deadline: then the error surfaces at once. No call
+ * may either: a request Telegram has not answered by shortly before the
+ * deadline is aborted (grammY's own timeout is 500 s, longer than any invoke).
  */
 export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
   const maxAttempts = options.maxAttempts ?? 4;
@@ -29,8 +35,9 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
   return async (prev, method, payload, signal) => {
     for (let attempt = 1; ; attempt++) {
       let waitMs: number;
+      const limit = deadlineSignal(options.deadline() - CALL_DEADLINE_MARGIN_MS - now());
       try {
-        const res = await prev(method, payload, signal);
+        const res = await prev(method, payload, withLimit(signal, limit));
         if (res.ok || attempt >= maxAttempts) return res;
         if (res.error_code === 429) {
           waitMs = Math.max(1, res.parameters?.retry_after ?? 1) * 1000;
@@ -41,6 +48,11 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
         }
         if (!fits(waitMs)) return res;
       } catch (err) {
+        if (limit?.aborted && !signal?.aborted) {
+          throw new TelegramNetworkError(
+            `Telegram ${method} did not answer before the invoke's deadline; abandoned so the invoke can finish in time.`,
+          );
+        }
         if (!(err instanceof HttpError) || attempt >= maxAttempts || signal?.aborted) throw err;
         waitMs = base * 2 ** (attempt - 1);
         if (!fits(waitMs)) throw err;
@@ -48,4 +60,22 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
       await sleep(waitMs);
     }
   };
+}
+
+/**
+ * grammY types signals as the `abort-controller` polyfill's; the bundle aliases
+ * that package to Node's own (scripts/shims), so they are the same objects.
+ */
+type GrammySignal = Parameters<Transformer>[3];
+
+function withLimit(signal: GrammySignal, limit: AbortSignal | undefined): GrammySignal {
+  if (!limit) return signal;
+  const native = signal as unknown as AbortSignal | undefined;
+  return (native ? AbortSignal.any([native, limit]) : limit) as unknown as GrammySignal;
+}
+
+/** A signal that aborts after `ms` (at once when none is left); none when there is no deadline. */
+function deadlineSignal(ms: number): AbortSignal | undefined {
+  if (!Number.isFinite(ms)) return undefined;
+  return ms > 0 ? AbortSignal.timeout(Math.ceil(ms)) : AbortSignal.abort();
 }

@@ -2,7 +2,7 @@ import type { Update } from "@grammyjs/types";
 import { Api, GrammyError, HttpError, InputFile } from "grammy";
 import type { BotCommandInfo, ChatGateway, SendOptions } from "../app/ports.js";
 import { TelegramApiError, TelegramNetworkError, UserInputError } from "../errors.js";
-import { telegramRetryPolicy } from "./telegram-retry.js";
+import { CALL_DEADLINE_MARGIN_MS, telegramRetryPolicy } from "./telegram-retry.js";
 
 /** Settings of {@link TelegramGateway}. */
 export interface TelegramGatewayOptions {
@@ -99,8 +99,10 @@ export class TelegramGateway implements ChatGateway {
     }
     let res: Response;
     try {
+      const left = this.options.deadline() - CALL_DEADLINE_MARGIN_MS - Date.now();
       res = await this.fetchFn(
         `${this.options.apiUrl}/file/bot${this.options.token}/${file.file_path}`,
+        Number.isFinite(left) ? { signal: AbortSignal.timeout(Math.max(1, left)) } : {},
       );
     } catch (err) {
       throw new TelegramNetworkError("Downloading a file from Telegram failed.", {

@@ -15,6 +15,8 @@ export interface DispatchContext {
   readonly conversations: Conversations;
   readonly log: Logger;
   readonly deadline: number;
+  /** Users refused by the allowlist in this invoke: each is told once, not once per message. */
+  readonly refused?: Set<number>;
   /** The bot's id and username, fetched lazily (only group messages need it). */
   readonly identity: () => Promise<BotIdentity>;
   /** Extra handlers for document uploads (archive import). */
@@ -41,6 +43,11 @@ export async function dispatch(update: Update, ctx: DispatchContext): Promise<Up
   const turn = makeTurn(addressed, ctx);
   const { allowedUserIds } = ctx.services.config;
   if (allowedUserIds.size > 0 && !allowedUserIds.has(addressed.userId)) {
+    if (ctx.refused?.has(addressed.userId)) {
+      turn.log.info("refused user not on the allowlist (already told in this invoke)");
+      return "skipped";
+    }
+    ctx.refused?.add(addressed.userId);
     turn.log.info("refused user not on the allowlist");
     await say(
       turn,

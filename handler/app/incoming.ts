@@ -73,10 +73,17 @@ export interface BotIdentity {
   readonly username: string;
 }
 
-/** True when the update is a group message: only then is the bot's username needed. */
+/**
+ * True when the bot's username is needed: for group messages, and for a
+ * command addressed to a bot by name (`/help@my_bot`), in any chat.
+ */
 export function needsIdentity(update: Update): boolean {
-  const type = update.message?.chat.type;
-  return type === "group" || type === "supergroup";
+  // Not validated yet: a malformed message may lack its chat.
+  const type = update.message?.chat?.type;
+  if (type === "group" || type === "supergroup") return true;
+  const text = update.message?.text ?? "";
+  const command = update.message?.entities?.find((e) => e.type === "bot_command" && e.offset === 0);
+  return command !== undefined && text.slice(0, command.length).includes("@");
 }
 
 /**

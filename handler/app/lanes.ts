@@ -21,11 +21,14 @@ export function toLanes(updates: readonly Update[]): Update[][] {
     const rb = find(b);
     if (ra !== rb) parent.set(ra, rb);
   };
+  // Updates are not validated yet here: a malformed one (no chat, no sender) gets a lane of its own.
   const keyOf = (u: Update): string[] => {
     const m = u.message ?? u.edited_message ?? u.callback_query?.message;
     const from = u.message?.from ?? u.edited_message?.from ?? u.callback_query?.from;
-    const keys = [m ? `c${m.chat.id}` : `u${u.update_id}`];
-    if (from) keys.push(`f${from.id}`);
+    const chatId: unknown = m?.chat?.id;
+    const fromId: unknown = from?.id;
+    const keys = [typeof chatId === "number" ? `c${chatId}` : `u${u.update_id}`];
+    if (typeof fromId === "number") keys.push(`f${fromId}`);
     return keys;
   };
   for (const u of updates) {

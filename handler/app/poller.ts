@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { ConflictError, TelegramApiError } from "../errors.js";
+import { ConflictError, isPermanentFailure, StorageError, TelegramApiError } from "../errors.js";
 import { errorFields, type Logger } from "../log.js";
 import type { UpdateOutcome } from "./dispatch.js";
 import { toLanes } from "./lanes.js";
@@ -7,6 +7,16 @@ import type { ChatGateway, PollerState, PollerStateStore } from "./ports.js";
 
 /** No update is started with less time than this left: it could not finish. */
 export const START_RESERVE_MS = 20_000;
+/**
+ * How long the poller lease lasts without renewal. It is renewed every
+ * {@link LEASE_RENEW_MS} while the invoke runs and released when it ends, so a
+ * poller that died (killed, out of memory, timed out) blocks the others for at
+ * most this long, whatever the Lambda timeout.
+ */
+export const LEASE_MS = 15_000;
+export const LEASE_RENEW_MS = 5_000;
+/** No update is started when the lease was last confirmed longer ago than LEASE_MS minus this. */
+const LEASE_SAFETY_MS = 3_000;
 const BATCH_LIMIT = 100;
 
 /** What one poll did; the invoke's JSON result. */
@@ -20,7 +30,7 @@ export interface PollSummary {
   failed: number;
   /** Failed too often; given up with a reply to the user. */
   givenUp: number;
-  /** Not started because the deadline was near; next invoke takes them. */
+  /** Not started because the deadline was near (or the lease was lost); next invoke takes them. */
   deferred: number;
   offset: number;
   errors: string[];
@@ -30,6 +40,7 @@ export interface PollSummary {
 /** Collaborators of {@link Poller}. */
 export interface PollerDeps {
   readonly telegram: ChatGateway;
+  /** Saving (without releasing) also renews the lease for LEASE_MS. */
   readonly state: PollerStateStore;
   readonly log: Logger;
   readonly maxConcurrency: number;
@@ -48,7 +59,8 @@ export interface PollerDeps {
  * answers them (lanes in parallel, each lane in order), and stores how far it got.
  * The offset only moves past an update once it is finished or given up, and
  * updates finished out of order are remembered, so a crash or a deadline never
- * loses an update nor answers one twice.
+ * loses an update nor answers one twice. The lease is renewed while the batch
+ * runs and released on every way out.
  */
 export class Poller {
   private readonly now: () => number;
@@ -71,35 +83,93 @@ export class Poller {
       offset: 0,
       errors: [],
     };
-    let state = await deps.state.acquire(owner, deadline + 10_000, this.now());
-    if (!state) {
+    const acquiredAt = this.now();
+    let acquired: PollerState | undefined;
+    try {
+      acquired = await deps.state.acquire(owner, acquiredAt + LEASE_MS, acquiredAt);
+    } catch (err) {
+      throw new StorageError(
+        `Could not take the poller lease in DynamoDB (${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}). Nothing was read from Telegram, so no update is lost; the next invoke tries again.`,
+        { cause: err },
+      );
+    }
+    if (!acquired) {
       deps.log.info("another poller holds the lease; not polling");
       return {
         ...summary,
         status: "busy",
-        message: "Another invocation is already polling; this one did nothing.",
+        message: `Another poller holds the lease (an invocation still polling, or one that died within the last ${LEASE_MS / 1000} s); this invocation did nothing.`,
       };
     }
-    if (deps.beforeBatch) state = await deps.beforeBatch(state);
-    summary.offset = state.offset;
-    let updates: Update[];
-    try {
-      updates = await deps.telegram.getUpdates(state.offset, BATCH_LIMIT, 0);
-    } catch (err) {
-      await deps.state.save(owner, state, true);
-      if (err instanceof TelegramApiError && err.code === 409) {
-        const message =
-          "Telegram refused getUpdates (409 Conflict): a webhook is set or another poller is running. Delete the webhook (npm run webhook -- delete) or stop the other bot instance.";
-        deps.log.error(message, { description: err.description });
-        return { ...summary, status: "conflict", message };
+
+    let state: PollerState = acquired;
+    let snapshot = (): PollerState => state;
+    // Every save renews the lease; a save that finds another owner means it was lost.
+    let confirmedAt = acquiredAt;
+    let leaseLost = false;
+    const save = coalesce(async () => {
+      const at = this.now();
+      try {
+        await deps.state.save(owner, snapshot(), false);
+        confirmedAt = at;
+      } catch (err) {
+        if (err instanceof ConflictError) leaseLost = true;
+        else deps.log.warn("could not store the poller state; will try again", errorFields(err));
+        throw err;
       }
+    });
+    const heartbeat = setInterval(() => save.request(), LEASE_RENEW_MS);
+    heartbeat.unref?.();
+    const mayStart = () =>
+      !leaseLost &&
+      this.now() - confirmedAt < LEASE_MS - LEASE_SAFETY_MS &&
+      deadline - this.now() >= START_RESERVE_MS;
+
+    const work = async (): Promise<PollSummary> => {
+      if (deps.beforeBatch) state = await deps.beforeBatch(state);
+      summary.offset = state.offset;
+      let updates: Update[];
+      try {
+        updates = await deps.telegram.getUpdates(state.offset, BATCH_LIMIT, 0);
+      } catch (err) {
+        if (err instanceof TelegramApiError && err.code === 409) {
+          const message =
+            "Telegram refused getUpdates (409 Conflict): a webhook is set or another poller is running. Delete the webhook (npm run webhook -- delete) or stop the other bot instance.";
+          deps.log.error(message, { description: err.description });
+          return { ...summary, status: "conflict", message };
+        }
+        throw err;
+      }
+      summary.updates = updates.length;
+      const progress = new Progress(state, updates);
+      snapshot = () => progress.snapshot();
+      await this.runBatch(updates, progress, summary, mayStart, () => save.request());
+      summary.offset = progress.snapshot().offset;
+      return summary;
+    };
+
+    let result: PollSummary;
+    try {
+      result = await work();
+    } catch (err) {
+      clearInterval(heartbeat);
+      await this.release(owner, snapshot(), save, () => leaseLost);
       throw err;
     }
-    summary.updates = updates.length;
-    const progress = new Progress(state, updates);
-    const save = coalesce(() => deps.state.save(owner, progress.snapshot(), false));
-    let leaseLost = false;
+    clearInterval(heartbeat);
+    const problem = await this.release(owner, snapshot(), save, () => leaseLost);
+    return problem ? { ...result, message: [result.message, problem].join(" ").trim() } : result;
+  }
 
+  /** Answers the batch: lanes in parallel, each in order, while the lease and the deadline allow. */
+  private async runBatch(
+    updates: readonly Update[],
+    progress: Progress,
+    summary: PollSummary,
+    mayStart: () => boolean,
+    saveSoon: () => void,
+  ): Promise<void> {
+    const { deps } = this;
     const runUpdate = async (update: Update): Promise<boolean> => {
       if (progress.isDone(update.update_id)) {
         summary.duplicates++;
@@ -122,21 +192,23 @@ export class Poller {
           summary.errors.push(
             `update ${update.update_id}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
           );
-          if (attempts < deps.maxAttempts) {
+          const permanent = isPermanentFailure(err);
+          if (!permanent && attempts < deps.maxAttempts) {
             deps.log.warn("update failed; will retry on a later invoke", {
               updateId: update.update_id,
               attempts,
               ...errorFields(err),
             });
             summary.failed++;
-            save.request();
+            saveSoon();
             return false;
           }
-          deps.log.error("update failed too often; giving up", {
-            updateId: update.update_id,
-            attempts,
-            ...errorFields(err),
-          });
+          deps.log.error(
+            permanent
+              ? "update failed in a way retrying cannot fix; giving up"
+              : "update failed too often; giving up",
+            { updateId: update.update_id, attempts, ...errorFields(err) },
+          );
           summary.givenUp++;
           await deps
             .giveUp(update, err)
@@ -144,14 +216,13 @@ export class Poller {
           progress.finish(update.update_id);
         }
       }
-      save.request();
+      saveSoon();
       return true;
     };
 
-    const lanes = toLanes(updates);
     const runLane = async (lane: Update[]) => {
       for (const [i, update] of lane.entries()) {
-        if (leaseLost || deadline - this.now() < START_RESERVE_MS) {
+        if (!mayStart()) {
           summary.deferred += lane.length - i;
           return;
         }
@@ -162,17 +233,41 @@ export class Poller {
         }
       }
     };
-    await runPool(lanes, deps.maxConcurrency, runLane);
-    try {
-      await save.flush();
-      await deps.state.save(owner, progress.snapshot(), true);
-    } catch (err) {
-      if (!(err instanceof ConflictError)) throw err;
-      leaseLost = true;
-      deps.log.error("lost the poller lease; another invoke took over", errorFields(err));
+    await runPool(toLanes(updates), deps.maxConcurrency, runLane);
+  }
+
+  /**
+   * Stores the final state and gives the lease back. Never throws: a lease that
+   * cannot be released lapses by itself within LEASE_MS, and the updates already
+   * answered are recorded with their sessions, so none is answered again.
+   * @returns what went wrong, for the summary.
+   */
+  private async release(
+    owner: string,
+    state: PollerState,
+    save: { flush(): Promise<void> },
+    lost: () => boolean,
+  ): Promise<string | undefined> {
+    const { log } = this.deps;
+    await save.flush().catch(() => undefined);
+    const lostMessage =
+      "Lost the poller lease to another invocation; the updates not started were left to it.";
+    if (lost()) {
+      log.error("lost the poller lease; another invoke took over");
+      return lostMessage;
     }
-    summary.offset = progress.snapshot().offset;
-    return summary;
+    try {
+      await this.deps.state.save(owner, state, true);
+      return undefined;
+    } catch (err) {
+      if (err instanceof ConflictError) {
+        log.error("lost the poller lease; another invoke took over", errorFields(err));
+        return lostMessage;
+      }
+      const message = `Could not store the offset and release the poller lease (${err instanceof Error ? err.name : "error"}); it lapses by itself within ${LEASE_MS / 1000} s.`;
+      log.error(message, errorFields(err));
+      return message;
+    }
   }
 }
 

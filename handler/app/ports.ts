@@ -159,8 +159,24 @@ export interface SessionLifecycleStore {
   reopen(session: Session, window: readonly ChatMessage[], now: Date): Promise<Session>;
   /** Stores an imported, already archived session; `ConflictError` if it exists. */
   putClosed(session: Session): Promise<void>;
-  /** Active sessions untouched since `before` (ISO), via the sparse index: never a Scan. */
-  findIdle(before: string, limit: number): Promise<SessionKey[]>;
+  /**
+   * Leaves an active session as it is but marks it to be archived with `reason`
+   * by the next sweep (S3 failed while ending it). `ConflictError` if it changed.
+   */
+  deferClose(session: Session, reason: ArchiveReason): Promise<void>;
+  /** Deletes an active session that never got a message; `ConflictError` if it changed. */
+  dropEmpty(session: Session): Promise<void>;
+  /**
+   * Active sessions untouched since `before` (ISO) and those marked by
+   * {@link deferClose} (first), via the sparse index: never a Scan.
+   */
+  findIdle(before: string, limit: number): Promise<IdleSession[]>;
+}
+
+/** A session the idle sweep should archive. */
+export interface IdleSession extends SessionKey {
+  /** Set when ending it was requested but S3 failed: archive it now, for this reason. */
+  readonly pendingReason?: ArchiveReason;
 }
 
 /** The poller's own state: lease, offset, retry counts. */
@@ -190,9 +206,10 @@ export interface PollerStateStore {
 export interface UpdateClaims {
   /**
    * Claims an update for processing until `until` (epoch ms).
-   * @returns the attempt number, or undefined when it is done or being processed.
+   * @returns the attempt number; `"done"` when it was handled already;
+   * `"in_progress"` while another delivery's claim has not lapsed.
    */
-  claim(updateId: number, until: number, now: number): Promise<number | undefined>;
+  claim(updateId: number, until: number, now: number): Promise<number | "done" | "in_progress">;
   /** Marks it done, or releases the claim so a redelivery can try again. */
   release(updateId: number, done: boolean): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Update } from "@grammyjs/types";
 import * as z from "zod";
+import { isPermanentFailure } from "../errors.js";
 import { errorFields, type Logger } from "../log.js";
 import type { UpdateOutcome } from "./dispatch.js";
 import type { UpdateClaims } from "./ports.js";
@@ -54,7 +55,9 @@ export function secretsMatch(expected: string, given: string | undefined): boole
  * Handles one Telegram webhook delivery: checks the secret before reading the
  * body (401 otherwise), claims the update so a redelivery is answered once, and
  * runs the same dispatch as polling. A failure returns 500 so Telegram
- * redelivers, until the attempts run out and the user is told.
+ * redelivers, until the attempts run out and the user is told. A redelivery
+ * while another delivery holds the claim gets 503 (retry later), never 200: the
+ * holder may have died, and its claim lapses at its invoke's deadline + 10 s.
  */
 export async function handleWebhook(
   request: WebhookRequest,
@@ -81,19 +84,29 @@ export async function handleWebhook(
     return respond(400, { ok: false, error: "not a Telegram update" });
   }
   const attempt = await deps.claims.claim(update.update_id, deps.deadline + 10_000, now());
-  if (attempt === undefined) {
-    deps.log.info("webhook redelivery ignored: update already handled or in progress", {
+  if (attempt === "done") {
+    deps.log.info("webhook redelivery ignored: update already handled", {
       updateId: update.update_id,
     });
     return respond(200, { ok: true, duplicate: true });
+  }
+  if (attempt === "in_progress") {
+    // Not 200: if the delivery holding the claim died, a 200 would lose the update for good.
+    deps.log.info(
+      "webhook redelivery while another delivery holds the update; asking Telegram to retry",
+      {
+        updateId: update.update_id,
+      },
+    );
+    return respond(503, { ok: false, error: "update in progress; retry later" });
   }
   try {
     const outcome = await deps.handle(update);
     await deps.claims.release(update.update_id, true);
     return respond(200, { ok: true, outcome });
   } catch (err) {
-    if (attempt >= deps.maxAttempts) {
-      deps.log.error("webhook update failed too often; giving up", {
+    if (attempt >= deps.maxAttempts || isPermanentFailure(err)) {
+      deps.log.error("webhook update failed too often or for good; giving up", {
         updateId: update.update_id,
         attempt,
         ...errorFields(err),

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import {
+  countContaining,
+  failure,
+  person,
+  poll,
+  pollerItem,
+  repliesTo,
+  storedConversation,
+  TokenGuard,
+} from "./support.js";
+
+describe("faults: the Lambda deadline approaches", () => {
+  let bed: TestBed;
+  const guard = new TokenGuard();
+
+  beforeAll(async () => {
+    bed = await startTestBed({ telegram: { flood: false } });
+  });
+  beforeEach(() => {
+    bed.ollama.reset();
+  });
+  afterAll(async () => {
+    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
+    await bed.close();
+  });
+
+  it("deadline near with a slow model: stops taking work, stores the offset of the first unstarted update, the next invoke answers the rest once", async () => {
+    // Arrange: 23 s left and a 4 s model: only the first update can start with the 20 s reserve intact
+    const ada = person("Ada");
+    const ids = [1, 2, 3, 4].map((n) => bed.telegram.pushText(ada.user, ada.chat, `slow ${n}`));
+    bed.ollama.latencyMs = 4_000;
+    const timeoutMs = 23_000;
+
+    // Act
+    const started = Date.now();
+    const first = await poll(bed, guard, { timeoutMs });
+    const elapsed = Date.now() - started;
+    const stored = await pollerItem(bed);
+    bed.ollama.latencyMs = 0;
+    const second = await poll(bed, guard);
+
+    // Assert
+    expect(first).toMatchObject({ status: "ok", updates: 4, handled: 1, deferred: 3, failed: 0 });
+    expect(elapsed).toBeLessThan(timeoutMs - 15_000);
+    expect(first.offset).toBe(ids[1]);
+    expect(stored?.next_offset).toBe(ids[1]);
+    expect(stored?.lease_owner).toBeUndefined();
+    expect(second).toMatchObject({ updates: 3, handled: 3, deferred: 0 });
+    const replies = repliesTo(bed, ada);
+    expect(replies).toEqual([1, 2, 3, 4].map((n) => `You said: slow ${n}`));
+    const conversation = await storedConversation(bed, ada.user.id);
+    expect(conversation.filter((m) => m.role === "user").map((m) => m.content)).toEqual(
+      [1, 2, 3, 4].map((n) => `slow ${n}`),
+    );
+  });
+
+  it("deadline already inside the reserve: nothing is started, nothing is lost, the offset stays", async () => {
+    // Arrange
+    const bob = person("Bob");
+    const id = bed.telegram.pushText(bob.user, bob.chat, "too late for this invoke");
+    const offsetBefore = (await pollerItem(bed))?.next_offset;
+
+    // Act
+    const starved = await poll(bed, guard, { timeoutMs: 15_000 });
+    const offsetAfter = (await pollerItem(bed))?.next_offset;
+    const modelCallsWhileStarved = bed.ollama.chats().length;
+    const next = await poll(bed, guard);
+
+    // Assert
+    expect(starved).toMatchObject({ updates: 1, handled: 0, deferred: 1, offset: id });
+    expect(modelCallsWhileStarved).toBe(0);
+    expect(offsetAfter).toBe(offsetBefore);
+    expect(next).toMatchObject({ handled: 1 });
+    expect(countContaining(repliesTo(bed, bob), "too late for this invoke")).toBe(1);
+  });
+
+  it("Telegram hangs: no Telegram call outlives the deadline, the invoke fails in time and the update is answered by the next one", async () => {
+    // Arrange
+    const carol = person("Carol");
+    bed.telegram.pushText(carol.user, carol.chat, "hello through a stuck network");
+    bed.telegram.hang("getUpdates", 30_000);
+    const timeoutMs = 6_000;
+
+    // Act
+    const started = Date.now();
+    const error = await failure(guard, () => poll(bed, guard, { timeoutMs }));
+    const elapsed = Date.now() - started;
+    const lease = (await pollerItem(bed))?.lease_owner;
+    const next = await poll(bed, guard);
+
+    // Assert
+    expect(elapsed).toBeLessThan(timeoutMs);
+    expect(error.message).toMatch(/getUpdates/);
+    expect(lease).toBeUndefined();
+    expect(next).toMatchObject({ handled: 1 });
+    expect(repliesTo(bed, carol)).toEqual(["You said: hello through a stuck network"]);
+    const stored = await storedConversation(bed, carol.user.id);
+    expect(stored.map((m) => m.role)).toEqual(["user", "assistant"]);
+  });
+});

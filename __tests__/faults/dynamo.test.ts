@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import { DynamoProxy } from "./dynamo-proxy.js";
+import {
+  countContaining,
+  failure,
+  person,
+  poll,
+  pollerItem,
+  repliesTo,
+  storedConversation,
+  TokenGuard,
+} from "./support.js";
+
+describe("faults: DynamoDB unreachable or refusing", () => {
+  let bed: TestBed;
+  let proxy: DynamoProxy;
+  let viaProxy: Record<string, string>;
+  const guard = new TokenGuard();
+
+  beforeAll(async () => {
+    bed = await startTestBed({ telegram: { flood: false } });
+    proxy = await DynamoProxy.start(bed.aws.dynamoUrl);
+    viaProxy = { AWS_ENDPOINT_URL_DYNAMODB: proxy.url };
+  });
+  beforeEach(async () => {
+    proxy.allow();
+    await proxy.comeBack();
+  });
+  afterAll(async () => {
+    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
+    await proxy.close();
+    await bed.close();
+  });
+
+  it("DynamoDB unreachable: the invoke fails with a clear message before reading Telegram; once it is back the next invoke answers the update exactly once", async () => {
+    // Arrange: Ada already has a conversation, so we can see the data survived
+    const ada = person("Ada");
+    bed.telegram.pushText(ada.user, ada.chat, "before the outage");
+    await poll(bed, guard, { env: viaProxy });
+    bed.telegram.pushText(ada.user, ada.chat, "is the database up?");
+    const getUpdatesBefore = bed.telegram.requests("getUpdates").length;
+    await proxy.goDown();
+
+    // Act
+    const started = Date.now();
+    const error = await failure(guard, () => poll(bed, guard, { env: viaProxy }));
+    const elapsed = Date.now() - started;
+    const readWhileDown = bed.telegram.requests("getUpdates").length - getUpdatesBefore;
+    const modelCallsWhileDown = bed.ollama.chats().length;
+    await proxy.comeBack();
+    const next = await poll(bed, guard, { env: viaProxy });
+    const after = await poll(bed, guard, { env: viaProxy });
+
+    // Assert
+    expect(error.name).toBe("StorageError");
+    expect(error.message).toMatch(/Could not take the poller lease in DynamoDB/);
+    expect(error.message).toMatch(/no update is lost/);
+    expect(elapsed).toBeLessThan(10_000);
+    expect(readWhileDown).toBe(0);
+    expect(modelCallsWhileDown).toBe(1);
+    expect(next).toMatchObject({ status: "ok", handled: 1, failed: 0 });
+    expect(after).toMatchObject({ updates: 0 });
+    expect(repliesTo(bed, ada)).toEqual([
+      "You said: before the outage",
+      "You said: is the database up?",
+    ]);
+    const stored = await storedConversation(bed, ada.user.id);
+    expect(stored.map((m) => [m.role, m.content])).toEqual([
+      ["user", "before the outage"],
+      ["assistant", "You said: before the outage"],
+      ["user", "is the database up?"],
+      ["assistant", "You said: is the database up?"],
+    ]);
+  });
+
+  it("DynamoDB throttles reads of one user (SDK retries exhausted): the update is retried on the next invoke and answered once", async () => {
+    // Arrange
+    const bob = person("Bob");
+    const carol = person("Carol");
+    const id = bed.telegram.pushText(bob.user, bob.chat, "throttled question");
+    bed.telegram.pushText(carol.user, carol.chat, "unthrottled question");
+    proxy.refuse({
+      match: (op, body) => op === "GetItem" && body.includes(`"USER#${bob.user.id}"`),
+      type: "ThrottlingException",
+      message: "Rate of requests exceeds the allowed throughput.",
+    });
+
+    // Act
+    const throttled = await poll(bed, guard, { env: viaProxy });
+    const attemptsAfter = (await pollerItem(bed))?.attempts;
+    const sdkTries = proxy.calls().filter((c) => c.status === 400).length;
+    proxy.allow();
+    const next = await poll(bed, guard, { env: viaProxy });
+
+    // Assert
+    expect(throttled).toMatchObject({ handled: 1, failed: 1, offset: id });
+    expect(throttled.errors.join("\n")).toContain("ThrottlingException");
+    expect(sdkTries).toBeGreaterThanOrEqual(2);
+    expect(attemptsAfter).toEqual({ [String(id)]: 1 });
+    expect(next).toMatchObject({ handled: 1, failed: 0, duplicates: 1 });
+    expect(repliesTo(bed, bob)).toEqual(["You said: throttled question"]);
+    expect(repliesTo(bed, carol)).toEqual(["You said: unthrottled question"]);
+    expect((await storedConversation(bed, bob.user.id)).map((m) => m.role)).toEqual([
+      "user",
+      "assistant",
+    ]);
+  });
+
+  it("DynamoDB refuses the write after the reply went out: retried and stored once; the user sees the reply twice (the send→record window, as after a crash)", async () => {
+    // Arrange
+    const dave = person("Dave");
+    const id = bed.telegram.pushText(dave.user, dave.chat, "store me please");
+    proxy.refuse({
+      match: (op, body) => op === "UpdateItem" && body.includes("list_append"),
+      type: "ProvisionedThroughputExceededException",
+      message: "The level of configured provisioned throughput for the table was exceeded.",
+    });
+
+    // Act
+    const refused = await poll(bed, guard, { env: viaProxy });
+    proxy.allow();
+    const next = await poll(bed, guard, { env: viaProxy });
+
+    // Assert
+    expect(refused).toMatchObject({ handled: 0, failed: 1, offset: id });
+    expect(next).toMatchObject({ handled: 1, failed: 0 });
+    expect(countContaining(repliesTo(bed, dave), "You said: store me please")).toBe(2);
+    const stored = await storedConversation(bed, dave.user.id);
+    expect(stored.map((m) => [m.role, m.content])).toEqual([
+      ["user", "store me please"],
+      ["assistant", "You said: store me please"],
+    ]);
+  });
+  // Last in the file: dynalite comes back from aws.stopDynamo() empty.
+  it("DynamoDB stopped outright (aws.stopDynamo): the invoke fails with a clear message and reads nothing from Telegram", async () => {
+    // Arrange
+    const eve = person("Eve");
+    bed.telegram.pushText(eve.user, eve.chat, "anyone there?");
+    const getUpdatesBefore = bed.telegram.requests("getUpdates").length;
+    await bed.aws.stopDynamo();
+
+    // Act
+    const error = await failure(guard, () => poll(bed, guard));
+    const readWhileDown = bed.telegram.requests("getUpdates").length - getUpdatesBefore;
+
+    // Assert
+    expect(error.name).toBe("StorageError");
+    expect(error.message).toMatch(/Could not take the poller lease in DynamoDB \(.+\)/);
+    expect(readWhileDown).toBe(0);
+    expect(bed.telegram.pendingUpdates()).toBeGreaterThanOrEqual(1);
+    expect(repliesTo(bed, eve)).toEqual([]);
+  });
+});

@@ -1,0 +1,191 @@
+/**
+ * Shared helpers of the fault-injection suite: people who talk to the bot,
+ * readers of what the handler stored in DynamoDB, and a guard that collects
+ * everything the bundle said (logs, invoke results, errors) so each file can
+ * prove the bot token never appeared in any of it.
+ */
+import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { expect } from "vitest";
+import type { TestBed } from "../harness/bed.js";
+import type { TgChat, TgUser } from "../harness/fake-telegram.js";
+import { allLogs, coldStart } from "../harness/lambda.js";
+
+/** A Telegram user in their private chat with the bot. */
+export interface Person {
+  readonly user: TgUser;
+  readonly chat: TgChat;
+}
+
+/** The invoke result of a poll (the handler's `PollSummary`). */
+export interface PollSummary {
+  status: "ok" | "busy" | "conflict";
+  updates: number;
+  handled: number;
+  skipped: number;
+  duplicates: number;
+  failed: number;
+  givenUp: number;
+  deferred: number;
+  offset: number;
+  errors: string[];
+  message?: string;
+}
+
+/** A message of a session's conversation as stored in the table. */
+export interface StoredMessage {
+  seq: number;
+  role: string;
+  content: string;
+  update_id?: number;
+  failed?: string;
+}
+
+/** A function URL response (webhook mode). */
+export interface UrlResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+let nextId = 40_000 + Math.floor(Math.random() * 1000) * 10;
+
+/** A new person with a unique id (ids are unique per process, so files never collide). */
+export function person(name: string): Person {
+  const id = nextId++;
+  return { user: { id, first_name: name }, chat: { id, type: "private" } };
+}
+
+/** Texts of the messages the bot sent to `p`, in order, as they read now (after edits). */
+export function repliesTo(bed: TestBed, p: Person): string[] {
+  return bed.telegram.sentMessages(p.chat.id).map((m) => m.text);
+}
+
+/** How many of `texts` contain `needle`. */
+export function countContaining(texts: readonly string[], needle: string): number {
+  return texts.filter((t) => t.includes(needle)).length;
+}
+
+/** Every item stored under the user's partition (profile and sessions). */
+export async function userItems(bed: TestBed, userId: number): Promise<Record<string, unknown>[]> {
+  const res = await bed.aws.db.send(
+    new QueryCommand({
+      TableName: bed.aws.table,
+      KeyConditionExpression: "PK = :pk",
+      ExpressionAttributeValues: { ":pk": `USER#${userId}` },
+      ConsistentRead: true,
+    }),
+  );
+  return res.Items ?? [];
+}
+
+/** The conversation of the user's sessions, oldest session first. */
+export async function storedConversation(bed: TestBed, userId: number): Promise<StoredMessage[]> {
+  const items = await userItems(bed, userId);
+  return items
+    .filter((i) => String(i.SK).startsWith("MODEL#"))
+    .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)))
+    .flatMap((i) => (Array.isArray(i.conversation) ? (i.conversation as StoredMessage[]) : []));
+}
+
+/** The bot's id as the handler derives it (the token's numeric prefix). */
+export function botId(bed: TestBed): string {
+  return bed.env.TELEGRAM_BOT_TOKEN?.split(":")[0] ?? "";
+}
+
+/** The poller's item: lease, stored offset, finished and failed update ids. */
+export async function pollerItem(bed: TestBed): Promise<Record<string, unknown> | undefined> {
+  const res = await bed.aws.db.send(
+    new GetCommand({
+      TableName: bed.aws.table,
+      Key: { PK: `BOT#${botId(bed)}`, SK: "POLLER" },
+      ConsistentRead: true,
+    }),
+  );
+  return res.Item;
+}
+
+/** Every item under the bot's partition (poller state, webhook claims). */
+export async function botItems(bed: TestBed): Promise<Record<string, unknown>[]> {
+  const res = await bed.aws.db.send(
+    new QueryCommand({
+      TableName: bed.aws.table,
+      KeyConditionExpression: "PK = :pk",
+      ExpressionAttributeValues: { ":pk": `BOT#${botId(bed)}` },
+      ConsistentRead: true,
+    }),
+  );
+  return res.Items ?? [];
+}
+
+/**
+ * Collects every invoke result, error and extra output (child processes) of a
+ * file; {@link TokenGuard.assertNoToken} checks them and every captured log line.
+ */
+export class TokenGuard {
+  private readonly texts: string[] = [];
+
+  /** Remembers a result, an error (message, stack and causes) or raw output. */
+  record(value: unknown): void {
+    this.texts.push(textOf(value));
+  }
+
+  /** Fails if the token appears anywhere the bundle wrote or returned during the file. */
+  assertNoToken(token: string): void {
+    const logs = allLogs();
+    expect(logs.length, "the suite captured log lines").toBeGreaterThan(0);
+    const secret = token.split(":")[1] ?? token;
+    const leaks = [...logs, ...this.texts].filter((t) => t.includes(token) || t.includes(secret));
+    expect(leaks).toEqual([]);
+  }
+}
+
+function textOf(value: unknown, depth = 0): string {
+  if (value instanceof Error) {
+    const cause = depth < 5 && value.cause !== undefined ? textOf(value.cause, depth + 1) : "";
+    return `${value.name}: ${value.message}\n${value.stack ?? ""}\n${cause}`;
+  }
+  if (typeof value === "string") return value;
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Invokes a fresh copy of the bundle (poll mode) and records the result for the token check. */
+export async function poll(
+  bed: TestBed,
+  guard: TokenGuard,
+  options: { env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<PollSummary> {
+  const lambda = coldStart({ ...bed.env, ...options.env });
+  try {
+    const summary = await lambda.invoke<PollSummary>({}, { timeoutMs: options.timeoutMs });
+    guard.record(summary);
+    return summary;
+  } catch (err) {
+    guard.record(err);
+    throw err;
+  }
+}
+
+/** Runs `fn`, expecting it to throw; returns what it threw (recorded for the token check). */
+export async function failure(guard: TokenGuard, fn: () => Promise<unknown>): Promise<Error> {
+  try {
+    const result = await fn();
+    guard.record(result);
+  } catch (err) {
+    guard.record(err);
+    if (err instanceof Error) return err;
+    return new Error(String(err));
+  }
+  throw new Error("expected the invoke to fail, but it succeeded");
+}
+
+/** Waits until `condition` holds, checking every 20 ms, or fails after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs: number, what: string) {
+  const until = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves after `ms`. */
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

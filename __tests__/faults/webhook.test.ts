@@ -1,0 +1,216 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import { allLogs, coldStart } from "../harness/lambda.js";
+import { spawnLambda } from "./child-lambda.js";
+import {
+  botItems,
+  type Person,
+  person,
+  repliesTo,
+  sleep,
+  storedConversation,
+  TokenGuard,
+  type UrlResponse,
+  userItems,
+  waitFor,
+} from "./support.js";
+
+const SECRET = "fault-suite_webhook-secret-0123456789";
+
+let nextUpdateId = 700_000;
+
+/** A Telegram update as the webhook receives it. */
+function textUpdate(p: Person, text: string): { update_id: number; message: object } {
+  return {
+    update_id: nextUpdateId++,
+    message: {
+      message_id: nextUpdateId,
+      date: Math.floor(Date.now() / 1000),
+      from: { ...p.user, is_bot: false },
+      chat: { ...p.chat, first_name: p.user.first_name },
+      text,
+    },
+  };
+}
+
+/** A Lambda function URL request carrying `update`, as Telegram sends it. */
+function delivery(update: object, secret: string | undefined, body = JSON.stringify(update)) {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: "/",
+    rawQueryString: "",
+    headers: {
+      "content-type": "application/json",
+      ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }),
+    },
+    requestContext: { http: { method: "POST", path: "/", sourceIp: "91.108.6.1" } },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+describe("faults: webhook deliveries (function URL)", () => {
+  let bed: TestBed;
+  const guard = new TokenGuard();
+
+  beforeAll(async () => {
+    bed = await startTestBed({
+      telegram: { flood: false },
+      env: { TELEGRAM_WEBHOOK_SECRET: SECRET },
+    });
+  });
+  beforeEach(() => {
+    bed.ollama.reset();
+  });
+  afterAll(async () => {
+    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
+    expect(allLogs().filter((line) => line.includes(SECRET))).toEqual([]);
+    await bed.close();
+  });
+
+  const deliver = async (request: object, timeoutMs?: number): Promise<UrlResponse> => {
+    const response = await coldStart(bed.env).invoke<UrlResponse>(request, { timeoutMs });
+    guard.record(response);
+    return response;
+  };
+  const claimOf = async (updateId: number) =>
+    (await botItems(bed)).find((i) => i.SK === `UPDATE#${updateId}`);
+
+  it("webhook with the right secret: 200, the update is answered and stored, its claim marked done", async () => {
+    // Arrange
+    const ada = person("Ada");
+    const update = textUpdate(ada, "hello over the webhook");
+
+    // Act
+    const response = await deliver(delivery(update, SECRET));
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ ok: true, outcome: "handled" });
+    expect(repliesTo(bed, ada)).toEqual(["You said: hello over the webhook"]);
+    const stored = await storedConversation(bed, ada.user.id);
+    expect(stored.map((m) => [m.role, m.content])).toEqual([
+      ["user", "hello over the webhook"],
+      ["assistant", "You said: hello over the webhook"],
+    ]);
+    expect(await claimOf(update.update_id)).toMatchObject({ status: "done", attempts: 1 });
+  });
+
+  it("webhook with a wrong secret: 401, nothing processed, nothing stored, nothing sent", async () => {
+    // Arrange
+    const bob = person("Bob");
+    const update = textUpdate(bob, "let me in");
+
+    // Act
+    const wrong = await deliver(delivery(update, "not-the-secret"));
+    const almost = await deliver(delivery(update, `${SECRET}x`));
+    const garbage = await deliver(delivery(update, "nope", "{this is not json"));
+
+    // Assert
+    for (const response of [wrong, almost, garbage]) {
+      expect(response.statusCode).toBe(401);
+      expect(response.body).not.toContain("let me in");
+    }
+    expect(bed.ollama.chats()).toEqual([]);
+    expect(await userItems(bed, bob.user.id)).toEqual([]);
+    expect(await claimOf(update.update_id)).toBeUndefined();
+    expect(repliesTo(bed, bob)).toEqual([]);
+  });
+
+  it("webhook with the secret missing: 401, nothing processed, nothing stored, nothing sent", async () => {
+    // Arrange
+    const carol = person("Carol");
+    const update = textUpdate(carol, "no header at all");
+
+    // Act
+    const response = await deliver(delivery(update, undefined));
+
+    // Assert
+    expect(response.statusCode).toBe(401);
+    expect(bed.ollama.chats()).toEqual([]);
+    expect(await userItems(bed, carol.user.id)).toEqual([]);
+    expect(await claimOf(update.update_id)).toBeUndefined();
+    expect(repliesTo(bed, carol)).toEqual([]);
+  });
+
+  it("webhook redelivery of the same update_id: answered once, the redelivery acknowledged as a duplicate", async () => {
+    // Arrange
+    const dave = person("Dave");
+    const update = textUpdate(dave, "say this once");
+
+    // Act
+    const first = await deliver(delivery(update, SECRET));
+    const second = await deliver(delivery(update, SECRET));
+
+    // Assert
+    expect(first.statusCode).toBe(200);
+    expect(second.statusCode).toBe(200);
+    expect(JSON.parse(second.body)).toMatchObject({ ok: true, duplicate: true });
+    expect(repliesTo(bed, dave)).toEqual(["You said: say this once"]);
+    expect(bed.ollama.chats()).toHaveLength(1);
+    expect(await claimOf(update.update_id)).toMatchObject({ status: "done", attempts: 1 });
+  });
+
+  it("webhook redelivery while the first delivery is still being answered: answered once, the redelivery told to come back later", async () => {
+    // Arrange
+    const erin = person("Erin");
+    const update = textUpdate(erin, "slow model, impatient Telegram");
+    bed.ollama.latencyMs = 3_000;
+
+    // Act
+    const firstDelivery = deliver(delivery(update, SECRET));
+    await waitFor(() => bed.ollama.inFlight > 0, 5_000, "the first delivery to reach the model");
+    const during = await deliver(delivery(update, SECRET));
+    const first = await firstDelivery;
+    const after = await deliver(delivery(update, SECRET));
+
+    // Assert
+    expect(first.statusCode).toBe(200);
+    expect(during.statusCode).toBe(503);
+    expect(JSON.parse(during.body)).toMatchObject({ ok: false });
+    expect(after.statusCode).toBe(200);
+    expect(JSON.parse(after.body)).toMatchObject({ duplicate: true });
+    expect(repliesTo(bed, erin)).toEqual(["You said: slow model, impatient Telegram"]);
+    expect(bed.ollama.chats()).toHaveLength(1);
+  });
+
+  it("webhook crash mid-answer (SIGKILL): redeliveries are refused with 503, never swallowed, until the dead claim lapses; then it is answered once", async () => {
+    // Arrange: the child's Lambda has 3 s left, so its claim lapses 13 s after its handler started
+    const fay = person("Fay");
+    const update = textUpdate(fay, "answer me despite the crash");
+    bed.ollama.latencyMs = 2_000;
+    const child = spawnLambda(bed.env, delivery(update, SECRET), 3_000);
+
+    // Act: kill it at the model; Telegram then redelivers every second
+    await waitFor(() => bed.ollama.inFlight > 0, 10_000, "the child to reach the model");
+    child.kill();
+    const exit = await child.exited;
+    guard.record(child.output().join("\n"));
+    bed.ollama.latencyMs = 0;
+    const statuses: number[] = [];
+    let last: UrlResponse | undefined;
+    const until = Date.now() + 25_000;
+    while (Date.now() < until) {
+      last = await deliver(delivery(update, SECRET));
+      statuses.push(last.statusCode);
+      if (last.statusCode !== 503) break;
+      await sleep(1_000);
+    }
+
+    // Assert
+    expect(exit.signal).toBe("SIGKILL");
+    expect(statuses.length).toBeGreaterThan(1);
+    expect(statuses.slice(0, -1).every((s) => s === 503)).toBe(true);
+    expect(last?.statusCode).toBe(200);
+    expect(JSON.parse(last?.body ?? "{}")).toMatchObject({ ok: true, outcome: "handled" });
+    expect(repliesTo(bed, fay).filter((t) => t.startsWith("You said"))).toEqual([
+      "You said: answer me despite the crash",
+    ]);
+    expect(await claimOf(update.update_id)).toMatchObject({ status: "done", attempts: 2 });
+    const stored = await storedConversation(bed, fay.user.id);
+    expect(stored.filter((m) => m.role === "user").map((m) => m.content)).toEqual([
+      "answer me despite the crash",
+    ]);
+  }, 40_000);
+});
