@@ -28,6 +28,19 @@ export interface LambdaInstance {
 }
 
 const localRequire = createRequire(import.meta.url);
+/** The test process's own environment, before any invoke changed it. */
+const baseEnvironment = { ...process.env };
+
+/**
+ * Makes `process.env` exactly the test process's own environment plus `env`,
+ * as a Lambda's environment is exactly its configuration: a setting of an
+ * earlier invoke (say STREAM_REPLIES=false) must not leak into a later one.
+ */
+function useEnvironment(env: Readonly<Record<string, string>>): void {
+  for (const key of Object.keys(process.env))
+    if (!(key in baseEnvironment)) delete process.env[key];
+  Object.assign(process.env, baseEnvironment, env);
+}
 const logLines: string[] = [];
 let capturing = 0;
 const realWrite = process.stdout.write.bind(process.stdout);
@@ -61,7 +74,7 @@ export function coldStart(env: Readonly<Record<string, string>>): LambdaInstance
   const { handler } = localRequire(BUNDLE) as { handler: Handler };
   return {
     async invoke<T>(event: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
-      Object.assign(process.env, env);
+      useEnvironment(env);
       const deadline = Date.now() + (options.timeoutMs ?? 300_000);
       const context: LambdaContext = {
         getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),

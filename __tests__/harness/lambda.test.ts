@@ -1,0 +1,34 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "./bed.js";
+import { coldStart } from "./lambda.js";
+
+describe("harness: coldStart", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed({ telegram: { flood: false } });
+  });
+  afterAll(async () => {
+    await bed.close();
+  });
+
+  it("gives each cold start exactly its own environment: an earlier invoke's setting does not leak", async () => {
+    // Prepare: an earlier function ran with streaming off.
+    const ada = { id: 5151, first_name: "Ada" };
+    await coldStart({ ...bed.env, STREAM_REPLIES: "false" }).invoke({});
+    bed.ollama.chunkDelayMs = 30;
+    bed.ollama.setReply("llama3", () =>
+      "A streamed answer that takes a while to write. ".repeat(8),
+    );
+    bed.telegram.pushText(ada, { id: ada.id, type: "private" }, "stream, please");
+
+    // Act: this one is configured with the default (streaming on).
+    await coldStart(bed.env).invoke({});
+
+    // Assess
+    expect(process.env.STREAM_REPLIES).toBeUndefined();
+    const edits = bed.telegram
+      .requests("editMessageText")
+      .filter((r) => Number(r.params.chat_id) === ada.id);
+    expect(edits.length).toBeGreaterThan(0);
+  });
+});
