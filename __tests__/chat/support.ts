@@ -6,11 +6,11 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { PollSummary } from "../../handler/app/poller.js";
 import type { TestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import type { RecordedRequest, TgChat, TgUser } from "../harness/fake-telegram.js";
+import { userItems } from "../harness/items.js";
 import { coldStart } from "../harness/lambda.js";
 
 /** A Telegram user talking to the bot in a private chat. */
@@ -90,18 +90,7 @@ export function requestsTo(bed: TestBed, method: string, chatId: number): Record
   return bed.telegram.requests(method).filter((r) => Number(r.params.chat_id) === chatId);
 }
 
-/** Every DynamoDB item of a user (profile and sessions). */
-export async function userItems(bed: TestBed, userId: number): Promise<Record<string, unknown>[]> {
-  const res = await bed.aws.db.send(
-    new QueryCommand({
-      TableName: bed.aws.table,
-      KeyConditionExpression: "PK = :pk",
-      ExpressionAttributeValues: { ":pk": `USER#${userId}` },
-      ConsistentRead: true,
-    }),
-  );
-  return res.Items ?? [];
-}
+export { userItems };
 
 /** The user's session items only. */
 export async function sessionItems(

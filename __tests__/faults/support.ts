@@ -6,8 +6,10 @@
  */
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "vitest";
+import type { PollSummary } from "../../handler/app/poller.js";
 import type { TestBed } from "../harness/bed.js";
 import type { TgChat, TgUser } from "../harness/fake-telegram.js";
+import { userItems } from "../harness/items.js";
 import { allLogs, coldStart } from "../harness/lambda.js";
 
 /** A Telegram user in their private chat with the bot. */
@@ -16,20 +18,8 @@ export interface Person {
   readonly chat: TgChat;
 }
 
-/** The invoke result of a poll (the handler's `PollSummary`). */
-export interface PollSummary {
-  status: "ok" | "busy" | "conflict";
-  updates: number;
-  handled: number;
-  skipped: number;
-  duplicates: number;
-  failed: number;
-  givenUp: number;
-  deferred: number;
-  offset: number;
-  errors: string[];
-  message?: string;
-}
+/** The invoke result of a poll. */
+export type { PollSummary };
 
 /** A message of a session's conversation as stored in the table. */
 export interface StoredMessage {
@@ -65,18 +55,7 @@ export function countContaining(texts: readonly string[], needle: string): numbe
   return texts.filter((t) => t.includes(needle)).length;
 }
 
-/** Every item stored under the user's partition (profile and sessions). */
-export async function userItems(bed: TestBed, userId: number): Promise<Record<string, unknown>[]> {
-  const res = await bed.aws.db.send(
-    new QueryCommand({
-      TableName: bed.aws.table,
-      KeyConditionExpression: "PK = :pk",
-      ExpressionAttributeValues: { ":pk": `USER#${userId}` },
-      ConsistentRead: true,
-    }),
-  );
-  return res.Items ?? [];
-}
+export { userItems };
 
 /** The conversation of the user's sessions, oldest session first. */
 export async function storedConversation(bed: TestBed, userId: number): Promise<StoredMessage[]> {

@@ -4,17 +4,17 @@ import type { IncomingMessage, Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import {
-  type AttributeDefinition,
-  CreateTableCommand,
-  DynamoDBClient,
-  type GlobalSecondaryIndex,
-  type KeySchemaElement,
-} from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
+import {
+  createTableInput,
+  type StackStorage,
+  storageFromStackJson,
+  type TerraformTable,
+} from "../../local/storage.js";
 
 /** The synthesized stack every integration test builds its storage from. */
 export const STACK_JSON = resolve(
@@ -31,39 +31,9 @@ export const STACK_JSON = resolve(
 export const EMULATOR_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" };
 export const EMULATOR_REGION = "us-east-1";
 
-interface TfTable {
-  name: string;
-  hash_key: string;
-  range_key?: string;
-  attribute: { name: string; type: string }[];
-  global_secondary_index?: {
-    name: string;
-    hash_key: string;
-    range_key?: string;
-    projection_type: string;
-    non_key_attributes?: string[];
-  }[];
-}
-
-interface StackJson {
-  resource: {
-    aws_dynamodb_table: Record<string, TfTable>;
-    aws_s3_bucket: Record<string, { bucket: string }>;
-  };
-}
-
-const keySchema = (hash: string, range?: string): KeySchemaElement[] => [
-  { AttributeName: hash, KeyType: "HASH" },
-  ...(range ? [{ AttributeName: range, KeyType: "RANGE" as const }] : []),
-];
-
 /** The table and bucket exactly as `cdk.tf.json` declares them (so infra and code cannot drift). */
-export function readStorageFromStack(path = STACK_JSON): { table: TfTable; bucket: string } {
-  const json = JSON.parse(readFileSync(path, "utf8")) as StackJson;
-  const table = Object.values(json.resource.aws_dynamodb_table)[0];
-  const bucket = Object.values(json.resource.aws_s3_bucket)[0];
-  if (!table || !bucket) throw new Error(`${path} has no table or bucket: run npm run synth`);
-  return { table, bucket: bucket.bucket };
+export function readStorageFromStack(path = STACK_JSON): StackStorage {
+  return storageFromStackJson(readFileSync(path, "utf8"));
 }
 
 /** A DynamoDB API call the emulator received (from the handler or the test). */
@@ -238,34 +208,13 @@ export class AwsEmulators {
     });
   }
 
-  private async createStorage(table: TfTable): Promise<void> {
+  private async createStorage(table: TerraformTable): Promise<void> {
     const client = new DynamoDBClient({
       region: EMULATOR_REGION,
       credentials: EMULATOR_CREDENTIALS,
       endpoint: this.dynamoUrl,
     });
-    const gsis: GlobalSecondaryIndex[] = (table.global_secondary_index ?? []).map((g) => ({
-      IndexName: g.name,
-      KeySchema: keySchema(g.hash_key, g.range_key),
-      Projection: {
-        ProjectionType: g.projection_type as "ALL" | "KEYS_ONLY" | "INCLUDE",
-        ...(g.non_key_attributes ? { NonKeyAttributes: g.non_key_attributes } : {}),
-      },
-    }));
-    await client.send(
-      new CreateTableCommand({
-        TableName: table.name,
-        BillingMode: "PAY_PER_REQUEST",
-        KeySchema: keySchema(table.hash_key, table.range_key),
-        AttributeDefinitions: table.attribute.map(
-          (a): AttributeDefinition => ({
-            AttributeName: a.name,
-            AttributeType: a.type as "S" | "N" | "B",
-          }),
-        ),
-        ...(gsis.length > 0 ? { GlobalSecondaryIndexes: gsis } : {}),
-      }),
-    );
+    await client.send(new CreateTableCommand(createTableInput(table)));
     client.destroy();
     await this.s3.send(new CreateBucketCommand({ Bucket: this.bucket }));
   }
