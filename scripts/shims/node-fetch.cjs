@@ -3,7 +3,7 @@
 // own fetch instead. grammY uploads files as a Node stream, which native fetch
 // accepts only with `duplex: "half"`.
 function fetchShim(url, init) {
-  const streamed = init && init.body && typeof init.body.pipe === "function";
+  const streamed = typeof init?.body?.pipe === "function";
   return globalThis.fetch(url, streamed ? { ...init, duplex: "half" } : init);
 }
 module.exports = fetchShim;
