@@ -53,6 +53,8 @@ describe("S3 failures never lose a conversation; the archive is retried later", 
     const failed = await say(bed, ada, "/end");
     const whileDown = await reread(bed, before);
     const toldWhileDown = lastReply(bed, ada);
+    await say(bed, ada, "/sessions");
+    const listedWhileDown = lastReply(bed, ada);
     await bed.aws.startS3();
     const later = await invoke(bed);
 
@@ -66,6 +68,7 @@ describe("S3 failures never lose a conversation; the archive is retried later", 
       conversation: before.conversation,
     });
     expect(whileDown).not.toHaveProperty("s3_path");
+    expect(listedWhileDown).toContain("⏳ being archived");
 
     // Assess: the later invoke archived it, every message once
     expect(later).toMatchObject({ status: "ok", updates: 0 });

@@ -125,6 +125,7 @@ export function sessionFromItem(i: Item): Session {
     closedAt: str(i.closed_at),
     archivedAt: str(i.archived_at),
     archiveReason: str(i.archive_reason) as Session["archiveReason"],
+    pendingArchive: str(i.pending_archive) as Session["pendingArchive"],
     contextTrimWarned: i.context_trim_warned === true,
   };
 }

@@ -70,6 +70,8 @@ export interface Session {
   readonly closedAt?: string;
   readonly archivedAt?: string;
   readonly archiveReason?: ArchiveReason;
+  /** Set while an archive the user asked for waits for S3 (it is retried by the idle sweep). */
+  readonly pendingArchive?: ArchiveReason;
   /** Set once the user has been told their context is being trimmed. */
   readonly contextTrimWarned?: boolean;
 }

@@ -94,7 +94,11 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
       }
       const lines = sessions.slice(0, 30).map((s, i) => {
         const state =
-          s.status === "active" ? "🟢 active" : `📦 archived (${s.archiveReason ?? "closed"})`;
+          s.status === "closed"
+            ? `📦 archived (${s.archiveReason ?? "closed"})`
+            : s.pendingArchive
+              ? "⏳ being archived (storage was unavailable; retried automatically)"
+              : "🟢 active";
         return `${i + 1}. <b>${escapeHtml(s.model)}</b> · ${state} · ${s.messageCount} msgs · ${day(s.createdAt)} → ${day(s.lastMessageTs)}`;
       });
       await sayHtml(
