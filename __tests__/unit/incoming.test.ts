@@ -149,7 +149,7 @@ describe("app/incoming addressUpdate", () => {
     expect(result.incoming).toEqual({ kind: "text", text: "see /help" });
   });
 
-  it("answers a group message that mentions the bot, with the mention removed", () => {
+  it("answers a group message that mentions the bot, with the mention removed and no double space left", () => {
     // Prepare
     const text = "hey @OllamaBot what is 2+2?";
     const mention = { type: "mention", offset: 4, length: 10 };
@@ -158,7 +158,7 @@ describe("app/incoming addressUpdate", () => {
     const result = expectAddressed(addressUpdate(textUpdate(text, "group", [mention]), BOT));
 
     // Assess
-    expect(result.incoming).toEqual({ kind: "text", text: "hey  what is 2+2?" });
+    expect(result.incoming).toEqual({ kind: "text", text: "hey what is 2+2?" });
   });
 
   it("answers a group text_mention of the bot found by user id", () => {

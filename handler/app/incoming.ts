@@ -167,9 +167,10 @@ function addressedText(m: RawMessage, bot: BotIdentity | undefined): string | un
       (e.type === "text_mention" && e.user?.id === bot.id),
   );
   if (mention) {
-    const stripped = (
-      text.slice(0, mention.offset) + text.slice(mention.offset + mention.length)
-    ).trim();
+    // "hey @bot what is…" → "hey what is…": the mention goes, and so does the gap it leaves.
+    const before = text.slice(0, mention.offset).trimEnd();
+    const after = text.slice(mention.offset + mention.length).trimStart();
+    const stripped = [before, after].filter(Boolean).join(" ");
     return stripped.length > 0 ? stripped : text;
   }
   if (m.reply_to_message?.from?.id === bot.id) return text;
