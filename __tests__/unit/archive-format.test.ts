@@ -204,6 +204,19 @@ describe("app/archive/format", () => {
     expect(text).not.toContain("System prompt:");
   });
 
+  it("says a failed message answered later by /retry was answered, not 'not answered'", () => {
+    // Prepare: the model failed on "q", then /retry answered it.
+    const s = session();
+    const messages = [message(1, "q", { failed: "timeout" }), message(2, "the answer")];
+
+    // Act
+    const text = renderTranscript(buildArchive(s, messages, ARCHIVED_AT));
+
+    // Assess
+    expect(text).toContain("@alice [first attempt failed: timeout]:\nq");
+    expect(text).not.toContain("not answered");
+  });
+
   it("merges archived and live messages by seq, in seq order, without duplicates", () => {
     // Prepare
     const archived = [message(1), message(2), message(3)];

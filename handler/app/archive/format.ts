@@ -169,9 +169,13 @@ export function renderTranscript(doc: ArchiveDocument): string {
     ...(doc.parameters.system_prompt ? [`System prompt: ${doc.parameters.system_prompt}`] : []),
     "=".repeat(72),
   ];
-  const body = doc.messages.map((m) => {
+  const body = doc.messages.map((m, i) => {
     const speaker = m.role === "user" ? who : m.role === "assistant" ? doc.session.model : "system";
-    const note = m.failed ? ` [not answered: ${m.failed}]` : "";
+    // A failed message answered later by /retry is followed directly by that answer.
+    const answeredLater = doc.messages[i + 1]?.role === "assistant";
+    const note = m.failed
+      ? ` [${answeredLater ? "first attempt failed" : "not answered"}: ${m.failed}]`
+      : "";
     return `[${m.timestamp}] ${speaker}${note}:\n${m.content}\n`;
   });
   return `${header.join("\n")}\n\n${body.join("\n")}`;
