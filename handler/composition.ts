@@ -19,7 +19,12 @@ import { LEASE_MS, Poller, type PollSummary } from "./app/poller.js";
 import type { ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import { Replier } from "./app/replies.js";
 import type { BotServices } from "./app/turn.js";
-import { handleWebhook, type WebhookRequest, type WebhookResponse } from "./app/webhook.js";
+import {
+  handleQueuedUpdate,
+  handleWebhook,
+  type WebhookRequest,
+  type WebhookResponse,
+} from "./app/webhook.js";
 import type { Config } from "./config.js";
 import { isPermanentFailure } from "./errors.js";
 import { createLogger, errorFields, type Logger } from "./log.js";
@@ -37,6 +42,8 @@ export interface App {
     deadline: number,
     invocationId: string,
   ): Promise<WebhookResponse>;
+  /** Answers an update a webhook delivery queued for this invoke. */
+  queued(update: Update, deadline: number, invocationId: string): Promise<{ outcome: string }>;
   readonly log: Logger;
 }
 
@@ -46,6 +53,8 @@ export interface AppOverrides {
   readonly now?: () => Date;
   readonly telegram?: ChatGateway;
   readonly model?: ModelGateway;
+  /** Queues webhook updates for an asynchronous invoke (set by the Lambda entry). */
+  readonly handOff?: (update: Update) => Promise<void>;
 }
 
 /**
@@ -168,6 +177,19 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         maxAttempts: config.maxUpdateAttempts,
         handle: (update) => dispatch(update, ctx),
         giveUp: (update, err) => giveUp(services, update, err),
+        deadline: until,
+        ...(overrides.handOff ? { handOff: overrides.handOff } : {}),
+      });
+    },
+    async queued(update, until, invocationId) {
+      deadline = until;
+      const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook-queued" }));
+      return handleQueuedUpdate(update, {
+        claims,
+        log: ctx.log,
+        maxAttempts: config.maxUpdateAttempts,
+        handle: (u) => dispatch(u, ctx),
+        giveUp: (u, err) => giveUp(services, u, err),
         deadline: until,
       });
     },

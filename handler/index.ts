@@ -1,6 +1,7 @@
 import type { Context } from "aws-lambda";
+import { lambdaHandOff } from "./adapters/lambda-handoff.js";
 import type { PollSummary } from "./app/poller.js";
-import type { WebhookRequest, WebhookResponse } from "./app/webhook.js";
+import { isQueuedUpdate, type WebhookRequest, type WebhookResponse } from "./app/webhook.js";
 import { type App, createApp } from "./composition.js";
 import { loadConfig } from "./config.js";
 
@@ -15,7 +16,9 @@ function isHttpRequest(event: unknown): event is WebhookRequest {
 
 /**
  * Lambda entry (`index.handler`). A function URL request is a Telegram webhook
- * delivery; any other event (`{}` from `aws lambda invoke`, a schedule) polls
+ * delivery, queued for an asynchronous invoke of this function (which gets a
+ * `{ source: "telegram-webhook", update }` event) so Telegram hears 200 at
+ * once; any other event (`{}` from `aws lambda invoke`, a schedule) polls
  * Telegram once and returns a summary. Config is parsed and clients are built
  * on the first invoke only; a bad config fails the invoke with a message
  * naming the variable.
@@ -23,9 +26,12 @@ function isHttpRequest(event: unknown): event is WebhookRequest {
 export async function handler(
   event: unknown,
   context: Pick<Context, "getRemainingTimeInMillis" | "awsRequestId">,
-): Promise<PollSummary | WebhookResponse> {
-  app ??= createApp(loadConfig(process.env));
+): Promise<PollSummary | WebhookResponse | { outcome: string }> {
+  // Lambda's own reserved variable: the function can queue work for itself.
+  const self = process.env.AWS_LAMBDA_FUNCTION_NAME;
+  app ??= createApp(loadConfig(process.env), self ? { handOff: lambdaHandOff(self) } : {});
   const deadline = Date.now() + context.getRemainingTimeInMillis();
   if (isHttpRequest(event)) return app.webhook(event, deadline, context.awsRequestId);
+  if (isQueuedUpdate(event)) return app.queued(event.update, deadline, context.awsRequestId);
   return app.poll(deadline, context.awsRequestId);
 }

@@ -26,6 +26,8 @@ export const TABLE_ACTIONS = [
 export const OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"] as const;
 /** ListBucket lets a missing archive read as 404 instead of 403. */
 export const BUCKET_ACTIONS = ["s3:ListBucket"] as const;
+/** Webhook mode: a delivery queues the update for an asynchronous invoke of the same function. */
+export const SELF_INVOKE_ACTIONS = ["lambda:InvokeFunction"] as const;
 /** What the runtime needs to write its own logs. */
 export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
@@ -128,6 +130,21 @@ export class TelegramBotFunction extends Construct {
         functionName: this.fn.functionName,
         // Telegram cannot sign requests; the handler checks TELEGRAM_WEBHOOK_SECRET instead.
         authorizationType: "NONE",
+      });
+      // Answering Telegram at once means handing the update to an asynchronous invoke of itself.
+      const selfInvoke = new DataAwsIamPolicyDocument(this, "self-invoke", {
+        statement: [
+          {
+            sid: "QueueWebhookUpdates",
+            actions: [...SELF_INVOKE_ACTIONS],
+            resources: [this.fn.arn],
+          },
+        ],
+      });
+      new IamRolePolicy(this, "self-invoke-policy", {
+        name: `${props.functionName}-self-invoke`,
+        role: this.role.id,
+        policy: selfInvoke.json,
       });
     }
     if (props.schedule) this.addSchedule(props.functionName);

@@ -168,3 +168,43 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, what:
 
 /** Resolves after `ms`. */
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The webhook secret the fault suite deploys with. */
+export const WEBHOOK_SECRET = "fault-suite_webhook-secret-0123456789";
+
+let nextWebhookUpdateId = 700_000;
+
+/** A Telegram update as the webhook receives it. */
+export function webhookUpdate(p: Person, text: string): { update_id: number; message: object } {
+  return {
+    update_id: nextWebhookUpdateId++,
+    message: {
+      message_id: nextWebhookUpdateId,
+      date: Math.floor(Date.now() / 1000),
+      from: { ...p.user, is_bot: false },
+      chat: { ...p.chat, first_name: p.user.first_name },
+      text,
+    },
+  };
+}
+
+/** A Lambda function URL request carrying `update`, as Telegram sends it. */
+export function webhookDelivery(
+  update: object,
+  secret: string | undefined,
+  body = JSON.stringify(update),
+) {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath: "/",
+    rawQueryString: "",
+    headers: {
+      "content-type": "application/json",
+      ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }),
+    },
+    requestContext: { http: { method: "POST", path: "/", sourceIp: "91.108.6.1" } },
+    body,
+    isBase64Encoded: false,
+  };
+}

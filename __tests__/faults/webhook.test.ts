@@ -4,7 +4,6 @@ import { allLogs, coldStart } from "../harness/lambda.js";
 import { spawnLambda } from "./child-lambda.js";
 import {
   botItems,
-  type Person,
   person,
   repliesTo,
   sleep,
@@ -12,43 +11,11 @@ import {
   TokenGuard,
   type UrlResponse,
   userItems,
+  WEBHOOK_SECRET,
   waitFor,
+  webhookDelivery,
+  webhookUpdate,
 } from "./support.js";
-
-const SECRET = "fault-suite_webhook-secret-0123456789";
-
-let nextUpdateId = 700_000;
-
-/** A Telegram update as the webhook receives it. */
-function textUpdate(p: Person, text: string): { update_id: number; message: object } {
-  return {
-    update_id: nextUpdateId++,
-    message: {
-      message_id: nextUpdateId,
-      date: Math.floor(Date.now() / 1000),
-      from: { ...p.user, is_bot: false },
-      chat: { ...p.chat, first_name: p.user.first_name },
-      text,
-    },
-  };
-}
-
-/** A Lambda function URL request carrying `update`, as Telegram sends it. */
-function delivery(update: object, secret: string | undefined, body = JSON.stringify(update)) {
-  return {
-    version: "2.0",
-    routeKey: "$default",
-    rawPath: "/",
-    rawQueryString: "",
-    headers: {
-      "content-type": "application/json",
-      ...(secret === undefined ? {} : { "x-telegram-bot-api-secret-token": secret }),
-    },
-    requestContext: { http: { method: "POST", path: "/", sourceIp: "91.108.6.1" } },
-    body,
-    isBase64Encoded: false,
-  };
-}
 
 describe("faults: webhook deliveries (function URL)", () => {
   let bed: TestBed;
@@ -57,7 +24,7 @@ describe("faults: webhook deliveries (function URL)", () => {
   beforeAll(async () => {
     bed = await startTestBed({
       telegram: { flood: false },
-      env: { TELEGRAM_WEBHOOK_SECRET: SECRET },
+      env: { TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET },
     });
   });
   beforeEach(() => {
@@ -65,7 +32,7 @@ describe("faults: webhook deliveries (function URL)", () => {
   });
   afterAll(async () => {
     guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    expect(allLogs().filter((line) => line.includes(SECRET))).toEqual([]);
+    expect(allLogs().filter((line) => line.includes(WEBHOOK_SECRET))).toEqual([]);
     await bed.close();
   });
 
@@ -80,10 +47,10 @@ describe("faults: webhook deliveries (function URL)", () => {
   it("webhook with the right secret: 200, the update is answered and stored, its claim marked done", async () => {
     // Arrange
     const ada = person("Ada");
-    const update = textUpdate(ada, "hello over the webhook");
+    const update = webhookUpdate(ada, "hello over the webhook");
 
     // Act
-    const response = await deliver(delivery(update, SECRET));
+    const response = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
 
     // Assert
     expect(response.statusCode).toBe(200);
@@ -100,12 +67,12 @@ describe("faults: webhook deliveries (function URL)", () => {
   it("webhook with a wrong secret: 401, nothing processed, nothing stored, nothing sent", async () => {
     // Arrange
     const bob = person("Bob");
-    const update = textUpdate(bob, "let me in");
+    const update = webhookUpdate(bob, "let me in");
 
     // Act
-    const wrong = await deliver(delivery(update, "not-the-secret"));
-    const almost = await deliver(delivery(update, `${SECRET}x`));
-    const garbage = await deliver(delivery(update, "nope", "{this is not json"));
+    const wrong = await deliver(webhookDelivery(update, "not-the-secret"));
+    const almost = await deliver(webhookDelivery(update, `${WEBHOOK_SECRET}x`));
+    const garbage = await deliver(webhookDelivery(update, "nope", "{this is not json"));
 
     // Assert
     for (const response of [wrong, almost, garbage]) {
@@ -121,10 +88,10 @@ describe("faults: webhook deliveries (function URL)", () => {
   it("webhook with the secret missing: 401, nothing processed, nothing stored, nothing sent", async () => {
     // Arrange
     const carol = person("Carol");
-    const update = textUpdate(carol, "no header at all");
+    const update = webhookUpdate(carol, "no header at all");
 
     // Act
-    const response = await deliver(delivery(update, undefined));
+    const response = await deliver(webhookDelivery(update, undefined));
 
     // Assert
     expect(response.statusCode).toBe(401);
@@ -137,11 +104,11 @@ describe("faults: webhook deliveries (function URL)", () => {
   it("webhook redelivery of the same update_id: answered once, the redelivery acknowledged as a duplicate", async () => {
     // Arrange
     const dave = person("Dave");
-    const update = textUpdate(dave, "say this once");
+    const update = webhookUpdate(dave, "say this once");
 
     // Act
-    const first = await deliver(delivery(update, SECRET));
-    const second = await deliver(delivery(update, SECRET));
+    const first = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
+    const second = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
 
     // Assert
     expect(first.statusCode).toBe(200);
@@ -155,15 +122,15 @@ describe("faults: webhook deliveries (function URL)", () => {
   it("webhook redelivery while the first delivery is still being answered: answered once, the redelivery told to come back later", async () => {
     // Arrange
     const erin = person("Erin");
-    const update = textUpdate(erin, "slow model, impatient Telegram");
+    const update = webhookUpdate(erin, "slow model, impatient Telegram");
     bed.ollama.latencyMs = 3_000;
 
     // Act
-    const firstDelivery = deliver(delivery(update, SECRET));
+    const firstDelivery = deliver(webhookDelivery(update, WEBHOOK_SECRET));
     await waitFor(() => bed.ollama.inFlight > 0, 5_000, "the first delivery to reach the model");
-    const during = await deliver(delivery(update, SECRET));
+    const during = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
     const first = await firstDelivery;
-    const after = await deliver(delivery(update, SECRET));
+    const after = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
 
     // Assert
     expect(first.statusCode).toBe(200);
@@ -178,9 +145,9 @@ describe("faults: webhook deliveries (function URL)", () => {
   it("webhook crash mid-answer (SIGKILL): redeliveries are refused with 503, never swallowed, until the dead claim lapses; then it is answered once", async () => {
     // Arrange: the child's Lambda has 3 s left, so its claim lapses 13 s after its handler started
     const fay = person("Fay");
-    const update = textUpdate(fay, "answer me despite the crash");
+    const update = webhookUpdate(fay, "answer me despite the crash");
     bed.ollama.latencyMs = 2_000;
-    const child = spawnLambda(bed.env, delivery(update, SECRET), 3_000);
+    const child = spawnLambda(bed.env, webhookDelivery(update, WEBHOOK_SECRET), 3_000);
 
     // Act: kill it at the model; Telegram then redelivers every second
     await waitFor(() => bed.ollama.inFlight > 0, 10_000, "the child to reach the model");
@@ -192,7 +159,7 @@ describe("faults: webhook deliveries (function URL)", () => {
     let last: UrlResponse | undefined;
     const until = Date.now() + 25_000;
     while (Date.now() < until) {
-      last = await deliver(delivery(update, SECRET));
+      last = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
       statuses.push(last.statusCode);
       if (last.statusCode !== 503) break;
       await sleep(1_000);

@@ -4,6 +4,7 @@ import {
   BUCKET_ACTIONS,
   LOG_ACTIONS,
   OBJECT_ACTIONS,
+  SELF_INVOKE_ACTIONS,
   TABLE_ACTIONS,
 } from "../../src/bot-function.js";
 import { STACK_SERVICES } from "../../src/provider.js";
@@ -202,6 +203,19 @@ describe("function", () => {
     );
     expect(only(json.resource, "aws_lambda_permission").principal).toBe("events.amazonaws.com");
     expect(json.output.webhook_url).toBeDefined();
+    const selfInvoke = Object.entries(json.data.aws_iam_policy_document ?? {}).find(([name]) =>
+      name.includes("self-invoke"),
+    )?.[1];
+    expect(selfInvoke?.statement).toEqual([
+      {
+        sid: "QueueWebhookUpdates",
+        actions: [...SELF_INVOKE_ACTIONS],
+        resources: [expect.stringMatching(/^\$\{aws_lambda_function\..+\.arn\}$/)],
+      },
+    ]);
+    expect(Object.keys(localstack.json.data.aws_iam_policy_document ?? {})).not.toEqual(
+      expect.arrayContaining([expect.stringContaining("self-invoke")]),
+    );
     expect(localstack.json.resource.aws_lambda_function_url).toBeUndefined();
     expect(localstack.json.resource.aws_cloudwatch_event_rule).toBeUndefined();
   });

@@ -35,6 +35,30 @@ export interface WebhookDeps {
   readonly giveUp: (update: Update, err: unknown) => Promise<void>;
   readonly deadline: number;
   readonly now?: () => number;
+  /**
+   * Queues the update for another invoke of this function (an asynchronous
+   * self-invoke), so Telegram gets its 200 at once instead of after the model
+   * answered. Without it, or when it fails, the update is handled inline.
+   */
+  readonly handOff?: (update: Update) => Promise<void>;
+}
+
+/** The event a webhook delivery hands to the asynchronous invoke that answers it. */
+export interface QueuedUpdateEvent {
+  readonly source: "telegram-webhook";
+  readonly update: Update;
+}
+
+/** Whether a Lambda event is a {@link QueuedUpdateEvent}. */
+export function isQueuedUpdate(event: unknown): event is QueuedUpdateEvent {
+  if (typeof event !== "object" || event === null) return false;
+  const e = event as { source?: unknown; update?: { update_id?: unknown } };
+  return e.source === "telegram-webhook" && typeof e.update?.update_id === "number";
+}
+
+/** Thrown by a queued invoke that should be retried by Lambda (its asynchronous retries). */
+export class RetryLaterError extends Error {
+  override name = "RetryLaterError";
 }
 
 const respond = (statusCode: number, body: object): WebhookResponse => ({
@@ -100,6 +124,47 @@ export async function handleWebhook(
     );
     return respond(503, { ok: false, error: "update in progress; retry later" });
   }
+  if (!deps.handOff) return handleInline(update, attempt, deps);
+  const queued = await handOff(update, deps);
+  if (queued === true) return respond(200, { ok: true, queued: true });
+  return handleInline(update, queued, deps);
+}
+
+/**
+ * Lets go of the claim and queues the update; the queued invoke claims it
+ * again. @returns true once queued, or the attempt number of the claim taken
+ * again when queueing failed, so the caller answers inline.
+ */
+async function handOff(update: Update, deps: WebhookDeps): Promise<true | number> {
+  const handOffTo = deps.handOff;
+  if (!handOffTo) throw new Error("no hand-off configured");
+  await deps.claims.release(update.update_id, false);
+  try {
+    await handOffTo(update);
+    deps.log.info("webhook update queued for an asynchronous invoke", {
+      updateId: update.update_id,
+    });
+    return true;
+  } catch (err) {
+    deps.log.warn("could not queue the webhook update; answering it inline", {
+      updateId: update.update_id,
+      ...errorFields(err),
+    });
+    const again = await deps.claims.claim(
+      update.update_id,
+      deps.deadline + 10_000,
+      (deps.now ?? Date.now)(),
+    );
+    if (typeof again !== "number") throw new RetryLaterError("the update was claimed meanwhile");
+    return again;
+  }
+}
+
+async function handleInline(
+  update: Update,
+  attempt: number,
+  deps: WebhookDeps,
+): Promise<WebhookResponse> {
   try {
     const outcome = await deps.handle(update);
     await deps.claims.release(update.update_id, true);
@@ -122,5 +187,42 @@ export async function handleWebhook(
     });
     await deps.claims.release(update.update_id, false);
     return respond(500, { ok: false, error: "temporary failure" });
+  }
+}
+
+/**
+ * Answers an update a webhook delivery queued ({@link QueuedUpdateEvent}).
+ * Claims it first (a duplicate queued twice is answered once). A failure worth
+ * retrying releases the claim and throws, so Lambda's asynchronous retries
+ * (two by default) try again; after `maxAttempts` the user is told.
+ */
+export async function handleQueuedUpdate(
+  update: Update,
+  deps: Omit<WebhookDeps, "secret" | "handOff">,
+): Promise<{ outcome: UpdateOutcome | "duplicate" | "given_up" }> {
+  const now = deps.now ?? Date.now;
+  const claimed = await deps.claims.claim(update.update_id, deps.deadline + 10_000, now());
+  if (claimed === "done") return { outcome: "duplicate" };
+  if (claimed === "in_progress")
+    throw new RetryLaterError(`update ${update.update_id} is being answered by another invoke`);
+  // The delivery that queued the update claimed it once without trying it.
+  const attempt = claimed - 1;
+  try {
+    const outcome = await deps.handle(update);
+    await deps.claims.release(update.update_id, true);
+    return { outcome };
+  } catch (err) {
+    if (attempt >= deps.maxAttempts || isPermanentFailure(err)) {
+      deps.log.error("queued update failed too often or for good; giving up", {
+        updateId: update.update_id,
+        attempt,
+        ...errorFields(err),
+      });
+      await deps.giveUp(update, err).catch(() => undefined);
+      await deps.claims.release(update.update_id, true);
+      return { outcome: "given_up" };
+    }
+    await deps.claims.release(update.update_id, false);
+    throw err;
   }
 }

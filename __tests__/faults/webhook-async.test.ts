@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import { FakeLambda } from "../harness/fake-lambda.js";
+import { coldStart, type LambdaInstance } from "../harness/lambda.js";
+import {
+  botItems,
+  person,
+  repliesTo,
+  TokenGuard,
+  type UrlResponse,
+  WEBHOOK_SECRET,
+  webhookDelivery,
+  webhookUpdate,
+} from "./support.js";
+
+/**
+ * Webhook mode as deployed: the function knows its own name (Lambda sets
+ * AWS_LAMBDA_FUNCTION_NAME) and queues each update for an asynchronous invoke
+ * of itself, so Telegram gets its 200 at once. The fake Lambda API runs the
+ * queued invoke on a warm copy of the same bundle and retries it on failure.
+ */
+describe("faults: webhook answered at once, update handled by a queued invoke", () => {
+  let bed: TestBed;
+  let lambdaApi: FakeLambda;
+  let fn: LambdaInstance;
+  let env: Record<string, string>;
+  const guard = new TokenGuard();
+
+  beforeAll(async () => {
+    bed = await startTestBed({ telegram: { flood: false } });
+    lambdaApi = await FakeLambda.start((payload) => fn.invoke(payload));
+    env = {
+      ...bed.env,
+      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      AWS_LAMBDA_FUNCTION_NAME: "telegram-bot",
+      AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
+    };
+    fn = coldStart(env);
+  });
+  beforeEach(() => {
+    bed.ollama.reset();
+  });
+  afterAll(async () => {
+    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
+    await lambdaApi.close();
+    await bed.close();
+  });
+
+  const deliver = async (request: object): Promise<UrlResponse> => {
+    const response = await fn.invoke<UrlResponse>(request);
+    guard.record(response);
+    return response;
+  };
+  const claimOf = async (updateId: number) =>
+    (await botItems(bed)).find((i) => i.SK === `UPDATE#${updateId}`);
+
+  it("slow model: Telegram hears 200 long before the answer, which the queued invoke sends once", async () => {
+    // Arrange
+    const ada = person("Ada");
+    bed.ollama.latencyMs = 2_000;
+    const update = webhookUpdate(ada, "take your time");
+
+    // Act
+    const started = Date.now();
+    const response = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
+    const answeredInMs = Date.now() - started;
+    const repliesAtResponse = repliesTo(bed, ada).length;
+    await lambdaApi.settled();
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ ok: true, queued: true });
+    expect(answeredInMs).toBeLessThan(1_500);
+    expect(repliesAtResponse).toBe(0);
+    expect(lambdaApi.queued().at(-1)).toMatchObject({
+      functionName: "telegram-bot",
+      payload: { source: "telegram-webhook", update: { update_id: update.update_id } },
+      attempts: 1,
+    });
+    expect(repliesTo(bed, ada)).toEqual(["You said: take your time"]);
+    expect(await claimOf(update.update_id)).toMatchObject({ status: "done" });
+  });
+
+  it("redelivery after the update was answered: 200 duplicate, nothing queued, answered once", async () => {
+    // Arrange
+    const bob = person("Bob");
+    const update = webhookUpdate(bob, "only once please");
+    await deliver(webhookDelivery(update, WEBHOOK_SECRET));
+    await lambdaApi.settled();
+    const queuedBefore = lambdaApi.queued().length;
+
+    // Act
+    const again = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
+    await lambdaApi.settled();
+
+    // Assert
+    expect(JSON.parse(again.body)).toMatchObject({ ok: true, duplicate: true });
+    expect(lambdaApi.queued()).toHaveLength(queuedBefore);
+    expect(repliesTo(bed, bob)).toEqual(["You said: only once please"]);
+  });
+
+  it("a queued invoke that fails is retried by Lambda's asynchronous retries and answers once", async () => {
+    // Arrange: Telegram refuses the reply through every retry of the first run (the streamed
+    // first part and the final text each get four tries).
+    const cleo = person("Cleo");
+    bed.telegram.failNext("sendMessage", { status: 500, description: "Internal Server Error" }, 8);
+    const update = webhookUpdate(cleo, "try again");
+
+    // Act
+    const response = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
+    await lambdaApi.settled();
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    const job = lambdaApi.queued().at(-1);
+    expect(job?.attempts).toBe(2);
+    expect(job?.error).toBeUndefined();
+    expect(repliesTo(bed, cleo)).toEqual(["You said: try again"]);
+    expect(await claimOf(update.update_id)).toMatchObject({ status: "done" });
+  });
+
+  it("Lambda API unreachable: the delivery answers the update inline instead, once", async () => {
+    // Arrange
+    const dan = person("Dan");
+    const inline = coldStart({ ...env, AWS_ENDPOINT_URL_LAMBDA: "http://127.0.0.1:9" });
+    const update = webhookUpdate(dan, "no queue today");
+
+    // Act
+    const response = await inline.invoke<UrlResponse>(webhookDelivery(update, WEBHOOK_SECRET));
+    guard.record(response);
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ ok: true, outcome: "handled" });
+    expect(repliesTo(bed, dan)).toEqual(["You said: no queue today"]);
+  });
+});
