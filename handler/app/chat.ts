@@ -27,8 +27,15 @@ export async function chatTurn(turn: Turn, text: string): Promise<TurnOutcome> {
     );
     return "handled";
   }
-  const { session } = await conversations.current(msg);
+  let { session } = await conversations.current(msg);
   if (session.lastUpdateId >= msg.updateId) return "duplicate";
+  if (turn.services.archiver.mustTrimFirst(session)) {
+    // Earlier trims failed (S3 down). Move the window to S3 before the model runs: if S3 is
+    // still down this throws, and the update is retried on a later invoke, its text intact,
+    // instead of being answered and then refused by DynamoDB.
+    session = await turn.services.archiver.trim(session);
+    conversations.remember(session);
+  }
   const now = turn.services.now().toISOString();
   const userMessage: ChatMessage = {
     seq: session.messageCount + 1,

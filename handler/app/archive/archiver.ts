@@ -130,14 +130,19 @@ export class Archiver {
 
   /** True when the live window passed a bound and older messages should move to S3. */
   isOversized(session: Session): boolean {
-    const bytes = session.conversation.reduce(
-      (sum, m) => sum + Buffer.byteLength(m.content, "utf8") + 64,
-      0,
-    );
     return (
       session.conversation.length > this.settings.archiveAfterMessages ||
-      bytes > this.settings.archiveAfterBytes
+      windowBytes(session) > this.settings.archiveAfterBytes
     );
+  }
+
+  /**
+   * True when the window is so far past its bound that earlier trims must have
+   * failed (S3 down): it has to move to S3 before anything more is written, or
+   * the item would eventually pass DynamoDB's 400 KB and refuse every write.
+   */
+  mustTrimFirst(session: Session): boolean {
+    return windowBytes(session) > Math.min(4 * this.settings.archiveAfterBytes, HARD_WINDOW_BYTES);
   }
 
   /** Moves all but the most recent messages of an active session to S3; the session stays active. */
@@ -242,4 +247,15 @@ export class Archiver {
       );
     }
   }
+}
+
+/** Window size past which nothing more is written before a trim succeeds (DynamoDB's limit is 400 KB). */
+const HARD_WINDOW_BYTES = 256 * 1024;
+
+/** Approximate stored size of a session's live window. */
+function windowBytes(session: Session): number {
+  return session.conversation.reduce(
+    (sum, m) => sum + Buffer.byteLength(m.content, "utf8") + 64,
+    0,
+  );
 }
