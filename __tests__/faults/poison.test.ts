@@ -122,8 +122,9 @@ describe("faults: a poison update fails every time", () => {
     expect(again.summary).toMatchObject({ updates: 0 });
   });
 
-  it("an oversized session DynamoDB refuses to grow (item over 400 KB): given up at the first attempt, so its user gets one answer and one apology, not one answer per retry", async () => {
-    // Arrange: a session written by an older version, just under DynamoDB's item limit
+  it("an answer DynamoDB refuses to store (the item would pass 400 KB): given up at the first attempt, so its user gets one answer and one apology, not one answer per retry", async () => {
+    // Arrange: a long session (250 KB live, under the trim-first bound) and a runaway model
+    // whose 160 KB answer would take the item past DynamoDB's 400 KB limit.
     const dave = person("Dave");
     const erin = person("Erin");
     const now = new Date().toISOString();
@@ -145,11 +146,11 @@ describe("faults: a poison update fails every time", () => {
         },
       }),
     );
-    const sessionItem = (lastLength: number) => {
-      const conversation = Array.from({ length: 40 }, (_, i) => ({
+    const sessionItem = (contentLength: number) => {
+      const conversation = Array.from({ length: 25 }, (_, i) => ({
         seq: i + 1,
         role: i % 2 === 0 ? "user" : "assistant",
-        content: "x".repeat(i === 39 ? lastLength : 10_000),
+        content: "x".repeat(contentLength),
         ts: now,
       }));
       return {
@@ -163,7 +164,7 @@ describe("faults: a poison update fails every time", () => {
         conversation,
         message_count: conversation.length,
         archived_count: 0,
-        window_bytes: 400_000,
+        window_bytes: 250_000,
         created_at: now,
         last_message_ts: now,
         status: "active",
@@ -172,28 +173,19 @@ describe("faults: a poison update fails every time", () => {
         prompt_tokens: 0,
         completion_tokens: 0,
         total_ms: 0,
-        replies: 20,
+        replies: 12,
         last_update_id: 0,
         user,
         GSI1PK: "ACTIVE",
         GSI1SK: now,
       };
     };
-    const fits = (lastLength: number) =>
-      bed.aws.db
-        .send(new PutCommand({ TableName: bed.aws.table, Item: sessionItem(lastLength) }))
-        .then(
-          () => true,
-          () => false,
-        );
-    // The largest item DynamoDB accepts, less 60 bytes: no exchange fits any more.
-    let [low, high] = [0, 20_000];
-    while (high - low > 1) {
-      const mid = Math.floor((low + high) / 2);
-      if (await fits(mid)) low = mid;
-      else high = mid;
-    }
-    expect(await fits(low - 60)).toBe(true);
+    await bed.aws.db.send(new PutCommand({ TableName: bed.aws.table, Item: sessionItem(10_000) }));
+    bed.ollama.setReply("llama3", (req) =>
+      req.messages.at(-1)?.content.startsWith("one more")
+        ? "y".repeat(160_000)
+        : `You said: ${req.messages.at(-1)?.content ?? ""}`,
+    );
     const question = "one more message, please";
     const asked = bed.telegram.pushText(dave.user, dave.chat, question);
 
@@ -212,14 +204,14 @@ describe("faults: a poison update fails every time", () => {
     for (const round of rounds.slice(1))
       expect(round.summary).toMatchObject({ updates: 1, handled: 1 });
     const toDave = repliesTo(bed, dave);
-    expect(countContaining(toDave, `You said: ${question}`)).toBe(1);
+    expect(toDave.filter((t) => t.startsWith("yyyy")).join("").length).toBe(160_000);
     expect(countContaining(toDave, "couldn't process your message")).toBe(1);
     expect(toDave.at(-1)).toContain("the database refused to store it (ValidationException)");
     for (let round = 1; round <= MAX_ATTEMPTS; round++)
       expect(countContaining(repliesTo(bed, erin), `You said: erin round ${round}`)).toBe(1);
     // What is stored: the session as it was (DynamoDB took nothing), the offset past the update
     const stored = await storedConversation(bed, dave.user.id);
-    expect(stored).toHaveLength(40);
+    expect(stored).toHaveLength(25);
     expect(stored.some((m) => m.content === question)).toBe(false);
     expect(Number((await pollerItem(bed))?.next_offset)).toBeGreaterThan(asked);
   });
