@@ -15,11 +15,15 @@ import { Construct } from "constructs";
 import type { DeployTarget } from "./settings.js";
 import type { BotVariables } from "./variables.js";
 
-/** The DynamoDB actions the handler makes (no Scan, no Delete, no transactions). */
+/**
+ * The DynamoDB actions the handler makes (no Scan, no transactions). DeleteItem
+ * removes idle sessions that never got a message, conditionally.
+ */
 export const TABLE_ACTIONS = [
   "dynamodb:GetItem",
   "dynamodb:PutItem",
   "dynamodb:UpdateItem",
+  "dynamodb:DeleteItem",
   "dynamodb:Query",
 ] as const;
 /** The S3 actions on archive objects. */

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../handler/config.js";
 import {
@@ -234,6 +236,27 @@ describe("IAM", () => {
       expect.stringMatching(/^\$\{aws_dynamodb_table\..+\.arn\}$/),
       expect.stringMatching(/^\$\{aws_dynamodb_table\..+\.arn\}\/index\/\*$/),
     ]);
+  });
+
+  it("grants exactly the DynamoDB and S3 calls the handler's code makes (read from its source)", () => {
+    // Prepare: every SDK command the adapters construct, e.g. `new UpdateCommand(` → dynamodb:UpdateItem.
+    const dir = resolve(import.meta.dirname, "..", "..", "handler", "adapters");
+    const source = readdirSync(dir)
+      .map((f) => readFileSync(resolve(dir, f), "utf8"))
+      .join("\n");
+    const used = (re: RegExp) => new Set([...source.matchAll(re)].map((m) => m[1]));
+    const dynamo = [...used(/new (\w+)Command\(/g)]
+      .filter((c) =>
+        ["Get", "Put", "Update", "Delete", "Query", "Scan", "BatchWrite", "BatchGet"].includes(
+          c ?? "",
+        ),
+      )
+      .map((c) => `dynamodb:${c === "Query" || c === "Scan" ? c : `${c}Item`}`);
+    const s3 = [...used(/new (\w+Object)Command\(/g)].map((c) => `s3:${c}`);
+
+    // Assess
+    expect([...(bySid("Sessions")?.actions ?? [])].sort()).toEqual(dynamo.sort());
+    expect([...(bySid("ArchiveObjects")?.actions ?? [])].sort()).toEqual(s3.sort());
   });
 
   it("grants object reads and writes on the bucket's objects and listing on the bucket", () => {
