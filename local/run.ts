@@ -59,7 +59,7 @@ async function main(): Promise<void> {
     if (err instanceof ConfigError) {
       say(`✖ ${err.message}`);
       say(
-        "  Set TELEGRAM_BOT_TOKEN (from @BotFather), e.g. TELEGRAM_BOT_TOKEN=123:abc npm start, or put it in .env",
+        "  Set TELEGRAM_BOT_TOKEN (from @BotFather), e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm start, or put it in .env",
       );
       process.exitCode = 1;
       return;

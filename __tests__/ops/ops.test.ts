@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { PollSummary } from "../../handler/app/poller.js";
 import { prettyLine } from "../../local/pretty.js";
 import { usesExternalAws } from "../../local/storage-choice.js";
+import { main as destroyMain } from "../../scripts/ops/destroy.js";
 import { formatSummary, main as invokeMain } from "../../scripts/ops/invoke.js";
 import { explain, type Io, OperatorError, targetFromEnv } from "../../scripts/ops/lib.js";
 import { formatLogMessage, parseLogsArgs } from "../../scripts/ops/logs.js";
@@ -92,6 +93,17 @@ describe("targets and errors", () => {
     // Assess
     await expect(run).rejects.toThrow(`LocalStack is not running at http://127.0.0.1:${port}`);
     expect(io.errors[0]).toContain("Invoking telegram-bot");
+  });
+
+  it("npm run destroy says LocalStack is not running instead of a Terraform error", async () => {
+    // Prepare
+    const port = await closedPort();
+
+    // Act
+    const run = destroyMain({ LOCALSTACK_ENDPOINT: `http://127.0.0.1:${port}` }, recordingIo());
+
+    // Assess
+    await expect(run).rejects.toThrow(`LocalStack is not running at http://127.0.0.1:${port}`);
   });
 
   it("npm run verify reports every check as failed, with the reason, when LocalStack is down", async () => {

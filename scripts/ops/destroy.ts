@@ -1,12 +1,20 @@
 /** `npm run destroy`: removes the stack (bucket contents included on LocalStack). */
 import { type Io, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
-import { hasCommand, run } from "./shell.js";
+import { hasCommand, run, waitForLocalStack } from "./shell.js";
 
 /** Entry point (exported for tests). */
 export async function main(env = process.env, io: Io = processIo): Promise<number> {
+  const target = targetFromEnv(env);
+  if (target.endpoint) {
+    // Without LocalStack, Terraform would fail on its refresh with a far less helpful message.
+    await waitForLocalStack(target.endpoint, { timeoutMs: 0 }).catch(() => {
+      throw new OperatorError(
+        `LocalStack is not running at ${target.endpoint}: nothing to destroy there. Start it with "docker compose up -d" if its resources should be removed.`,
+      );
+    });
+  }
   if (!hasCommand("terraform", ["-version"]))
     throw new OperatorError("cdktf destroys through Terraform, which is not on PATH.");
-  const target = targetFromEnv(env);
   io.err(`Destroying the stack on ${target.endpoint ?? `AWS ${target.region}`} (cdktf destroy)…`);
   await run("npx", ["cdktf", "destroy", "--auto-approve"], {
     what: "cdktf destroy",
@@ -20,7 +28,7 @@ export async function main(env = process.env, io: Io = processIo): Promise<numbe
   io.out(
     target.endpoint
       ? 'Stack destroyed. "docker compose down" stops LocalStack; delete localstack-data/ to forget its state.'
-      : "Stack destroyed. The archive bucket is kept on AWS unless empty (force_destroy is off there).",
+      : "Stack destroyed.",
   );
   return 0;
 }

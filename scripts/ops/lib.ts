@@ -3,7 +3,15 @@
  * default), AWS clients pointed there, readable output, and the one error
  * message users need most ("LocalStack is not running").
  */
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+
+/** Reads `.env` from the current folder into `process.env`, if there is one (never overriding). */
+export function loadDotEnv(): void {
+  const file = resolve(process.cwd(), ".env");
+  if (existsSync(file)) process.loadEnvFile(file);
+}
 
 /** Where the scripts send AWS calls. */
 export interface Target {

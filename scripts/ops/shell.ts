@@ -44,7 +44,7 @@ export async function waitForLocalStack(
       // not up yet
     }
     const waited = Date.now() - started;
-    if (waited > (options.timeoutMs ?? 120_000))
+    if (waited >= (options.timeoutMs ?? 120_000))
       throw new OperatorError(
         `LocalStack did not become healthy at ${endpoint} within ${Math.round(waited / 1000)} s. See "docker compose logs localstack".`,
       );

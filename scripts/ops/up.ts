@@ -2,9 +2,7 @@
  * `npm run up`: LocalStack up, bundle built, stack deployed, next steps
  * printed. Needs Docker, Terraform (cdktf calls it) and TELEGRAM_BOT_TOKEN.
  */
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { type Io, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
+import { type Io, loadDotEnv, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
 import { hasCommand, run, waitForLocalStack } from "./shell.js";
 
 /** Why `up` cannot start, or undefined when it can. */
@@ -13,7 +11,7 @@ export function preflight(
   has: (command: string, args?: readonly string[]) => boolean = hasCommand,
 ): string | undefined {
   if (!env.TELEGRAM_BOT_TOKEN)
-    return "Set TELEGRAM_BOT_TOKEN (from @BotFather) first, e.g. TELEGRAM_BOT_TOKEN=123:abc npm run up, or put it in .env.";
+    return "Set TELEGRAM_BOT_TOKEN (from @BotFather) first, e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm run up, or put it in .env.";
   if (targetFromEnv(env).kind === "localstack" && !has("docker", ["compose", "version"]))
     return 'Docker with the compose plugin is needed for LocalStack. Without Docker, run the bot locally with "npm start".';
   if (!has("terraform", ["-version"]))
@@ -23,8 +21,7 @@ export function preflight(
 
 /** Entry point (exported for tests). */
 export async function main(env = process.env, io: Io = processIo): Promise<number> {
-  const envFile = resolve(process.cwd(), ".env");
-  if (existsSync(envFile)) process.loadEnvFile(envFile);
+  loadDotEnv();
   const problem = preflight(env);
   if (problem) throw new OperatorError(problem);
   const target = targetFromEnv(env);

@@ -4,7 +4,7 @@
  * and polling. Uses TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET.
  */
 import { Api, GrammyError } from "grammy";
-import { type Io, OperatorError, processIo, runIfMain } from "./lib.js";
+import { type Io, loadDotEnv, OperatorError, processIo, runIfMain } from "./lib.js";
 
 /** A parsed command line. */
 export type WebhookCommand =
@@ -67,4 +67,7 @@ export async function main(
   }
 }
 
-runIfMain(import.meta, () => main());
+runIfMain(import.meta, () => {
+  loadDotEnv();
+  return main();
+});
