@@ -1,8 +1,10 @@
 import type { Update } from "@grammyjs/types";
 import { ConflictError, isPermanentFailure, StorageError, TelegramApiError } from "../errors.js";
 import { errorFields, type Logger } from "../log.js";
+import { coalesce, runPool } from "./concurrency.js";
 import type { UpdateOutcome } from "./dispatch.js";
 import { toLanes } from "./lanes.js";
+import { BatchProgress } from "./poll-progress.js";
 import type { ChatGateway, PollerState, PollerStateStore } from "./ports.js";
 
 /** No update is started with less time than this left: it could not finish. */
@@ -141,7 +143,7 @@ export class Poller {
         throw err;
       }
       summary.updates = updates.length;
-      const progress = new Progress(state, updates);
+      const progress = new BatchProgress(state, updates);
       snapshot = () => progress.snapshot();
       await this.runBatch(updates, progress, summary, mayStart, () => save.request());
       summary.offset = progress.snapshot().offset;
@@ -164,7 +166,7 @@ export class Poller {
   /** Answers the batch: lanes in parallel, each in order, while the lease and the deadline allow. */
   private async runBatch(
     updates: readonly Update[],
-    progress: Progress,
+    progress: BatchProgress,
     summary: PollSummary,
     mayStart: () => boolean,
     saveSoon: () => void,
@@ -269,96 +271,4 @@ export class Poller {
       return message;
     }
   }
-}
-
-/** Tracks which updates of a batch are finished; derives the offset to store. */
-class Progress {
-  private readonly done: Set<number>;
-  private readonly attempts: Record<string, number>;
-  private readonly ids: number[];
-
-  constructor(
-    private readonly initial: PollerState,
-    updates: readonly Update[],
-  ) {
-    this.done = new Set(initial.done);
-    this.attempts = { ...initial.attempts };
-    this.ids = updates.map((u) => u.update_id).sort((a, b) => a - b);
-  }
-
-  isDone(id: number): boolean {
-    return this.done.has(id);
-  }
-
-  finish(id: number): void {
-    this.done.add(id);
-    delete this.attempts[String(id)];
-  }
-
-  fail(id: number): number {
-    const n = (this.attempts[String(id)] ?? 0) + 1;
-    this.attempts[String(id)] = n;
-    return n;
-  }
-
-  snapshot(): PollerState {
-    const pending = this.ids.find((id) => !this.done.has(id));
-    const last = this.ids.at(-1);
-    const offset =
-      pending ??
-      (last !== undefined ? Math.max(last + 1, this.initial.offset) : this.initial.offset);
-    const attempts = Object.fromEntries(
-      Object.entries(this.attempts).filter(([id]) => Number(id) >= offset),
-    );
-    return {
-      ...this.initial,
-      offset,
-      done: [...this.done].filter((id) => id >= offset).sort((a, b) => a - b),
-      attempts,
-    };
-  }
-}
-
-/** Runs `work` on every item with at most `limit` at a time. */
-async function runPool<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** At most one write in flight; requests made meanwhile fold into one more write. */
-function coalesce(write: () => Promise<void>): { request(): void; flush(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  let dirty = false;
-  let failure: unknown;
-  const loop = async () => {
-    while (dirty) {
-      dirty = false;
-      try {
-        await write();
-      } catch (err) {
-        failure = err;
-      }
-    }
-    running = undefined;
-  };
-  return {
-    request() {
-      dirty = true;
-      running ??= loop();
-    },
-    async flush() {
-      await running;
-      if (failure instanceof ConflictError) throw failure;
-    },
-  };
 }
