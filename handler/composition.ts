@@ -10,7 +10,7 @@ import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
 import { Archiver } from "./app/archive/archiver.js";
-import { importArchive } from "./app/archive/commands.js";
+import { importArchive } from "./app/archive/import.js";
 import { commandMenu } from "./app/commands.js";
 import { Conversations } from "./app/conversations.js";
 import { type DispatchContext, dispatch } from "./app/dispatch.js";
