@@ -37,16 +37,21 @@ export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as cons
 
 /** Settings of {@link TelegramBotFunction}. */
 export interface TelegramBotFunctionProps {
+  /** Function name; the log group is `/aws/lambda/<name>`. @default "telegram-bot" (via `StackSettings`) */
   readonly functionName: string;
+  /** `aws` reserves a concurrency of 1 (LocalStack ignores reserved concurrency). */
   readonly target: DeployTarget;
   /** Folder with the esbuild bundle (`index.js` exporting `handler`). */
   readonly bundleDir: string;
+  /** The sessions table: its name goes into the environment, its ARN into the policy. */
   readonly table: DynamodbTable;
+  /** The archive bucket: its name goes into the environment, its ARN into the policy. */
   readonly bucket: S3Bucket;
+  /** The handler settings (Terraform variables) passed as environment variables. */
   readonly variables: BotVariables;
-  /** Adds a function URL for Telegram webhooks. */
+  /** Adds a function URL for Telegram webhooks (and the self-invoke grant). @default false */
   readonly webhook: boolean;
-  /** Invokes the function every minute from EventBridge. */
+  /** Invokes the function every minute from EventBridge. @default false */
   readonly schedule: boolean;
 }
 

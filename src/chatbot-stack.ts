@@ -8,6 +8,7 @@ import { BotVariables } from "./variables.js";
 
 /** Settings of {@link ChatbotStack}. */
 export interface ChatbotStackProps {
+  /** Synth-time settings. @default `DEFAULT_SETTINGS` merged with context and environment by `readSettings` */
   readonly settings: StackSettings;
   /** Folder of the built handler bundle (`npm run build` writes `dist/handler`). */
   readonly bundleDir: string;

@@ -56,12 +56,51 @@ function parseTarget(raw: string | undefined): DeployTarget {
   throw new Error(`DEPLOY_TARGET must be "localstack" or "aws", got "${raw}"`);
 }
 
+/** AWS's naming rules, checked at synth so a bad name fails here and not halfway through a deploy. */
+const NAME_RULES: readonly {
+  key: keyof StackSettings;
+  setting: string;
+  re: RegExp;
+  rule: string;
+}[] = [
+  {
+    key: "bucketName",
+    setting: "ARCHIVE_BUCKET_NAME",
+    re: /^(?!\d+\.\d+\.\d+\.\d+$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    rule: "3–63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit",
+  },
+  {
+    key: "tableName",
+    setting: "SESSIONS_TABLE_NAME",
+    re: /^[A-Za-z0-9_.-]{3,255}$/,
+    rule: "3–255 letters, digits, '_', '.' and '-'",
+  },
+  {
+    key: "functionName",
+    setting: "FUNCTION_NAME",
+    re: /^[A-Za-z0-9_-]{1,64}$/,
+    rule: "1–64 letters, digits, '_' and '-'",
+  },
+];
+
+function validate(settings: StackSettings): StackSettings {
+  for (const { key, setting, re, rule } of NAME_RULES) {
+    const value = String(settings[key]);
+    if (!re.test(value)) throw new Error(`${setting} "${value}" is not a valid name: use ${rule}.`);
+  }
+  if (!/^https?:\/\/[^\s/]+/.test(settings.localstackEndpoint))
+    throw new Error(
+      `LOCALSTACK_ENDPOINT "${settings.localstackEndpoint}" must be an http(s) URL, e.g. http://localhost:4566.`,
+    );
+  return settings;
+}
+
 /**
  * Reads the settings. Context keys: `target`, `localstackEndpoint`, `region`,
  * `bucketName`, `tableName`, `functionName`, `webhook`, `schedule`. Environment:
  * `DEPLOY_TARGET`, `LOCALSTACK_ENDPOINT`, `AWS_REGION`, `ARCHIVE_BUCKET_NAME`,
  * `SESSIONS_TABLE_NAME`, `FUNCTION_NAME`, `ENABLE_WEBHOOK`, `ENABLE_SCHEDULE`.
- * @throws Error naming the setting when a value is malformed.
+ * @throws Error naming the setting and the rule when a value is malformed.
  */
 export function readSettings(lookup: Lookup): StackSettings {
   const d = DEFAULT_SETTINGS;
@@ -69,7 +108,7 @@ export function readSettings(lookup: Lookup): StackSettings {
     const v = lookup(ctx, env);
     return v === undefined || v === "" ? fallback : v;
   };
-  return {
+  return validate({
     target: parseTarget(lookup("target", "DEPLOY_TARGET")),
     localstackEndpoint: str("localstackEndpoint", "LOCALSTACK_ENDPOINT", d.localstackEndpoint),
     region: str("region", "AWS_REGION", d.region),
@@ -78,5 +117,5 @@ export function readSettings(lookup: Lookup): StackSettings {
     functionName: str("functionName", "FUNCTION_NAME", d.functionName),
     webhook: parseBool("ENABLE_WEBHOOK", lookup("webhook", "ENABLE_WEBHOOK"), d.webhook),
     schedule: parseBool("ENABLE_SCHEDULE", lookup("schedule", "ENABLE_SCHEDULE"), d.schedule),
-  };
+  });
 }

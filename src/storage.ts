@@ -15,7 +15,9 @@ export const TTL_ATTRIBUTE = "expires_at";
 
 /** Settings of {@link ConversationArchive}. */
 export interface ConversationArchiveProps {
+  /** Bucket name (global on AWS). @default "chatbot-conversations" (via `StackSettings`) */
   readonly bucketName: string;
+  /** `aws` adds the TLS-only policy and keeps the bucket on destroy; `localstack` force-destroys it. */
   readonly target: DeployTarget;
 }
 
@@ -72,7 +74,9 @@ export class ConversationArchive extends Construct {
 
 /** Settings of {@link SessionsTable}. */
 export interface SessionsTableProps {
+  /** Table name. @default "ChatbotSessions" (via `StackSettings`) */
   readonly tableName: string;
+  /** `aws` turns point-in-time recovery on (LocalStack does not need it). */
   readonly target: DeployTarget;
 }
 

@@ -60,6 +60,17 @@ describe("provider", () => {
     );
   });
 
+  it("refuses names AWS would refuse, at synth, naming the setting and the rule", () => {
+    const read = (values: Record<string, string>) => () => readSettings((_c, env) => values[env]);
+    expect(read({ ARCHIVE_BUCKET_NAME: "My_Bucket" })).toThrow(
+      /ARCHIVE_BUCKET_NAME "My_Bucket".*lowercase/,
+    );
+    expect(read({ SESSIONS_TABLE_NAME: "ab" })).toThrow(/SESSIONS_TABLE_NAME "ab".*3–255/);
+    expect(read({ FUNCTION_NAME: "telegram bot" })).toThrow(/FUNCTION_NAME/);
+    expect(read({ LOCALSTACK_ENDPOINT: "localhost:4566" })).toThrow(/LOCALSTACK_ENDPOINT.*http/);
+    expect(read({ ENABLE_WEBHOOK: "maybe" })).toThrow(/ENABLE_WEBHOOK must be true or false/);
+  });
+
   it("lets context override the environment and renames bucket and table", () => {
     // Prepare
     const values: Record<string, string> = {
