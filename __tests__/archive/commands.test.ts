@@ -150,6 +150,9 @@ describe("/sessions, /archives, /export, import and /resume", () => {
       message_count: 2,
     });
     expect(imported).not.toHaveProperty("conversation");
+    // Expires like every closed session (CLOSED_SESSION_RETENTION_DAYS, 365 by default).
+    const inAYear = Date.now() / 1000 + 365 * 86_400;
+    expect(Math.abs(Number(imported?.expires_at) - inAYear)).toBeLessThan(300);
     const base = expectedKeyBase(bob.user.id, "mistral", imported?.session_id);
     expect(imported?.s3_path).toBe(`s3://${bed.aws.bucket}/${base}.json`);
     expect(await s3Keys(bed, `${bob.user.id}/`)).toEqual([`${base}.json`, `${base}.txt`]);

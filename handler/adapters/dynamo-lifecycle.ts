@@ -147,13 +147,13 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
     };
   }
 
-  async putClosed(session: Session): Promise<void> {
+  async putClosed(session: Session, change: { expiresAt?: number } = {}): Promise<void> {
     // Closed sessions keep metadata only: their messages are in S3.
     const { conversation: _inS3, ...item } = sessionToItem(session);
     await this.write(
       new PutCommand({
         TableName: this.table,
-        Item: item,
+        Item: change.expiresAt ? { ...item, expires_at: change.expiresAt } : item,
         ConditionExpression: "attribute_not_exists(PK)",
       }),
     );

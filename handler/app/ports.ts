@@ -158,7 +158,7 @@ export interface SessionLifecycleStore {
   /** Reopens a closed session with `window` (from S3) as its recent messages. */
   reopen(session: Session, window: readonly ChatMessage[], now: Date): Promise<Session>;
   /** Stores an imported, already archived session; `ConflictError` if it exists. */
-  putClosed(session: Session): Promise<void>;
+  putClosed(session: Session, change?: { expiresAt?: number }): Promise<void>;
   /**
    * Leaves an active session as it is but marks it to be archived with `reason`
    * by the next sweep (S3 failed while ending it). `ConflictError` if it changed.

@@ -90,7 +90,12 @@ export async function importArchive(
     return "handled";
   }
   try {
-    await services.lifecycle.putClosed({ ...session, s3Path });
+    // Like every closed session, its metadata expires after the retention (the S3 copy stays).
+    const retention = services.config.sessions.closedRetentionSeconds;
+    await services.lifecycle.putClosed(
+      { ...session, s3Path },
+      retention > 0 ? { expiresAt: Math.floor(now.getTime() / 1000) + retention } : {},
+    );
   } catch (err) {
     if (!(err instanceof ConflictError)) throw err;
   }
