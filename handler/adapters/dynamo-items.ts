@@ -2,7 +2,14 @@
  * The mapping between domain objects and `ChatbotSessions` items. Attribute
  * names follow the design document (`user_id`, `chat_id`, `model_name`, …).
  */
-import type { ChatMessage, Session, SessionKey, UserProfile } from "../domain/session.js";
+import {
+  type ChatMessage,
+  messagesBytes,
+  type Session,
+  type SessionKey,
+  type UserProfile,
+} from "../domain/session.js";
+import { ConflictError } from "../errors.js";
 
 /** Sparse index of active sessions by last activity; idle sessions are found with a Query. */
 export const ACTIVE_INDEX = "ActiveByLastMessage";
@@ -25,9 +32,22 @@ export function sessionKeyOf(key: SessionKey): { PK: string; SK: string } {
   return { PK: userPk(key.userId), SK: sessionSk(key.model, key.sessionId) };
 }
 
-/** Approximate stored size of messages, for the size-based archive trigger. */
-export function messagesBytes(messages: readonly ChatMessage[]): number {
-  return messages.reduce((sum, m) => sum + Buffer.byteLength(m.content, "utf8") + 64, 0);
+/** DynamoDB refused a write because its condition did not hold. */
+export function isConditionFailure(err: unknown): boolean {
+  return err instanceof Error && err.name === "ConditionalCheckFailedException";
+}
+
+/**
+ * Runs a conditional write: a failed condition becomes a {@link ConflictError}
+ * saying `conflict`; every other error (a throttle, say) is rethrown untouched.
+ */
+export async function conditionalWrite<T>(write: () => Promise<T>, conflict: string): Promise<T> {
+  try {
+    return await write();
+  } catch (err) {
+    if (isConditionFailure(err)) throw new ConflictError(conflict, { cause: err });
+    throw err;
+  }
 }
 
 /** Domain message → list element. */

@@ -6,19 +6,20 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { IdleSession, SessionLifecycleStore } from "../app/ports.js";
-import type { ArchiveReason, ChatMessage, Session } from "../domain/session.js";
-import { ConflictError } from "../errors.js";
+import {
+  type ArchiveReason,
+  type ChatMessage,
+  messagesBytes,
+  type Session,
+} from "../domain/session.js";
 import {
   ACTIVE_INDEX,
   ACTIVE_MARKER,
-  messagesBytes,
+  conditionalWrite,
   messageToItem,
   sessionKeyOf,
   sessionToItem,
 } from "./dynamo-items.js";
-
-const isConditionFailure = (err: unknown) =>
-  err instanceof Error && err.name === "ConditionalCheckFailedException";
 
 const ARCHIVE_REASONS: readonly ArchiveReason[] = ["ended", "new", "idle", "size", "imported"];
 
@@ -49,28 +50,30 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
     change: { s3Path: string; reason: ArchiveReason; now: Date; expiresAt?: number },
   ): Promise<Session> {
     const now = change.now.toISOString();
-    await this.write(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: sessionKeyOf(session),
-        UpdateExpression:
-          "SET #status = :closed, s3_path = :path, archived_count = message_count, closed_at = :now, archived_at = :now, " +
-          "archive_reason = :reason, window_bytes = :zero" +
-          (change.expiresAt ? ", expires_at = :exp" : "") +
-          " REMOVE conversation, GSI1PK, GSI1SK, pending_archive",
-        ConditionExpression: "#status = :active AND message_count = :count",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":closed": "closed",
-          ":active": "active",
-          ":path": change.s3Path,
-          ":now": now,
-          ":reason": change.reason,
-          ":zero": 0,
-          ":count": session.messageCount,
-          ...(change.expiresAt ? { ":exp": change.expiresAt } : {}),
-        },
-      }),
+    await this.write(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: sessionKeyOf(session),
+          UpdateExpression:
+            "SET #status = :closed, s3_path = :path, archived_count = message_count, closed_at = :now, archived_at = :now, " +
+            "archive_reason = :reason, window_bytes = :zero" +
+            (change.expiresAt ? ", expires_at = :exp" : "") +
+            " REMOVE conversation, GSI1PK, GSI1SK, pending_archive",
+          ConditionExpression: "#status = :active AND message_count = :count",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":closed": "closed",
+            ":active": "active",
+            ":path": change.s3Path,
+            ":now": now,
+            ":reason": change.reason,
+            ":zero": 0,
+            ":count": session.messageCount,
+            ...(change.expiresAt ? { ":exp": change.expiresAt } : {}),
+          },
+        }),
+      ),
     );
     return {
       ...session,
@@ -89,23 +92,25 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
     change: { s3Path: string; keep: readonly ChatMessage[]; now: Date },
   ): Promise<Session> {
     const now = change.now.toISOString();
-    await this.write(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: sessionKeyOf(session),
-        UpdateExpression:
-          "SET conversation = :keep, archived_count = message_count, s3_path = :path, archived_at = :now, window_bytes = :bytes",
-        ConditionExpression: "#status = :active AND message_count = :count",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":keep": change.keep.map(messageToItem),
-          ":path": change.s3Path,
-          ":now": now,
-          ":bytes": messagesBytes(change.keep),
-          ":active": "active",
-          ":count": session.messageCount,
-        },
-      }),
+    await this.write(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: sessionKeyOf(session),
+          UpdateExpression:
+            "SET conversation = :keep, archived_count = message_count, s3_path = :path, archived_at = :now, window_bytes = :bytes",
+          ConditionExpression: "#status = :active AND message_count = :count",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":keep": change.keep.map(messageToItem),
+            ":path": change.s3Path,
+            ":now": now,
+            ":bytes": messagesBytes(change.keep),
+            ":active": "active",
+            ":count": session.messageCount,
+          },
+        }),
+      ),
     );
     return {
       ...session,
@@ -118,24 +123,26 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
 
   async reopen(session: Session, window: readonly ChatMessage[], now: Date): Promise<Session> {
     const ts = now.toISOString();
-    await this.write(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: sessionKeyOf(session),
-        UpdateExpression:
-          "SET #status = :active, conversation = :window, window_bytes = :bytes, last_message_ts = :now, GSI1PK = :marker, GSI1SK = :now " +
-          "REMOVE closed_at, expires_at, archive_reason",
-        ConditionExpression: "#status = :closed",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":active": "active",
-          ":closed": "closed",
-          ":window": window.map(messageToItem),
-          ":bytes": messagesBytes(window),
-          ":now": ts,
-          ":marker": ACTIVE_MARKER,
-        },
-      }),
+    await this.write(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: sessionKeyOf(session),
+          UpdateExpression:
+            "SET #status = :active, conversation = :window, window_bytes = :bytes, last_message_ts = :now, GSI1PK = :marker, GSI1SK = :now " +
+            "REMOVE closed_at, expires_at, archive_reason",
+          ConditionExpression: "#status = :closed",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":active": "active",
+            ":closed": "closed",
+            ":window": window.map(messageToItem),
+            ":bytes": messagesBytes(window),
+            ":now": ts,
+            ":marker": ACTIVE_MARKER,
+          },
+        }),
+      ),
     );
     return {
       ...session,
@@ -150,48 +157,54 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
   async putClosed(session: Session, change: { expiresAt?: number } = {}): Promise<void> {
     // Closed sessions keep metadata only: their messages are in S3.
     const { conversation: _inS3, ...item } = sessionToItem(session);
-    await this.write(
-      new PutCommand({
-        TableName: this.table,
-        Item: change.expiresAt ? { ...item, expires_at: change.expiresAt } : item,
-        ConditionExpression: "attribute_not_exists(PK)",
-      }),
+    await this.write(() =>
+      this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: change.expiresAt ? { ...item, expires_at: change.expiresAt } : item,
+          ConditionExpression: "attribute_not_exists(PK)",
+        }),
+      ),
     );
   }
 
   async deferClose(session: Session, reason: ArchiveReason): Promise<void> {
-    await this.write(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: sessionKeyOf(session),
-        UpdateExpression: "SET GSI1SK = :pending, pending_archive = :reason",
-        ConditionExpression: "#status = :active AND message_count = :count",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":pending": pendingSortKey(reason),
-          ":reason": reason,
-          ":active": "active",
-          ":count": session.messageCount,
-        },
-      }),
+    await this.write(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: sessionKeyOf(session),
+          UpdateExpression: "SET GSI1SK = :pending, pending_archive = :reason",
+          ConditionExpression: "#status = :active AND message_count = :count",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":pending": pendingSortKey(reason),
+            ":reason": reason,
+            ":active": "active",
+            ":count": session.messageCount,
+          },
+        }),
+      ),
     );
   }
 
   async dropEmpty(session: Session): Promise<void> {
-    await this.write(
-      new DeleteCommand({
-        TableName: this.table,
-        Key: sessionKeyOf(session),
-        // Not even a setting changed since it was read (a /system prompt is worth keeping).
-        ConditionExpression:
-          "#status = :active AND message_count = :zero AND last_update_id = :uid",
-        ExpressionAttributeNames: { "#status": "status" },
-        ExpressionAttributeValues: {
-          ":active": "active",
-          ":zero": 0,
-          ":uid": session.lastUpdateId,
-        },
-      }),
+    await this.write(() =>
+      this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: sessionKeyOf(session),
+          // Not even a setting changed since it was read (a /system prompt is worth keeping).
+          ConditionExpression:
+            "#status = :active AND message_count = :zero AND last_update_id = :uid",
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: {
+            ":active": "active",
+            ":zero": 0,
+            ":uid": session.lastUpdateId,
+          },
+        }),
+      ),
     );
   }
 
@@ -222,15 +235,7 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
     });
   }
 
-  private async write(command: UpdateCommand | PutCommand | DeleteCommand): Promise<void> {
-    try {
-      if (command instanceof PutCommand) await this.db.send(command);
-      else if (command instanceof DeleteCommand) await this.db.send(command);
-      else await this.db.send(command);
-    } catch (err) {
-      if (isConditionFailure(err))
-        throw new ConflictError("The session changed while it was being archived.", { cause: err });
-      throw err;
-    }
+  private async write(send: () => Promise<unknown>): Promise<void> {
+    await conditionalWrite(send, "The session changed while it was being archived.");
   }
 }

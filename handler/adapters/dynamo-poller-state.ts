@@ -1,9 +1,7 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { PollerState, PollerStateStore } from "../app/ports.js";
 import { ConflictError } from "../errors.js";
-
-const isConditionFailure = (err: unknown) =>
-  err instanceof Error && err.name === "ConditionalCheckFailedException";
+import { isConditionFailure } from "./dynamo-items.js";
 
 /**
  * {@link PollerStateStore} as one item per bot (`PK=BOT#<bot id>`, `SK=POLLER`):

@@ -1,4 +1,3 @@
-import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import {
   type DynamoDBDocumentClient,
   GetCommand,
@@ -7,10 +6,16 @@ import {
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { AppendChange, SessionStore } from "../app/ports.js";
-import type { ChatMessage, Session, SessionKey, UserProfile } from "../domain/session.js";
+import {
+  type ChatMessage,
+  messagesBytes,
+  type Session,
+  type SessionKey,
+  type UserProfile,
+} from "../domain/session.js";
 import { ConflictError } from "../errors.js";
 import {
-  messagesBytes,
+  conditionalWrite,
   messageToItem,
   PROFILE_SK,
   profileFromItem,
@@ -180,20 +185,10 @@ export class DynamoSessionStore implements SessionStore {
     return sessions.sort((a, b) => b.lastMessageTs.localeCompare(a.lastMessageTs));
   }
 
-  private async conditional<T>(write: () => Promise<T>): Promise<T> {
-    try {
-      return await write();
-    } catch (err) {
-      if (
-        err instanceof ConditionalCheckFailedException ||
-        (err instanceof Error && err.name === "ConditionalCheckFailedException")
-      ) {
-        throw new ConflictError(
-          "The item changed since it was read (or the update was already applied).",
-          { cause: err },
-        );
-      }
-      throw err;
-    }
+  private conditional<T>(write: () => Promise<T>): Promise<T> {
+    return conditionalWrite(
+      write,
+      "The item changed since it was read (or the update was already applied).",
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { UpdateClaims } from "../app/ports.js";
+import { isConditionFailure } from "./dynamo-items.js";
 
 /** Claims of webhook updates are kept two days: Telegram redelivers for at most 24 h. */
 const CLAIM_RETENTION_SECONDS = 2 * 86_400;
@@ -46,7 +47,7 @@ export class DynamoUpdateClaims implements UpdateClaims {
       );
       return Number(res.Attributes?.attempts ?? 1);
     } catch (err) {
-      if (!(err instanceof Error && err.name === "ConditionalCheckFailedException")) throw err;
+      if (!isConditionFailure(err)) throw err;
     }
     // Held: done for good, or claimed by a delivery that may still be running (or died).
     const held = await this.db.send(

@@ -9,8 +9,10 @@ import type { QueuedUpdateEvent } from "../app/webhook.js";
  * as for every other client.
  */
 export function lambdaHandOff(functionName: string): (update: Update) => Promise<void> {
-  const client = new LambdaClient({});
+  // Built on the first hand-off: a polling function never needs it.
+  let client: LambdaClient | undefined;
   return async (update) => {
+    client ??= new LambdaClient({});
     const event: QueuedUpdateEvent = { source: "telegram-webhook", update };
     const res = await client.send(
       new InvokeCommand({

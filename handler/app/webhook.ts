@@ -165,28 +165,38 @@ async function handleInline(
   attempt: number,
   deps: WebhookDeps,
 ): Promise<WebhookResponse> {
+  const result = await runClaimed(update, attempt, deps, "Telegram will redeliver");
+  return "retry" in result
+    ? respond(500, { ok: false, error: "temporary failure" })
+    : respond(200, { ok: true, outcome: result.outcome });
+}
+
+/**
+ * Runs a claimed update once: marks it done, gives up on it (too many attempts,
+ * or a failure no retry can fix) with a reply to its user, or lets go of the
+ * claim so a retry can take it. The caller decides how that retry happens.
+ */
+async function runClaimed(
+  update: Update,
+  attempt: number,
+  deps: Omit<WebhookDeps, "secret" | "handOff">,
+  retriedBy: string,
+): Promise<{ outcome: UpdateOutcome | "given_up" } | { retry: unknown }> {
   try {
     const outcome = await deps.handle(update);
     await deps.claims.release(update.update_id, true);
-    return respond(200, { ok: true, outcome });
+    return { outcome };
   } catch (err) {
+    const fields = { updateId: update.update_id, attempt, ...errorFields(err) };
     if (attempt >= deps.maxAttempts || isPermanentFailure(err)) {
-      deps.log.error("webhook update failed too often or for good; giving up", {
-        updateId: update.update_id,
-        attempt,
-        ...errorFields(err),
-      });
+      deps.log.error("webhook update failed too often or for good; giving up", fields);
       await deps.giveUp(update, err).catch(() => undefined);
       await deps.claims.release(update.update_id, true);
-      return respond(200, { ok: true, outcome: "given_up" });
+      return { outcome: "given_up" };
     }
-    deps.log.warn("webhook update failed; Telegram will redeliver", {
-      updateId: update.update_id,
-      attempt,
-      ...errorFields(err),
-    });
+    deps.log.warn(`webhook update failed; ${retriedBy}`, fields);
     await deps.claims.release(update.update_id, false);
-    return respond(500, { ok: false, error: "temporary failure" });
+    return { retry: err };
   }
 }
 
@@ -206,23 +216,7 @@ export async function handleQueuedUpdate(
   if (claimed === "in_progress")
     throw new RetryLaterError(`update ${update.update_id} is being answered by another invoke`);
   // The delivery that queued the update claimed it once without trying it.
-  const attempt = claimed - 1;
-  try {
-    const outcome = await deps.handle(update);
-    await deps.claims.release(update.update_id, true);
-    return { outcome };
-  } catch (err) {
-    if (attempt >= deps.maxAttempts || isPermanentFailure(err)) {
-      deps.log.error("queued update failed too often or for good; giving up", {
-        updateId: update.update_id,
-        attempt,
-        ...errorFields(err),
-      });
-      await deps.giveUp(update, err).catch(() => undefined);
-      await deps.claims.release(update.update_id, true);
-      return { outcome: "given_up" };
-    }
-    await deps.claims.release(update.update_id, false);
-    throw err;
-  }
+  const result = await runClaimed(update, claimed - 1, deps, "Lambda retries the queued invoke");
+  if ("retry" in result) throw result.retry;
+  return result;
 }

@@ -135,3 +135,8 @@ export function newSessionId(now: Date, random: () => number = Math.random): str
     .padStart(6, "0");
   return `${stamp}-${suffix}`;
 }
+
+/** Approximate stored size of messages (content plus per-message overhead), for the size bounds of the live window. */
+export function messagesBytes(messages: readonly ChatMessage[]): number {
+  return messages.reduce((sum, m) => sum + Buffer.byteLength(m.content, "utf8") + 64, 0);
+}

@@ -1,4 +1,9 @@
-import type { ArchiveReason, ChatMessage, Session } from "../../domain/session.js";
+import {
+  type ArchiveReason,
+  type ChatMessage,
+  messagesBytes,
+  type Session,
+} from "../../domain/session.js";
 import { BotError } from "../../errors.js";
 import { errorFields, type Logger } from "../../log.js";
 import type { ArchiveStore, SessionLifecycleStore, SessionStore } from "../ports.js";
@@ -132,7 +137,7 @@ export class Archiver {
   isOversized(session: Session): boolean {
     return (
       session.conversation.length > this.settings.archiveAfterMessages ||
-      windowBytes(session) > this.settings.archiveAfterBytes
+      messagesBytes(session.conversation) > this.settings.archiveAfterBytes
     );
   }
 
@@ -142,7 +147,10 @@ export class Archiver {
    * the item would eventually pass DynamoDB's 400 KB and refuse every write.
    */
   mustTrimFirst(session: Session): boolean {
-    return windowBytes(session) > Math.min(4 * this.settings.archiveAfterBytes, HARD_WINDOW_BYTES);
+    return (
+      messagesBytes(session.conversation) >
+      Math.min(4 * this.settings.archiveAfterBytes, HARD_WINDOW_BYTES)
+    );
   }
 
   /** Moves all but the most recent messages of an active session to S3; the session stays active. */
@@ -152,11 +160,7 @@ export class Archiver {
     const s3Path = await this.write(session, all, now);
     let keep = session.conversation.slice(-this.settings.keepMessages);
     // The window must also fit the byte bound, or it would be trimmed again at once.
-    while (
-      keep.length > 2 &&
-      keep.reduce((s, m) => s + Buffer.byteLength(m.content, "utf8") + 64, 0) >
-        this.settings.archiveAfterBytes / 2
-    ) {
+    while (keep.length > 2 && messagesBytes(keep) > this.settings.archiveAfterBytes / 2) {
       keep = keep.slice(1);
     }
     const trimmed = await this.lifecycle.trimArchived(session, { s3Path, keep, now });
@@ -251,11 +255,3 @@ export class Archiver {
 
 /** Window size past which nothing more is written before a trim succeeds (DynamoDB's limit is 400 KB). */
 const HARD_WINDOW_BYTES = 256 * 1024;
-
-/** Approximate stored size of a session's live window. */
-function windowBytes(session: Session): number {
-  return session.conversation.reduce(
-    (sum, m) => sum + Buffer.byteLength(m.content, "utf8") + 64,
-    0,
-  );
-}
