@@ -37,23 +37,12 @@ export function newGroup(): TgChat {
   return { id: -(4000 + nextGroup++), type: "group", title: "Test group" };
 }
 
-/**
- * The chat-experience switches, always explicit: the harness copies the env
- * into `process.env`, so a value left out would leak from an earlier test.
- */
+/** The bed's environment with `overrides` (each cold start gets exactly its own environment). */
 export function envWith(
   bed: TestBed,
   overrides: Readonly<Record<string, string>> = {},
 ): Record<string, string> {
-  return {
-    ...bed.env,
-    STREAM_REPLIES: "true",
-    SHOW_STATS: "false",
-    SHOW_THINKING: "collapsed",
-    OLLAMA_NUM_CTX: "8192",
-    CONTEXT_MESSAGES: "20",
-    ...overrides,
-  };
+  return { ...bed.env, ...overrides };
 }
 
 /** Queues `text` from `person` and runs one cold invoke, as Lambda would. */
