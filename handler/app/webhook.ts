@@ -20,6 +20,9 @@ export interface WebhookResponse {
   readonly body: string;
 }
 
+/** A claim outlives its invoke's deadline by this much, so a slow finish is not taken for a dead one. */
+const CLAIM_GRACE_MS = 10_000;
+
 /** Largest webhook body accepted (Telegram updates are a few KB). */
 export const MAX_WEBHOOK_BODY_BYTES = 1_000_000;
 
@@ -107,7 +110,7 @@ export async function handleWebhook(
     deps.log.warn("webhook body is not a Telegram update");
     return respond(400, { ok: false, error: "not a Telegram update" });
   }
-  const attempt = await deps.claims.claim(update.update_id, deps.deadline + 10_000, now());
+  const attempt = await deps.claims.claim(update.update_id, deps.deadline + CLAIM_GRACE_MS, now());
   if (attempt === "done") {
     deps.log.info("webhook redelivery ignored: update already handled", {
       updateId: update.update_id,
@@ -152,7 +155,7 @@ async function handOff(update: Update, deps: WebhookDeps): Promise<true | number
     });
     const again = await deps.claims.claim(
       update.update_id,
-      deps.deadline + 10_000,
+      deps.deadline + CLAIM_GRACE_MS,
       (deps.now ?? Date.now)(),
     );
     if (typeof again !== "number") throw new RetryLaterError("the update was claimed meanwhile");
@@ -211,7 +214,7 @@ export async function handleQueuedUpdate(
   deps: Omit<WebhookDeps, "secret" | "handOff">,
 ): Promise<{ outcome: UpdateOutcome | "duplicate" | "given_up" }> {
   const now = deps.now ?? Date.now;
-  const claimed = await deps.claims.claim(update.update_id, deps.deadline + 10_000, now());
+  const claimed = await deps.claims.claim(update.update_id, deps.deadline + CLAIM_GRACE_MS, now());
   if (claimed === "done") return { outcome: "duplicate" };
   if (claimed === "in_progress")
     throw new RetryLaterError(`update ${update.update_id} is being answered by another invoke`);
