@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { FakeTelegram } from "./fake-telegram.js";
 
 interface ApiAnswer {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { startTestBed, type TestBed } from "./bed.js";
 import { coldStart } from "./lambda.js";
 

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
+import { jest } from "@jest/globals";
 
 /** The built bundle, exactly what Lambda runs. */
 export const BUNDLE = resolve(import.meta.dirname, "..", "..", "dist", "handler", "index.js");
@@ -70,8 +71,14 @@ function stopCapture(): void {
  * and clients are new) that runs with `env` as its environment.
  */
 export function coldStart(env: Readonly<Record<string, string>>): LambdaInstance {
-  delete localRequire.cache[BUNDLE];
-  const { handler } = localRequire(BUNDLE) as { handler: Handler };
+  // Under jest, `require` goes through jest's module registry, where deleting from
+  // `require.cache` does nothing: an isolated registry is what gives a fresh copy.
+  let loaded: { handler: Handler } | undefined;
+  jest.isolateModules(() => {
+    loaded = localRequire(BUNDLE) as { handler: Handler };
+  });
+  if (!loaded) throw new Error(`the bundle at ${BUNDLE} exported nothing`);
+  const { handler } = loaded;
   return {
     async invoke<T>(event: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
       useEnvironment(env);
