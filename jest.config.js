@@ -27,7 +27,10 @@ const config = {
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   // Builds the Lambda bundle and synthesizes the stack once per run.
   globalSetup: "<rootDir>/__tests__/global-setup.ts",
-  setupFilesAfterEnv: ["<rootDir>/__tests__/setup-cdktf-matchers.ts"],
+  setupFilesAfterEnv: [
+    "<rootDir>/__tests__/setup-node-errors.ts",
+    "<rootDir>/__tests__/setup-cdktf-matchers.ts",
+  ],
   // Integration tests mostly wait (flood-control retry_after, streaming pace, leases), so more
   // files than cores run at once; jest's default on a 2-core machine would be one worker.
   maxWorkers: 4,
