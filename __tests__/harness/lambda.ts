@@ -39,7 +39,16 @@ export const nodeProcess = (
 const nodeRequire = (
   nodeProcess.getBuiltinModule("node:module") as typeof import("node:module")
 ).createRequire(import.meta.url);
-const baseEnvironment = { ...nodeProcess.env };
+/**
+ * The test process's own environment, before any invoke changed it. Jest reuses a worker
+ * process for several test files and loads this module afresh in each, so the first copy
+ * of this module in a process keeps it on the process itself: a later file must not take an
+ * earlier file's invoke settings (say ALLOWED_USER_IDS) for the process's own.
+ */
+const BASE_ENVIRONMENT = Symbol.for("chatbot.tests.baseEnvironment");
+const holder = nodeProcess as NodeJS.Process & { [BASE_ENVIRONMENT]?: NodeJS.ProcessEnv };
+holder[BASE_ENVIRONMENT] ??= { ...nodeProcess.env };
+const baseEnvironment: NodeJS.ProcessEnv = holder[BASE_ENVIRONMENT];
 
 /**
  * Makes `process.env` exactly the test process's own environment plus `env`,
