@@ -1,5 +1,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
 import { describe, expect, it } from "@jest/globals";
 import { loadConfig } from "../../handler/config.js";
 import {
@@ -90,14 +93,15 @@ describe("provider", () => {
 
 describe("storage", () => {
   it("creates the ChatbotSessions table of the design document, on demand, with TTL", () => {
-    const t = only(localstack.json.resource, "aws_dynamodb_table");
-    expect(t).toMatchObject({
+    // cdktf's own matcher (Testing.setupJest), on the synthesized JSON, snake_case keys.
+    expect(localstack.raw).toHaveResourceWithProperties(DynamodbTable, {
       name: "ChatbotSessions",
       billing_mode: "PAY_PER_REQUEST",
       hash_key: "PK",
       range_key: "SK",
       ttl: { attribute_name: "expires_at", enabled: true },
     });
+    const t = only(localstack.json.resource, "aws_dynamodb_table");
     expect(t.attribute).toEqual(
       expect.arrayContaining([
         { name: "PK", type: "S" },
@@ -129,8 +133,10 @@ describe("storage", () => {
 
   it("creates the chatbot-conversations bucket private and encrypted", () => {
     const r = localstack.json.resource;
-    expect(only(r, "aws_s3_bucket").bucket).toBe("chatbot-conversations");
-    expect(only(r, "aws_s3_bucket_public_access_block")).toMatchObject({
+    expect(localstack.raw).toHaveResourceWithProperties(S3Bucket, {
+      bucket: "chatbot-conversations",
+    });
+    expect(localstack.raw).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
       block_public_acls: true,
       block_public_policy: true,
       ignore_public_acls: true,
