@@ -139,21 +139,35 @@ export interface ArchiveStore {
   put(key: string, body: string, contentType: string): Promise<void>;
   /** @returns undefined when there is no such object. */
   get(key: string): Promise<string | undefined>;
+  /** Every key that starts with `prefix`, in ascending order (all pages). */
+  list(prefix: string): Promise<string[]>;
   /** The `s3://…` address of a key. */
   uri(key: string): string;
 }
 
 /** Session writes made by archiving; each is conditional on the session not having changed. */
 export interface SessionLifecycleStore {
-  /** Marks an active session closed and archived, dropping its bulky window. */
+  /**
+   * Marks an active session closed and archived, dropping its bulky window.
+   * `archiveTail`: first message of its newest archive part.
+   */
   closeArchived(
     session: Session,
-    change: { s3Path: string; reason: ArchiveReason; now: Date; expiresAt?: number },
+    change: {
+      s3Path: string;
+      archiveTail?: number;
+      reason: ArchiveReason;
+      now: Date;
+      expiresAt?: number;
+    },
   ): Promise<Session>;
-  /** Keeps only `keep` in the window of an active session whose older messages are now in S3. */
+  /**
+   * Keeps only `keep` in the window of an active session whose messages up to
+   * `messageCount` are now in S3, the newest of them in the part starting at `archiveTail`.
+   */
   trimArchived(
     session: Session,
-    change: { s3Path: string; keep: readonly ChatMessage[]; now: Date },
+    change: { archiveTail?: number; keep: readonly ChatMessage[]; now: Date },
   ): Promise<Session>;
   /** Reopens a closed session with `window` (from S3) as its recent messages. */
   reopen(session: Session, window: readonly ChatMessage[], now: Date): Promise<Session>;

@@ -2,8 +2,7 @@ import type { Session } from "../../domain/session.js";
 import { escapeHtml } from "../../format/index.js";
 import type { Command } from "../commands.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../turn.js";
-import { ArchiveStorageError } from "./archiver.js";
-import { archiveMessages } from "./format.js";
+import { ArchiveStorageError } from "./errors.js";
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace("T", " ") : "?");
 
@@ -178,9 +177,11 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
         }
         const profile = await conversations.profile(msg);
         if (profile.lastUpdateId >= msg.updateId) return "duplicate";
-        const doc = await services.archiver.readArchive(target);
         const full = await services.store.getSession(target);
-        if (!doc || !full) {
+        // Only the newest parts are read: reopening costs the same at any length.
+        const window =
+          full && (await services.archiver.recent(full, services.config.sessions.contextMessages));
+        if (!full || !window) {
           await say(turn, "That conversation's archive could not be found in storage.");
           return undefined;
         }
@@ -197,7 +198,6 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
           const ended = await services.archiver.end(current, "new");
           if (!ended.deferred) conversations.remember(ended.session);
         }
-        const window = archiveMessages(doc).slice(-services.config.sessions.contextMessages);
         const reopened = await services.lifecycle.reopen(full, window, services.now());
         conversations.remember(reopened);
         await conversations.saveProfile({
