@@ -12,7 +12,6 @@ import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/inde
 import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { AssetType, Fn, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import type { DeployTarget } from "./settings.js";
 import type { BotVariables } from "./variables.js";
 
 /**
@@ -39,8 +38,6 @@ export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as cons
 export interface TelegramBotFunctionProps {
   /** Function name; the log group is `/aws/lambda/<name>`. @default "telegram-bot" (via `StackSettings`) */
   readonly functionName: string;
-  /** `aws` reserves a concurrency of 1 (LocalStack ignores reserved concurrency). */
-  readonly target: DeployTarget;
   /** Folder with the esbuild bundle (`index.js` exporting `handler`). */
   readonly bundleDir: string;
   /** The sessions table: its name goes into the environment, its ARN into the policy. */
@@ -120,8 +117,10 @@ export class TelegramBotFunction extends Construct {
       role: this.role.arn,
       timeout: variables.timeoutSeconds.numberValue,
       memorySize: variables.memoryMb.numberValue,
-      // One poller at a time (the DynamoDB lease is the real guard). LocalStack ignores it.
-      ...(props.target === "aws" ? { reservedConcurrentExecutions: 1 } : {}),
+      // No fixed reservation: one would fail on accounts with the default quota of 10 and,
+      // in webhook mode, queue every chat behind every other. The DynamoDB leases keep
+      // polling single and each chat ordered; the variable caps cost for those who want it.
+      reservedConcurrentExecutions: variables.reservedConcurrency.numberValue,
       environment: {
         variables: {
           ...variables.environment,
@@ -140,6 +139,7 @@ export class TelegramBotFunction extends Construct {
         // Telegram cannot sign requests; the handler checks TELEGRAM_WEBHOOK_SECRET instead.
         authorizationType: "NONE",
       });
+      this.allowPublicUrl();
       // Answering Telegram at once means handing the update to an asynchronous invoke of itself.
       const selfInvoke = new DataAwsIamPolicyDocument(this, "self-invoke", {
         statement: [
@@ -157,6 +157,37 @@ export class TelegramBotFunction extends Construct {
       });
     }
     if (props.schedule) this.addSchedule(props.functionName);
+  }
+
+  /**
+   * The two resource-policy statements AWS requires before a URL with auth type
+   * NONE answers anything but 403: `lambda:InvokeFunctionUrl` for everyone (only
+   * through an auth-NONE URL) and, for URLs created since October 2025 (all URLs
+   * since 2026-11-01), `lambda:InvokeFunction` for everyone, only via the URL.
+   * The `@cdktf/provider-aws` 21.22.1 bindings predate `invoked_via_function_url`
+   * (terraform-provider-aws 6.29.0), so it is set as an override; the stack
+   * requires that provider version (see `chatbot-stack.ts`).
+   */
+  private allowPublicUrl(): void {
+    const url = this.url;
+    if (!url) return;
+    const functionName = this.fn.functionName;
+    new LambdaPermission(this, "url-invoke-url", {
+      statementId: "AllowPublicFunctionUrl",
+      action: "lambda:InvokeFunctionUrl",
+      functionName,
+      principal: "*",
+      functionUrlAuthType: "NONE",
+      dependsOn: [url],
+    });
+    const viaUrl = new LambdaPermission(this, "url-invoke-function", {
+      statementId: "AllowPublicInvokeViaFunctionUrl",
+      action: "lambda:InvokeFunction",
+      functionName,
+      principal: "*",
+      dependsOn: [url],
+    });
+    viaUrl.addOverride("invoked_via_function_url", true);
   }
 
   private addSchedule(functionName: string): void {
