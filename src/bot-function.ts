@@ -7,9 +7,11 @@ import type { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js";
 import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { AssetType, Fn, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import type { BotVariables } from "./variables.js";
@@ -31,6 +33,10 @@ export const OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"] as const;
 export const BUCKET_ACTIONS = ["s3:ListBucket"] as const;
 /** Webhook mode: a delivery queues the update for an asynchronous invoke of the same function. */
 export const SELF_INVOKE_ACTIONS = ["lambda:InvokeFunction"] as const;
+/** Lambda sends a queued event that failed every attempt to the failure queue with the function's role. */
+export const FAILURE_QUEUE_ACTIONS = ["sqs:SendMessage"] as const;
+/** Lambda's default for asynchronous events: the first attempt and two retries. */
+export const ASYNC_RETRIES = 2;
 /** What the runtime needs to write its own logs. */
 export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
@@ -63,6 +69,8 @@ export class TelegramBotFunction extends Construct {
   readonly role: IamRole;
   /** Set when webhook mode is on. */
   readonly url?: LambdaFunctionUrl;
+  /** Webhook mode: where queued events that failed every attempt go (their updates stay in the ledger too). */
+  readonly failureQueue?: SqsQueue;
 
   constructor(scope: Construct, id: string, props: TelegramBotFunctionProps) {
     super(scope, id);
@@ -141,12 +149,28 @@ export class TelegramBotFunction extends Construct {
       });
       this.allowPublicUrl();
       // Answering Telegram at once means handing the update to an asynchronous invoke of itself.
+      // Lambda drops an event that failed every attempt unless it has somewhere to send it.
+      this.failureQueue = new SqsQueue(this, "failed-updates", {
+        name: `${props.functionName}-failed-updates`,
+        messageRetentionSeconds: 14 * 86_400,
+        sqsManagedSseEnabled: true,
+      });
+      new LambdaFunctionEventInvokeConfig(this, "queued-updates", {
+        functionName: this.fn.functionName,
+        maximumRetryAttempts: ASYNC_RETRIES,
+        destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
+      });
       const selfInvoke = new DataAwsIamPolicyDocument(this, "self-invoke", {
         statement: [
           {
             sid: "QueueWebhookUpdates",
             actions: [...SELF_INVOKE_ACTIONS],
             resources: [this.fn.arn],
+          },
+          {
+            sid: "FailedUpdates",
+            actions: [...FAILURE_QUEUE_ACTIONS],
+            resources: [this.failureQueue.arn],
           },
         ],
       });

@@ -59,5 +59,11 @@ export class ChatbotStack extends TerraformStack {
     output("deploy_target", settings.target, "localstack or aws.");
     if (this.bot.url)
       output("webhook_url", this.bot.url.functionUrl, "Function URL for `npm run webhook -- set`.");
+    if (this.bot.failureQueue)
+      output(
+        "failed_updates_queue",
+        this.bot.failureQueue.url,
+        "SQS queue of queued webhook events that failed every attempt (see `npm run failed`).",
+      );
   }
 }

@@ -18,6 +18,7 @@ export const STACK_SERVICES = [
   "lambda",
   "logs",
   "s3",
+  "sqs",
   "sts",
 ] as const;
 

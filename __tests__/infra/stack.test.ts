@@ -229,6 +229,11 @@ describe("function", () => {
         actions: [...SELF_INVOKE_ACTIONS],
         resources: [expect.stringMatching(/^\$\{aws_lambda_function\..+\.arn\}$/)],
       },
+      {
+        sid: "FailedUpdates",
+        actions: ["sqs:SendMessage"],
+        resources: [expect.stringMatching(/^\$\{aws_sqs_queue\..+\.arn\}$/)],
+      },
     ]);
     expect(Object.keys(localstack.json.data.aws_iam_policy_document ?? {})).not.toEqual(
       expect.arrayContaining([expect.stringContaining("self-invoke")]),
@@ -264,6 +269,19 @@ describe("webhook on real AWS (DEPLOY_TARGET=aws ENABLE_WEBHOOK=true)", () => {
       }),
     ]);
     expect(viaUrl[0]).not.toHaveProperty("source_arn");
+  });
+
+  it("sends queued events that failed every attempt to an SQS queue (on-failure destination)", () => {
+    const queue = only(json.resource, "aws_sqs_queue");
+    expect(queue).toMatchObject({ name: "telegram-bot-failed-updates" });
+    expect(only(json.resource, "aws_lambda_function_event_invoke_config")).toEqual({
+      function_name: fnName,
+      maximum_retry_attempts: 2,
+      destination_config: {
+        on_failure: { destination: expect.stringMatching(/^\$\{aws_sqs_queue\..+\.arn\}$/) },
+      },
+    });
+    expect(json.output.failed_updates_queue).toBeDefined();
   });
 
   it("asks Terraform for a hashicorp/aws version that knows invoked_via_function_url (>= 6.29.0)", () => {
