@@ -11,7 +11,7 @@ export const LANE_RENEW_MS = 5_000;
 /** No update is started with less time than this left: it could not finish. */
 export const LANE_START_RESERVE_MS = 20_000;
 /** How often a queued invoke whose lane is busy looks again. */
-const WAIT_POLL_MS = 250;
+const WAIT_POLL_MS = 1_000;
 
 /** Thrown when an update should be tried again later (by Lambda's retries or Telegram's redelivery). */
 export class RetryLaterError extends Error {
@@ -64,9 +64,10 @@ export async function drainLane(lane: string, deps: LaneDeps): Promise<DrainOutc
   const { ledger, owner } = deps;
   if (!(await ledger.acquireLane(lane, owner, now() + LANE_LEASE_MS, now()))) return "busy";
   let confirmedAt = now();
+  let renewing: Promise<void> = Promise.resolve();
   const heartbeat = setInterval(() => {
     const at = now();
-    ledger.acquireLane(lane, owner, at + LANE_LEASE_MS, at).then(
+    renewing = ledger.acquireLane(lane, owner, at + LANE_LEASE_MS, at).then(
       (held) => {
         if (held) confirmedAt = at;
       },
@@ -96,6 +97,8 @@ export async function drainLane(lane: string, deps: LaneDeps): Promise<DrainOutc
     return outcomes;
   } finally {
     clearInterval(heartbeat);
+    // A renewal landing after the release would take the lane again for LANE_LEASE_MS.
+    await renewing;
     await ledger.releaseLane(lane, owner).catch((err: unknown) =>
       deps.log.warn("could not release the lane lease; it lapses by itself", {
         lane,
