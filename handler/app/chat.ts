@@ -2,6 +2,7 @@ import type { ChatMessage, Session } from "../domain/session.js";
 import { ConflictError, ModelError, TelegramApiError } from "../errors.js";
 import { escapeHtml, extractThinking, formatReply } from "../format/index.js";
 import { buildContext } from "./context-window.js";
+import { appliedAlready } from "./handled.js";
 import { MAX_INPUT_CHARS } from "./incoming.js";
 import { describeModelError } from "./model-errors.js";
 import type { ModelResult } from "./ports.js";
@@ -28,7 +29,7 @@ export async function chatTurn(turn: Turn, text: string): Promise<TurnOutcome> {
     return "handled";
   }
   let { session } = await conversations.current(msg);
-  if (session.lastUpdateId >= msg.updateId) return "duplicate";
+  if (appliedAlready(session, msg.updateId)) return "duplicate";
   if (turn.services.archiver.mustTrimFirst(session)) {
     // Earlier trims failed (S3 down). Move the window to S3 before the model runs: if S3 is
     // still down this throws, and the update is retried on a later invoke, its text intact,
