@@ -74,11 +74,12 @@ describe("faults: queued webhook updates run out of order", () => {
     await deliverAll(updates);
 
     // Act: Lambda runs the queued events last-first, two at once
+    const runsBefore = lambdaApi.runs().length;
     await lambdaApi.runHeld({ order: "reverse", concurrency: 2 });
     await lambdaApi.settled();
 
     // Assert
-    const firstRun = lambdaApi.runs().at(-updates.length) as { update: { update_id: number } };
+    const firstRun = lambdaApi.runs()[runsBefore] as { update: { update_id: number } };
     expect(firstRun.update.update_id).toBe(updates.at(-1)?.update_id);
     expect(repliesTo(bed, ada)).toEqual(["You said: a1", "You said: a2", "You said: a3"]);
     expect(repliesTo(bed, bob)).toEqual(["You said: b1", "You said: b2", "You said: b3"]);

@@ -11,6 +11,7 @@ class MemoryLedger implements UpdateLedger {
     { update: Update; status: UpdateStatus; attempts: number; failure?: string }
   >();
   readonly leases = new Map<string, { owner: string; until: number }>();
+  readonly watermarks = new Map<string, number>();
   private key = (lane: string, id: number) => `${lane}/${String(id).padStart(16, "0")}`;
 
   async record(lane: string, update: Update): Promise<"new" | UpdateStatus> {
@@ -22,9 +23,12 @@ class MemoryLedger implements UpdateLedger {
   async status(lane: string, updateId: number): Promise<UpdateStatus | undefined> {
     return this.items.get(this.key(lane, updateId))?.status;
   }
-  async pending(lane: string): Promise<PendingUpdate[]> {
+  async pending(lane: string, after: number): Promise<PendingUpdate[]> {
     return [...this.items.entries()]
-      .filter(([k, v]) => k.startsWith(`${lane}/`) && v.status === "pending")
+      .filter(
+        ([k, v]) =>
+          k.startsWith(`${lane}/`) && v.status === "pending" && v.update.update_id > after,
+      )
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([, v]) => ({ update: v.update, attempts: v.attempts }));
   }
@@ -40,14 +44,16 @@ class MemoryLedger implements UpdateLedger {
     item.status = outcome === "done" ? "done" : "failed";
     if (outcome !== "done") item.failure = outcome.failed;
   }
-  async acquireLane(lane: string, owner: string, until: number, now: number): Promise<boolean> {
+  async acquireLane(lane: string, owner: string, until: number, now: number) {
     const held = this.leases.get(lane);
-    if (held && held.owner !== owner && held.until >= now) return false;
+    if (held && held.owner !== owner && held.until >= now) return undefined;
     this.leases.set(lane, { owner, until });
-    return true;
+    return { doneThrough: this.watermarks.get(lane) ?? 0 };
   }
-  async releaseLane(lane: string, owner: string): Promise<void> {
-    if (this.leases.get(lane)?.owner === owner) this.leases.delete(lane);
+  async releaseLane(lane: string, owner: string, doneThrough?: number): Promise<void> {
+    if (this.leases.get(lane)?.owner !== owner) return;
+    this.leases.delete(lane);
+    if (doneThrough !== undefined) this.watermarks.set(lane, doneThrough);
   }
 }
 
@@ -117,7 +123,8 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
         [12, "handled"],
       ]),
     );
-    expect(await ledger.pending("u1")).toEqual([]);
+    expect(await ledger.pending("u1", 0)).toEqual([]);
+    expect(ledger.watermarks.get("u1")).toBe(12);
     expect(ledger.leases.has("u1")).toBe(false);
   });
 
@@ -141,7 +148,8 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     // Assess
     expect(error).toBeInstanceOf(Error);
     expect(answered).toEqual(["ok"]);
-    expect((await ledger.pending("u2")).map((p) => p.update.update_id)).toEqual([21, 22]);
+    expect((await ledger.pending("u2", 0)).map((p) => p.update.update_id)).toEqual([21, 22]);
+    expect(ledger.watermarks.has("u2")).toBe(false);
     expect(ledger.leases.has("u2")).toBe(false);
   });
 
@@ -186,6 +194,27 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
       status: "failed",
       attempts: 1,
     });
+  });
+
+  it("reads from the watermark, yet still answers an update recorded late below it", async () => {
+    // Arrange: 50 and 52 were answered; 51 arrives afterwards (concurrent deliveries)
+    const ledger = new MemoryLedger();
+    await ledger.record("u5", text(50, 5, "a"));
+    await ledger.record("u5", text(52, 5, "c"));
+    const { d, answered } = deps(ledger);
+    await drainLane("u5", d);
+    const late = text(51, 5, "b");
+    await ledger.record("u5", late);
+
+    // Act
+    const plain = await drainLane("u5", d);
+    const outcome = await answerInLane(late, d);
+
+    // Assess
+    expect(plain).toEqual(new Map());
+    expect(outcome).toBe("handled");
+    expect(answered).toEqual(["a", "c", "b"]);
+    expect(ledger.watermarks.get("u5")).toBe(52);
   });
 
   it("leaves a lane another invoke holds alone; a waiting update counts as answered once the holder finished it", async () => {

@@ -85,19 +85,20 @@ export class DynamoUpdateLedger implements UpdateLedger {
     return status === "pending" || status === "done" || status === "failed" ? status : undefined;
   }
 
-  async pending(lane: string): Promise<PendingUpdate[]> {
+  async pending(lane: string, after: number): Promise<PendingUpdate[]> {
     const found: PendingUpdate[] = [];
     let start: Record<string, unknown> | undefined;
     do {
       const res = await this.db.send(
         new QueryCommand({
           TableName: this.table,
-          KeyConditionExpression: "PK = :pk AND begins_with(SK, :prefix)",
+          KeyConditionExpression: "PK = :pk AND SK BETWEEN :from AND :to",
           FilterExpression: "#status = :pending",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":pk": lanePk(this.botId, lane),
-            ":prefix": "UPDATE#",
+            ":from": updateSk(after + 1),
+            ":to": "UPDATE#~",
             ":pending": "pending",
           },
           ConsistentRead: true,
@@ -170,9 +171,14 @@ export class DynamoUpdateLedger implements UpdateLedger {
     );
   }
 
-  async acquireLane(lane: string, owner: string, until: number, now: number): Promise<boolean> {
+  async acquireLane(
+    lane: string,
+    owner: string,
+    until: number,
+    now: number,
+  ): Promise<{ readonly doneThrough: number } | undefined> {
     try {
-      await this.db.send(
+      const res = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { PK: lanePk(this.botId, lane), SK: LEASE_SK },
@@ -185,24 +191,31 @@ export class DynamoUpdateLedger implements UpdateLedger {
             ":now": now,
             ":type": "lane_lease",
           },
+          ReturnValues: "ALL_NEW",
         }),
       );
-      return true;
+      return { doneThrough: Number(res.Attributes?.done_through ?? 0) };
     } catch (err) {
-      if (isConditionFailure(err)) return false;
+      if (isConditionFailure(err)) return undefined;
       throw err;
     }
   }
 
-  async releaseLane(lane: string, owner: string): Promise<void> {
+  async releaseLane(lane: string, owner: string, doneThrough?: number): Promise<void> {
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { PK: lanePk(this.botId, lane), SK: LEASE_SK },
-          UpdateExpression: "REMOVE lease_owner, lease_until",
+          UpdateExpression:
+            doneThrough === undefined
+              ? "REMOVE lease_owner, lease_until"
+              : "SET done_through = :done REMOVE lease_owner, lease_until",
           ConditionExpression: "lease_owner = :owner",
-          ExpressionAttributeValues: { ":owner": owner },
+          ExpressionAttributeValues: {
+            ":owner": owner,
+            ...(doneThrough === undefined ? {} : { ":done": doneThrough }),
+          },
         }),
       );
     } catch (err) {

@@ -57,12 +57,25 @@ export type DrainOutcomes = Map<number, UpdateOutcome | "given_up">;
  * An update that fails is retried later unless it has used its attempts (or
  * can never succeed): then its user is told and it is marked failed, and the
  * lane moves on. A retryable failure stops the drain and is rethrown, leaving
- * the rest pending in order. @returns `"busy"` when another invoke holds the lane.
+ * the rest pending in order. Reading starts at the lane's watermark, or just
+ * below `mine` (an update recorded late, under the watermark), and a drain
+ * that emptied the lane moves the watermark to the last update it finished.
+ * @returns `"busy"` when another invoke holds the lane.
  */
-export async function drainLane(lane: string, deps: LaneDeps): Promise<DrainOutcomes | "busy"> {
+export async function drainLane(
+  lane: string,
+  deps: LaneDeps,
+  mine?: number,
+): Promise<DrainOutcomes | "busy"> {
   const now = deps.now ?? Date.now;
   const { ledger, owner } = deps;
-  if (!(await ledger.acquireLane(lane, owner, now() + LANE_LEASE_MS, now()))) return "busy";
+  const held = await ledger.acquireLane(lane, owner, now() + LANE_LEASE_MS, now());
+  if (!held) return "busy";
+  const after = Math.min(
+    held.doneThrough,
+    mine === undefined ? Number.POSITIVE_INFINITY : mine - 1,
+  );
+  let doneThrough: number | undefined;
   let confirmedAt = now();
   let renewing: Promise<void> = Promise.resolve();
   const heartbeat = setInterval(() => {
@@ -79,9 +92,9 @@ export async function drainLane(lane: string, deps: LaneDeps): Promise<DrainOutc
   const outcomes: DrainOutcomes = new Map();
   try {
     for (
-      let batch = await ledger.pending(lane);
+      let batch = await ledger.pending(lane, after);
       batch.length > 0;
-      batch = await ledger.pending(lane)
+      batch = await ledger.pending(lane, after)
     ) {
       for (const pending of batch) {
         // Without a fresh lease another invoke may already own the lane: stop, never answer twice.
@@ -94,12 +107,13 @@ export async function drainLane(lane: string, deps: LaneDeps): Promise<DrainOutc
         outcomes.set(pending.update.update_id, await answerOne(lane, pending, deps));
       }
     }
+    doneThrough = Math.max(held.doneThrough, ...outcomes.keys());
     return outcomes;
   } finally {
     clearInterval(heartbeat);
     // A renewal landing after the release would take the lane again for LANE_LEASE_MS.
     await renewing;
-    await ledger.releaseLane(lane, owner).catch((err: unknown) =>
+    await ledger.releaseLane(lane, owner, doneThrough).catch((err: unknown) =>
       deps.log.warn("could not release the lane lease; it lapses by itself", {
         lane,
         ...errorFields(err),
@@ -158,7 +172,7 @@ export async function answerInLane(
   for (;;) {
     const status = await deps.ledger.status(lane, update.update_id);
     if (status === "done" || status === "failed") return "duplicate";
-    const drained = await drainLane(lane, deps);
+    const drained = await drainLane(lane, deps, update.update_id);
     if (drained !== "busy") return drained.get(update.update_id) ?? "duplicate";
     if (deps.deadline - now() < LANE_START_RESERVE_MS)
       throw new RetryLaterError(`lane ${lane} stayed busy until the deadline`);

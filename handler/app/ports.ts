@@ -227,8 +227,12 @@ export interface UpdateLedger {
   record(lane: string, update: Update, now: number): Promise<"new" | UpdateStatus>;
   /** The status of a recorded update; undefined when it was never recorded. */
   status(lane: string, updateId: number): Promise<UpdateStatus | undefined>;
-  /** The lane's pending updates, lowest `update_id` first (read consistently). */
-  pending(lane: string): Promise<PendingUpdate[]>;
+  /**
+   * The lane's pending updates above `after`, lowest `update_id` first (read
+   * consistently). Starting at the lane's watermark keeps the read constant
+   * however many answered updates the lane still remembers.
+   */
+  pending(lane: string, after: number): Promise<PendingUpdate[]>;
   /** Counts one more handling attempt. @returns the attempts so far, this one included. */
   startAttempt(lane: string, updateId: number): Promise<number>;
   /** Marks an update answered, or given up with `reason` (it then stays in the failure list). */
@@ -241,9 +245,18 @@ export interface UpdateLedger {
   /**
    * Takes the lane's lease until `until` (epoch ms) unless another owner holds
    * an unexpired one; taking it again as the same owner renews it.
-   * @returns whether this owner holds it now.
+   * @returns the lane's watermark (every update recorded at or below it by
+   * then was finished) while this owner holds the lease, or undefined.
    */
-  acquireLane(lane: string, owner: string, until: number, now: number): Promise<boolean>;
-  /** Lets go of the lease (a no-op when another owner took it meanwhile). */
-  releaseLane(lane: string, owner: string): Promise<void>;
+  acquireLane(
+    lane: string,
+    owner: string,
+    until: number,
+    now: number,
+  ): Promise<{ readonly doneThrough: number } | undefined>;
+  /**
+   * Lets go of the lease (a no-op when another owner took it meanwhile),
+   * moving the watermark to `doneThrough` when given.
+   */
+  releaseLane(lane: string, owner: string, doneThrough?: number): Promise<void>;
 }

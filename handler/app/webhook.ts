@@ -120,7 +120,7 @@ export async function handleWebhook(
     }
   }
   try {
-    const drained = await drainLane(lane, deps);
+    const drained = await drainLane(lane, deps, update.update_id);
     if (drained === "busy") {
       // Not 200: the holder may be dying; the update waits in the ledger either way.
       deps.log.info(
