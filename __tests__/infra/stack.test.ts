@@ -45,6 +45,15 @@ describe("provider", () => {
     expect(Object.keys(endpoints).sort()).toEqual([...STACK_SERVICES].sort());
   });
 
+  it("starts every service the stack uses in docker-compose's LocalStack (SERVICES)", () => {
+    const compose = readFileSync(
+      resolve(import.meta.dirname, "..", "..", "docker-compose.yml"),
+      "utf8",
+    );
+    const started = /SERVICES=([a-z0-9,]+)/.exec(compose)?.[1]?.split(",") ?? [];
+    expect(started).toEqual(expect.arrayContaining([...STACK_SERVICES]));
+  });
+
   it("targets real AWS with one setting: no endpoints, no fake credentials", () => {
     const p = aws.json.provider.aws[0] ?? {};
     expect(p.endpoints).toBeUndefined();
