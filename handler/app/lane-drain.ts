@@ -77,12 +77,14 @@ export async function drainLane(
   );
   let doneThrough: number | undefined;
   let confirmedAt = now();
+  let lost = false;
   let renewing: Promise<void> = Promise.resolve();
   const heartbeat = setInterval(() => {
     const at = now();
     renewing = ledger.acquireLane(lane, owner, at + LANE_LEASE_MS, at).then(
-      (held) => {
-        if (held) confirmedAt = at;
+      (renewed) => {
+        if (renewed) confirmedAt = at;
+        else lost = true;
       },
       (err: unknown) =>
         deps.log.warn("could not renew the lane lease", { lane, ...errorFields(err) }),
@@ -98,7 +100,7 @@ export async function drainLane(
     ) {
       for (const pending of batch) {
         // Without a fresh lease another invoke may already own the lane: stop, never answer twice.
-        if (now() - confirmedAt > LANE_LEASE_MS - LANE_RENEW_MS)
+        if (lost || now() - confirmedAt > LANE_LEASE_MS - LANE_RENEW_MS)
           throw new RetryLaterError(`lost the lease of lane ${lane}`);
         if (deps.deadline - now() < LANE_START_RESERVE_MS)
           throw new RetryLaterError(
