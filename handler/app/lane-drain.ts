@@ -172,10 +172,10 @@ export async function answerInLane(
   const now = deps.now ?? Date.now;
   const lane = laneOf(update);
   for (;;) {
-    const status = await deps.ledger.status(lane, update.update_id);
-    if (status === "done" || status === "failed") return "duplicate";
     const drained = await drainLane(lane, deps, update.update_id);
     if (drained !== "busy") return drained.get(update.update_id) ?? "duplicate";
+    const status = await deps.ledger.status(lane, update.update_id);
+    if (status === "done" || status === "failed") return "duplicate";
     if (deps.deadline - now() < LANE_START_RESERVE_MS)
       throw new RetryLaterError(`lane ${lane} stayed busy until the deadline`);
     await new Promise((resolve) => setTimeout(resolve, WAIT_POLL_MS));

@@ -154,6 +154,9 @@ export async function handleQueuedUpdate(
   update: Update,
   deps: LaneDeps,
 ): Promise<{ outcome: UpdateOutcome | "duplicate" | "given_up" }> {
-  await deps.ledger.record(laneOf(update), update, (deps.now ?? Date.now)());
+  const lane = laneOf(update);
+  const known = await deps.ledger.status(lane, update.update_id);
+  if (known === "done" || known === "failed") return { outcome: "duplicate" };
+  if (known === undefined) await deps.ledger.record(lane, update, (deps.now ?? Date.now)());
   return { outcome: await answerInLane(update, deps) };
 }
