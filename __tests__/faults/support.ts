@@ -97,6 +97,28 @@ export async function botItems(bed: TestBed): Promise<Record<string, unknown>[]>
 }
 
 /**
+ * The webhook ledger's item of an update sent by `p` (its lane is the sender):
+ * status `pending`, `done` or `failed`, `attempts`, and the update while unanswered.
+ */
+export async function ledgerItem(
+  bed: TestBed,
+  p: Person,
+  updateId: number,
+): Promise<Record<string, unknown> | undefined> {
+  const res = await bed.aws.db.send(
+    new GetCommand({
+      TableName: bed.aws.table,
+      Key: {
+        PK: `BOT#${botId(bed)}#LANE#u${p.user.id}`,
+        SK: `UPDATE#${String(updateId).padStart(16, "0")}`,
+      },
+      ConsistentRead: true,
+    }),
+  );
+  return res.Item;
+}
+
+/**
  * Collects every invoke result, error and extra output (child processes) of a
  * file; {@link TokenGuard.assertNoToken} checks them and every captured log line.
  */

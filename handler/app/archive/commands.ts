@@ -1,6 +1,7 @@
 import type { Session } from "../../domain/session.js";
 import { escapeHtml } from "../../format/index.js";
 import type { Command } from "../commands.js";
+import { appliedAlready } from "../handled.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../turn.js";
 import { ArchiveStorageError } from "./errors.js";
 
@@ -57,7 +58,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
             sessionId,
           })
         : undefined;
-      if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+      if (appliedAlready(profile, msg.updateId)) return "duplicate";
       if (session?.status !== "active" || session.messageCount === 0) {
         await say(turn, "There is no conversation to end. Send a message to start one.");
         return undefined;
@@ -176,7 +177,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
           return undefined;
         }
         const profile = await conversations.profile(msg);
-        if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+        if (appliedAlready(profile, msg.updateId)) return "duplicate";
         const full = await services.store.getSession(target);
         // Only the newest parts are read: reopening costs the same at any length.
         const window =
