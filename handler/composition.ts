@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Update } from "@grammyjs/types";
+import { DynamoAccessStore } from "./adapters/dynamo-access.js";
 import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
@@ -9,6 +10,7 @@ import { DynamoUpdateClaims } from "./adapters/dynamo-update-claims.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
+import { AccessControl } from "./app/access.js";
 import { Archiver } from "./app/archive/archiver.js";
 import { importArchive } from "./app/archive/import.js";
 import { commandMenu } from "./app/commands.js";
@@ -116,6 +118,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     lifecycle,
     archiver,
     replier: new Replier(telegram, log),
+    access: new AccessControl(
+      new DynamoAccessStore(db, config.table, botId),
+      { access: config.access, adminUserIds: config.adminUserIds, now },
+      log,
+    ),
     now,
   };
   let identity: Promise<BotIdentity> | undefined;

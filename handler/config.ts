@@ -32,6 +32,14 @@ const modelName = z.string().transform((v, ctx) => {
   return canonical;
 });
 
+const ID_LIST_RULE = "must be a comma-separated list of numeric Telegram user ids";
+
+const idList = (v: string): string[] =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+
 const schema = z.object({
   TELEGRAM_BOT_TOKEN: z
     .string({ error: "is required: the token @BotFather gave you" })
@@ -60,19 +68,29 @@ const schema = z.object({
   ALLOWED_USER_IDS: z
     .string()
     .default("")
-    .transform((v) =>
-      v
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
+    .transform(idList)
     .pipe(
-      z.array(
-        z.string().regex(/^\d+$/, "must be a comma-separated list of numeric Telegram user ids"),
-      ),
+      z
+        .array(z.string().regex(/^(\d+|\*)$/, `${ID_LIST_RULE}, or * for everyone`))
+        .refine((ids) => !ids.includes("*") || ids.length === 1, "* (everyone) must stand alone"),
     ),
+  ADMIN_USER_IDS: z
+    .string()
+    .default("")
+    .transform(idList)
+    .pipe(z.array(z.string().regex(/^\d+$/, ID_LIST_RULE))),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
+
+/**
+ * Who may use the bot. `owner` (ALLOWED_USER_IDS unset): closed by default,
+ * the first user who writes in a private chat claims the bot; `everyone`
+ * (`*`): open by choice; `list`: those ids (plus any an admin allows).
+ */
+export type Access =
+  | { readonly kind: "owner" }
+  | { readonly kind: "everyone" }
+  | { readonly kind: "list"; readonly ids: readonly number[] };
 
 /** The validated, read-only settings the handler runs with. */
 export interface Config {
@@ -99,8 +117,13 @@ export interface Config {
   };
   readonly maxConcurrency: number;
   readonly maxUpdateAttempts: number;
-  /** Empty means anyone may use the bot. */
-  readonly allowedUserIds: ReadonlySet<number>;
+  /** Who may use the bot (see {@link Access}). */
+  readonly access: Access;
+  /**
+   * Who may use admin commands (`/allow`). Empty: the owner (owner mode) or
+   * the first id of the allowlist.
+   */
+  readonly adminUserIds: ReadonlySet<number>;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -135,7 +158,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     chat: { stream: e.STREAM_REPLIES, showStats: e.SHOW_STATS, showThinking: e.SHOW_THINKING },
     maxConcurrency: e.MAX_CONCURRENCY,
     maxUpdateAttempts: e.MAX_UPDATE_ATTEMPTS,
-    allowedUserIds: new Set(e.ALLOWED_USER_IDS.map(Number)),
+    access:
+      e.ALLOWED_USER_IDS[0] === "*"
+        ? { kind: "everyone" }
+        : e.ALLOWED_USER_IDS.length === 0
+          ? { kind: "owner" }
+          : { kind: "list", ids: [...new Set(e.ALLOWED_USER_IDS.map(Number))] },
+    adminUserIds: new Set(e.ADMIN_USER_IDS.map(Number)),
     logLevel: e.LOG_LEVEL,
   };
 }

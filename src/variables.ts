@@ -148,7 +148,15 @@ export const HANDLER_SETTINGS: readonly HandlerSetting[] = [
     type: "string",
     default: "",
     description:
-      "Comma-separated Telegram user ids allowed to chat. Empty: ANYONE who finds the bot.",
+      "Who may chat: empty = closed, the first private-chat user claims the bot; * = everyone; or comma-separated Telegram user ids.",
+  },
+  {
+    variable: "admin_user_ids",
+    env: "ADMIN_USER_IDS",
+    type: "string",
+    default: "",
+    description:
+      "Comma-separated Telegram user ids allowed to use admin commands (/allow). Empty: the owner, or the first allowed id.",
   },
   {
     variable: "log_level",

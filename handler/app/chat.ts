@@ -91,7 +91,9 @@ export async function answer(
   try {
     result = await services.model.chat(
       {
-        endpoint: session.ollamaEndpoint || config.ollama.url,
+        // Always the configured server: a session's endpoint is a record of where it ran, never
+        // an address to call (an imported file could name any host).
+        endpoint: config.ollama.url,
         model: session.model,
         messages: context.messages,
         options: { ...session.options, num_ctx: numCtx },
@@ -111,7 +113,7 @@ export async function answer(
     log.warn("model call failed", { kind: err.kind, model: session.model, error: err.message });
     // A regenerated message is stored already: nothing new to keep.
     if (!regenerate) await store(turn, session, [{ ...userMessage, failed: err.kind }]);
-    await say(turn, describeModelError(err, session.ollamaEndpoint || config.ollama.url));
+    await say(turn, describeModelError(err, config.ollama.url));
     return "handled";
   }
   typing.stop();

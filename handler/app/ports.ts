@@ -213,3 +213,20 @@ export interface UpdateClaims {
   /** Marks it done, or releases the claim so a redelivery can try again. */
   release(updateId: number, done: boolean): Promise<void>;
 }
+
+/** Who the bot belongs to, as stored. */
+export interface AccessState {
+  /** The user who claimed the bot (closed-by-default mode); undefined until someone did. */
+  readonly ownerId?: number;
+  /** Ids an admin let in with `/allow`. */
+  readonly allowed: readonly number[];
+}
+
+/** The bot's owner and allowed users. Reads never swallow errors. */
+export interface AccessStore {
+  get(): Promise<AccessState>;
+  /** Records `userId` as the owner unless someone already is. @returns the owner after the write. */
+  claimOwner(userId: number, now: Date): Promise<number>;
+  /** Lets `userId` use the bot. */
+  allow(userId: number): Promise<void>;
+}
