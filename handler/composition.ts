@@ -102,7 +102,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       keepMessages: config.sessions.contextMessages,
       idleMs: config.sessions.idleMs,
       closedRetentionSeconds: config.sessions.closedRetentionSeconds,
-      modelDefaults: { num_ctx: config.ollama.numCtx },
+      modelDefaults: { num_ctx: config.ollama.numCtx, num_predict: config.ollama.numPredict },
       now,
     },
     log,

@@ -52,6 +52,7 @@ const schema = z.object({
   OLLAMA_URL: url("http://host.docker.internal:11434"),
   DEFAULT_MODEL: modelName.default("llama3"),
   OLLAMA_NUM_CTX: int(8192, 256, 1_048_576),
+  OLLAMA_NUM_PREDICT: int(2048, 1, 16_384),
   OLLAMA_KEEP_ALIVE: z.string().default("5m"),
   SESSIONS_TABLE: z.string().min(3).default("ChatbotSessions"),
   ARCHIVE_BUCKET: z.string().min(3).default("chatbot-conversations"),
@@ -99,7 +100,13 @@ export interface Config {
     readonly apiUrl: string;
     readonly webhookSecret: string;
   };
-  readonly ollama: { readonly url: string; readonly numCtx: number; readonly keepAlive: string };
+  readonly ollama: {
+    readonly url: string;
+    readonly numCtx: number;
+    /** Longest answer in tokens where a session sets none (`/set num_predict`). */
+    readonly numPredict: number;
+    readonly keepAlive: string;
+  };
   readonly defaultModel: string;
   readonly table: string;
   readonly bucket: string;
@@ -144,7 +151,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       apiUrl: e.TELEGRAM_API_URL,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
     },
-    ollama: { url: e.OLLAMA_URL, numCtx: e.OLLAMA_NUM_CTX, keepAlive: e.OLLAMA_KEEP_ALIVE },
+    ollama: {
+      url: e.OLLAMA_URL,
+      numCtx: e.OLLAMA_NUM_CTX,
+      numPredict: e.OLLAMA_NUM_PREDICT,
+      keepAlive: e.OLLAMA_KEEP_ALIVE,
+    },
     defaultModel: e.DEFAULT_MODEL,
     table: e.SESSIONS_TABLE,
     bucket: e.ARCHIVE_BUCKET,

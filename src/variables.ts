@@ -65,6 +65,14 @@ export const HANDLER_SETTINGS: readonly HandlerSetting[] = [
       "Context window (tokens) sent with every request unless /set num_ctx overrides it.",
   },
   {
+    variable: "ollama_num_predict",
+    env: "OLLAMA_NUM_PREDICT",
+    type: "number",
+    default: 2048,
+    description: "Longest answer in tokens (1-16384) unless a conversation sets num_predict.",
+  },
+
+  {
     variable: "ollama_keep_alive",
     env: "OLLAMA_KEEP_ALIVE",
     type: "string",

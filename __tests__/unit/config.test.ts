@@ -23,7 +23,12 @@ describe("config loadConfig", () => {
     // Assess
     expect(config).toEqual({
       telegram: { token: TOKEN, apiUrl: "https://api.telegram.org", webhookSecret: "" },
-      ollama: { url: "http://host.docker.internal:11434", numCtx: 8192, keepAlive: "5m" },
+      ollama: {
+        url: "http://host.docker.internal:11434",
+        numCtx: 8192,
+        numPredict: 2048,
+        keepAlive: "5m",
+      },
       defaultModel: "llama3",
       table: "ChatbotSessions",
       bucket: "chatbot-conversations",

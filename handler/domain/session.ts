@@ -6,6 +6,16 @@
  */
 export const MAX_STORED_MESSAGE_CHARS = 20_000;
 
+/**
+ * An answer as it is shown and stored: whole when it fits
+ * {@link MAX_STORED_MESSAGE_CHARS}, else cut with a note saying so.
+ */
+export function capAnswer(text: string): string {
+  if (text.length <= MAX_STORED_MESSAGE_CHARS) return text;
+  const note = `\n\n[… the answer was cut here: it passed ${MAX_STORED_MESSAGE_CHARS} characters]`;
+  return `${text.slice(0, MAX_STORED_MESSAGE_CHARS - note.length)}${note}`;
+}
+
 /** Longest message an archive may hold (the reader's limit; the writer clips to it). */
 export const MAX_ARCHIVED_MESSAGE_CHARS = 100_000;
 
