@@ -224,12 +224,13 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
 async function giveUp(services: BotServices, update: Update, err: unknown): Promise<void> {
   const chatId: unknown = update.message?.chat?.id;
   if (typeof chatId !== "number") return;
+  const topic = update.message?.is_topic_message ? update.message.message_thread_id : undefined;
   const reason = err instanceof Error ? err.name : "an internal error";
   const what = isPermanentFailure(err)
     ? `the database refused to store it (${reason}), and trying again cannot fix that`
     : `after several attempts (${reason})`;
   await services.replier.text(
-    { chatId },
+    { chatId, threadId: topic },
     `😞 Sorry, I couldn't process your message: ${what}. I've moved on so the bot keeps working; please send it again later.`,
   );
 }

@@ -205,7 +205,7 @@ function statsLine(model: string, r: ModelResult): string {
 function keepTyping(turn: Turn): { stop(): void } {
   const send = () => {
     turn.services.telegram
-      .sendTyping(turn.msg.chatId)
+      .sendTyping(turn.msg.chatId, turn.msg.threadId)
       .catch((err: unknown) => turn.log.debug("typing failed", { error: String(err) }));
   };
   send();

@@ -92,6 +92,10 @@ export function makeTurn(msg: Addressed, ctx: DispatchContext): Turn {
     conversations: ctx.conversations,
     log: ctx.log.child({ updateId: msg.updateId, userId: msg.userId, chatId: msg.chatId }),
     deadline: ctx.deadline,
-    target: { chatId: msg.chatId, replyTo: msg.isGroup ? msg.messageId : undefined },
+    target: {
+      chatId: msg.chatId,
+      replyTo: msg.isGroup ? msg.messageId : undefined,
+      threadId: msg.threadId,
+    },
   };
 }

@@ -18,6 +18,8 @@ export interface SendOptions {
   readonly html?: boolean;
   /** Quote this message of the same chat. */
   readonly replyTo?: number;
+  /** Forum topic to post in (`message_thread_id`). */
+  readonly threadId?: number;
 }
 
 /** A command shown in Telegram's menu. */
@@ -38,11 +40,11 @@ export interface ChatGateway {
     text: string,
     options?: SendOptions,
   ): Promise<void>;
-  sendTyping(chatId: number): Promise<void>;
+  sendTyping(chatId: number, threadId?: number): Promise<void>;
   sendDocument(
     chatId: number,
     file: { readonly name: string; readonly content: Uint8Array },
-    caption?: string,
+    options?: { readonly caption?: string; readonly threadId?: number },
   ): Promise<void>;
   /** Downloads a file the user sent, refusing files above `maxBytes`. */
   downloadFile(fileId: string, maxBytes: number): Promise<Uint8Array>;

@@ -161,7 +161,10 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
         await services.telegram.sendDocument(
           msg.chatId,
           { name: `session_${session.sessionId}.json`, content },
-          `${session.model} · ${doc.message_count} messages. Send this file back to me to import it.`,
+          {
+            caption: `${session.model} · ${doc.message_count} messages. Send this file back to me to import it.`,
+            threadId: msg.threadId,
+          },
         );
         return undefined;
       }),
