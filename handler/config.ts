@@ -1,87 +1,12 @@
 import * as z from "zod";
-import { canonicalModelName } from "./domain/model-name.js";
 import { ConfigError } from "./errors.js";
+import { SETTINGS } from "./settings.js";
 
-const bool = (fallback: boolean) =>
-  z
-    .enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""])
-    .default(fallback ? "true" : "false")
-    .transform((v) => (v === "" ? fallback : ["true", "1", "yes", "on"].includes(v)));
-
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
-const url = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((v) => (v === "" ? fallback : v))
-    .pipe(z.url({ protocol: /^https?$/ }))
-    .transform((v) => v.replace(/\/+$/, ""));
-
-const modelName = z.string().transform((v, ctx) => {
-  // Canonical form, so `llama3:latest`, `Llama3` and `llama3` are one model (and one session key).
-  const canonical = canonicalModelName(v);
-  if (canonical === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: "must look like an Ollama model name, e.g. llama3 or llama3:8b",
-    });
-    return z.NEVER;
-  }
-  return canonical;
-});
-
-const ID_LIST_RULE = "must be a comma-separated list of numeric Telegram user ids";
-
-const idList = (v: string): string[] =>
-  v
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-const schema = z.object({
-  TELEGRAM_BOT_TOKEN: z
-    .string({ error: "is required: the token @BotFather gave you" })
-    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "does not look like a bot token (<digits>:<secret>)"),
-  TELEGRAM_API_URL: url("https://api.telegram.org"),
-  TELEGRAM_WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{0,256}$/, "may only contain A-Z, a-z, 0-9, _ and - (Telegram's rule)")
-    .default(""),
-  OLLAMA_URL: url("http://host.docker.internal:11434"),
-  DEFAULT_MODEL: modelName.default("llama3"),
-  OLLAMA_NUM_CTX: int(8192, 256, 1_048_576),
-  OLLAMA_NUM_PREDICT: int(2048, 1, 16_384),
-  OLLAMA_KEEP_ALIVE: z.string().default("5m"),
-  SESSIONS_TABLE: z.string().min(3).default("ChatbotSessions"),
-  ARCHIVE_BUCKET: z.string().min(3).default("chatbot-conversations"),
-  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(60),
-  ARCHIVE_AFTER_MESSAGES: int(40, 4, 1000),
-  ARCHIVE_AFTER_KB: int(64, 4, 300),
-  CONTEXT_MESSAGES: int(20, 2, 200),
-  CLOSED_SESSION_RETENTION_DAYS: z.coerce.number().min(0).default(365),
-  STREAM_REPLIES: bool(true),
-  SHOW_STATS: bool(false),
-  SHOW_THINKING: z.enum(["collapsed", "hidden"]).default("collapsed"),
-  MAX_CONCURRENCY: int(4, 1, 64),
-  MAX_UPDATE_ATTEMPTS: int(3, 1, 20),
-  ALLOWED_USER_IDS: z
-    .string()
-    .default("")
-    .transform(idList)
-    .pipe(
-      z
-        .array(z.string().regex(/^(\d+|\*)$/, `${ID_LIST_RULE}, or * for everyone`))
-        .refine((ids) => !ids.includes("*") || ids.length === 1, "* (everyone) must stand alone"),
-    ),
-  ADMIN_USER_IDS: z
-    .string()
-    .default("")
-    .transform(idList)
-    .pipe(z.array(z.string().regex(/^\d+$/, ID_LIST_RULE))),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-});
+const schema = z.object(
+  Object.fromEntries(Object.entries(SETTINGS).map(([name, s]) => [name, s.schema])) as {
+    [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]["schema"];
+  },
+);
 
 /**
  * Who may use the bot. `owner` (ALLOWED_USER_IDS unset): closed by default,

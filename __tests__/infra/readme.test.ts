@@ -21,6 +21,18 @@ describe("README stays in step with the code", () => {
     }
   });
 
+  it("gives each handler setting's row the default of the one table of settings", () => {
+    for (const s of HANDLER_SETTINGS) {
+      const row = readme
+        .split("\n")
+        .find((line) => line.startsWith(`| \`${s.env}\` | \`${s.variable}\``));
+      const cells = row?.split(" | ") ?? [];
+      const shown =
+        s.default === undefined ? "*required*" : s.default === "" ? "empty" : `\`${s.default}\``;
+      expect(cells[2], s.env).toContain(shown);
+    }
+  });
+
   it("documents every npm script", () => {
     for (const name of scripts) {
       const invocation = ["start", "test"].includes(name) ? `npm ${name}` : `npm run ${name}`;
