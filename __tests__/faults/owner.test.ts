@@ -100,3 +100,34 @@ describe("closed by default: with ALLOWED_USER_IDS unset the first private user 
     expect(texts(bed, ada.chat.id).at(-1)).toBe("Only the bot's admins can use /allow.");
   });
 });
+
+describe("closed by default: two first messages at once make one owner", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed({ env: { STREAM_REPLIES: "false" }, telegram: { flood: false } });
+  });
+  afterAll(async () => {
+    await bed.close();
+  });
+
+  it("the conditional claim lets exactly one of them own the bot; the other is refused", async () => {
+    // Arrange: different chats are answered in parallel, so both claims race
+    const { ALLOWED_USER_IDS: _open, ...closed } = bed.env;
+    const people = [newPerson("Eve"), newPerson("Fay"), newPerson("Gus")];
+    for (const p of people) bed.telegram.pushText(p.user, p.chat, "am I first?");
+
+    // Act
+    await invoke(bed, closed);
+
+    // Assess
+    const owners = people.filter((p) =>
+      texts(bed, p.chat.id).some((t) => t.includes("You are now this bot's owner")),
+    );
+    const refused = people.filter((p) =>
+      texts(bed, p.chat.id).some((t) => t.startsWith("Sorry, this is a private bot")),
+    );
+    expect(owners).toHaveLength(1);
+    expect(refused).toHaveLength(2);
+    expect(bed.ollama.chats()).toHaveLength(1);
+  });
+});
