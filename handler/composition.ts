@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Update } from "@grammyjs/types";
+import { DynamoAccessStore } from "./adapters/dynamo-access.js";
 import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
@@ -9,6 +10,7 @@ import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
+import { AccessControl } from "./app/access.js";
 import { Archiver } from "./app/archive/archiver.js";
 import { importArchive } from "./app/archive/import.js";
 import { commandMenu } from "./app/commands.js";
@@ -101,7 +103,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       keepMessages: config.sessions.contextMessages,
       idleMs: config.sessions.idleMs,
       closedRetentionSeconds: config.sessions.closedRetentionSeconds,
-      modelDefaults: { num_ctx: config.ollama.numCtx },
+      modelDefaults: { num_ctx: config.ollama.numCtx, num_predict: config.ollama.numPredict },
       now,
     },
     log,
@@ -117,6 +119,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     lifecycle,
     archiver,
     replier: new Replier(telegram, log),
+    access: new AccessControl(
+      new DynamoAccessStore(db, config.table, botId),
+      { access: config.access, adminUserIds: config.adminUserIds, now },
+      log,
+    ),
     now,
   };
   let identity: Promise<BotIdentity> | undefined;
@@ -216,12 +223,13 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
 async function giveUp(services: BotServices, update: Update, err: unknown): Promise<void> {
   const chatId: unknown = update.message?.chat?.id;
   if (typeof chatId !== "number") return;
+  const topic = update.message?.is_topic_message ? update.message.message_thread_id : undefined;
   const reason = err instanceof Error ? err.name : "an internal error";
   const what = isPermanentFailure(err)
     ? `the database refused to store it (${reason}), and trying again cannot fix that`
     : `after several attempts (${reason})`;
   await services.replier.text(
-    { chatId },
+    { chatId, threadId: topic },
     `😞 Sorry, I couldn't process your message: ${what}. I've moved on so the bot keeps working; please send it again later.`,
   );
 }

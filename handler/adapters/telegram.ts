@@ -47,6 +47,7 @@ export class TelegramGateway implements ChatGateway {
         ...(options.replyTo
           ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }
           : {}),
+        ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
         link_preview_options: { is_disabled: true },
       }),
     );
@@ -72,21 +73,26 @@ export class TelegramGateway implements ChatGateway {
     }
   }
 
-  async sendTyping(chatId: number): Promise<void> {
-    await this.call("sendChatAction", () => this.api.sendChatAction(chatId, "typing"));
+  async sendTyping(chatId: number, threadId?: number): Promise<void> {
+    await this.call("sendChatAction", () =>
+      this.api.sendChatAction(
+        chatId,
+        "typing",
+        threadId !== undefined ? { message_thread_id: threadId } : {},
+      ),
+    );
   }
 
   async sendDocument(
     chatId: number,
     file: { name: string; content: Uint8Array },
-    caption?: string,
+    options: { caption?: string; threadId?: number } = {},
   ): Promise<void> {
     await this.call("sendDocument", () =>
-      this.api.sendDocument(
-        chatId,
-        new InputFile(file.content, file.name),
-        caption ? { caption } : {},
-      ),
+      this.api.sendDocument(chatId, new InputFile(file.content, file.name), {
+        ...(options.caption ? { caption: options.caption } : {}),
+        ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+      }),
     );
   }
 

@@ -18,6 +18,8 @@ export interface SendOptions {
   readonly html?: boolean;
   /** Quote this message of the same chat. */
   readonly replyTo?: number;
+  /** Forum topic to post in (`message_thread_id`). */
+  readonly threadId?: number;
 }
 
 /** A command shown in Telegram's menu. */
@@ -38,11 +40,11 @@ export interface ChatGateway {
     text: string,
     options?: SendOptions,
   ): Promise<void>;
-  sendTyping(chatId: number): Promise<void>;
+  sendTyping(chatId: number, threadId?: number): Promise<void>;
   sendDocument(
     chatId: number,
     file: { readonly name: string; readonly content: Uint8Array },
-    caption?: string,
+    options?: { readonly caption?: string; readonly threadId?: number },
   ): Promise<void>;
   /** Downloads a file the user sent, refusing files above `maxBytes`. */
   downloadFile(fileId: string, maxBytes: number): Promise<Uint8Array>;
@@ -273,4 +275,21 @@ export interface UpdateLedger {
    * moving the watermark to `doneThrough` when given.
    */
   releaseLane(lane: string, owner: string, doneThrough?: number): Promise<void>;
+}
+
+/** Who the bot belongs to, as stored. */
+export interface AccessState {
+  /** The user who claimed the bot (closed-by-default mode); undefined until someone did. */
+  readonly ownerId?: number;
+  /** Ids an admin let in with `/allow`. */
+  readonly allowed: readonly number[];
+}
+
+/** The bot's owner and allowed users. Reads never swallow errors. */
+export interface AccessStore {
+  get(): Promise<AccessState>;
+  /** Records `userId` as the owner unless someone already is. @returns the owner after the write. */
+  claimOwner(userId: number, now: Date): Promise<number>;
+  /** Lets `userId` use the bot. */
+  allow(userId: number): Promise<void>;
 }
