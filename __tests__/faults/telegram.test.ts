@@ -123,7 +123,7 @@ describe("faults: Telegram refuses, throttles or is unreachable", () => {
     ).toHaveLength(davesAttempts);
   });
 
-  it("webhook set → getUpdates 409: the summary and the log explain it, nothing crashes or is lost", async () => {
+  it("webhook set → getUpdates 409: said once at info level (not an error every invoke), nothing crashes or is lost", async () => {
     // Arrange
     const fay = person("Fay");
     bed.telegram.pushText(fay.user, fay.chat, "are you polling?");
@@ -131,7 +131,7 @@ describe("faults: Telegram refuses, throttles or is unreachable", () => {
 
     // Act
     const { result: conflicted, logs } = await bed.captureLogs(() => poll(bed, guard));
-    const again = await poll(bed, guard);
+    const { result: again, logs: laterLogs } = await bed.captureLogs(() => poll(bed, guard));
     bed.telegram.setWebhook(undefined);
     const afterDelete = await poll(bed, guard);
 
@@ -140,11 +140,14 @@ describe("faults: Telegram refuses, throttles or is unreachable", () => {
     expect(conflicted.message).toContain("409 Conflict");
     expect(conflicted.message).toContain("a webhook is set");
     expect(conflicted.message).toContain("Delete the webhook");
-    const logged = logs.find((l) => l.includes("409"));
-    expect(logged).toBeDefined();
-    expect(logged).toContain('"level":"error"');
-    expect(logged).toContain("webhook");
+    const said = logs.filter((l) => l.includes("409") && !l.includes('"level":"debug"'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('"level":"info"');
+    expect(said[0]).toContain("webhook");
     expect(again.status).toBe("conflict");
+    const saidAgain = laterLogs.filter((l) => l.includes("409") && !l.includes('"level":"debug"'));
+    expect(saidAgain).toEqual([]);
+    for (const line of [...logs, ...laterLogs]) expect(line).not.toContain('"level":"error"');
     expect((await pollerItem(bed))?.lease_owner).toBeUndefined();
     expect(afterDelete).toMatchObject({ status: "ok", handled: 1 });
     expect(repliesTo(bed, fay)).toEqual(["You said: are you polling?"]);

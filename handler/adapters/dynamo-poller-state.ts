@@ -1,13 +1,14 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import type { Update } from "@grammyjs/types";
 import type { PollerState, PollerStateStore } from "../app/ports.js";
 import { ConflictError } from "../errors.js";
 import { isConditionFailure } from "./dynamo-items.js";
 
 /**
  * {@link PollerStateStore} as one item per bot (`PK=BOT#<bot id>`, `SK=POLLER`):
- * the lease and the offset live together, so taking the lease also reads the
- * offset (one call), a save renews the lease, and a poller that lost its lease
- * cannot overwrite the offset.
+ * the lease, the offset and the pending updates live together, so taking the
+ * lease also reads them (one call), a save renews the lease, and a poller that
+ * lost its lease cannot overwrite them.
  */
 export class DynamoPollerStateStore implements PollerStateStore {
   private readonly key: { PK: string; SK: string };
@@ -42,8 +43,11 @@ export class DynamoPollerStateStore implements PollerStateStore {
       const item = res.Attributes ?? {};
       return {
         offset: typeof item.next_offset === "number" ? item.next_offset : 0,
+        ...(typeof item.fetched_to === "number" ? { fetchedTo: item.fetched_to } : {}),
+        pending: typeof item.pending === "string" ? (JSON.parse(item.pending) as Update[]) : [],
         done: Array.isArray(item.done) ? item.done.map(Number) : [],
         attempts: (item.attempts ?? {}) as Record<string, number>,
+        webhookNoticed: item.webhook_noticed === true,
         commandsVersion:
           typeof item.commands_version === "string" ? item.commands_version : undefined,
       };
@@ -60,12 +64,16 @@ export class DynamoPollerStateStore implements PollerStateStore {
           TableName: this.table,
           Key: this.key,
           UpdateExpression:
-            "SET next_offset = :offset, done = :done, attempts = :attempts" +
+            "SET next_offset = :offset, fetched_to = :fetched, done = :done, attempts = :attempts, pending = :pending, webhook_noticed = :wn" +
             (state.commandsVersion ? ", commands_version = :cv" : "") +
             (release ? " REMOVE lease_owner, lease_until" : ", lease_until = :until"),
           ConditionExpression: "lease_owner = :me",
           ExpressionAttributeValues: {
             ":offset": state.offset,
+            ":fetched": state.fetchedTo ?? state.offset,
+            ":wn": state.webhookNoticed === true,
+            // One string, not a list of maps: the updates are stored and read back whole, never queried.
+            ":pending": JSON.stringify(state.pending ?? []),
             ":done": [...state.done],
             ":attempts": { ...state.attempts },
             ":me": owner,

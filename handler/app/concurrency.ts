@@ -1,21 +1,5 @@
 import { ConflictError } from "../errors.js";
 
-/** Runs `work` on every item with at most `limit` at a time. */
-export async function runPool<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      if (item !== undefined) await work(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /** At most one write in flight; requests made meanwhile fold into one more write. */
 export function coalesce(write: () => Promise<void>): { request(): void; flush(): Promise<void> } {
   let running: Promise<void> | undefined;

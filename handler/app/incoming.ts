@@ -2,6 +2,13 @@ import type { Update } from "@grammyjs/types";
 import * as z from "zod";
 import type { UserMeta } from "../domain/session.js";
 
+/**
+ * The update types the bot acts on (every other kind is skipped), sent as
+ * `allowed_updates` with every `getUpdates`: Telegram keeps the previous list
+ * when it is omitted, so a list set by another tool would otherwise stick.
+ */
+export const HANDLED_UPDATE_TYPES = ["message"] as const;
+
 /** Largest text the bot accepts from a user (Telegram's own limit). */
 export const MAX_INPUT_CHARS = 4096;
 
