@@ -26,7 +26,7 @@ import {
   type WebhookResponse,
 } from "./app/webhook.js";
 import type { Config } from "./config.js";
-import { isPermanentFailure } from "./errors.js";
+import { isPermanentFailure, TokenRejectedError } from "./errors.js";
 import { createLogger, errorFields, type Logger } from "./log.js";
 
 /** Idle sessions archived per invoke at most; the rest wait for the next one. */
@@ -143,6 +143,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       log.info("registered the command menu with Telegram", { commands: menu.length });
       return { ...state, commandsVersion: menuVersion };
     } catch (err) {
+      // A rejected token stops the bot; saying it once, from the poller, is enough.
+      if (err instanceof TokenRejectedError) throw err;
       log.warn("could not register the command menu; will try again next invoke", errorFields(err));
       return state;
     }

@@ -122,16 +122,51 @@ describe("polling: one invoke keeps listening while it answers", () => {
     expect(followUp?.body.messages.some((m) => m.content.includes("The end."))).toBe(true);
   });
 
-  it("an invoke with nothing to do asks Telegram once without waiting and returns", async () => {
+  it("an invoke with nothing to do asks Telegram once without waiting, returns, and says nothing at info level", async () => {
     // Prepare
     const before = bed.telegram.requests("getUpdates").length;
 
     // Act
-    const summary = await coldStart(bed.env).invoke<PollSummary>({});
+    const { result: summary, logs } = await bed.captureLogs(() =>
+      coldStart(bed.env).invoke<PollSummary>({}),
+    );
 
     // Assess
     const polls = bed.telegram.requests("getUpdates").slice(before);
     expect(summary).toMatchObject({ status: "ok", updates: 0 });
     expect(polls.map((r) => Number(r.params.timeout ?? 0))).toEqual([0]);
+    expect(logs.filter((l) => !l.includes('"level":"debug"'))).toEqual([]);
+  });
+
+  it("sends allowed_updates with exactly the update types the bot handles on every getUpdates", async () => {
+    // Prepare: a run with several polls (one while an answer runs)
+    const dan = person("Dan");
+    bed.ollama.latencyMs = 300;
+    bed.telegram.pushText(dan.user, dan.chat, "hello");
+    const before = bed.telegram.requests("getUpdates").length;
+
+    // Act
+    await coldStart(bed.env).invoke<PollSummary>({});
+
+    // Assess
+    const polls = bed.telegram.requests("getUpdates").slice(before);
+    expect(polls.length).toBeGreaterThanOrEqual(2);
+    for (const r of polls) expect(r.params.allowed_updates).toEqual(["message"]);
+  });
+
+  it("writes one info line per batch of updates, not one per poll", async () => {
+    // Prepare
+    const eve = person("Eve");
+    const fay = person("Fay");
+    bed.telegram.pushText(eve.user, eve.chat, "one");
+    bed.telegram.pushText(fay.user, fay.chat, "two");
+
+    // Act
+    const { logs } = await bed.captureLogs(() => coldStart(bed.env).invoke<PollSummary>({}));
+
+    // Assess
+    const info = logs.filter((l) => l.includes('"level":"info"'));
+    expect(info.filter((l) => l.includes('"msg":"updates received"'))).toHaveLength(1);
+    expect(info.filter((l) => l.includes('"msg":"poll finished"'))).toHaveLength(1);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import {
+  botId,
   countContaining,
   failure,
   person,
@@ -172,5 +173,41 @@ describe("faults: Telegram refuses, throttles or is unreachable", () => {
     expect(lease).toBeUndefined();
     expect(next).toMatchObject({ handled: 1 });
     expect(repliesTo(bed, gus)).toEqual(["You said: anyone home?"]);
+  });
+  it("token rejected (401): the invoke fails with one clear TokenRejectedError that never contains the token; nothing is lost", async () => {
+    // Arrange
+    const hal = person("Hal");
+    bed.telegram.pushText(hal.user, hal.chat, "is the token right?");
+    const wrongToken = `${botId(bed)}:AAwrongTOKENwrongTOKENwrong`;
+
+    // Act
+    const error = await failure(guard, () =>
+      poll(bed, guard, { env: { TELEGRAM_BOT_TOKEN: wrongToken } }),
+    );
+    const lease = (await pollerItem(bed))?.lease_owner;
+    const next = await poll(bed, guard);
+
+    // Assert
+    expect(error.name).toBe("TokenRejectedError");
+    expect(error.message).toMatch(/Telegram rejected the bot token \(getUpdates: 401/);
+    expect(error.message).toContain("@BotFather");
+    expect(`${error.message}${error.stack ?? ""}`).not.toContain("AAwrongTOKEN");
+    expect(lease).toBeUndefined();
+    expect(next).toMatchObject({ handled: 1 });
+    expect(repliesTo(bed, hal)).toEqual(["You said: is the token right?"]);
+  });
+
+  it("token that is not one (404 Not Found): also a TokenRejectedError, not a retry loop", async () => {
+    // Arrange
+    bed.telegram.failNext("getUpdates", { status: 404, description: "Not Found" });
+    const before = bed.telegram.requests("getUpdates").length;
+
+    // Act
+    const error = await failure(guard, () => poll(bed, guard));
+
+    // Assert
+    expect(error.name).toBe("TokenRejectedError");
+    expect(error.message).toMatch(/getUpdates: 404 Not Found/);
+    expect(bed.telegram.requests("getUpdates").length - before).toBe(1);
   });
 });

@@ -222,6 +222,12 @@ export class Poller {
       summary.duplicates += duplicates;
       if (taken.length === 0) continue;
       summary.updates += taken.length;
+      // One line per batch (npm start runs for minutes; its "poll finished" comes at the end).
+      deps.log.info("updates received", {
+        count: taken.length,
+        firstUpdateId: taken[0]?.update_id,
+        lastUpdateId: taken.at(-1)?.update_id,
+      });
       for (const update of taken) lanes.add(update);
       if (!(await persist())) {
         deps.log.warn("could not store the updates taken on; not polling again in this invoke");
