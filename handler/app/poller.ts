@@ -19,6 +19,8 @@ export const START_RESERVE_MS = 20_000;
  */
 export const LEASE_MS = 15_000;
 export const LEASE_RENEW_MS = 5_000;
+/** Finished updates are written to the poller state at most this often (see saveSoon). */
+const FINISH_SAVE_MS = 500;
 /** No update is started when the lease was last confirmed longer ago than LEASE_MS minus this. */
 const LEASE_SAFETY_MS = 3_000;
 /**
@@ -118,13 +120,25 @@ export class Poller {
         throw err;
       }
     });
+    // Finished updates are stored at most every FINISH_SAVE_MS: one write for many
+    // answers. One finished but not yet stored when the process dies is taken up
+    // again and found answered in its session (a duplicate), not answered twice.
+    let saveTimer: ReturnType<typeof setTimeout> | undefined;
     const saveSoon = () => {
       changes++;
-      save.request();
+      saveTimer ??= setTimeout(() => {
+        saveTimer = undefined;
+        save.request();
+      }, FINISH_SAVE_MS);
+    };
+    const stopTimers = () => {
+      clearInterval(heartbeat);
+      clearTimeout(saveTimer);
     };
     /** Stores every change so far; false when that failed (then Telegram must not be told to forget anything). */
     const persist = async (): Promise<boolean> => {
-      saveSoon();
+      changes++;
+      save.request();
       const wanted = changes;
       await save.flush().catch(() => undefined);
       return !leaseLost && stored >= wanted;
@@ -161,11 +175,11 @@ export class Poller {
     try {
       result = await work();
     } catch (err) {
-      clearInterval(heartbeat);
+      stopTimers();
       await this.release(owner, snapshot(), save, () => leaseLost);
       throw err;
     }
-    clearInterval(heartbeat);
+    stopTimers();
     const problem = await this.release(owner, snapshot(), save, () => leaseLost);
     return problem ? { ...result, message: [result.message, problem].join(" ").trim() } : result;
   }
