@@ -13,6 +13,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { startTestBed, type TestBed } from "../__tests__/harness/bed.js";
 import { BUNDLE, coldStart } from "../__tests__/harness/lambda.js";
 import { CountingProxy } from "./counting-proxy.js";
+import { cpu, waitBehindLongAnswer } from "./latency.js";
 import { median, percentile, round } from "./stats.js";
 
 const root = resolve(import.meta.dirname, "..");
@@ -268,6 +269,8 @@ async function main(): Promise<void> {
     perMessage: await sessionCost(),
     batch: await concurrency(),
     timeToFirstVisibleToken: await timeToFirstToken(),
+    latencyUnderLoad: await waitBehindLongAnswer(),
+    botCpuPerMessage: await cpu(),
     benchSeconds: 0,
   };
   result.benchSeconds = Math.round((performance.now() - started) / 1000);

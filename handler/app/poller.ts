@@ -164,7 +164,13 @@ export class Poller {
         summary.updates++;
         lanes.add(update);
       }
-      const fatal = await this.listen(deadline, options, progress, summary, lanes, persist);
+      const fatal = await this.listen(deadline, options, {
+        progress,
+        summary,
+        lanes,
+        persist,
+        mayStart,
+      });
       await lanes.idle();
       summary.offset = progress.snapshot().offset;
       if (fatal !== undefined) throw fatal;
@@ -189,23 +195,31 @@ export class Poller {
    * once. Asks once without waiting first; then long-polls while anything is
    * in hand (or, with `listenWhenIdle`, until stopped), as long as new updates
    * could still start. Each update is stored as pending before a later call
-   * confirms it to Telegram.
+   * confirms it to Telegram. Every update passes here as it arrives, before
+   * its lane: the place to route one that must not wait behind its chat's
+   * running answer (a Stop button press).
    * @returns an error to throw once the running answers are finished.
    */
   private async listen(
     deadline: number,
     options: PollOptions,
-    progress: PollProgress,
-    summary: PollSummary,
-    lanes: ChatLanes,
-    persist: () => Promise<boolean>,
+    run: {
+      readonly progress: PollProgress;
+      readonly summary: PollSummary;
+      readonly lanes: ChatLanes;
+      readonly persist: () => Promise<boolean>;
+      readonly mayStart: () => boolean;
+    },
   ): Promise<unknown> {
     const { deps } = this;
+    const { progress, summary, lanes, persist } = run;
     for (let first = true; ; first = false) {
       const busy = lanes.size > 0;
       const window = Math.floor((deadline - START_RESERVE_MS - this.now()) / 1000);
       if (options.signal?.aborted) return undefined;
-      if (!first && (window < 1 || (!busy && !options.listenWhenIdle))) return undefined;
+      // The first call always happens: it reports what waits even when nothing may start.
+      if (!first && (window < 1 || !run.mayStart() || (!busy && !options.listenWhenIdle)))
+        return undefined;
       if (progress.room === 0) {
         // Full: wait for the answers in hand (or stop, when what is pending cannot run now).
         if (!busy) return undefined;
