@@ -6,6 +6,7 @@ import type { UpdateOutcome } from "./dispatch.js";
 import { ChatLanes } from "./lanes.js";
 import { PollProgress } from "./poll-progress.js";
 import { emptySummary, type PollSummary, pollFailed } from "./poll-summary.js";
+import { releaseLease } from "./poller-release.js";
 import type { ChatGateway, PollerState, PollerStateStore } from "./ports.js";
 import { runUpdate } from "./update-runner.js";
 
@@ -182,11 +183,11 @@ export class Poller {
       result = await work();
     } catch (err) {
       stopTimers();
-      await this.release(owner, snapshot(), save, () => leaseLost);
+      await releaseLease(deps, owner, snapshot(), save, () => leaseLost);
       throw err;
     }
     stopTimers();
-    const problem = await this.release(owner, snapshot(), save, () => leaseLost);
+    const problem = await releaseLease(deps, owner, snapshot(), save, () => leaseLost);
     return problem ? { ...result, message: [result.message, problem].join(" ").trim() } : result;
   }
 
@@ -261,40 +262,6 @@ export class Poller {
         deps.log.warn("could not store the updates taken on; not polling again in this invoke");
         return undefined;
       }
-    }
-  }
-
-  /**
-   * Stores the final state and gives the lease back. Never throws: a lease that
-   * cannot be released lapses by itself within LEASE_MS, and the updates already
-   * answered are recorded with their sessions, so none is answered again.
-   * @returns what went wrong, for the summary.
-   */
-  private async release(
-    owner: string,
-    state: PollerState,
-    save: { flush(): Promise<void> },
-    lost: () => boolean,
-  ): Promise<string | undefined> {
-    const { log } = this.deps;
-    await save.flush().catch(() => undefined);
-    const lostMessage =
-      "Lost the poller lease to another invocation; the updates not started were left to it.";
-    if (lost()) {
-      log.error("lost the poller lease; another invoke took over");
-      return lostMessage;
-    }
-    try {
-      await this.deps.state.save(owner, state, true);
-      return undefined;
-    } catch (err) {
-      if (err instanceof ConflictError) {
-        log.error("lost the poller lease; another invoke took over", errorFields(err));
-        return lostMessage;
-      }
-      const message = `Could not store the offset and release the poller lease (${err instanceof Error ? err.name : "error"}); it lapses by itself within ${LEASE_MS / 1000} s.`;
-      log.error(message, errorFields(err));
-      return message;
     }
   }
 }
