@@ -26,8 +26,12 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * kept in {@link STORED_BASELINE_CPU_MS} for clones without that history.
  */
 const BASELINE_COMMIT = "83e11cd";
-/** CPU ms per message of BASELINE_COMMIT, measured with this bench on 2026-11-26 (2 vCPU, loaded). */
-const STORED_BASELINE_CPU_MS = 8.0;
+/**
+ * CPU ms per message of BASELINE_COMMIT as this bench measured it on 2026-11-26 01:32 UTC
+ * (2 vCPU shared with other jobs, load average 6–10; this bundle: 17.8 ms in the same run).
+ * Only compare it with figures from a similarly loaded machine.
+ */
+const STORED_BASELINE_CPU_MS = 22.2;
 
 /**
  * One user's answer streams for about 15 s; meanwhile 12 other users each send
