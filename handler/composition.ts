@@ -18,7 +18,7 @@ import { Conversations } from "./app/conversations.js";
 import { type DispatchContext, dispatch } from "./app/dispatch.js";
 import type { BotIdentity } from "./app/incoming.js";
 import type { LaneDeps } from "./app/lane-drain.js";
-import { LEASE_MS, Poller, type PollSummary } from "./app/poller.js";
+import { LEASE_MS, Poller, type PollOptions, type PollSummary } from "./app/poller.js";
 import type { ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import { Replier } from "./app/replies.js";
 import type { BotServices } from "./app/turn.js";
@@ -29,7 +29,7 @@ import {
   type WebhookResponse,
 } from "./app/webhook.js";
 import type { Config } from "./config.js";
-import { isPermanentFailure } from "./errors.js";
+import { isPermanentFailure, TokenRejectedError } from "./errors.js";
 import { createLogger, errorFields, type Logger } from "./log.js";
 
 /** Idle sessions archived per invoke at most; the rest wait for the next one. */
@@ -37,8 +37,11 @@ const IDLE_SWEEP_LIMIT = 25;
 
 /** The bot as one object: what the Lambda entry and the local runner call. */
 export interface App {
-  /** Polls Telegram once and answers everything it got, finishing before `deadline` (epoch ms). */
-  poll(deadline: number, invocationId: string): Promise<PollSummary>;
+  /**
+   * Polls Telegram and answers what arrives, listening on while answers run,
+   * finishing before `deadline` (epoch ms). See {@link PollOptions}.
+   */
+  poll(deadline: number, invocationId: string, options?: PollOptions): Promise<PollSummary>;
   /** Handles one webhook delivery (Lambda function URL). */
   webhook(
     request: WebhookRequest,
@@ -148,6 +151,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       log.info("registered the command menu with Telegram", { commands: menu.length });
       return { ...state, commandsVersion: menuVersion };
     } catch (err) {
+      // A rejected token stops the bot; saying it once, from the poller, is enough.
+      if (err instanceof TokenRejectedError) throw err;
       log.warn("could not register the command menu; will try again next invoke", errorFields(err));
       return state;
     }
@@ -199,7 +204,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook-queued" }));
       return handleQueuedUpdate(update, laneDeps(ctx, until, invocationId));
     },
-    async poll(until, invocationId) {
+    async poll(until, invocationId, options = {}) {
       deadline = until;
       const invokeLog = log.child({ invocationId });
       const ctx = dispatchContext(until, invokeLog);
@@ -213,8 +218,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         giveUp: (update, err) => giveUp(services, update, err),
         beforeBatch,
       });
-      const summary = await poller.run(invocationId, until);
-      invokeLog.info("poll finished", { ...summary });
+      const summary = await poller.run(invocationId, until, options);
+      // One line per run that did something; an empty poll is not news (npm start polls all
+      // day), and a conflict was already explained by the poller (once, for a webhook).
+      const news = summary.updates > 0 || summary.status === "busy" || summary.errors.length > 0;
+      invokeLog[news ? "info" : "debug"]("poll finished", { ...summary });
       return summary;
     },
   };

@@ -1,7 +1,13 @@
 import type { Update } from "@grammyjs/types";
 import { Api, GrammyError, HttpError, InputFile } from "grammy";
-import type { BotCommandInfo, ChatGateway, SendOptions } from "../app/ports.js";
-import { TelegramApiError, TelegramNetworkError, UserInputError } from "../errors.js";
+import type { BotCommandInfo, ChatGateway, SendOptions, UpdatesRequest } from "../app/ports.js";
+import { HANDLED_UPDATES } from "../app/update-types.js";
+import {
+  TelegramApiError,
+  TelegramNetworkError,
+  TokenRejectedError,
+  UserInputError,
+} from "../errors.js";
 import { CALL_DEADLINE_MARGIN_MS, telegramRetryPolicy } from "./telegram-retry.js";
 
 /** Settings of {@link TelegramGateway}. */
@@ -34,9 +40,13 @@ export class TelegramGateway implements ChatGateway {
     return { id: me.id, username: me.username };
   }
 
-  getUpdates(offset: number, limit: number, timeoutSeconds: number): Promise<Update[]> {
+  getUpdates(request: UpdatesRequest): Promise<Update[]> {
+    const { offset, limit, timeoutSeconds, signal } = request;
     return this.call("getUpdates", () =>
-      this.api.getUpdates({ offset, limit, timeout: timeoutSeconds }),
+      this.api.getUpdates(
+        { offset, limit, timeout: timeoutSeconds, allowed_updates: [...HANDLED_UPDATES] },
+        signal as GrammySignal,
+      ),
     );
   }
 
@@ -131,6 +141,10 @@ export class TelegramGateway implements ChatGateway {
       return await fn();
     } catch (err) {
       if (err instanceof GrammyError) {
+        // 401: a revoked or mistyped token; 404: a string that is not a token at all.
+        if (err.error_code === 401 || err.error_code === 404) {
+          throw new TokenRejectedError(method, err.error_code);
+        }
         throw new TelegramApiError(
           method,
           err.error_code,
@@ -145,6 +159,9 @@ export class TelegramGateway implements ChatGateway {
     }
   }
 }
+
+/** grammY types signals as the `abort-controller` polyfill's; the bundle aliases it to Node's own. */
+type GrammySignal = Parameters<Api["getUpdates"]>[1];
 
 function redactError(err: unknown, token: string): Error {
   const message = err instanceof Error ? err.message : String(err);

@@ -17,6 +17,7 @@ import { say, type Turn, type TurnOutcome } from "./turn.js";
 /** Time kept back from the model call for delivering and storing the answer. */
 export const DELIVERY_RESERVE_MS = 10_000;
 const TYPING_REFRESH_MS = 4_500;
+const TYPING_DELAY_MS = 500;
 
 /**
  * One chat turn: the user's text goes to their current model with the
@@ -218,15 +219,28 @@ function statsLine(model: string, r: ModelResult): string {
   return `${model} · ${r.promptTokens}+${r.completionTokens} tokens · ${(r.totalMs / 1000).toFixed(1)} s`;
 }
 
-/** Sends "typing…" now and every 4.5 s (it fades after 5 s) until stopped. */
+/**
+ * Sends "typing…" after a moment and then every 4.5 s (it fades after 5 s)
+ * until stopped. An answer ready within the moment needs no indicator, which
+ * saves a Telegram call on every quick reply.
+ */
 function keepTyping(turn: Turn): { stop(): void } {
   const send = () => {
     turn.services.telegram
       .sendTyping(turn.msg.chatId, turn.msg.threadId)
       .catch((err: unknown) => turn.log.debug("typing failed", { error: String(err) }));
   };
-  send();
-  const timer = setInterval(send, TYPING_REFRESH_MS);
-  timer.unref?.();
-  return { stop: () => clearInterval(timer) };
+  let timer: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    send();
+    timer = setInterval(send, TYPING_REFRESH_MS);
+    timer.unref?.();
+  }, TYPING_DELAY_MS);
+  first.unref?.();
+  return {
+    stop: () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    },
+  };
 }
