@@ -56,6 +56,8 @@ describe("npm start: idle and a rejected token", () => {
       TELEGRAM_API_URL: telegram.url,
       OLLAMA_URL: ollama.url,
       DATA_DIR: dataDir,
+      // Open to everyone: this test is about polling, not the owner's first-message claim.
+      ALLOWED_USER_IDS: "*",
     };
   });
   afterEach(async () => {
