@@ -17,7 +17,9 @@ import { commandMenu } from "./app/commands.js";
 import { Conversations } from "./app/conversations.js";
 import { type DispatchContext, dispatch } from "./app/dispatch.js";
 import type { BotIdentity } from "./app/incoming.js";
-import type { LaneDeps } from "./app/lane-drain.js";
+import { type LaneDeps, userLane } from "./app/lane-drain.js";
+import { holdLane } from "./app/lane-hold.js";
+import { leaseOwner } from "./app/lease-owner.js";
 import { LEASE_MS, Poller, type PollOptions, type PollSummary } from "./app/poller.js";
 import type { ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import { Replier } from "./app/replies.js";
@@ -40,6 +42,8 @@ export interface App {
   /**
    * Polls Telegram and answers what arrives, listening on while answers run,
    * finishing before `deadline` (epoch ms). See {@link PollOptions}.
+   * `invocationId` (here and below) names the execution in logs; lease owner
+   * ids add a random part to it, so it need not be unique.
    */
   poll(deadline: number, invocationId: string, options?: PollOptions): Promise<PollSummary>;
   /** Handles one webhook delivery (Lambda function URL). */
@@ -133,9 +137,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const menu = commandMenu();
   const menuVersion = menu.map((c) => `${c.command}:${c.description}`).join("|");
 
-  const beforeBatch = async (state: PollerState): Promise<PollerState> => {
+  const beforeBatch = async (state: PollerState, owner: string): Promise<PollerState> => {
     try {
-      const idle = await archiver.sweepIdle(IDLE_SWEEP_LIMIT);
+      // Under the user's lane lease: a webhook invoke may be answering that user right now.
+      const idle = await archiver.sweepIdle(IDLE_SWEEP_LIMIT, (userId, work) =>
+        holdLane(userLane(userId), { ledger, log, owner }, work),
+      );
       if (idle.archived + idle.dropped + idle.failed > 0) log.info("idle sessions archived", idle);
     } catch (err) {
       // Answering users matters more than archiving on time: the next invoke sweeps again.
@@ -178,14 +185,14 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     },
   });
 
-  const laneDeps = (ctx: DispatchContext, until: number, invocationId: string): LaneDeps => ({
+  const laneDeps = (ctx: DispatchContext, until: number, owner: string): LaneDeps => ({
     ledger,
     log: ctx.log,
     maxAttempts: config.maxUpdateAttempts,
     handle: (update) => dispatch(update, ctx),
     giveUp: (update, err) => giveUp(services, update, err),
     deadline: until,
-    owner: invocationId,
+    owner,
   });
 
   return {
@@ -194,7 +201,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       deadline = until;
       const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook" }));
       return handleWebhook(request, {
-        ...laneDeps(ctx, until, invocationId),
+        ...laneDeps(ctx, until, leaseOwner(invocationId)),
         secret: config.telegram.webhookSecret,
         ...(overrides.handOff ? { handOff: overrides.handOff } : {}),
       });
@@ -202,12 +209,13 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     async queued(update, until, invocationId) {
       deadline = until;
       const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook-queued" }));
-      return handleQueuedUpdate(update, laneDeps(ctx, until, invocationId));
+      return handleQueuedUpdate(update, laneDeps(ctx, until, leaseOwner(invocationId)));
     },
     async poll(until, invocationId, options = {}) {
       deadline = until;
       const invokeLog = log.child({ invocationId });
       const ctx = dispatchContext(until, invokeLog);
+      const owner = leaseOwner(invocationId);
       const poller = new Poller({
         telegram,
         state: pollerState,
@@ -216,9 +224,9 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         maxAttempts: config.maxUpdateAttempts,
         handle: (update) => dispatch(update, ctx),
         giveUp: (update, err) => giveUp(services, update, err),
-        beforeBatch,
+        beforeBatch: (state) => beforeBatch(state, owner),
       });
-      const summary = await poller.run(invocationId, until, options);
+      const summary = await poller.run(owner, until, options);
       // One line per run that did something; an empty poll is not news (npm start polls all
       // day), and a conflict was already explained by the poller (once, for a webhook).
       const news = summary.updates > 0 || summary.status === "busy" || summary.errors.length > 0;

@@ -126,3 +126,13 @@ export function isPermanentFailure(err: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * True when Telegram refused the reply itself: 403 (the user blocked the bot
+ * or left the chat) or 400 (a request Telegram will never accept). Sending it
+ * again gets the same answer, so the update is finished, not retried: the one
+ * rule the poller and the webhook lanes both follow.
+ */
+export function isRefusedReply(err: unknown): err is TelegramApiError {
+  return err instanceof TelegramApiError && (err.isForbidden || err.code === 400);
+}

@@ -6,6 +6,7 @@
  * stops; nothing unanswered is confirmed to Telegram, so nothing is lost.
  */
 import { existsSync } from "node:fs";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
@@ -132,7 +133,7 @@ async function pollUntilStopped(poll: Poll): Promise<boolean> {
   for (let n = 1; !stop.signal.aborted; n++) {
     let wait = 0;
     try {
-      const summary = await poll(Date.now() + RUN_BUDGET_MS, `local-${n}`, {
+      const summary = await poll(Date.now() + RUN_BUDGET_MS, `${hostname()}:${process.pid}:${n}`, {
         listenWhenIdle: true,
         signal: stop.signal,
       });

@@ -22,8 +22,14 @@ export interface LambdaContext {
 
 /** A loaded copy of the bundle: one "execution environment". */
 export interface LambdaInstance {
-  /** Invokes like Lambda: `handler(event, context)`, with `timeoutMs` as the function timeout. */
-  invoke<T = Record<string, unknown>>(event: unknown, options?: { timeoutMs?: number }): Promise<T>;
+  /**
+   * Invokes like Lambda: `handler(event, context)`, with `timeoutMs` as the function timeout
+   * and `requestId` as `awsRequestId` (default: a new one; Lambda's retries of an event reuse it).
+   */
+  invoke<T = Record<string, unknown>>(
+    event: unknown,
+    options?: { timeoutMs?: number; requestId?: string },
+  ): Promise<T>;
 }
 
 /**
@@ -92,12 +98,15 @@ export function coldStart(env: Readonly<Record<string, string>>): LambdaInstance
   delete nodeRequire.cache[BUNDLE];
   const { handler } = nodeRequire(BUNDLE) as { handler: Handler };
   return {
-    async invoke<T>(event: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
+    async invoke<T>(
+      event: unknown,
+      options: { timeoutMs?: number; requestId?: string } = {},
+    ): Promise<T> {
       useEnvironment(env);
       const deadline = Date.now() + (options.timeoutMs ?? 300_000);
       const context: LambdaContext = {
         getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-        awsRequestId: randomUUID(),
+        awsRequestId: options.requestId ?? randomUUID(),
         functionName: "telegram-bot",
         functionVersion: "$LATEST",
         invokedFunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:telegram-bot",

@@ -1,7 +1,9 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
 import { answerInLane, drainLane, type LaneDeps, laneOf } from "../../handler/app/lane-drain.js";
+import { leaseOwner } from "../../handler/app/lease-owner.js";
 import type { PendingUpdate, UpdateLedger, UpdateStatus } from "../../handler/app/ports.js";
+import { TelegramApiError } from "../../handler/errors.js";
 import { createLogger } from "../../handler/log.js";
 
 /** The ledger port in memory, with the same rules as the DynamoDB adapter. */
@@ -215,6 +217,72 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     expect(outcome).toBe("handled");
     expect(answered).toEqual(["a", "c", "b"]);
     expect(ledger.watermarks.get("u5")).toBe(52);
+  });
+
+  it("finishes an update whose reply Telegram refused (403) after one attempt, without a give-up message, and answers the next one in the same drain", async () => {
+    // Arrange
+    const ledger = new MemoryLedger();
+    await ledger.record("u6", text(60, 6, "blocked"));
+    await ledger.record("u6", text(61, 6, "next"));
+    const { d, answered, told } = deps(ledger, {
+      handle: async (u) => {
+        if (u.message?.text === "blocked")
+          throw new TelegramApiError("sendMessage", 403, "Forbidden: bot was blocked by the user");
+        answered.push(u.message?.text ?? "");
+        return "handled";
+      },
+    });
+
+    // Act
+    const outcomes = await drainLane("u6", d);
+
+    // Assess
+    expect(outcomes).toEqual(
+      new Map([
+        [60, "skipped"],
+        [61, "handled"],
+      ]),
+    );
+    expect(ledger.items.get(`u6/${"60".padStart(16, "0")}`)).toMatchObject({
+      status: "done",
+      attempts: 1,
+    });
+    expect(told).toEqual([]);
+    expect(answered).toEqual(["next"]);
+  });
+
+  it("lets only one of two drains that share a request id hold the lane (Lambda's retries reuse it)", async () => {
+    // Arrange: the first drain is inside its answer when the second starts
+    const ledger = new MemoryLedger();
+    await ledger.record("u7", text(70, 7, "slow"));
+    let finishAnswer = () => {};
+    let inAnswer = () => {};
+    const answering = new Promise<void>((resolve) => {
+      inAnswer = resolve;
+    });
+    const { d, answered } = deps(ledger, {
+      owner: leaseOwner("same-request-id"),
+      handle: async (u) => {
+        answered.push(u.message?.text ?? "");
+        if (answered.length > 1) return "handled";
+        inAnswer();
+        await new Promise<void>((resolve) => {
+          finishAnswer = resolve;
+        });
+        return "handled";
+      },
+    });
+
+    // Act
+    const first = drainLane("u7", d);
+    await answering;
+    const second = await drainLane("u7", { ...d, owner: leaseOwner("same-request-id") });
+    finishAnswer();
+
+    // Assess
+    expect(second).toBe("busy");
+    expect(await first).toEqual(new Map([[70, "handled"]]));
+    expect(answered).toEqual(["slow"]);
   });
 
   it("leaves a lane another invoke holds alone; a waiting update counts as answered once the holder finished it", async () => {

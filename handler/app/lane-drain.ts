@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { isPermanentFailure } from "../errors.js";
+import { isPermanentFailure, isRefusedReply } from "../errors.js";
 import { errorFields, type Logger } from "../log.js";
 import type { UpdateOutcome } from "./dispatch.js";
 import type { PendingUpdate, UpdateLedger } from "./ports.js";
@@ -25,12 +25,15 @@ export class RetryLaterError extends Error {
  */
 export function laneOf(update: Update): string {
   const from = update.message?.from ?? update.edited_message?.from ?? update.callback_query?.from;
-  if (typeof from?.id === "number") return `u${from.id}`;
+  if (typeof from?.id === "number") return userLane(from.id);
   const chatId: unknown = (update.message ?? update.edited_message ?? update.channel_post)?.chat
     ?.id;
   if (typeof chatId === "number") return `c${chatId}`;
   return `x${update.update_id}`;
 }
+
+/** The lane of a user's updates, which is also the lane that guards their sessions. */
+export const userLane = (userId: number): string => `u${userId}`;
 
 /** Collaborators of {@link drainLane}. */
 export interface LaneDeps {
@@ -138,6 +141,12 @@ async function answerOne(
     return outcome;
   } catch (err) {
     const fields = { updateId: update.update_id, lane, attempt, ...errorFields(err) };
+    if (isRefusedReply(err)) {
+      // Sending again gets the same refusal: finished, and the lane moves on.
+      deps.log.warn("reply refused by Telegram; update dropped", fields);
+      await deps.ledger.finish(lane, update.update_id, "done", now());
+      return "skipped";
+    }
     if (attempt < deps.maxAttempts && !isPermanentFailure(err)) {
       deps.log.warn("update failed; it stays pending and is tried again", fields);
       throw err;

@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { isPermanentFailure, TelegramApiError } from "../errors.js";
+import { isPermanentFailure, isRefusedReply } from "../errors.js";
 import { errorFields } from "../log.js";
 import type { PollProgress } from "./poll-progress.js";
 import type { PollerDeps, PollSummary } from "./poller.js";
@@ -36,7 +36,7 @@ export async function runUpdate(update: Update, ctx: UpdateRunContext): Promise<
     summary[outcome === "duplicate" ? "duplicates" : outcome]++;
     progress.finish(update.update_id);
   } catch (err) {
-    if (err instanceof TelegramApiError && (err.isForbidden || err.code === 400)) {
+    if (isRefusedReply(err)) {
       log.warn("reply refused by Telegram; update dropped", {
         updateId: update.update_id,
         ...errorFields(err),

@@ -16,6 +16,12 @@ export type EndResult =
   /** S3 failed: the session is unchanged and will be archived by a later invoke's sweep. */
   | { readonly deferred: true; readonly session: Session };
 
+/**
+ * Runs `work` only while none of the user's updates is being answered.
+ * @returns false (work not run) when one is: the user is busy.
+ */
+export type UserGuard = (userId: number, work: () => Promise<void>) => Promise<boolean>;
+
 /** Limits of {@link Archiver}. */
 export interface ArchiverSettings {
   readonly archiveAfterMessages: number;
@@ -177,25 +183,39 @@ export class Archiver {
    * Archives and closes sessions idle for longer than the configured time, and
    * those whose ending waits for S3. Sessions that never got a message are
    * deleted instead (an empty archive helps nobody). Never lets one failure stop the rest.
+   * A session looks idle until its user's answer is stored, so each is read and
+   * closed under `guard`: a session whose user is being answered right now is
+   * skipped (it is not idle), never closed under the answer.
    */
-  async sweepIdle(limit: number): Promise<{ archived: number; dropped: number; failed: number }> {
+  async sweepIdle(
+    limit: number,
+    guard: UserGuard = async (_userId, work) => {
+      await work();
+      return true;
+    },
+  ): Promise<{ archived: number; dropped: number; busy: number; failed: number }> {
     const cutoff = new Date(this.settings.now().getTime() - this.settings.idleMs).toISOString();
     const found = await this.lifecycle.findIdle(cutoff, limit);
     let archived = 0;
     let dropped = 0;
+    let busy = 0;
     let failed = 0;
     for (const { pendingReason, ...key } of found) {
       try {
-        const session = await this.sessions.getSession(key);
-        if (session?.status !== "active") continue;
-        if (!pendingReason && session.lastMessageTs >= cutoff) continue;
-        if (session.messageCount === 0) {
-          await this.lifecycle.dropEmpty(session);
-          dropped++;
-          continue;
-        }
-        await this.close(session, pendingReason ?? "idle");
-        archived++;
+        const free = await guard(key.userId, async () => {
+          // Read under the guard: it shows whatever the user's last turn stored.
+          const session = await this.sessions.getSession(key);
+          if (session?.status !== "active") return;
+          if (!pendingReason && session.lastMessageTs >= cutoff) return;
+          if (session.messageCount === 0) {
+            await this.lifecycle.dropEmpty(session);
+            dropped++;
+            return;
+          }
+          await this.close(session, pendingReason ?? "idle");
+          archived++;
+        });
+        if (!free) busy++;
       } catch (err) {
         failed++;
         this.log.warn("idle archive failed; will retry on a later invoke", {
@@ -204,7 +224,7 @@ export class Archiver {
         });
       }
     }
-    return { archived, dropped, failed };
+    return { archived, dropped, busy, failed };
   }
 
   /** The last `count` messages of a closed session, reading only the newest parts. */
