@@ -2,8 +2,10 @@
  * `npm start`: the bot as a local long-running process, for people without
  * Docker or Terraform. Same code as the Lambda (`createApp`), polling in a
  * loop; storage is embedded (dynalite + s3rver under `.data/`) unless an AWS or
- * LocalStack endpoint is configured. Ctrl-C finishes the batch in hand and
- * stops; nothing unanswered is confirmed to Telegram, so nothing is lost.
+ * LocalStack endpoint is configured. Ctrl-C (or SIGTERM, or closing the
+ * terminal) finishes the batch in hand and stops; nothing unanswered is
+ * confirmed to Telegram, so nothing is lost. `npm start` execs node directly
+ * (no sh or tsx process in between) so that its exit status is the bot's.
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -15,6 +17,7 @@ import { ConfigError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
 import { type EmbeddedAws, startEmbeddedAws } from "./embedded.js";
 import { prettyLine } from "./pretty.js";
+import { watchStopSignals } from "./stop-signals.js";
 import { ensureStorage, synthesizeStorage } from "./storage.js";
 import { usesExternalAws } from "./storage-choice.js";
 
@@ -50,6 +53,9 @@ function loadEnvFile(): void {
 }
 
 async function main(): Promise<void> {
+  // Once the terminal is closed there is nowhere to write to; the bot still finishes its answers.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+  const stop = watchStopSignals({ source: process, say, quitNow: () => process.exit(130) });
   loadEnvFile();
   process.env.OLLAMA_URL ||= LOCAL_OLLAMA_URL;
   let config: Config;
@@ -95,26 +101,16 @@ async function main(): Promise<void> {
     write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
   });
   const app = createApp(config, { log });
-  await pollUntilStopped(app.poll.bind(app));
+  await pollUntilStopped(app.poll.bind(app), stop.signal);
   await embedded?.close();
   say("Stopped. Sessions and archives are kept; npm start picks up where it left off.");
 }
 
 type Poll = ReturnType<typeof createApp>["poll"];
 
-async function pollUntilStopped(poll: Poll): Promise<void> {
-  const stop = new AbortController();
-  process.on("SIGINT", () => {
-    if (stop.signal.aborted) {
-      say("Stopping now; unanswered updates stay with Telegram for next time.");
-      process.exit(130);
-    }
-    say("Finishing the messages in hand… (Ctrl-C again to quit at once)");
-    stop.abort();
-  });
-  process.on("SIGTERM", () => stop.abort());
+async function pollUntilStopped(poll: Poll, stop: AbortSignal): Promise<void> {
   say("Polling Telegram. Write to your bot; Ctrl-C stops.");
-  for (let n = 1; !stop.signal.aborted; n++) {
+  for (let n = 1; !stop.aborted; n++) {
     let wait = IDLE_WAIT_MS;
     try {
       const summary = await poll(Date.now() + POLL_BUDGET_MS, `local-${n}`);
@@ -126,7 +122,7 @@ async function pollUntilStopped(poll: Poll): Promise<void> {
       say(`⚠ poll failed: ${err instanceof Error ? err.message : String(err)}; retrying in 5 s`);
       wait = ERROR_WAIT_MS;
     }
-    await sleep(wait, stop.signal);
+    await sleep(wait, stop);
   }
 }
 

@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, "..", "..");
 const ada = { id: 4242, first_name: "Ada", username: "ada" };
 const chat = { id: 4242, type: "private" as const };
 
-/** `npm start` as a user runs it (`tsx local/run.ts`), with only the documented settings. */
+/** What `npm start` runs (`node --import tsx local/run.ts`), with only the documented settings. */
 function startBot(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "local/run.ts"], {
