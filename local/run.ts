@@ -11,6 +11,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
+import { TelegramGateway } from "../handler/adapters/telegram.js";
 import { createApp } from "../handler/composition.js";
 import { type Config, loadConfig } from "../handler/config.js";
 import { ConfigError } from "../handler/errors.js";
@@ -20,6 +21,7 @@ import { prettyLine } from "./pretty.js";
 import { watchStopSignals } from "./stop-signals.js";
 import { ensureStorage, synthesizeStorage } from "./storage.js";
 import { usesExternalAws } from "./storage-choice.js";
+import { type BotAccount, checkBotToken, TokenRejectedError } from "./token-check.js";
 
 /** Ollama as seen from a process on this machine (the Lambda default is host.docker.internal). */
 export const LOCAL_OLLAMA_URL = "http://127.0.0.1:11434";
@@ -28,6 +30,8 @@ const POLL_BUDGET_MS = 120_000;
 const IDLE_WAIT_MS = 1_000;
 const ERROR_WAIT_MS = 5_000;
 const CONFLICT_WAIT_MS = 15_000;
+/** One token check, Telegram's own retries included, before it counts as a failed attempt. */
+const TOKEN_CHECK_BUDGET_MS = 15_000;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -73,6 +77,12 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  const account = await checkToken(config, stop.signal);
+  if (!account) return;
+  say(
+    `Telegram accepted the token of @${account.username}: write to https://t.me/${account.username}`,
+  );
+
   let embedded: EmbeddedAws | undefined;
   if (usesExternalAws(process.env)) {
     say(
@@ -104,6 +114,29 @@ async function main(): Promise<void> {
   await pollUntilStopped(app.poll.bind(app), stop.signal);
   await embedded?.close();
   say("Stopped. Sessions and archives are kept; npm start picks up where it left off.");
+}
+
+/** Asks Telegram who the bot is; a rejected token ends `npm start` with one clear line. */
+async function checkToken(config: Config, stop: AbortSignal): Promise<BotAccount | undefined> {
+  const telegram = new TelegramGateway({
+    token: config.telegram.token,
+    apiUrl: config.telegram.apiUrl,
+    deadline: () => Date.now() + TOKEN_CHECK_BUDGET_MS,
+  });
+  try {
+    return await checkBotToken({
+      getMe: () => telegram.getMe(),
+      apiUrl: config.telegram.apiUrl,
+      token: config.telegram.token,
+      signal: stop,
+      say,
+    });
+  } catch (err) {
+    if (!(err instanceof TokenRejectedError)) throw err;
+    say(`✖ ${err.message}`);
+    process.exitCode = 1;
+    return undefined;
+  }
 }
 
 type Poll = ReturnType<typeof createApp>["poll"];

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { FakeOllama } from "../harness/fake-ollama.js";
+import { FakeTelegram } from "../harness/fake-telegram.js";
+import { npmStart, type TerminalBot, until } from "./terminal.js";
+
+const ada = { id: 4242, first_name: "Ada", username: "ada" };
+const chat = { id: 4242, type: "private" as const };
+/** The README's placeholder: the right shape, but not a token Telegram knows. */
+const README_TOKEN = "123456789:AAH-your-token-from-BotFather";
+
+describe("npm start: what a new user is told at start-up", () => {
+  let telegram: FakeTelegram;
+  let ollama: FakeOllama;
+  let dataDir: string;
+  let env: Record<string, string>;
+  let bot: TerminalBot | undefined;
+
+  beforeAll(async () => {
+    telegram = await FakeTelegram.start({ flood: false });
+    ollama = await FakeOllama.start();
+  });
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), "chatbot-startup-"));
+    env = {
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_URL: telegram.url,
+      OLLAMA_URL: ollama.url,
+      DATA_DIR: dataDir,
+    };
+  });
+  afterEach(async () => {
+    if (bot && bot.child.exitCode === null && bot.child.signalCode === null) {
+      bot.signalGroup("SIGKILL");
+      await bot.exited;
+    }
+    bot = undefined;
+    telegram.reset();
+    ollama.reset();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  afterAll(async () => {
+    await Promise.all([telegram.close(), ollama.close()]);
+  });
+
+  it("a token Telegram rejects: one clear line, exit 1, the token never printed", async () => {
+    // Act
+    bot = npmStart({ ...env, TELEGRAM_BOT_TOKEN: README_TOKEN });
+    const { code } = await bot.exited;
+
+    // Assess
+    expect(code).toBe(1);
+    const out = bot.output();
+    expect(out).toContain("Telegram rejected the bot token (401 Unauthorized)");
+    expect(out).toContain("@BotFather");
+    expect(out).not.toContain(README_TOKEN);
+    expect(out).not.toContain("AAH-your-token");
+    expect(out).not.toContain("Polling Telegram");
+    expect(telegram.requests("getUpdates")).toEqual([]);
+  }, 60_000);
+
+  it("Telegram unreachable at first: says what it retries, then answers", async () => {
+    // Prepare: more 502s than one call's own retries absorb.
+    telegram.failNext("getMe", { status: 502, description: "Bad Gateway" }, 5);
+
+    // Act
+    bot = npmStart(env);
+    const running = bot;
+    telegram.pushText(ada, chat, "hello");
+    await until(() => telegram.sentMessages(chat.id).length > 0, "the answer", 60_000);
+    running.signalGroup("SIGINT");
+    const { code } = await running.exited;
+
+    // Assess
+    expect(code).toBe(0);
+    const out = running.output();
+    expect(out).toContain(
+      `Could not check the bot token with Telegram at ${telegram.url} (getMe): Telegram getMe failed (502): Bad Gateway. Retrying in 1 s`,
+    );
+    expect(out).toContain(`Telegram accepted the token of @${telegram.botUsername}`);
+    expect(out).not.toContain(telegram.token);
+    expect(telegram.sentMessages(chat.id).map((m) => m.text)).toEqual(["You said: hello"]);
+  }, 60_000);
+});

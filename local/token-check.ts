@@ -1,0 +1,70 @@
+/**
+ * The bot token, checked with Telegram (`getMe`) before `npm start` starts
+ * polling: a token Telegram rejects is said once, clearly, instead of a
+ * `poll failed … 401` line every few seconds; a Telegram that cannot be
+ * reached is retried with backoff, saying what is retried.
+ */
+import { setTimeout as sleep } from "node:timers/promises";
+import { BotError, TelegramApiError } from "../handler/errors.js";
+
+/** Waits between attempts when Telegram cannot be reached; the last one repeats. */
+export const TOKEN_CHECK_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000] as const;
+
+/** Telegram answered that the token is not a bot's (401, or 404 for a malformed one). */
+export class TokenRejectedError extends BotError {
+  override readonly name = "TokenRejectedError";
+}
+
+/** Who the token belongs to. */
+export interface BotAccount {
+  readonly id: number;
+  readonly username: string;
+}
+
+/** Options of {@link checkBotToken}. */
+export interface TokenCheckOptions {
+  /** Asks Telegram who the bot is (`getMe`). */
+  readonly getMe: () => Promise<BotAccount>;
+  /** Where Telegram is, for the retry message (never the token). */
+  readonly apiUrl: string;
+  /** The token, to keep it out of every message. */
+  readonly token: string;
+  /** Stops retrying (Ctrl-C). */
+  readonly signal: AbortSignal;
+  readonly say: (line: string) => void;
+  readonly backoffMs?: readonly number[];
+}
+
+/**
+ * Asks Telegram who the bot is until it answers.
+ * @returns the bot's account, or `undefined` when stopped while retrying.
+ * @throws TokenRejectedError when Telegram says the token is not valid.
+ */
+export async function checkBotToken(options: TokenCheckOptions): Promise<BotAccount | undefined> {
+  const backoff = options.backoffMs ?? TOKEN_CHECK_BACKOFF_MS;
+  for (let attempt = 0; !options.signal.aborted; attempt++) {
+    try {
+      return await options.getMe();
+    } catch (err) {
+      if (err instanceof TelegramApiError && (err.code === 401 || err.code === 404)) {
+        throw new TokenRejectedError(
+          `Telegram rejected the bot token (${err.code} ${err.description}): TELEGRAM_BOT_TOKEN is not a valid bot token. Copy it again from @BotFather (/mybots → your bot → API Token), or get one there with /newbot.`,
+          { cause: err },
+        );
+      }
+      const waitMs = backoff[Math.min(attempt, backoff.length - 1)] ?? 1_000;
+      const reason = (err instanceof Error ? err.message : String(err))
+        .split(options.token)
+        .join("[REDACTED]");
+      options.say(
+        `⚠ Could not check the bot token with Telegram at ${options.apiUrl} (getMe): ${reason}. Retrying in ${waitMs / 1000} s (Ctrl-C stops).`,
+      );
+      try {
+        await sleep(waitMs, undefined, { signal: options.signal });
+      } catch {
+        // Aborted: the loop condition ends it.
+      }
+    }
+  }
+  return undefined;
+}
