@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
+import { quietSdkNodeWarning } from "../local/node-support.js";
 
 /**
  * Builds the Lambda bundle and synthesizes the stack once per test run, so every
@@ -8,6 +9,7 @@ import { resolve } from "node:path";
  * bucket are created).
  */
 export default function setup(): void {
+  quietSdkNodeWarning(process.env);
   const root = resolve(import.meta.dirname, "..");
   const run = (script: string) =>
     execFileSync(process.execPath, ["--import", "tsx", script], { cwd: root, stdio: "inherit" });

@@ -17,6 +17,7 @@ import { type Config, loadConfig } from "../handler/config.js";
 import { ConfigError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
 import { type EmbeddedAws, startEmbeddedAws } from "./embedded.js";
+import { quietSdkNodeWarning } from "./node-support.js";
 import { prettyLine } from "./pretty.js";
 import { watchStopSignals } from "./stop-signals.js";
 import { ensureStorage, synthesizeStorage } from "./storage.js";
@@ -59,6 +60,7 @@ function loadEnvFile(): void {
 async function main(): Promise<void> {
   // Once the terminal is closed there is nowhere to write to; the bot still finishes its answers.
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+  quietSdkNodeWarning(process.env);
   const stop = watchStopSignals({ source: process, say, quitNow: () => process.exit(130) });
   loadEnvFile();
   process.env.OLLAMA_URL ||= LOCAL_OLLAMA_URL;

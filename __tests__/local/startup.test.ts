@@ -81,6 +81,7 @@ describe("npm start: what a new user is told at start-up", () => {
     );
     expect(out).toContain(`Telegram accepted the token of @${telegram.botUsername}`);
     expect(out).not.toContain(telegram.token);
+    expect(out).not.toContain("NodeVersionSupportWarning");
     expect(telegram.sentMessages(chat.id).map((m) => m.text)).toEqual(["You said: hello"]);
   }, 60_000);
 });

@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { quietSdkNodeWarning } from "../../local/node-support.js";
 
 /** Reads `.env` from the current folder into `process.env`, if there is one (never overriding). */
 export function loadDotEnv(): void {
@@ -104,6 +105,7 @@ export const processIo: Io = {
 export function runIfMain(meta: ImportMeta, main: () => Promise<number | undefined>): void {
   const entry = process.argv[1];
   if (!entry || meta.url !== pathToFileURL(entry).href) return;
+  quietSdkNodeWarning(process.env);
   main().then(
     (code) => {
       process.exitCode = code ?? 0;
