@@ -16,6 +16,7 @@ import { createApp } from "../handler/composition.js";
 import { type Config, loadConfig } from "../handler/config.js";
 import { ConfigError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
+import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
 import { type EmbeddedAws, startEmbeddedAws } from "./embedded.js";
 import { quietSdkNodeWarning } from "./node-support.js";
 import { prettyLine } from "./pretty.js";
@@ -79,6 +80,20 @@ async function main(): Promise<void> {
     throw err;
   }
 
+  const external = usesExternalAws(process.env);
+  let lock: DataDirLock | undefined;
+  if (!external) {
+    try {
+      lock = lockDataDir(resolve(process.env.DATA_DIR || ".data"));
+    } catch (err) {
+      if (!(err instanceof DataDirError)) throw err;
+      say(`✖ ${err.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    process.once("exit", () => lock?.release());
+  }
+
   const account = await checkToken(config, stop.signal);
   if (!account) return;
   say(
@@ -86,15 +101,14 @@ async function main(): Promise<void> {
   );
 
   let embedded: EmbeddedAws | undefined;
-  if (usesExternalAws(process.env)) {
+  if (!lock) {
     say(
       `Storage: ${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL ?? "AWS"}`,
     );
   } else {
-    const dataDir = resolve(process.env.DATA_DIR || ".data");
-    embedded = await startEmbeddedAws(dataDir);
+    embedded = await startEmbeddedAws(lock.dir);
     Object.assign(process.env, embedded.env);
-    say(`Storage: embedded DynamoDB and S3, data in ${dataDir}`);
+    say(`Storage: embedded DynamoDB and S3, data in ${lock.dir}`);
   }
   const dynamo = new DynamoDBClient({});
   const s3 = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
@@ -115,6 +129,7 @@ async function main(): Promise<void> {
   const app = createApp(config, { log });
   await pollUntilStopped(app.poll.bind(app), stop.signal);
   await embedded?.close();
+  lock?.release();
   say("Stopped. Sessions and archives are kept; npm start picks up where it left off.");
 }
 

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { LOCK_FILE } from "../../local/data-dir.js";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
 import { npmStart, type TerminalBot, until } from "./terminal.js";
@@ -83,5 +84,51 @@ describe("npm start: what a new user is told at start-up", () => {
     expect(out).not.toContain(telegram.token);
     expect(out).not.toContain("NodeVersionSupportWarning");
     expect(telegram.sentMessages(chat.id).map((m) => m.text)).toEqual(["You said: hello"]);
+  }, 60_000);
+
+  it("a second npm start on the same DATA_DIR says it is already running and exits 1", async () => {
+    // Prepare
+    const first = npmStart(env);
+    bot = first;
+    await until(() => first.output().includes("Polling Telegram"), "the first bot", 60_000);
+    const pid = readFileSync(join(dataDir, LOCK_FILE), "utf8").trim();
+
+    // Act
+    const second = npmStart(env);
+    const { code } = await second.exited;
+    telegram.pushText(ada, chat, "still there?");
+    await until(() => telegram.sentMessages(chat.id).length > 0, "the first bot's answer");
+    first.signalGroup("SIGINT");
+    const firstExit = await first.exited;
+
+    // Assess
+    expect(code).toBe(1);
+    expect(second.output()).toContain(
+      `npm start is already running on DATA_DIR ${dataDir} (pid ${pid}): stop that one first, or use another DATA_DIR.`,
+    );
+    expect(second.output()).not.toContain("Database is closed");
+    expect(firstExit.code).toBe(0);
+    expect(existsSync(join(dataDir, LOCK_FILE))).toBe(false);
+  }, 90_000);
+
+  it("a DATA_DIR that cannot be used: one line naming it and the reason, exit 1", async () => {
+    // Prepare: a file where a folder of the path should be.
+    const file = join(dataDir, "not-a-folder");
+    writeFileSync(file, "");
+    const unusable = join(file, "data");
+
+    // Act
+    bot = npmStart({ ...env, DATA_DIR: unusable });
+    const { code } = await bot.exited;
+
+    // Assess
+    expect(code).toBe(1);
+    const problems = bot
+      .output()
+      .split("\n")
+      .filter((l) => l.includes("✖") || /^\s+at /.test(l));
+    expect(problems).toEqual([
+      `✖ DATA_DIR ${unusable} cannot be used: a part of the path is a file, not a folder (ENOTDIR). Set DATA_DIR to a folder you can write to.`,
+    ]);
   }, 60_000);
 });
