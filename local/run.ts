@@ -18,6 +18,7 @@ import { ConfigError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
 import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
 import { type EmbeddedAws, startEmbeddedAws } from "./embedded.js";
+import { checkOllama, configHints, LOCAL_OLLAMA_URL } from "./hints.js";
 import { quietSdkNodeWarning } from "./node-support.js";
 import { prettyLine } from "./pretty.js";
 import { watchStopSignals } from "./stop-signals.js";
@@ -25,8 +26,6 @@ import { ensureStorage, synthesizeStorage } from "./storage.js";
 import { usesExternalAws } from "./storage-choice.js";
 import { type BotAccount, checkBotToken, TokenRejectedError } from "./token-check.js";
 
-/** Ollama as seen from a process on this machine (the Lambda default is host.docker.internal). */
-export const LOCAL_OLLAMA_URL = "http://127.0.0.1:11434";
 /** Time budget of one poll; the bot stops taking new updates 20 s before it. */
 const POLL_BUDGET_MS = 120_000;
 const IDLE_WAIT_MS = 1_000;
@@ -36,19 +35,6 @@ const CONFLICT_WAIT_MS = 15_000;
 const TOKEN_CHECK_BUDGET_MS = 15_000;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-async function checkOllama(url: string): Promise<string> {
-  try {
-    const res = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(3_000) });
-    const body = (await res.json()) as { models?: { name: string }[] };
-    const names = (body.models ?? []).map((m) => m.name);
-    return names.length > 0
-      ? `Ollama at ${url} has ${names.join(", ")}`
-      : `Ollama at ${url} has no models yet: run "ollama pull llama3"`;
-  } catch {
-    return `⚠ Ollama is not reachable at ${url} (is "ollama serve" running? set OLLAMA_URL otherwise). The bot will tell users until it is.`;
-  }
-}
 
 function loadEnvFile(): void {
   const file = resolve(process.cwd(), ".env");
@@ -71,9 +57,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       say(`✖ ${err.message}`);
-      say(
-        "  Set TELEGRAM_BOT_TOKEN (from @BotFather), e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm start, or put it in .env",
-      );
+      for (const hint of configHints(err.message, process.env)) say(`  ${hint}`);
       process.exitCode = 1;
       return;
     }
@@ -119,7 +103,7 @@ async function main(): Promise<void> {
   dynamo.destroy();
   s3.destroy();
   if (created.length > 0) say(`Created ${created.join(" and ")}`);
-  say(await checkOllama(config.ollama.url));
+  say(await checkOllama(config.ollama.url, config.defaultModel));
 
   const log = createLogger({
     level: config.logLevel,

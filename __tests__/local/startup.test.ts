@@ -131,4 +131,34 @@ describe("npm start: what a new user is told at start-up", () => {
       `✖ DATA_DIR ${unusable} cannot be used: a part of the path is a file, not a folder (ENOTDIR). Set DATA_DIR to a folder you can write to.`,
     ]);
   }, 60_000);
+
+  it("OLLAMA_URL without http:// names OLLAMA_URL and the fix, not the token", async () => {
+    // Prepare
+    const bare = ollama.url.replace("http://", "");
+
+    // Act
+    bot = npmStart({ ...env, OLLAMA_URL: bare });
+    const { code } = await bot.exited;
+
+    // Assess
+    expect(code).toBe(1);
+    expect(bot.output()).toContain(`OLLAMA_URL needs http:// in front: OLLAMA_URL=http://${bare}`);
+    expect(bot.output()).not.toContain("Set TELEGRAM_BOT_TOKEN");
+  }, 60_000);
+
+  it("an OLLAMA_URL that answers but is not Ollama is called that, not 'no models'", async () => {
+    // Act: the Telegram fake answers HTTP, but not Ollama's API.
+    const running = npmStart({ ...env, OLLAMA_URL: telegram.url });
+    bot = running;
+    await until(() => running.output().includes("Polling Telegram"), "the bot to poll", 60_000);
+    running.signalGroup("SIGINT");
+    const { code } = await running.exited;
+
+    // Assess
+    expect(code).toBe(0);
+    expect(running.output()).toContain(
+      `⚠ OLLAMA_URL=${telegram.url} answers, but not like Ollama (GET /api/tags gave HTTP 404 without a model list).`,
+    );
+    expect(running.output()).not.toContain("no models");
+  }, 60_000);
 });
