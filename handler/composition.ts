@@ -16,7 +16,7 @@ import { Conversations } from "./app/conversations.js";
 import { type DispatchContext, dispatch } from "./app/dispatch.js";
 import type { BotIdentity } from "./app/incoming.js";
 import { LEASE_MS, Poller, type PollSummary } from "./app/poller.js";
-import type { ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
+import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import { Replier } from "./app/replies.js";
 import type { BotServices } from "./app/turn.js";
 import {
@@ -53,6 +53,8 @@ export interface AppOverrides {
   readonly now?: () => Date;
   readonly telegram?: ChatGateway;
   readonly model?: ModelGateway;
+  /** Where archives go instead of the S3 bucket (`npm start` with embedded storage: plain files). */
+  readonly archive?: ArchiveStore;
   /** Queues webhook updates for an asynchronous invoke (set by the Lambda entry). */
   readonly handOff?: (update: Update) => Promise<void>;
 }
@@ -93,7 +95,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const archiver = new Archiver(
     store,
     lifecycle,
-    new S3ArchiveStore(s3, config.bucket),
+    overrides.archive ?? new S3ArchiveStore(s3, config.bucket),
     {
       archiveAfterMessages: config.sessions.archiveAfterMessages,
       archiveAfterBytes: config.sessions.archiveAfterBytes,

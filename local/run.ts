@@ -1,14 +1,14 @@
 /**
  * `npm start`: the bot as a local long-running process, for people without
  * Docker or Terraform. Same code as the Lambda (`createApp`), polling in a
- * loop; storage is embedded (dynalite + s3rver under `.data/`) unless an AWS or
- * LocalStack endpoint is configured. Ctrl-C (or SIGTERM, or closing the
+ * loop; storage is embedded (dynalite, and archives as plain files, under
+ * `.data/`) unless an AWS or LocalStack endpoint is configured. Ctrl-C (or SIGTERM, or closing the
  * terminal) finishes the batch in hand and stops; nothing unanswered is
  * confirmed to Telegram, so nothing is lost. `npm start` execs node directly
  * (no sh or tsx process in between) so that its exit status is the bot's.
  */
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { TelegramGateway } from "../handler/adapters/telegram.js";
@@ -18,6 +18,7 @@ import { ConfigError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
 import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
 import { type EmbeddedAws, startEmbeddedAws } from "./embedded.js";
+import { adoptS3rverArchives, FileArchiveStore } from "./file-archive.js";
 import { checkOllama, configHints, LOCAL_OLLAMA_URL } from "./hints.js";
 import { quietSdkNodeWarning } from "./node-support.js";
 import { prettyLine } from "./pretty.js";
@@ -85,6 +86,7 @@ async function main(): Promise<void> {
   );
 
   let embedded: EmbeddedAws | undefined;
+  let archive: FileArchiveStore | undefined;
   if (!lock) {
     say(
       `Storage: ${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL ?? "AWS"}`,
@@ -92,16 +94,21 @@ async function main(): Promise<void> {
   } else {
     embedded = await startEmbeddedAws(lock.dir);
     Object.assign(process.env, embedded.env);
-    say(`Storage: embedded DynamoDB and S3, data in ${lock.dir}`);
+    archive = new FileArchiveStore(join(lock.dir, "archives"));
+    const adopted = await adoptS3rverArchives(join(lock.dir, "s3"), config.bucket, archive);
+    if (adopted > 0) say(`Copied ${adopted} archive files from the old s3rver folder`);
+    say(`Storage: embedded DynamoDB in ${lock.dir}; archives are files in ${archive.root}`);
   }
   const dynamo = new DynamoDBClient({});
-  const s3 = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
+  const s3 = archive
+    ? undefined
+    : new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
   const created = await ensureStorage(
     synthesizeStorage({ tableName: config.table, bucketName: config.bucket }),
-    { dynamo, s3 },
+    { dynamo, ...(s3 ? { s3 } : {}) },
   );
   dynamo.destroy();
-  s3.destroy();
+  s3?.destroy();
   if (created.length > 0) say(`Created ${created.join(" and ")}`);
   say(await checkOllama(config.ollama.url, config.defaultModel));
 
@@ -110,7 +117,7 @@ async function main(): Promise<void> {
     secrets: [config.telegram.token, config.telegram.webhookSecret],
     write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
   });
-  const app = createApp(config, { log });
+  const app = createApp(config, { log, ...(archive ? { archive } : {}) });
   await pollUntilStopped(app.poll.bind(app), stop.signal);
   await embedded?.close();
   lock?.release();

@@ -81,7 +81,9 @@ describe("npm start: the bot as a local process with embedded storage", () => {
     // Assess
     expect(firstCode).toBe(0);
     expect(secondCode).toBe(0);
-    expect(first.output()).toContain("embedded DynamoDB and S3");
+    expect(first.output()).toContain(
+      `embedded DynamoDB in ${dataDir}; archives are files in ${dataDir}/archives`,
+    );
     expect(second.output()).toContain("Stopped.");
     const texts = telegram.sentMessages(chat.id).map((m) => m.text);
     expect(texts).toHaveLength(2);
