@@ -33,7 +33,7 @@ describe("npm start: archives are plain files under DATA_DIR", () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it("/end writes session_<id>.json and .txt in the design layout, and /archives names the file", async () => {
+  it("/end writes session_<id>.json and .txt in the design layout, /archives names the file, /resume and /set answer plainly", async () => {
     // Prepare
     const bot = npmStart({
       TELEGRAM_BOT_TOKEN: telegram.token,
@@ -50,6 +50,12 @@ describe("npm start: archives are plain files under DATA_DIR", () => {
     await until(() => texts().length === 2, "the /end reply");
     telegram.pushText(ada, chat, "/archives");
     await until(() => texts().length === 3, "the /archives reply");
+    telegram.pushText(ada, chat, "/resume 1");
+    await until(() => texts().length === 4, "the /resume reply");
+    telegram.pushText(ada, chat, "/resume 1");
+    await until(() => texts().length === 5, "the second /resume reply");
+    telegram.pushText(ada, chat, "/set temperature 5");
+    await until(() => texts().length === 6, "the /set reply");
     bot.signalGroup("SIGINT");
     const { code } = await bot.exited;
 
@@ -72,6 +78,11 @@ describe("npm start: archives are plain files under DATA_DIR", () => {
     expect(texts()[2]).toContain(join(folder, json));
     expect(texts()[2]).not.toContain("s3://");
     expect(existsSync(join(dataDir, "s3"))).toBe(false);
+    // The small ones: /resume on the conversation already reopened, and /set's range message.
+    expect(texts()[4]).toBe("Conversation 1 is already active: just keep writing.");
+    expect(texts()[5]).toBe(
+      "temperature must be a number from 0 to 2 (randomness: 0 = focused, 2 = wild).",
+    );
   }, 90_000);
 });
 
