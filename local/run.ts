@@ -9,21 +9,18 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
 import { TelegramGateway } from "../handler/adapters/telegram.js";
-import { createApp } from "../handler/composition.js";
+import type { App } from "../handler/composition.js";
 import { type Config, loadConfig } from "../handler/config.js";
 import { ConfigError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
 import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
-import { type EmbeddedAws, startEmbeddedAws } from "./embedded.js";
+import type { EmbeddedAws } from "./embedded.js";
 import { adoptS3rverArchives, FileArchiveStore } from "./file-archive.js";
 import { checkOllama, configHints, LOCAL_OLLAMA_URL } from "./hints.js";
 import { quietSdkNodeWarning } from "./node-support.js";
 import { prettyLine } from "./pretty.js";
 import { watchStopSignals } from "./stop-signals.js";
-import { ensureStorage, synthesizeStorage } from "./storage.js";
 import { usesExternalAws } from "./storage-choice.js";
 import { type BotAccount, checkBotToken, TokenRejectedError } from "./token-check.js";
 
@@ -85,6 +82,16 @@ async function main(): Promise<void> {
     `Telegram accepted the token of @${account.username}: write to https://t.me/${account.username}`,
   );
 
+  // Loaded only now: the AWS SDK, dynalite and cdktf take seconds to load, and a
+  // wrong setting or token should be said at once.
+  const [{ DynamoDBClient }, { S3Client }, { createApp }, { startEmbeddedAws }, storage] =
+    await Promise.all([
+      import("@aws-sdk/client-dynamodb"),
+      import("@aws-sdk/client-s3"),
+      import("../handler/composition.js"),
+      import("./embedded.js"),
+      import("./storage.js"),
+    ]);
   let embedded: EmbeddedAws | undefined;
   let archive: FileArchiveStore | undefined;
   if (!lock) {
@@ -103,8 +110,8 @@ async function main(): Promise<void> {
   const s3 = archive
     ? undefined
     : new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
-  const created = await ensureStorage(
-    synthesizeStorage({ tableName: config.table, bucketName: config.bucket }),
+  const created = await storage.ensureStorage(
+    storage.synthesizeStorage({ tableName: config.table, bucketName: config.bucket }),
     { dynamo, ...(s3 ? { s3 } : {}) },
   );
   dynamo.destroy();
@@ -147,7 +154,7 @@ async function checkToken(config: Config, stop: AbortSignal): Promise<BotAccount
   }
 }
 
-type Poll = ReturnType<typeof createApp>["poll"];
+type Poll = App["poll"];
 
 async function pollUntilStopped(poll: Poll, stop: AbortSignal): Promise<void> {
   say("Polling Telegram. Write to your bot; Ctrl-C stops.");

@@ -27,7 +27,7 @@ function startBot(env: Record<string, string>): { child: ChildProcess; output: (
   return { child, output: () => output };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -94,7 +94,7 @@ describe("npm start: the bot as a local process with embedded storage", () => {
       "what is my name?",
     ]);
     for (const out of [first.output(), second.output()]) expect(out).not.toContain(telegram.token);
-  }, 60_000);
+  }, 120_000);
 
   it("refuses to start without a token and says where to get one", async () => {
     // Act
