@@ -1,4 +1,4 @@
-import { createServer, request, type Server } from "node:http";
+import { createServer, type IncomingMessage, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
 /** Calls and bytes seen by {@link CountingProxy}, per DynamoDB operation. */
@@ -8,17 +8,38 @@ export interface CallCounts {
   byOperation: Record<string, { calls: number; requestBytes: number }>;
 }
 
+/** DynamoDB's operation name, from `X-Amz-Target` (`DynamoDB_20120810.UpdateItem` → `UpdateItem`). */
+export function dynamoOperation(req: IncomingMessage): string {
+  return (
+    String(req.headers["x-amz-target"] ?? "unknown")
+      .split(".")
+      .pop() ?? "unknown"
+  );
+}
+
+/** S3's operation, from the REST method and query (`PUT` → `PutObject`, `GET ?list-type=2` → `ListObjectsV2`). */
+export function s3Operation(req: IncomingMessage): string {
+  const listing = /[?&]list-type=2/.test(req.url ?? "");
+  if (req.method === "PUT") return "PutObject";
+  if (req.method === "GET") return listing ? "ListObjectsV2" : "GetObject";
+  return req.method ?? "unknown";
+}
+
 /**
- * A transparent HTTP proxy in front of the DynamoDB emulator that counts
- * every API call (`X-Amz-Target`) and its request size: the bot's real
- * DynamoDB traffic, measured from outside the bot.
+ * A transparent HTTP proxy in front of an emulator (DynamoDB by default, or
+ * S3) that counts every API call and its request size: the bot's real traffic,
+ * measured from outside the bot. Requests are forwarded with their headers
+ * unchanged, so S3 signatures stay valid.
  */
 export class CountingProxy {
   private counts: CallCounts = { calls: 0, requestBytes: 0, byOperation: {} };
 
   private constructor(private readonly server: Server) {}
 
-  static async start(targetUrl: string): Promise<CountingProxy> {
+  static async start(
+    targetUrl: string,
+    operationOf: (req: IncomingMessage) => string = dynamoOperation,
+  ): Promise<CountingProxy> {
     const target = new URL(targetUrl);
     let proxy: CountingProxy | undefined;
     const server = createServer((req, res) => {
@@ -26,11 +47,7 @@ export class CountingProxy {
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
         const body = Buffer.concat(chunks);
-        const op =
-          String(req.headers["x-amz-target"] ?? "unknown")
-            .split(".")
-            .pop() ?? "unknown";
-        proxy?.record(op, body.length);
+        proxy?.record(operationOf(req), body.length);
         const upstream = request(
           {
             host: target.hostname,

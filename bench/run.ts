@@ -13,6 +13,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { startTestBed, type TestBed } from "../__tests__/harness/bed.js";
 import { BUNDLE, coldStart } from "../__tests__/harness/lambda.js";
 import { CountingProxy } from "./counting-proxy.js";
+import { longConversation } from "./long-conversation.js";
 import { median, percentile, round } from "./stats.js";
 
 const root = resolve(import.meta.dirname, "..");
@@ -249,6 +250,10 @@ function synth(): Record<string, unknown> {
   return { firstRunMs: Math.round(cold), warmRunMs: Math.round(warm) };
 }
 
+/** Length of the long conversation, and where along it the figures are taken. */
+const LONG_MESSAGES = Math.max(3_100, Number(process.env.BENCH_LONG_MESSAGES ?? 0));
+const LONG_MARKS = [200, 3_000, ...(LONG_MESSAGES >= 10_100 ? [10_000] : [])];
+
 async function main(): Promise<void> {
   const started = performance.now();
   execFileSync(process.execPath, ["--import", "tsx", "scripts/build-handler.ts"], {
@@ -268,6 +273,8 @@ async function main(): Promise<void> {
     perMessage: await sessionCost(),
     batch: await concurrency(),
     timeToFirstVisibleToken: await timeToFirstToken(),
+    // BENCH_LONG_MESSAGES=10100 adds the mark at message 10,000 (a few more minutes).
+    longConversation: await longConversation(LONG_MESSAGES, LONG_MARKS),
     benchSeconds: 0,
   };
   result.benchSeconds = Math.round((performance.now() - started) / 1000);

@@ -5,7 +5,7 @@ import type { Update } from "@grammyjs/types";
 import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
-import { DynamoUpdateClaims } from "./adapters/dynamo-update-claims.js";
+import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
@@ -15,6 +15,7 @@ import { commandMenu } from "./app/commands.js";
 import { Conversations } from "./app/conversations.js";
 import { type DispatchContext, dispatch } from "./app/dispatch.js";
 import type { BotIdentity } from "./app/incoming.js";
+import type { LaneDeps } from "./app/lane-drain.js";
 import { LEASE_MS, Poller, type PollSummary } from "./app/poller.js";
 import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import { Replier } from "./app/replies.js";
@@ -109,7 +110,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   );
   const botId = Number(config.telegram.token.split(":")[0]);
   const pollerState = new DynamoPollerStateStore(db, config.table, botId, LEASE_MS);
-  const claims = new DynamoUpdateClaims(db, config.table, botId);
+  const ledger = new DynamoUpdateLedger(db, config.table, botId);
   const services: BotServices = {
     config,
     telegram,
@@ -167,33 +168,31 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     },
   });
 
+  const laneDeps = (ctx: DispatchContext, until: number, invocationId: string): LaneDeps => ({
+    ledger,
+    log: ctx.log,
+    maxAttempts: config.maxUpdateAttempts,
+    handle: (update) => dispatch(update, ctx),
+    giveUp: (update, err) => giveUp(services, update, err),
+    deadline: until,
+    owner: invocationId,
+  });
+
   return {
     log,
     async webhook(request, until, invocationId) {
       deadline = until;
       const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook" }));
       return handleWebhook(request, {
+        ...laneDeps(ctx, until, invocationId),
         secret: config.telegram.webhookSecret,
-        claims,
-        log: ctx.log,
-        maxAttempts: config.maxUpdateAttempts,
-        handle: (update) => dispatch(update, ctx),
-        giveUp: (update, err) => giveUp(services, update, err),
-        deadline: until,
         ...(overrides.handOff ? { handOff: overrides.handOff } : {}),
       });
     },
     async queued(update, until, invocationId) {
       deadline = until;
       const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook-queued" }));
-      return handleQueuedUpdate(update, {
-        claims,
-        log: ctx.log,
-        maxAttempts: config.maxUpdateAttempts,
-        handle: (u) => dispatch(u, ctx),
-        giveUp: (u, err) => giveUp(services, u, err),
-        deadline: until,
-      });
+      return handleQueuedUpdate(update, laneDeps(ctx, until, invocationId));
     },
     async poll(until, invocationId) {
       deadline = until;

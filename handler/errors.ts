@@ -39,6 +39,14 @@ export class TelegramApiError extends BotError {
     );
   }
 
+  /** `400 message is too long` (Telegram counts after entity parsing): split it smaller. */
+  get isTooLong(): boolean {
+    return (
+      this.code === 400 &&
+      /message is too long|text is too long|MESSAGE_TOO_LONG/i.test(this.description)
+    );
+  }
+
   /** The user blocked the bot or left the chat: replying is pointless. */
   get isForbidden(): boolean {
     return this.code === 403;

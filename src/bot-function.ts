@@ -7,12 +7,13 @@ import type { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role/index.js";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy/index.js";
 import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function/index.js";
+import { LambdaFunctionEventInvokeConfig } from "@cdktf/provider-aws/lib/lambda-function-event-invoke-config/index.js";
 import { LambdaFunctionUrl } from "@cdktf/provider-aws/lib/lambda-function-url/index.js";
 import { LambdaPermission } from "@cdktf/provider-aws/lib/lambda-permission/index.js";
 import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { AssetType, Fn, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
-import type { DeployTarget } from "./settings.js";
 import type { BotVariables } from "./variables.js";
 
 /**
@@ -32,6 +33,10 @@ export const OBJECT_ACTIONS = ["s3:GetObject", "s3:PutObject"] as const;
 export const BUCKET_ACTIONS = ["s3:ListBucket"] as const;
 /** Webhook mode: a delivery queues the update for an asynchronous invoke of the same function. */
 export const SELF_INVOKE_ACTIONS = ["lambda:InvokeFunction"] as const;
+/** Lambda sends a queued event that failed every attempt to the failure queue with the function's role. */
+export const FAILURE_QUEUE_ACTIONS = ["sqs:SendMessage"] as const;
+/** Lambda's default for asynchronous events: the first attempt and two retries. */
+export const ASYNC_RETRIES = 2;
 /** What the runtime needs to write its own logs. */
 export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as const;
 
@@ -39,8 +44,6 @@ export const LOG_ACTIONS = ["logs:CreateLogStream", "logs:PutLogEvents"] as cons
 export interface TelegramBotFunctionProps {
   /** Function name; the log group is `/aws/lambda/<name>`. @default "telegram-bot" (via `StackSettings`) */
   readonly functionName: string;
-  /** `aws` reserves a concurrency of 1 (LocalStack ignores reserved concurrency). */
-  readonly target: DeployTarget;
   /** Folder with the esbuild bundle (`index.js` exporting `handler`). */
   readonly bundleDir: string;
   /** The sessions table: its name goes into the environment, its ARN into the policy. */
@@ -66,6 +69,8 @@ export class TelegramBotFunction extends Construct {
   readonly role: IamRole;
   /** Set when webhook mode is on. */
   readonly url?: LambdaFunctionUrl;
+  /** Webhook mode: where queued events that failed every attempt go (their updates stay in the ledger too). */
+  readonly failureQueue?: SqsQueue;
 
   constructor(scope: Construct, id: string, props: TelegramBotFunctionProps) {
     super(scope, id);
@@ -120,8 +125,10 @@ export class TelegramBotFunction extends Construct {
       role: this.role.arn,
       timeout: variables.timeoutSeconds.numberValue,
       memorySize: variables.memoryMb.numberValue,
-      // One poller at a time (the DynamoDB lease is the real guard). LocalStack ignores it.
-      ...(props.target === "aws" ? { reservedConcurrentExecutions: 1 } : {}),
+      // No fixed reservation: one would fail on accounts with the default quota of 10 and,
+      // in webhook mode, queue every chat behind every other. The DynamoDB leases keep
+      // polling single and each chat ordered; the variable caps cost for those who want it.
+      reservedConcurrentExecutions: variables.reservedConcurrency.numberValue,
       environment: {
         variables: {
           ...variables.environment,
@@ -140,13 +147,30 @@ export class TelegramBotFunction extends Construct {
         // Telegram cannot sign requests; the handler checks TELEGRAM_WEBHOOK_SECRET instead.
         authorizationType: "NONE",
       });
+      this.allowPublicUrl();
       // Answering Telegram at once means handing the update to an asynchronous invoke of itself.
+      // Lambda drops an event that failed every attempt unless it has somewhere to send it.
+      this.failureQueue = new SqsQueue(this, "failed-updates", {
+        name: `${props.functionName}-failed-updates`,
+        messageRetentionSeconds: 14 * 86_400,
+        sqsManagedSseEnabled: true,
+      });
+      new LambdaFunctionEventInvokeConfig(this, "queued-updates", {
+        functionName: this.fn.functionName,
+        maximumRetryAttempts: ASYNC_RETRIES,
+        destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
+      });
       const selfInvoke = new DataAwsIamPolicyDocument(this, "self-invoke", {
         statement: [
           {
             sid: "QueueWebhookUpdates",
             actions: [...SELF_INVOKE_ACTIONS],
             resources: [this.fn.arn],
+          },
+          {
+            sid: "FailedUpdates",
+            actions: [...FAILURE_QUEUE_ACTIONS],
+            resources: [this.failureQueue.arn],
           },
         ],
       });
@@ -157,6 +181,37 @@ export class TelegramBotFunction extends Construct {
       });
     }
     if (props.schedule) this.addSchedule(props.functionName);
+  }
+
+  /**
+   * The two resource-policy statements AWS requires before a URL with auth type
+   * NONE answers anything but 403: `lambda:InvokeFunctionUrl` for everyone (only
+   * through an auth-NONE URL) and, for URLs created since October 2025 (all URLs
+   * since 2026-11-01), `lambda:InvokeFunction` for everyone, only via the URL.
+   * The `@cdktf/provider-aws` 21.22.1 bindings predate `invoked_via_function_url`
+   * (terraform-provider-aws 6.29.0), so it is set as an override; the stack
+   * requires that provider version (see `chatbot-stack.ts`).
+   */
+  private allowPublicUrl(): void {
+    const url = this.url;
+    if (!url) return;
+    const functionName = this.fn.functionName;
+    new LambdaPermission(this, "url-invoke-url", {
+      statementId: "AllowPublicFunctionUrl",
+      action: "lambda:InvokeFunctionUrl",
+      functionName,
+      principal: "*",
+      functionUrlAuthType: "NONE",
+      dependsOn: [url],
+    });
+    const viaUrl = new LambdaPermission(this, "url-invoke-function", {
+      statementId: "AllowPublicInvokeViaFunctionUrl",
+      action: "lambda:InvokeFunction",
+      functionName,
+      principal: "*",
+      dependsOn: [url],
+    });
+    viaUrl.addOverride("invoked_via_function_url", true);
   }
 
   private addSchedule(functionName: string): void {

@@ -1,7 +1,7 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { TelegramBotFunction } from "./bot-function.js";
-import { awsProvider } from "./provider.js";
+import { AWS_PROVIDER_VERSION, awsProvider } from "./provider.js";
 import type { StackSettings } from "./settings.js";
 import { ConversationArchive, SessionsTable } from "./storage.js";
 import { BotVariables } from "./variables.js";
@@ -28,6 +28,9 @@ export class ChatbotStack extends TerraformStack {
     super(scope, id);
     const { settings } = props;
     awsProvider(this, settings);
+    // `invoked_via_function_url` (function URL permissions) exists from 6.29.0 on; the
+    // pinned bindings would otherwise ask Terraform for exactly 6.25.0.
+    this.addOverride("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION);
     const variables = new BotVariables(this, "variables");
     this.archive = new ConversationArchive(this, "archive", {
       bucketName: settings.bucketName,
@@ -39,7 +42,6 @@ export class ChatbotStack extends TerraformStack {
     });
     this.bot = new TelegramBotFunction(this, "bot", {
       functionName: settings.functionName,
-      target: settings.target,
       bundleDir: props.bundleDir,
       table: this.sessions.table,
       bucket: this.archive.bucket,
@@ -57,5 +59,11 @@ export class ChatbotStack extends TerraformStack {
     output("deploy_target", settings.target, "localstack or aws.");
     if (this.bot.url)
       output("webhook_url", this.bot.url.functionUrl, "Function URL for `npm run webhook -- set`.");
+    if (this.bot.failureQueue)
+      output(
+        "failed_updates_queue",
+        this.bot.failureQueue.url,
+        "SQS queue of queued webhook events that failed every attempt (see `npm run failed`).",
+      );
   }
 }

@@ -2,6 +2,13 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider/index.js";
 import type { Construct } from "constructs";
 import type { StackSettings } from "./settings.js";
 
+/**
+ * The hashicorp/aws versions the synthesized stack accepts. The bindings
+ * (`@cdktf/provider-aws` 21.22.1) were generated from 6.25.0; 6.29.0 added
+ * `invoked_via_function_url`, which AWS needs for public function URLs.
+ */
+export const AWS_PROVIDER_VERSION = ">= 6.29.0, < 7.0.0";
+
 /** Every AWS service the stack talks to; LocalStack gets an endpoint for each. */
 export const STACK_SERVICES = [
   "cloudwatch",
@@ -11,6 +18,7 @@ export const STACK_SERVICES = [
   "lambda",
   "logs",
   "s3",
+  "sqs",
   "sts",
 ] as const;
 

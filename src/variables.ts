@@ -164,6 +164,8 @@ export const FUNCTION_SETTINGS = {
   timeoutSeconds: 300,
   memoryMb: 512,
   logRetentionDays: 14,
+  /** -1 is Terraform's "no reservation": the function draws on the account's unreserved pool. */
+  reservedConcurrency: -1,
 } as const;
 
 /**
@@ -177,6 +179,7 @@ export class BotVariables extends Construct {
   readonly timeoutSeconds: TerraformVariable;
   readonly memoryMb: TerraformVariable;
   readonly logRetentionDays: TerraformVariable;
+  readonly reservedConcurrency: TerraformVariable;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -208,6 +211,12 @@ export class BotVariables extends Construct {
       "log_retention_days",
       FUNCTION_SETTINGS.logRetentionDays,
       "Days CloudWatch keeps the function's logs.",
+    );
+    this.reservedConcurrency = number(
+      "reserved_concurrency",
+      FUNCTION_SETTINGS.reservedConcurrency,
+      "Reserved concurrent executions of the function; -1 (default) reserves none. " +
+        "Accounts with the default quota of 10 cannot reserve any.",
     );
   }
 }

@@ -1,11 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { TestBed } from "../harness/bed.js";
 import {
   archiveAt,
-  expectedKeyBase,
   isContiguous,
   keyOf,
   onlySession,
+  partMessages,
+  partsOf,
+  partsPrefixOf,
   person,
   replies,
   reread,
@@ -31,7 +33,7 @@ describe("large sessions: older messages move to S3, the recent window stays liv
     await bed.close();
   });
 
-  it("past ARCHIVE_AFTER_MESSAGES the item keeps the recent window and s3_path, stays active, and S3 holds everything", async () => {
+  it("past ARCHIVE_AFTER_MESSAGES the item keeps the recent window, stays active, and S3 holds everything in appended parts", async () => {
     // Arrange
     const ada = person(5001, "Ada");
 
@@ -41,15 +43,15 @@ describe("large sessions: older messages move to S3, the recent window stays liv
     // Assess: every message answered
     expect(replies(bed, ada)).toEqual([1, 2, 3, 4, 5].map(echo));
 
-    // Assess: DynamoDB keeps the last 4 messages and points at S3
+    // Assess: DynamoDB keeps the last 4 messages and points at the newest part
     const item = await onlySession(bed, ada);
-    const base = expectedKeyBase(ada.user.id, "llama3", item.session_id);
     expect(item).toMatchObject({
       status: "active",
       message_count: 10,
       archived_count: 10,
-      s3_path: `s3://${bed.aws.bucket}/${base}.json`,
+      archive_tail: 9,
     });
+    expect(item).not.toHaveProperty("s3_path"); // no composed archive while the session is active
     expect(windowOf(item).map((m) => [m.seq, m.content])).toEqual([
       [7, turn(4)],
       [8, echo(4)],
@@ -57,12 +59,20 @@ describe("large sessions: older messages move to S3, the recent window stays liv
       [10, echo(5)],
     ]);
 
-    // Assess: S3 has the whole conversation once, as a still-active session
-    expect(await s3Keys(bed, `${ada.user.id}/`)).toEqual([`${base}.json`, `${base}.txt`]);
-    const doc = await archiveAt(bed, `${base}.json`);
-    expect(doc.session).toMatchObject({ status: "active", ended_at: null, archive_reason: "size" });
-    expect(isContiguous(doc.messages)).toBe(true);
-    expect(doc.messages.map((m) => m.content)).toEqual(
+    // Assess: S3 has the whole conversation once, in three appended parts, and no
+    // archive under <user_id>/ that a reader could take for a complete one
+    expect(await s3Keys(bed, `${ada.user.id}/`)).toEqual([]);
+    const prefix = partsPrefixOf(item);
+    const parts = await partsOf(bed, item);
+    expect(parts.map((p) => p.key)).toEqual([
+      `${prefix}000000001-000000006.json`,
+      `${prefix}000000007-000000008.json`,
+      `${prefix}000000009-000000010.json`,
+    ]);
+    expect(parts.map((p) => p.part.previous_first_seq)).toEqual([null, 1, 7]);
+    const archived = parts.flatMap((p) => p.part.messages);
+    expect(isContiguous(archived)).toBe(true);
+    expect(archived.map((m) => m.content)).toEqual(
       [1, 2, 3, 4, 5].flatMap((i) => [turn(i), echo(i)]),
     );
 
@@ -107,7 +117,7 @@ describe("large sessions: older messages move to S3, the recent window stays liv
     const eli = person(5004, "Eli");
     await say(bed, eli, turn(1), turn(2), turn(3), turn(4));
     const before = await onlySession(bed, eli);
-    const stored = await archiveAt(bed, keyOf(bed, before.s3_path));
+    const stored = await partsOf(bed, before);
 
     // Act
     await say(bed, eli, "/export");
@@ -115,7 +125,9 @@ describe("large sessions: older messages move to S3, the recent window stays liv
     // Assess: the file has all 8 messages, S3's and the live window's
     const file = bed.telegram.documents(eli.chat.id).at(-1);
     expect(file?.caption).toContain("llama3 · 8 messages");
-    const doc = JSON.parse(file?.content.toString() ?? "{}") as typeof stored;
+    const doc = JSON.parse(file?.content.toString() ?? "{}") as Awaited<
+      ReturnType<typeof archiveAt>
+    >;
     expect(doc.session).toMatchObject({ id: before.session_id, status: "active" });
     expect(isContiguous(doc.messages)).toBe(true);
     expect(doc.messages.map((m) => m.content)).toEqual(
@@ -124,7 +136,8 @@ describe("large sessions: older messages move to S3, the recent window stays liv
 
     // Assess: exporting is read-only
     expect(await reread(bed, before)).toEqual(before);
-    expect(await archiveAt(bed, keyOf(bed, before.s3_path))).toEqual(stored);
+    expect(await partsOf(bed, before)).toEqual(stored);
+    expect(await s3Keys(bed, `${eli.user.id}/`)).toEqual([]);
   });
 
   it("S3 down when the window overflows: answers still arrive, messages stay in DynamoDB, and a later message moves them to S3", async () => {
@@ -148,9 +161,9 @@ describe("large sessions: older messages move to S3, the recent window stays liv
     const item = await reread(bed, whileDown);
     expect(item).toMatchObject({ status: "active", message_count: 10, archived_count: 10 });
     expect(windowOf(item).map((m) => m.seq)).toEqual([7, 8, 9, 10]);
-    const doc = await archiveAt(bed, keyOf(bed, item?.s3_path));
-    expect(isContiguous(doc.messages)).toBe(true);
-    expect(doc.messages).toHaveLength(10);
+    const archived = await partMessages(bed, item ?? {});
+    expect(isContiguous(archived)).toBe(true);
+    expect(archived).toHaveLength(10);
   });
 });
 
@@ -183,11 +196,11 @@ describe("large sessions by size: ARCHIVE_AFTER_KB bounds the bytes kept in Dyna
     const windowBytes = window.reduce((n, m) => n + Buffer.byteLength(m.content), 0);
     expect(windowBytes).toBeLessThanOrEqual(4096);
     expect(window.at(-1)?.seq).toBe(12);
-    const doc = await archiveAt(bed, keyOf(bed, item.s3_path));
-    expect(isContiguous(doc.messages)).toBe(true);
-    expect(doc.messages.length).toBeGreaterThanOrEqual(12 - window.length);
-    expect(doc.messages.filter((m) => m.role === "user").map((m) => m.content)).toEqual(
-      texts.slice(0, doc.messages.filter((m) => m.role === "user").length),
+    const archived = await partMessages(bed, item);
+    expect(isContiguous(archived)).toBe(true);
+    expect(archived.length).toBeGreaterThanOrEqual(12 - window.length);
+    expect(archived.filter((m) => m.role === "user").map((m) => m.content)).toEqual(
+      texts.slice(0, archived.filter((m) => m.role === "user").length),
     );
   });
 });

@@ -230,3 +230,46 @@ export function isContiguous(messages: readonly { seq: number }[]): boolean {
 
 /** ISO-8601 timestamp with milliseconds and Z, as `Date#toISOString` writes it. */
 export const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** A part object: messages a trim moved to S3 while the session was active. */
+export interface PartJson {
+  format: string;
+  version: number;
+  session_id: string;
+  first_seq: number;
+  last_seq: number;
+  previous_first_seq: number | null;
+  messages: ArchiveJson["messages"];
+}
+
+/** `parts/<user_id>/model_<segment>/session_<id>/`: where a session's parts live. */
+export function partsPrefixOf(item: Item, modelSegment = "llama3"): string {
+  return `parts/${String(item.user_id)}/model_${modelSegment}/session_${String(item.session_id)}/`;
+}
+
+/** Every part of a session, in key (= message) order, with its key and exact stored text. */
+export async function partsOf(
+  bed: TestBed,
+  item: Item,
+  modelSegment = "llama3",
+): Promise<{ key: string; text: string; part: PartJson }[]> {
+  const keys = await s3Keys(bed, partsPrefixOf(item, modelSegment));
+  return Promise.all(
+    keys.map(async (key) => {
+      const text = (await s3Text(bed, key)) ?? "";
+      return { key, text, part: JSON.parse(text) as PartJson };
+    }),
+  );
+}
+
+/** The messages of a session's parts, by message number (overlapping parts counted once). */
+export async function partMessages(
+  bed: TestBed,
+  item: Item,
+  modelSegment = "llama3",
+): Promise<ArchiveJson["messages"]> {
+  const bySeq = new Map<number, ArchiveJson["messages"][number]>();
+  for (const { part } of await partsOf(bed, item, modelSegment))
+    for (const m of part.messages) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 import {
@@ -97,7 +97,7 @@ describe("commands: what each one answers", () => {
     const lines = lastText(bed, bob.chat.id).split("\n");
     for (const name of ["start", ...CORE_COMMANDS]) {
       const line = lines.filter((l) => l.startsWith(`/${name} `));
-      expect(line, `/${name}`).toHaveLength(1);
+      expect({ command: name, lines: line.length }).toEqual({ command: name, lines: 1 });
       expect(line[0]).toMatch(/ — \S/);
     }
     for (const c of bed.telegram.commands()) {

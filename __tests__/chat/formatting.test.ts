@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import { parseTelegramHtml } from "../harness/fake-telegram.js";
 import { envWith, newPerson, requestsTo, say, texts } from "./support.js";

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import type { RecordedRequest } from "../harness/fake-telegram.js";
 import { envWith, invoke, newGroup, newPerson, requestsTo, say, texts } from "./support.js";
@@ -43,7 +43,10 @@ const expectEvery429Retried = (bed: TestBed, chatId: number): number => {
         later.params.message_id === r.params.message_id &&
         later.status === 200,
     );
-    expect(retried, `429 on ${r.method} at ${r.at} was never retried`).toBeDefined();
+    expect({ limited: `429 on ${r.method} at ${r.at}`, retried: retried !== undefined }).toEqual({
+      limited: `429 on ${r.method} at ${r.at}`,
+      retried: true,
+    });
   }
   return limited.length;
 };

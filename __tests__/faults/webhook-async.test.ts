@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import { FakeLambda } from "../harness/fake-lambda.js";
 import { coldStart, type LambdaInstance } from "../harness/lambda.js";
 import {
-  botItems,
+  ledgerItem,
   person,
   repliesTo,
   TokenGuard,
@@ -51,8 +51,6 @@ describe("faults: webhook answered at once, update handled by a queued invoke", 
     guard.record(response);
     return response;
   };
-  const claimOf = async (updateId: number) =>
-    (await botItems(bed)).find((i) => i.SK === `UPDATE#${updateId}`);
 
   it("slow model: Telegram hears 200 long before the answer, which the queued invoke sends once", async () => {
     // Arrange
@@ -78,7 +76,7 @@ describe("faults: webhook answered at once, update handled by a queued invoke", 
       attempts: 1,
     });
     expect(repliesTo(bed, ada)).toEqual(["You said: take your time"]);
-    expect(await claimOf(update.update_id)).toMatchObject({ status: "done" });
+    expect(await ledgerItem(bed, ada, update.update_id)).toMatchObject({ status: "done" });
   });
 
   it("redelivery after the update was answered: 200 duplicate, nothing queued, answered once", async () => {
@@ -116,7 +114,7 @@ describe("faults: webhook answered at once, update handled by a queued invoke", 
     expect(job?.attempts).toBe(2);
     expect(job?.error).toBeUndefined();
     expect(repliesTo(bed, cleo)).toEqual(["You said: try again"]);
-    expect(await claimOf(update.update_id)).toMatchObject({ status: "done" });
+    expect(await ledgerItem(bed, cleo, update.update_id)).toMatchObject({ status: "done" });
   });
 
   it("Lambda API unreachable: the delivery answers the update inline instead, once", async () => {

@@ -22,6 +22,13 @@ export class FakeLambda {
   private readonly running = new Set<Promise<void>>();
   retryDelayMs = 200;
   maxRetries = 2;
+  /**
+   * While true, accepted invocations wait for {@link runHeld} instead of running:
+   * Lambda's asynchronous queue is not FIFO, so tests choose the order.
+   */
+  hold = false;
+  private held: QueuedInvocation[] = [];
+  private readonly started: unknown[] = [];
 
   private constructor(private readonly run: (payload: unknown) => Promise<unknown>) {}
 
@@ -40,6 +47,27 @@ export class FakeLambda {
   /** Every invocation accepted so far. */
   queued(): readonly QueuedInvocation[] {
     return this.invocations;
+  }
+
+  /** Payloads of every run (retries included), in the order they started. */
+  runs(): readonly unknown[] {
+    return this.started;
+  }
+
+  /**
+   * Runs the held invocations: `reverse` takes the last accepted first, as an
+   * unordered queue may; `concurrency` of them run at once.
+   */
+  async runHeld(options: { order: "arrival" | "reverse"; concurrency: number }): Promise<void> {
+    const jobs = options.order === "reverse" ? [...this.held].reverse() : [...this.held];
+    this.held = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      for (let job = jobs[next++]; job; job = jobs[next++]) await this.execute(job);
+    };
+    const all = Promise.all(Array.from({ length: options.concurrency }, worker)).then(() => {});
+    this.running.add(all);
+    await all.finally(() => this.running.delete(all));
   }
 
   /** Resolves once every accepted invocation has finished (retries included). */
@@ -71,6 +99,10 @@ export class FakeLambda {
     this.invocations.push(invocation);
     res.writeHead(202, { "x-amzn-requestid": `fake-${this.invocations.length}` });
     res.end();
+    if (this.hold) {
+      this.held.push(invocation);
+      return;
+    }
     const job = this.execute(invocation).finally(() => this.running.delete(job));
     this.running.add(job);
   }
@@ -79,6 +111,7 @@ export class FakeLambda {
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, this.retryDelayMs));
       invocation.attempts++;
+      this.started.push(invocation.payload);
       try {
         await this.run(invocation.payload);
         delete invocation.error;

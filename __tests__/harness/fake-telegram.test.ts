@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "@jest/globals";
 import { FakeTelegram } from "./fake-telegram.js";
 
 interface ApiAnswer {
@@ -84,10 +84,15 @@ describe("FakeTelegram", () => {
 
   it("holds a long poll until an update arrives and terminates an older poll with 409", async () => {
     // Arrange
+    // Each poll must have reached the server before the next step: order, not a sleep.
+    const arrived = async (count: number) => {
+      while (tg.requests("getUpdates").length < count)
+        await new Promise((resolve) => setTimeout(resolve, 5));
+    };
     const older = call("getUpdates", { timeout: 30 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived(1);
     const newer = call("getUpdates", { timeout: 30 });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await arrived(2);
 
     // Act
     const updateId = tg.pushText(ada, adaChat, "wake up");

@@ -83,6 +83,8 @@ export interface InjectedFailure {
   status: number;
   description: string;
   retryAfter?: number;
+  /** Only calls whose parameters match consume this failure (default: every call). */
+  when?: (params: Readonly<Record<string, unknown>>) => boolean;
 }
 
 type Params = Record<string, unknown>;
@@ -920,7 +922,9 @@ export class FakeTelegram {
     record.method = handler.name;
     const delay = this.hangs.get(key)?.shift();
     if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
-    const failure = this.failures.get(key)?.shift();
+    const queue = this.failures.get(key) ?? [];
+    const at = queue.findIndex((f) => !f.when || f.when(params));
+    const failure = at >= 0 ? queue.splice(at, 1)[0] : undefined;
     if (failure) throw new TgError(failure.status, failure.description, failure.retryAfter);
     return handler.run(params, signal);
   }

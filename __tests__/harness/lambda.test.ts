@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { startTestBed, type TestBed } from "./bed.js";
-import { coldStart } from "./lambda.js";
+import { coldStart, nodeProcess } from "./lambda.js";
 
 describe("harness: coldStart", () => {
   let bed: TestBed;
@@ -25,7 +25,7 @@ describe("harness: coldStart", () => {
     await coldStart(bed.env).invoke({});
 
     // Assess
-    expect(process.env.STREAM_REPLIES).toBeUndefined();
+    expect(nodeProcess.env.STREAM_REPLIES).toBeUndefined();
     const edits = bed.telegram
       .requests("editMessageText")
       .filter((r) => Number(r.params.chat_id) === ada.id);

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { createRequire } from "node:module";
 import { resolve } from "node:path";
 
 /** The built bundle, exactly what Lambda runs. */
@@ -27,9 +26,29 @@ export interface LambdaInstance {
   invoke<T = Record<string, unknown>>(event: unknown, options?: { timeoutMs?: number }): Promise<T>;
 }
 
-const localRequire = createRequire(import.meta.url);
-/** The test process's own environment, before any invoke changed it. */
-const baseEnvironment = { ...process.env };
+/**
+ * Node's own process and `require`, not jest's. Jest runs each test file in a VM context
+ * with its own `process` (a copy of the environment) and a `require` that goes through its
+ * module registry, where `require.cache` cannot drop a module. The bundle is loaded the way
+ * Lambda loads it: with Node's loader, in Node's realm, reading Node's `process.env`.
+ * (Outside jest, as in `npm run bench`, these are simply the process's own.)
+ */
+export const nodeProcess = (
+  process.getBuiltinModule("node:vm") as typeof import("node:vm")
+).runInThisContext("process") as NodeJS.Process;
+const nodeRequire = (
+  nodeProcess.getBuiltinModule("node:module") as typeof import("node:module")
+).createRequire(import.meta.url);
+/**
+ * The test process's own environment, before any invoke changed it. Jest reuses a worker
+ * process for several test files and loads this module afresh in each, so the first copy
+ * of this module in a process keeps it on the process itself: a later file must not take an
+ * earlier file's invoke settings (say ALLOWED_USER_IDS) for the process's own.
+ */
+const BASE_ENVIRONMENT = Symbol.for("chatbot.tests.baseEnvironment");
+const holder = nodeProcess as NodeJS.Process & { [BASE_ENVIRONMENT]?: NodeJS.ProcessEnv };
+holder[BASE_ENVIRONMENT] ??= { ...nodeProcess.env };
+const baseEnvironment: NodeJS.ProcessEnv = holder[BASE_ENVIRONMENT];
 
 /**
  * Makes `process.env` exactly the test process's own environment plus `env`,
@@ -37,13 +56,13 @@ const baseEnvironment = { ...process.env };
  * earlier invoke (say STREAM_REPLIES=false) must not leak into a later one.
  */
 function useEnvironment(env: Readonly<Record<string, string>>): void {
-  for (const key of Object.keys(process.env))
-    if (!(key in baseEnvironment)) delete process.env[key];
-  Object.assign(process.env, baseEnvironment, env);
+  for (const key of Object.keys(nodeProcess.env))
+    if (!(key in baseEnvironment)) delete nodeProcess.env[key];
+  Object.assign(nodeProcess.env, baseEnvironment, env);
 }
 const logLines: string[] = [];
 let capturing = 0;
-const realWrite = process.stdout.write.bind(process.stdout);
+const realWrite = nodeProcess.stdout.write.bind(nodeProcess.stdout);
 
 /** Every line the bundle wrote to stdout during any invoke in this test file. */
 export function allLogs(): readonly string[] {
@@ -52,17 +71,17 @@ export function allLogs(): readonly string[] {
 
 function startCapture(): void {
   if (capturing++ > 0) return;
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+  nodeProcess.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
     const text = typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
     for (const line of text.split("\n")) if (line.trim()) logLines.push(line);
     if (process.env.SHOW_BOT_LOGS) return realWrite(chunk, ...(rest as []));
     return true;
-  }) as typeof process.stdout.write;
+  }) as typeof nodeProcess.stdout.write;
 }
 
 function stopCapture(): void {
   if (--capturing > 0) return;
-  process.stdout.write = realWrite;
+  nodeProcess.stdout.write = realWrite;
 }
 
 /**
@@ -70,8 +89,8 @@ function stopCapture(): void {
  * and clients are new) that runs with `env` as its environment.
  */
 export function coldStart(env: Readonly<Record<string, string>>): LambdaInstance {
-  delete localRequire.cache[BUNDLE];
-  const { handler } = localRequire(BUNDLE) as { handler: Handler };
+  delete nodeRequire.cache[BUNDLE];
+  const { handler } = nodeRequire(BUNDLE) as { handler: Handler };
   return {
     async invoke<T>(event: unknown, options: { timeoutMs?: number } = {}): Promise<T> {
       useEnvironment(env);

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { HANDLER_SETTINGS } from "../../src/variables.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -16,25 +16,23 @@ const scripts = Object.keys(pkg.scripts);
 
 describe("README and docs stay in step with the code", () => {
   it("documents every handler setting under both its environment and Terraform names", () => {
-    for (const s of HANDLER_SETTINGS) {
-      expect(configuration, s.env).toContain(`\`${s.env}\``);
-      expect(configuration, s.variable).toContain(`\`${s.variable}\``);
-    }
+    const names = HANDLER_SETTINGS.flatMap((s) => [s.env, s.variable]);
+    expect(names.filter((name) => !configuration.includes(`\`${name}\``))).toEqual([]);
   });
 
   it("documents every npm script in the README", () => {
-    for (const name of scripts) {
-      const invocation = ["start", "test"].includes(name) ? `npm ${name}` : `npm run ${name}`;
-      expect(readme, name).toContain(invocation);
-    }
+    const invocations = scripts.map((name) =>
+      ["start", "test"].includes(name) ? `npm ${name}` : `npm run ${name}`,
+    );
+    expect(invocations.filter((invocation) => !readme.includes(invocation))).toEqual([]);
   });
 
   it("links every page under docs/ from the README, and every link there leads to a page", () => {
     const pages = readdirSync(resolve(root, "docs")).filter((f) => f.endsWith(".md"));
-    const links = [...readme.matchAll(/\]\((docs\/[^)#]+)(?:#[^)]*)?\)/g)].map((m) => m[1]);
+    const links = [...readme.matchAll(/\]\((docs\/[^)#]+)(?:#[^)]*)?\)/g)].map((m) => m[1] ?? "");
     expect(pages.length).toBeGreaterThan(0);
-    for (const page of pages) expect(links, page).toContain(`docs/${page}`);
-    for (const link of links) expect(existsSync(resolve(root, link ?? "")), link).toBe(true);
+    expect(pages.filter((page) => !links.includes(`docs/${page}`))).toEqual([]);
+    expect(links.filter((link) => !existsSync(resolve(root, link)))).toEqual([]);
   });
 
   it("states the Node versions package.json's engines allows", () => {

@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { DynamodbTable } from "@cdktf/provider-aws/lib/dynamodb-table/index.js";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
+import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
+import { describe, expect, it } from "@jest/globals";
 import { loadConfig } from "../../handler/config.js";
 import {
   BUCKET_ACTIONS,
@@ -43,6 +46,15 @@ describe("provider", () => {
     for (const service of ["s3", "dynamodb", "lambda", "iam", "sts", "logs"])
       expect(endpoints[service]).toBe("http://localhost:4566");
     expect(Object.keys(endpoints).sort()).toEqual([...STACK_SERVICES].sort());
+  });
+
+  it("starts every service the stack uses in docker-compose's LocalStack (SERVICES)", () => {
+    const compose = readFileSync(
+      resolve(import.meta.dirname, "..", "..", "docker-compose.yml"),
+      "utf8",
+    );
+    const started = /SERVICES=([a-z0-9,]+)/.exec(compose)?.[1]?.split(",") ?? [];
+    expect(started).toEqual(expect.arrayContaining([...STACK_SERVICES]));
   });
 
   it("targets real AWS with one setting: no endpoints, no fake credentials", () => {
@@ -90,14 +102,15 @@ describe("provider", () => {
 
 describe("storage", () => {
   it("creates the ChatbotSessions table of the design document, on demand, with TTL", () => {
-    const t = only(localstack.json.resource, "aws_dynamodb_table");
-    expect(t).toMatchObject({
+    // cdktf's own matcher (Testing.setupJest), on the synthesized JSON, snake_case keys.
+    expect(localstack.raw).toHaveResourceWithProperties(DynamodbTable, {
       name: "ChatbotSessions",
       billing_mode: "PAY_PER_REQUEST",
       hash_key: "PK",
       range_key: "SK",
       ttl: { attribute_name: "expires_at", enabled: true },
     });
+    const t = only(localstack.json.resource, "aws_dynamodb_table");
     expect(t.attribute).toEqual(
       expect.arrayContaining([
         { name: "PK", type: "S" },
@@ -129,8 +142,10 @@ describe("storage", () => {
 
   it("creates the chatbot-conversations bucket private and encrypted", () => {
     const r = localstack.json.resource;
-    expect(only(r, "aws_s3_bucket").bucket).toBe("chatbot-conversations");
-    expect(only(r, "aws_s3_bucket_public_access_block")).toMatchObject({
+    expect(localstack.raw).toHaveResourceWithProperties(S3Bucket, {
+      bucket: "chatbot-conversations",
+    });
+    expect(localstack.raw).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
       block_public_acls: true,
       block_public_policy: true,
       ignore_public_acls: true,
@@ -204,8 +219,11 @@ describe("function", () => {
     });
   });
 
-  it("reserves a concurrency of one on AWS (a second poller waits for the lease anyway)", () => {
-    expect(only(aws.json.resource, "aws_lambda_function").reserved_concurrent_executions).toBe(1);
+  it("reserves no fixed concurrency on AWS: a variable, unreserved (-1) unless set", () => {
+    expect(only(aws.json.resource, "aws_lambda_function").reserved_concurrent_executions).toBe(
+      variable("reserved_concurrency"),
+    );
+    expect(aws.json.variable.reserved_concurrency).toMatchObject({ type: "number", default: -1 });
   });
 
   it("adds a webhook function URL and a one-minute schedule only when asked", () => {
@@ -214,7 +232,8 @@ describe("function", () => {
     expect(only(json.resource, "aws_cloudwatch_event_rule").schedule_expression).toBe(
       "rate(1 minute)",
     );
-    expect(only(json.resource, "aws_lambda_permission").principal).toBe("events.amazonaws.com");
+    const permissions = Object.values(json.resource.aws_lambda_permission ?? {});
+    expect(permissions.map((p) => p.principal).sort()).toEqual(["*", "*", "events.amazonaws.com"]);
     expect(json.output.webhook_url).toBeDefined();
     const selfInvoke = Object.entries(json.data.aws_iam_policy_document ?? {}).find(([name]) =>
       name.includes("self-invoke"),
@@ -225,12 +244,66 @@ describe("function", () => {
         actions: [...SELF_INVOKE_ACTIONS],
         resources: [expect.stringMatching(/^\$\{aws_lambda_function\..+\.arn\}$/)],
       },
+      {
+        sid: "FailedUpdates",
+        actions: ["sqs:SendMessage"],
+        resources: [expect.stringMatching(/^\$\{aws_sqs_queue\..+\.arn\}$/)],
+      },
     ]);
     expect(Object.keys(localstack.json.data.aws_iam_policy_document ?? {})).not.toEqual(
       expect.arrayContaining([expect.stringContaining("self-invoke")]),
     );
     expect(localstack.json.resource.aws_lambda_function_url).toBeUndefined();
     expect(localstack.json.resource.aws_cloudwatch_event_rule).toBeUndefined();
+  });
+});
+
+describe("webhook on real AWS (DEPLOY_TARGET=aws ENABLE_WEBHOOK=true)", () => {
+  const { json } = synth({ target: "aws", webhook: true });
+  const permissions = Object.values(json.resource.aws_lambda_permission ?? {});
+  const fnName = expect.stringMatching(/^\$\{aws_lambda_function\..+\.function_name\}$/);
+
+  it("lets anyone call the auth-NONE function URL (lambda:InvokeFunctionUrl)", () => {
+    expect(permissions).toContainEqual(
+      expect.objectContaining({
+        action: "lambda:InvokeFunctionUrl",
+        principal: "*",
+        function_url_auth_type: "NONE",
+        function_name: fnName,
+      }),
+    );
+  });
+
+  it("lets anyone invoke the function only through its URL (required for URLs since Oct 2025)", () => {
+    const viaUrl = permissions.filter((p) => p.action === "lambda:InvokeFunction");
+    expect(viaUrl).toEqual([
+      expect.objectContaining({
+        principal: "*",
+        invoked_via_function_url: true,
+        function_name: fnName,
+      }),
+    ]);
+    expect(viaUrl[0]).not.toHaveProperty("source_arn");
+  });
+
+  it("sends queued events that failed every attempt to an SQS queue (on-failure destination)", () => {
+    const queue = only(json.resource, "aws_sqs_queue");
+    expect(queue).toMatchObject({ name: "telegram-bot-failed-updates" });
+    expect(only(json.resource, "aws_lambda_function_event_invoke_config")).toEqual({
+      function_name: fnName,
+      maximum_retry_attempts: 2,
+      destination_config: {
+        on_failure: { destination: expect.stringMatching(/^\$\{aws_sqs_queue\..+\.arn\}$/) },
+      },
+    });
+    expect(json.output.failed_updates_queue).toBeDefined();
+  });
+
+  it("asks Terraform for a hashicorp/aws version that knows invoked_via_function_url (>= 6.29.0)", () => {
+    expect(json.terraform.required_providers.aws).toEqual({
+      source: "aws",
+      version: ">= 6.29.0, < 7.0.0",
+    });
   });
 });
 

@@ -8,6 +8,7 @@ export type Blocks = Record<string, Record<string, Record<string, unknown>>>;
 
 /** The parts of `cdk.tf.json` the tests read. */
 export interface SynthJson {
+  terraform: { required_providers: Record<string, { source: string; version: string }> };
   provider: { aws: Record<string, unknown>[] };
   resource: Blocks;
   data: Blocks;

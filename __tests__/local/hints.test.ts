@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { checkOllama, configHints } from "../../local/hints.js";
 import { FakeOllama } from "../harness/fake-ollama.js";
 

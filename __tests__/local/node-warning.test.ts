@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { root } from "./terminal.js";
 
 /** A port nothing listens on: LocalStack not running. */

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { resolve } from "node:path";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { invokeOnce, lambdaClient } from "../../scripts/ops/invoke.js";
 import { clientConfig, targetFromEnv } from "../../scripts/ops/lib.js";
 import { FakeOllama } from "../harness/fake-ollama.js";

@@ -4,11 +4,12 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { PollSummary } from "../../handler/app/poller.js";
 import { prettyLine } from "../../local/pretty.js";
 import { usesExternalAws } from "../../local/storage-choice.js";
 import { main as destroyMain } from "../../scripts/ops/destroy.js";
+import { main as failedMain } from "../../scripts/ops/failed.js";
 import { formatSummary, main as invokeMain } from "../../scripts/ops/invoke.js";
 import { explain, type Io, OperatorError, targetFromEnv } from "../../scripts/ops/lib.js";
 import { formatLogMessage, parseLogsArgs } from "../../scripts/ops/logs.js";
@@ -93,6 +94,18 @@ describe("targets and errors", () => {
     // Assess
     await expect(run).rejects.toThrow(`LocalStack is not running at http://127.0.0.1:${port}`);
     expect(io.errors[0]).toContain("Invoking telegram-bot");
+  });
+
+  it("npm run failed says LocalStack is not running when nothing listens", async () => {
+    // Prepare
+    const port = await closedPort();
+    const io = recordingIo();
+
+    // Act
+    const run = failedMain([], { LOCALSTACK_ENDPOINT: `http://127.0.0.1:${port}` }, io);
+
+    // Assess
+    await expect(run).rejects.toThrow(`LocalStack is not running at http://127.0.0.1:${port}`);
   });
 
   it("npm run destroy says LocalStack is not running instead of a Terraform error", async () => {

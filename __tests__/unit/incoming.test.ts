@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import {
   type Addressed,
   addressUpdate,

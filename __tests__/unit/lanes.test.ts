@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { toLanes } from "../../handler/app/lanes.js";
 
 function msg(updateId: number, chatId: number, userId: number): Update {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { createLogger, errorFields, type LogLevel } from "../../handler/log.js";
 
 const TOKEN = "123456789:ABCdefGHIjklMNOpqrSTUvwxYZ_-0123";

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import {
   canonicalModelName,
   MAX_MODEL_NAME_LENGTH,

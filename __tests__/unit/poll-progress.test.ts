@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { coalesce, runPool } from "../../handler/app/concurrency.js";
 import { BatchProgress } from "../../handler/app/poll-progress.js";
 import type { PollerState } from "../../handler/app/ports.js";

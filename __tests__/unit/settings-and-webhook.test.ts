@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it } from "@jest/globals";
 import { PARAMETERS, parseSetting } from "../../handler/app/settings-commands.js";
 import { secretsMatch } from "../../handler/app/webhook.js";
 import type { ModelOptions } from "../../handler/domain/session.js";

@@ -37,7 +37,9 @@ function pendingReasonOf(sortKey: unknown): ArchiveReason | undefined {
 /**
  * {@link SessionLifecycleStore}: the archive's writes to `ChatbotSessions`.
  * Every write is conditional on the message count it was computed from, so an
- * archive never drops a message written meanwhile.
+ * archive never drops a message written meanwhile; trims and closes also on
+ * the archived count, so the newest-part pointer (`archive_tail`) is only ever
+ * moved forward from the state the part was built on.
  */
 export class DynamoLifecycleStore implements SessionLifecycleStore {
   constructor(
@@ -47,9 +49,16 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
 
   async closeArchived(
     session: Session,
-    change: { s3Path: string; reason: ArchiveReason; now: Date; expiresAt?: number },
+    change: {
+      s3Path: string;
+      archiveTail?: number;
+      reason: ArchiveReason;
+      now: Date;
+      expiresAt?: number;
+    },
   ): Promise<Session> {
     const now = change.now.toISOString();
+    const tail = change.archiveTail !== undefined;
     await this.write(() =>
       this.db.send(
         new UpdateCommand({
@@ -58,9 +67,11 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
           UpdateExpression:
             "SET #status = :closed, s3_path = :path, archived_count = message_count, closed_at = :now, archived_at = :now, " +
             "archive_reason = :reason, window_bytes = :zero" +
+            (tail ? ", archive_tail = :tail" : "") +
             (change.expiresAt ? ", expires_at = :exp" : "") +
             " REMOVE conversation, GSI1PK, GSI1SK, pending_archive",
-          ConditionExpression: "#status = :active AND message_count = :count",
+          ConditionExpression:
+            "#status = :active AND message_count = :count AND archived_count = :archived",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":closed": "closed",
@@ -70,6 +81,8 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
             ":reason": change.reason,
             ":zero": 0,
             ":count": session.messageCount,
+            ":archived": session.archivedCount,
+            ...(tail ? { ":tail": change.archiveTail } : {}),
             ...(change.expiresAt ? { ":exp": change.expiresAt } : {}),
           },
         }),
@@ -80,6 +93,7 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
       status: "closed",
       conversation: [],
       s3Path: change.s3Path,
+      archiveTail: change.archiveTail,
       archivedCount: session.messageCount,
       closedAt: now,
       archivedAt: now,
@@ -89,25 +103,30 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
 
   async trimArchived(
     session: Session,
-    change: { s3Path: string; keep: readonly ChatMessage[]; now: Date },
+    change: { archiveTail?: number; keep: readonly ChatMessage[]; now: Date },
   ): Promise<Session> {
     const now = change.now.toISOString();
+    const tail = change.archiveTail !== undefined;
     await this.write(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: sessionKeyOf(session),
+          // No s3_path: while the session is active there is no composed archive to point at.
           UpdateExpression:
-            "SET conversation = :keep, archived_count = message_count, s3_path = :path, archived_at = :now, window_bytes = :bytes",
-          ConditionExpression: "#status = :active AND message_count = :count",
+            "SET conversation = :keep, archived_count = message_count, archived_at = :now, window_bytes = :bytes" +
+            (tail ? ", archive_tail = :tail" : ""),
+          ConditionExpression:
+            "#status = :active AND message_count = :count AND archived_count = :archived",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":keep": change.keep.map(messageToItem),
-            ":path": change.s3Path,
             ":now": now,
             ":bytes": messagesBytes(change.keep),
             ":active": "active",
             ":count": session.messageCount,
+            ":archived": session.archivedCount,
+            ...(tail ? { ":tail": change.archiveTail } : {}),
           },
         }),
       ),
@@ -116,7 +135,7 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
       ...session,
       conversation: [...change.keep],
       archivedCount: session.messageCount,
-      s3Path: change.s3Path,
+      archiveTail: change.archiveTail,
       archivedAt: now,
     };
   }

@@ -1,7 +1,8 @@
 import type { ChatMessage, Session } from "../domain/session.js";
-import { ConflictError, ModelError } from "../errors.js";
+import { ConflictError, ModelError, TelegramApiError } from "../errors.js";
 import { escapeHtml, extractThinking, formatReply } from "../format/index.js";
 import { buildContext } from "./context-window.js";
+import { appliedAlready } from "./handled.js";
 import { MAX_INPUT_CHARS } from "./incoming.js";
 import { describeModelError } from "./model-errors.js";
 import type { ModelResult } from "./ports.js";
@@ -28,7 +29,7 @@ export async function chatTurn(turn: Turn, text: string): Promise<TurnOutcome> {
     return "handled";
   }
   let { session } = await conversations.current(msg);
-  if (session.lastUpdateId >= msg.updateId) return "duplicate";
+  if (appliedAlready(session, msg.updateId)) return "duplicate";
   if (turn.services.archiver.mustTrimFirst(session)) {
     // Earlier trims failed (S3 down). Move the window to S3 before the model runs: if S3 is
     // still down this throws, and the update is retried on a later invoke, its text intact,
@@ -121,14 +122,30 @@ export async function answer(
   const shown = text.trim() || "(the model returned an empty answer)";
   let html = formatReply({ answer: shown, thinking, showThinking: config.chat.showThinking });
   if (config.chat.showStats) html += `\n\n<i>${escapeHtml(statsLine(session.model, result))}</i>`;
-  if (stream) await stream.finish(html);
-  else await services.replier.html(turn.target, html);
   const reply: ChatMessage = {
     seq: session.messageCount + (regenerate ? 1 : 2),
     role: "assistant",
     content: text,
     ts: services.now().toISOString(),
   };
+  try {
+    if (stream) await stream.finish(html);
+    else await services.replier.html(turn.target, html);
+  } catch (err) {
+    // Telegram said no to the answer itself (re-split and plain text tried already):
+    // retrying cannot help, so keep the turn, marked, and say what happened.
+    if (!(err instanceof TelegramApiError && err.code === 400)) throw err;
+    log.warn("telegram refused the answer; storing the turn marked undelivered", {
+      description: err.description,
+    });
+    const undelivered = { ...reply, failed: "undelivered" };
+    await store(turn, session, regenerate ? [undelivered] : [userMessage, undelivered], result);
+    await say(
+      turn,
+      `😞 Telegram refused my answer (${err.description}). It is saved in this conversation (/export has it); try /retry, or ask for a shorter answer.`,
+    );
+    return "handled";
+  }
   // A prompt that filled the whole context was probably cut by Ollama (it truncates silently).
   const truncated = result.promptTokens > 0 && result.promptTokens >= numCtx - 8;
   const warn = (context.trimmed || truncated) && !session.contextTrimWarned;

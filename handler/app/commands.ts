@@ -3,6 +3,7 @@ import { ModelError } from "../errors.js";
 import { escapeHtml } from "../format/index.js";
 import { ARCHIVE_COMMANDS, ARCHIVE_DEFERRED_NOTE } from "./archive/commands.js";
 import { answer, DELIVERY_RESERVE_MS } from "./chat.js";
+import { appliedAlready } from "./handled.js";
 import { describeModelError } from "./model-errors.js";
 import type { BotCommandInfo, ModelInfo } from "./ports.js";
 import { SETTINGS_COMMANDS } from "./settings-commands.js";
@@ -99,7 +100,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         );
         return undefined;
       }
-      if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+      if (appliedAlready(profile, msg.updateId)) return "duplicate";
       const models = await listModels(turn);
       if (!models) return undefined;
       const installed = models.map((m) => canonicalModelName(m.name) ?? m.name);
@@ -131,7 +132,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     run: async (turn) => {
       const { conversations, msg, services } = turn;
       const profile = await conversations.profile(msg);
-      if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+      if (appliedAlready(profile, msg.updateId)) return "duplicate";
       const sessionId = profile.activeSessions[profile.currentModel];
       const current = sessionId
         ? await services.store.getSession({
@@ -212,7 +213,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     description: "Regenerate the last answer",
     run: async (turn) => {
       const { session } = await turn.conversations.current(turn.msg);
-      if (session.lastUpdateId >= turn.msg.updateId) return "duplicate";
+      if (appliedAlready(session, turn.msg.updateId)) return "duplicate";
       const conversation = session.conversation;
       const lastUser = [...conversation].reverse().find((m) => m.role === "user");
       if (!lastUser) {

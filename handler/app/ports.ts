@@ -139,21 +139,35 @@ export interface ArchiveStore {
   put(key: string, body: string, contentType: string): Promise<void>;
   /** @returns undefined when there is no such object. */
   get(key: string): Promise<string | undefined>;
+  /** Every key that starts with `prefix`, in ascending order (all pages). */
+  list(prefix: string): Promise<string[]>;
   /** The `s3://…` address of a key. */
   uri(key: string): string;
 }
 
 /** Session writes made by archiving; each is conditional on the session not having changed. */
 export interface SessionLifecycleStore {
-  /** Marks an active session closed and archived, dropping its bulky window. */
+  /**
+   * Marks an active session closed and archived, dropping its bulky window.
+   * `archiveTail`: first message of its newest archive part.
+   */
   closeArchived(
     session: Session,
-    change: { s3Path: string; reason: ArchiveReason; now: Date; expiresAt?: number },
+    change: {
+      s3Path: string;
+      archiveTail?: number;
+      reason: ArchiveReason;
+      now: Date;
+      expiresAt?: number;
+    },
   ): Promise<Session>;
-  /** Keeps only `keep` in the window of an active session whose older messages are now in S3. */
+  /**
+   * Keeps only `keep` in the window of an active session whose messages up to
+   * `messageCount` are now in S3, the newest of them in the part starting at `archiveTail`.
+   */
   trimArchived(
     session: Session,
-    change: { s3Path: string; keep: readonly ChatMessage[]; now: Date },
+    change: { archiveTail?: number; keep: readonly ChatMessage[]; now: Date },
   ): Promise<Session>;
   /** Reopens a closed session with `window` (from S3) as its recent messages. */
   reopen(session: Session, window: readonly ChatMessage[], now: Date): Promise<Session>;
@@ -202,14 +216,61 @@ export interface PollerStateStore {
   save(owner: string, state: PollerState, release: boolean): Promise<void>;
 }
 
-/** Deduplicates webhook deliveries: Telegram redelivers an update until it gets a 2xx. */
-export interface UpdateClaims {
+/** Where an update stands in the {@link UpdateLedger}. */
+export type UpdateStatus = "pending" | "done" | "failed";
+
+/** An update stored by a webhook delivery and not yet answered. */
+export interface PendingUpdate {
+  readonly update: Update;
+  /** Handling attempts started so far. */
+  readonly attempts: number;
+}
+
+/**
+ * The one answer to "was this update handled?" for webhook deliveries and
+ * queued invokes: each update is recorded under its lane (a user, or a chat)
+ * before it is acknowledged, answered in `update_id` order by whoever holds
+ * the lane's lease, then marked done or failed. Failed ones stay listed
+ * (`npm run failed`) until replayed.
+ */
+export interface UpdateLedger {
   /**
-   * Claims an update for processing until `until` (epoch ms).
-   * @returns the attempt number; `"done"` when it was handled already;
-   * `"in_progress"` while another delivery's claim has not lapsed.
+   * Records an update as pending unless it is known already (a redelivery).
+   * @returns `"new"`, or the status it already had.
    */
-  claim(updateId: number, until: number, now: number): Promise<number | "done" | "in_progress">;
-  /** Marks it done, or releases the claim so a redelivery can try again. */
-  release(updateId: number, done: boolean): Promise<void>;
+  record(lane: string, update: Update, now: number): Promise<"new" | UpdateStatus>;
+  /** The status of a recorded update; undefined when it was never recorded. */
+  status(lane: string, updateId: number): Promise<UpdateStatus | undefined>;
+  /**
+   * The lane's pending updates above `after`, lowest `update_id` first (read
+   * consistently). Starting at the lane's watermark keeps the read constant
+   * however many answered updates the lane still remembers.
+   */
+  pending(lane: string, after: number): Promise<PendingUpdate[]>;
+  /** Counts one more handling attempt. @returns the attempts so far, this one included. */
+  startAttempt(lane: string, updateId: number): Promise<number>;
+  /** Marks an update answered, or given up with `reason` (it then stays in the failure list). */
+  finish(
+    lane: string,
+    updateId: number,
+    outcome: "done" | { failed: string },
+    now: number,
+  ): Promise<void>;
+  /**
+   * Takes the lane's lease until `until` (epoch ms) unless another owner holds
+   * an unexpired one; taking it again as the same owner renews it.
+   * @returns the lane's watermark (every update recorded at or below it by
+   * then was finished) while this owner holds the lease, or undefined.
+   */
+  acquireLane(
+    lane: string,
+    owner: string,
+    until: number,
+    now: number,
+  ): Promise<{ readonly doneThrough: number } | undefined>;
+  /**
+   * Lets go of the lease (a no-op when another owner took it meanwhile),
+   * moving the watermark to `doneThrough` when given.
+   */
+  releaseLane(lane: string, owner: string, doneThrough?: number): Promise<void>;
 }

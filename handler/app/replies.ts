@@ -1,5 +1,10 @@
 import { TelegramApiError } from "../errors.js";
-import { splitPlainText, splitTelegramHtml, toPlainText } from "../format/index.js";
+import {
+  splitPlainText,
+  splitTelegramHtml,
+  TELEGRAM_TEXT_LIMIT,
+  toPlainText,
+} from "../format/index.js";
 import type { Logger } from "../log.js";
 import type { ChatGateway } from "./ports.js";
 
@@ -10,10 +15,14 @@ export interface ReplyTarget {
   readonly replyTo?: number;
 }
 
+/** Smallest size a refused message is re-split into: below it, the refusal is not about length. */
+export const MIN_RESPLIT_LIMIT = 512;
+
 /**
  * Delivers text so that nothing is lost: split below Telegram's 4096-character
- * limit without cutting an entity, and any HTML chunk Telegram refuses to parse
- * is resent as plain text.
+ * limit without cutting an entity; any HTML chunk Telegram refuses to parse
+ * is resent as plain text, and one it finds too long (it counts after entity
+ * parsing, which may differ from our count) is split again, smaller.
  */
 export class Replier {
   constructor(
@@ -22,10 +31,22 @@ export class Replier {
   ) {}
 
   /** Sends rendered Telegram HTML. @returns the ids of the sent messages. */
-  async html(target: ReplyTarget, html: string): Promise<number[]> {
+  async html(target: ReplyTarget, html: string, limit = TELEGRAM_TEXT_LIMIT): Promise<number[]> {
     const ids: number[] = [];
-    for (const [i, chunk] of splitTelegramHtml(html).entries()) {
-      ids.push(await this.sendHtmlChunk(target, chunk, i === 0));
+    for (const [i, chunk] of splitTelegramHtml(html, limit).entries()) {
+      try {
+        ids.push(await this.sendHtmlChunk(target, chunk, i === 0));
+      } catch (err) {
+        const smaller = Math.floor(limit / 2);
+        if (!(err instanceof TelegramApiError && err.isTooLong) || smaller < MIN_RESPLIT_LIMIT)
+          throw err;
+        this.log.warn("telegram found a message too long; splitting it smaller", {
+          chars: chunk.length,
+          limit: smaller,
+        });
+        const rest = { chatId: target.chatId, replyTo: i === 0 ? target.replyTo : undefined };
+        ids.push(...(await this.html(rest, chunk, smaller)));
+      }
     }
     return ids;
   }

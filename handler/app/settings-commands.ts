@@ -1,5 +1,6 @@
 import type { ModelOptions } from "../domain/session.js";
 import type { Command } from "./commands.js";
+import { appliedAlready } from "./handled.js";
 import { say } from "./turn.js";
 
 /** Longest system prompt accepted (it is sent with every request). */
@@ -72,7 +73,7 @@ export const SETTINGS_COMMANDS: Readonly<Record<string, Command>> = {
         );
         return undefined;
       }
-      if (session.lastUpdateId >= turn.msg.updateId) return "duplicate";
+      if (appliedAlready(session, turn.msg.updateId)) return "duplicate";
       const reset = args.toLowerCase() === "reset";
       const updated = await turn.services.store.updateSettings(
         session,
@@ -108,7 +109,7 @@ export const SETTINGS_COMMANDS: Readonly<Record<string, Command>> = {
         await say(turn, options);
         return undefined;
       }
-      if (session.lastUpdateId >= turn.msg.updateId) return "duplicate";
+      if (appliedAlready(session, turn.msg.updateId)) return "duplicate";
       const updated = await turn.services.store.updateSettings(
         session,
         { options, systemPrompt: session.systemPrompt },

@@ -6,7 +6,7 @@ import {
   TELEGRAM_TEXT_LIMIT,
 } from "../format/index.js";
 import type { Logger } from "../log.js";
-import type { Replier, ReplyTarget } from "./replies.js";
+import { MIN_RESPLIT_LIMIT, type Replier, type ReplyTarget } from "./replies.js";
 
 /** Settings of a {@link StreamingReply}. */
 export interface StreamingOptions {
@@ -18,8 +18,9 @@ export interface StreamingOptions {
 
 /** Longest wait before the final text (a longer flood penalty is waited out by the retry policy). */
 const MAX_FINAL_WAIT_MS = 5_000;
+
 /** Smallest chunk the final text is re-split into to fill messages already shown. */
-const MIN_RESPLIT_LIMIT = 256;
+const MIN_FILL_LIMIT = 256;
 
 const THINK_OPEN = "<think>";
 
@@ -82,18 +83,29 @@ export class StreamingReply {
   /** Replaces the streamed text with the final HTML. @returns ids of every message used. */
   async finish(finalHtml: string): Promise<number[]> {
     await this.pending;
-    const chunks = this.finalChunks(finalHtml);
-    if (this.started && chunks.some((c, i) => this.shown[i] !== c)) {
-      // The final edit is an edit like the others: it keeps the chat's pace too.
-      const readyAt = Math.max(
-        this.lastWriteAt + this.options.minEditIntervalMs,
-        this.blockedUntil,
-      );
-      const wait = Math.min(MAX_FINAL_WAIT_MS, readyAt - this.now());
-      if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
+    for (let limit = TELEGRAM_TEXT_LIMIT; ; limit = Math.floor(limit / 2)) {
+      const chunks = this.finalChunks(finalHtml, limit);
+      if (this.started && chunks.some((c, i) => this.shown[i] !== c)) {
+        // The final edit is an edit like the others: it keeps the chat's pace too.
+        const readyAt = Math.max(
+          this.lastWriteAt + this.options.minEditIntervalMs,
+          this.blockedUntil,
+        );
+        const wait = Math.min(MAX_FINAL_WAIT_MS, readyAt - this.now());
+        if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
+      }
+      try {
+        await this.show(chunks);
+        return [...this.messageIds];
+      } catch (err) {
+        // Telegram counts after entity parsing and may find a part too long: spread it thinner.
+        if (!(err instanceof TelegramApiError && err.isTooLong) || limit / 2 < MIN_RESPLIT_LIMIT)
+          throw err;
+        this.log.warn("telegram found a streamed part too long; splitting the answer smaller", {
+          limit: Math.floor(limit / 2),
+        });
+      }
     }
-    await this.show(chunks);
-    return [...this.messageIds];
   }
 
   /**
@@ -102,11 +114,11 @@ export class StreamingReply {
    * shrinks to its label once complete), the final text is spread over all of
    * them rather than leaving a stale partial message behind.
    */
-  private finalChunks(finalHtml: string): string[] {
-    let chunks = splitTelegramHtml(finalHtml);
+  private finalChunks(finalHtml: string, maxLimit: number): string[] {
+    let chunks = splitTelegramHtml(finalHtml, maxLimit);
     for (
-      let limit = Math.floor(TELEGRAM_TEXT_LIMIT * 0.8);
-      chunks.length < this.messageIds.length && limit >= MIN_RESPLIT_LIMIT;
+      let limit = Math.floor(maxLimit * 0.8);
+      chunks.length < this.messageIds.length && limit >= MIN_FILL_LIMIT;
       limit = Math.floor(limit * 0.8)
     ) {
       chunks = splitTelegramHtml(finalHtml, limit);

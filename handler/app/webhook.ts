@@ -1,10 +1,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Update } from "@grammyjs/types";
 import * as z from "zod";
-import { isPermanentFailure } from "../errors.js";
-import { errorFields, type Logger } from "../log.js";
+import { errorFields } from "../log.js";
 import type { UpdateOutcome } from "./dispatch.js";
-import type { UpdateClaims } from "./ports.js";
+import { answerInLane, drainLane, type LaneDeps, laneOf } from "./lane-drain.js";
 
 /** The parts of a Lambda function URL request the webhook reads. */
 export interface WebhookRequest {
@@ -20,24 +19,14 @@ export interface WebhookResponse {
   readonly body: string;
 }
 
-/** A claim outlives its invoke's deadline by this much, so a slow finish is not taken for a dead one. */
-const CLAIM_GRACE_MS = 10_000;
-
 /** Largest webhook body accepted (Telegram updates are a few KB). */
 export const MAX_WEBHOOK_BODY_BYTES = 1_000_000;
 
 const updateShape = z.object({ update_id: z.number().int().nonnegative() }).passthrough();
 
-/** Collaborators of {@link handleWebhook}. */
-export interface WebhookDeps {
+/** Collaborators of {@link handleWebhook}: the lane's plus the secret and the hand-off. */
+export interface WebhookDeps extends LaneDeps {
   readonly secret: string;
-  readonly claims: UpdateClaims;
-  readonly log: Logger;
-  readonly maxAttempts: number;
-  readonly handle: (update: Update) => Promise<UpdateOutcome>;
-  readonly giveUp: (update: Update, err: unknown) => Promise<void>;
-  readonly deadline: number;
-  readonly now?: () => number;
   /**
    * Queues the update for another invoke of this function (an asynchronous
    * self-invoke), so Telegram gets its 200 at once instead of after the model
@@ -59,11 +48,6 @@ export function isQueuedUpdate(event: unknown): event is QueuedUpdateEvent {
   return e.source === "telegram-webhook" && typeof e.update?.update_id === "number";
 }
 
-/** Thrown by a queued invoke that should be retried by Lambda (its asynchronous retries). */
-export class RetryLaterError extends Error {
-  override name = "RetryLaterError";
-}
-
 const respond = (statusCode: number, body: object): WebhookResponse => ({
   statusCode,
   headers: { "content-type": "application/json" },
@@ -80,11 +64,12 @@ export function secretsMatch(expected: string, given: string | undefined): boole
 
 /**
  * Handles one Telegram webhook delivery: checks the secret before reading the
- * body (401 otherwise), claims the update so a redelivery is answered once, and
- * runs the same dispatch as polling. A failure returns 500 so Telegram
- * redelivers, until the attempts run out and the user is told. A redelivery
- * while another delivery holds the claim gets 503 (retry later), never 200: the
- * holder may have died, and its claim lapses at its invoke's deadline + 10 s.
+ * body (401 otherwise), records the update in the ledger under its lane (a
+ * redelivery of a finished update gets 200 and nothing more), then queues it
+ * for an asynchronous invoke and answers 200 at once. Without a queue, or when
+ * queueing fails, it drains the lane inline: 503 while another invoke holds
+ * the lane (Telegram retries; the update is safe in the ledger), 500 when it
+ * failed and will be retried.
  */
 export async function handleWebhook(
   request: WebhookRequest,
@@ -110,116 +95,68 @@ export async function handleWebhook(
     deps.log.warn("webhook body is not a Telegram update");
     return respond(400, { ok: false, error: "not a Telegram update" });
   }
-  const attempt = await deps.claims.claim(update.update_id, deps.deadline + CLAIM_GRACE_MS, now());
-  if (attempt === "done") {
+  const lane = laneOf(update);
+  const known = await deps.ledger.record(lane, update, now());
+  if (known === "done" || known === "failed") {
     deps.log.info("webhook redelivery ignored: update already handled", {
       updateId: update.update_id,
     });
     return respond(200, { ok: true, duplicate: true });
   }
-  if (attempt === "in_progress") {
-    // Not 200: if the delivery holding the claim died, a 200 would lose the update for good.
-    deps.log.info(
-      "webhook redelivery while another delivery holds the update; asking Telegram to retry",
-      {
+  if (deps.handOff) {
+    try {
+      // A redelivery of a still-pending update is queued again: draining is idempotent.
+      await deps.handOff(update);
+      deps.log.info("webhook update stored and queued for an asynchronous invoke", {
         updateId: update.update_id,
-      },
-    );
-    return respond(503, { ok: false, error: "update in progress; retry later" });
+        lane,
+      });
+      return respond(200, { ok: true, queued: true });
+    } catch (err) {
+      deps.log.warn("could not queue the webhook update; answering it inline", {
+        updateId: update.update_id,
+        ...errorFields(err),
+      });
+    }
   }
-  if (!deps.handOff) return handleInline(update, attempt, deps);
-  const queued = await handOff(update, deps);
-  if (queued === true) return respond(200, { ok: true, queued: true });
-  return handleInline(update, queued, deps);
-}
-
-/**
- * Lets go of the claim and queues the update; the queued invoke claims it
- * again. @returns true once queued, or the attempt number of the claim taken
- * again when queueing failed, so the caller answers inline.
- */
-async function handOff(update: Update, deps: WebhookDeps): Promise<true | number> {
-  const handOffTo = deps.handOff;
-  if (!handOffTo) throw new Error("no hand-off configured");
-  await deps.claims.release(update.update_id, false);
   try {
-    await handOffTo(update);
-    deps.log.info("webhook update queued for an asynchronous invoke", {
-      updateId: update.update_id,
-    });
-    return true;
+    const drained = await drainLane(lane, deps, update.update_id);
+    if (drained === "busy") {
+      // Not 200: the holder may be dying; the update waits in the ledger either way.
+      deps.log.info(
+        "webhook update waits for another invoke answering its lane; asking Telegram to retry",
+        {
+          updateId: update.update_id,
+          lane,
+        },
+      );
+      return respond(503, { ok: false, error: "update in progress; retry later" });
+    }
+    const outcome = drained.get(update.update_id) ?? "duplicate";
+    return respond(200, { ok: true, outcome });
   } catch (err) {
-    deps.log.warn("could not queue the webhook update; answering it inline", {
+    deps.log.warn("webhook update not finished; it stays pending and Telegram redelivers", {
       updateId: update.update_id,
       ...errorFields(err),
     });
-    const again = await deps.claims.claim(
-      update.update_id,
-      deps.deadline + CLAIM_GRACE_MS,
-      (deps.now ?? Date.now)(),
-    );
-    if (typeof again !== "number") throw new RetryLaterError("the update was claimed meanwhile");
-    return again;
-  }
-}
-
-async function handleInline(
-  update: Update,
-  attempt: number,
-  deps: WebhookDeps,
-): Promise<WebhookResponse> {
-  const result = await runClaimed(update, attempt, deps, "Telegram will redeliver");
-  return "retry" in result
-    ? respond(500, { ok: false, error: "temporary failure" })
-    : respond(200, { ok: true, outcome: result.outcome });
-}
-
-/**
- * Runs a claimed update once: marks it done, gives up on it (too many attempts,
- * or a failure no retry can fix) with a reply to its user, or lets go of the
- * claim so a retry can take it. The caller decides how that retry happens.
- */
-async function runClaimed(
-  update: Update,
-  attempt: number,
-  deps: Omit<WebhookDeps, "secret" | "handOff">,
-  retriedBy: string,
-): Promise<{ outcome: UpdateOutcome | "given_up" } | { retry: unknown }> {
-  try {
-    const outcome = await deps.handle(update);
-    await deps.claims.release(update.update_id, true);
-    return { outcome };
-  } catch (err) {
-    const fields = { updateId: update.update_id, attempt, ...errorFields(err) };
-    if (attempt >= deps.maxAttempts || isPermanentFailure(err)) {
-      deps.log.error("webhook update failed too often or for good; giving up", fields);
-      await deps.giveUp(update, err).catch(() => undefined);
-      await deps.claims.release(update.update_id, true);
-      return { outcome: "given_up" };
-    }
-    deps.log.warn(`webhook update failed; ${retriedBy}`, fields);
-    await deps.claims.release(update.update_id, false);
-    return { retry: err };
+    return respond(500, { ok: false, error: "temporary failure" });
   }
 }
 
 /**
- * Answers an update a webhook delivery queued ({@link QueuedUpdateEvent}).
- * Claims it first (a duplicate queued twice is answered once). A failure worth
- * retrying releases the claim and throws, so Lambda's asynchronous retries
- * (two by default) try again; after `maxAttempts` the user is told.
+ * Answers an update a webhook delivery queued ({@link QueuedUpdateEvent}), in
+ * its lane's order. Records it first, so an event replayed from the failure
+ * destination works too. A failure worth retrying throws, so Lambda's
+ * asynchronous retries try again; after `maxAttempts` the user is told and the
+ * update is listed as failed.
  */
 export async function handleQueuedUpdate(
   update: Update,
-  deps: Omit<WebhookDeps, "secret" | "handOff">,
+  deps: LaneDeps,
 ): Promise<{ outcome: UpdateOutcome | "duplicate" | "given_up" }> {
-  const now = deps.now ?? Date.now;
-  const claimed = await deps.claims.claim(update.update_id, deps.deadline + CLAIM_GRACE_MS, now());
-  if (claimed === "done") return { outcome: "duplicate" };
-  if (claimed === "in_progress")
-    throw new RetryLaterError(`update ${update.update_id} is being answered by another invoke`);
-  // The delivery that queued the update claimed it once without trying it.
-  const result = await runClaimed(update, claimed - 1, deps, "Lambda retries the queued invoke");
-  if ("retry" in result) throw result.retry;
-  return result;
+  const lane = laneOf(update);
+  const known = await deps.ledger.status(lane, update.update_id);
+  if (known === "done" || known === "failed") return { outcome: "duplicate" };
+  if (known === undefined) await deps.ledger.record(lane, update, (deps.now ?? Date.now)());
+  return { outcome: await answerInLane(update, deps) };
 }

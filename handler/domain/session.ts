@@ -57,6 +57,13 @@ export interface Session {
   readonly messageCount: number;
   /** Messages with `seq <= archivedCount` are safely in the S3 archive. */
   readonly archivedCount: number;
+  /**
+   * First message of the newest archive part (the part holds
+   * `archiveTail..archivedCount`). Undefined when no part was written: then the
+   * composed archive holds messages 1..`archivedCount` (imports, and sessions
+   * archived before parts existed).
+   */
+  readonly archiveTail?: number;
   readonly createdAt: string;
   readonly lastMessageTs: string;
   readonly ollamaEndpoint: string;

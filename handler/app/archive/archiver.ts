@@ -4,28 +4,11 @@ import {
   messagesBytes,
   type Session,
 } from "../../domain/session.js";
-import { BotError } from "../../errors.js";
 import { errorFields, type Logger } from "../../log.js";
 import type { ArchiveStore, SessionLifecycleStore, SessionStore } from "../ports.js";
-import {
-  type ArchiveDocument,
-  archiveKeyBase,
-  archiveMessages,
-  archiveSchema,
-  buildArchive,
-  mergeMessages,
-  renderTranscript,
-} from "./format.js";
-
-/** An archive in S3 is missing messages the session says it holds. */
-export class ArchiveIntegrityError extends BotError {
-  override readonly name = "ArchiveIntegrityError";
-}
-
-/** The archive storage (S3) failed; DynamoDB was not changed. */
-export class ArchiveStorageError extends BotError {
-  override readonly name = "ArchiveStorageError";
-}
+import { ArchiveIntegrityError, ArchiveStorageError } from "./errors.js";
+import { type ArchiveDocument, buildArchive, mergeMessages } from "./format.js";
+import { SessionHistory } from "./history.js";
 
 /** What {@link Archiver.end} did. */
 export type EndResult =
@@ -48,24 +31,30 @@ export interface ArchiverSettings {
 }
 
 /**
- * Moves conversations from DynamoDB (live) to S3 (history). S3 is written
- * first; DynamoDB changes only after S3 confirmed, with a write conditional on
- * the message count the archive was built from. Archives are merged by `seq`,
- * so re-running one after a crash writes the same objects.
+ * Moves conversations from DynamoDB (live) to S3 (history). While a session is
+ * active, each trim appends only the messages it moves, as a new part; when it
+ * ends, the parts and the window are composed into the complete archive. S3 is
+ * written first; DynamoDB changes only after S3 confirmed, with a write
+ * conditional on the message counts the S3 objects were built from. Parts and
+ * archives hold messages by `seq`, so re-running either after a crash writes
+ * the same messages again.
  */
 export class Archiver {
+  private readonly history: SessionHistory;
+
   constructor(
     private readonly sessions: SessionStore,
     private readonly lifecycle: SessionLifecycleStore,
-    private readonly objects: ArchiveStore,
+    objects: ArchiveStore,
     private readonly settings: ArchiverSettings,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.history = new SessionHistory(objects, settings.modelDefaults);
+  }
 
-  /** The full transcript so far: what S3 holds plus the live window. */
+  /** The full transcript so far: what S3 holds plus the live window (reads every part). */
   async transcript(session: Session): Promise<ChatMessage[]> {
-    const archived = session.archivedCount > 0 ? await this.readArchive(session) : undefined;
-    const merged = mergeMessages(archived ? archiveMessages(archived) : [], session.conversation);
+    const merged = mergeMessages(await this.history.archived(session), session.conversation);
     const missing = merged.length === 0 ? 0 : merged.length - (merged.at(-1)?.seq ?? 0);
     if (missing !== 0) {
       throw new ArchiveIntegrityError(
@@ -106,7 +95,12 @@ export class Archiver {
     }
   }
 
-  /** Archives and closes a session (`/end`, `/new`, idle). */
+  /**
+   * Archives and closes a session (`/end`, `/new`, idle): the window's new
+   * messages become the last part (so the parts alone always hold the whole
+   * conversation), then the complete archive is composed. A failure at any
+   * step leaves DynamoDB unchanged, so the session stays active and whole.
+   */
   async close(session: Session, reason: ArchiveReason): Promise<Session> {
     const now = this.settings.now();
     const closing: Session = {
@@ -115,10 +109,12 @@ export class Archiver {
       closedAt: now.toISOString(),
       archiveReason: reason,
     };
-    const s3Path = await this.write(closing, await this.transcript(session), now);
+    const archiveTail = await this.history.append(session);
+    const s3Path = await this.history.writeComposed(closing, await this.transcript(session), now);
     const retention = this.settings.closedRetentionSeconds;
     const closed = await this.lifecycle.closeArchived(session, {
       s3Path,
+      archiveTail,
       reason,
       now,
       expiresAt: retention > 0 ? Math.floor(now.getTime() / 1000) + retention : undefined,
@@ -153,23 +149,26 @@ export class Archiver {
     );
   }
 
-  /** Moves all but the most recent messages of an active session to S3; the session stays active. */
+  /**
+   * Moves all but the most recent messages of an active session to S3; the
+   * session stays active. Only the messages not yet in S3 are written (one new
+   * part), and nothing is read: the cost is the same at message 200 and 30,000.
+   */
   async trim(session: Session): Promise<Session> {
     const now = this.settings.now();
-    const all = await this.transcript(session);
-    const s3Path = await this.write(session, all, now);
+    const archiveTail = await this.history.append(session);
     let keep = session.conversation.slice(-this.settings.keepMessages);
     // The window must also fit the byte bound, or it would be trimmed again at once.
     while (keep.length > 2 && messagesBytes(keep) > this.settings.archiveAfterBytes / 2) {
       keep = keep.slice(1);
     }
-    const trimmed = await this.lifecycle.trimArchived(session, { s3Path, keep, now });
+    const trimmed = await this.lifecycle.trimArchived(session, { archiveTail, keep, now });
     this.log.info("older messages archived", {
       sessionId: session.sessionId,
       userId: session.userId,
-      s3Path,
       kept: keep.length,
-      archived: all.length,
+      archived: session.messageCount - session.archivedCount,
+      archivedTotal: session.messageCount,
     });
     return trimmed;
   }
@@ -208,48 +207,21 @@ export class Archiver {
     return { archived, dropped, failed };
   }
 
-  /** Reads and validates a session's archive document; undefined if none. */
-  async readArchive(
+  /** The last `count` messages of a closed session, reading only the newest parts. */
+  recent(session: Session, count: number): Promise<ChatMessage[] | undefined> {
+    return this.history.recent(session, count);
+  }
+
+  /** Reads and validates a session's composed archive; undefined if none. */
+  readArchive(
     session: Pick<Session, "userId" | "model" | "sessionId">,
   ): Promise<ArchiveDocument | undefined> {
-    const key = `${archiveKeyBase(session.userId, session.model, session.sessionId)}.json`;
-    const raw = await this.storage("read", key, () => this.objects.get(key));
-    if (raw === undefined) return undefined;
-    const parsed = archiveSchema.safeParse(JSON.parse(raw));
-    if (!parsed.success)
-      throw new ArchiveIntegrityError(
-        `The archive of session ${session.sessionId} is not valid: ${parsed.error.issues[0]?.message}`,
-      );
-    return parsed.data;
+    return this.history.readComposed(session);
   }
 
-  /** Writes both objects (JSON first, then the readable TXT). @returns the JSON's s3 path. */
-  async write(session: Session, messages: readonly ChatMessage[], now: Date): Promise<string> {
-    const doc = buildArchive(session, messages, now.toISOString(), this.settings.modelDefaults);
-    const base = archiveKeyBase(session.userId, session.model, session.sessionId);
-    await this.storage("write", `${base}.json`, () =>
-      this.objects.put(
-        `${base}.json`,
-        `${JSON.stringify(doc, null, 2)}\n`,
-        "application/json; charset=utf-8",
-      ),
-    );
-    await this.storage("write", `${base}.txt`, () =>
-      this.objects.put(`${base}.txt`, renderTranscript(doc), "text/plain; charset=utf-8"),
-    );
-    return this.objects.uri(`${base}.json`);
-  }
-
-  /** Runs one S3 call; any failure becomes an {@link ArchiveStorageError}. */
-  private async storage<T>(what: string, key: string, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (err) {
-      throw new ArchiveStorageError(
-        `Could not ${what} ${key} in the archive storage: ${err instanceof Error ? err.message : String(err)}`,
-        { cause: err },
-      );
-    }
+  /** Writes the complete archive of `messages` (an import). @returns the JSON's s3 path. */
+  write(session: Session, messages: readonly ChatMessage[], now: Date): Promise<string> {
+    return this.history.writeComposed(session, messages, now);
   }
 }
 

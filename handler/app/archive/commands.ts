@@ -1,9 +1,9 @@
 import type { Session } from "../../domain/session.js";
 import { escapeHtml } from "../../format/index.js";
 import type { Command } from "../commands.js";
+import { appliedAlready } from "../handled.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../turn.js";
-import { ArchiveStorageError } from "./archiver.js";
-import { archiveMessages } from "./format.js";
+import { ArchiveStorageError } from "./errors.js";
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace("T", " ") : "?");
 
@@ -58,7 +58,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
             sessionId,
           })
         : undefined;
-      if (profile.lastUpdateId >= msg.updateId) return "duplicate";
+      if (appliedAlready(profile, msg.updateId)) return "duplicate";
       if (session?.status !== "active" || session.messageCount === 0) {
         await say(turn, "There is no conversation to end. Send a message to start one.");
         return undefined;
@@ -187,10 +187,12 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
           return undefined;
         }
         const profile = await conversations.profile(msg);
-        if (profile.lastUpdateId >= msg.updateId) return "duplicate";
-        const doc = await services.archiver.readArchive(target);
+        if (appliedAlready(profile, msg.updateId)) return "duplicate";
         const full = await services.store.getSession(target);
-        if (!doc || !full) {
+        // Only the newest parts are read: reopening costs the same at any length.
+        const window =
+          full && (await services.archiver.recent(full, services.config.sessions.contextMessages));
+        if (!full || !window) {
           await say(turn, "That conversation's archive could not be found in storage.");
           return undefined;
         }
@@ -207,7 +209,6 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
           const ended = await services.archiver.end(current, "new");
           if (!ended.deferred) conversations.remember(ended.session);
         }
-        const window = archiveMessages(doc).slice(-services.config.sessions.contextMessages);
         const reopened = await services.lifecycle.reopen(full, window, services.now());
         conversations.remember(reopened);
         await conversations.saveProfile({

@@ -11,7 +11,8 @@ export function archiveKeyBase(userId: number, model: string, sessionId: string)
   return `${userId}/model_${modelKeySegment(model)}/session_${sessionId}`;
 }
 
-const message = z.object({
+/** One message as archives and archive parts store it. */
+export const archiveMessageSchema = z.object({
   seq: z.number().int().positive(),
   role: z.enum(["system", "user", "assistant"]),
   content: z.string().max(100_000),
@@ -63,7 +64,7 @@ export const archiveSchema = z
       replies: z.number().int().min(0),
     }),
     message_count: z.number().int().min(0),
-    messages: z.array(message).max(100_000),
+    messages: z.array(archiveMessageSchema).max(100_000),
   })
   .superRefine((doc, ctx) => {
     // Messages are numbered 1..n without gaps: a session resumed from a file
@@ -135,25 +136,38 @@ export function buildArchive(
       replies: session.usage.replies,
     },
     message_count: messages.length,
-    messages: messages.map((m) => ({
-      seq: m.seq,
-      role: m.role,
-      content: m.content,
-      timestamp: m.ts,
-      ...(m.failed ? { failed: m.failed } : {}),
-    })),
+    messages: messages.map(toArchiveMessage),
   };
 }
 
-/** Messages of an archive document, as domain messages. */
-export function archiveMessages(doc: ArchiveDocument): ChatMessage[] {
-  return doc.messages.map((m) => ({
+/** A message as archives store it. */
+export type ArchiveMessage = z.infer<typeof archiveMessageSchema>;
+
+/** A domain message in the archive's shape (no update id: that is for tracing live updates). */
+export function toArchiveMessage(m: ChatMessage): ArchiveMessage {
+  return {
+    seq: m.seq,
+    role: m.role,
+    content: m.content,
+    timestamp: m.ts,
+    ...(m.failed ? { failed: m.failed } : {}),
+  };
+}
+
+/** An archived message as a domain message. */
+export function fromArchiveMessage(m: ArchiveMessage): ChatMessage {
+  return {
     seq: m.seq,
     role: m.role,
     content: m.content,
     ts: m.timestamp,
     ...(m.failed ? { failed: m.failed } : {}),
-  }));
+  };
+}
+
+/** Messages of an archive document, as domain messages. */
+export function archiveMessages(doc: ArchiveDocument): ChatMessage[] {
+  return doc.messages.map(fromArchiveMessage);
 }
 
 /** The same conversation for a person to read: a header, then one timestamped block per message. */

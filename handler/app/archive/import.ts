@@ -1,7 +1,7 @@
 import { newSessionId, type Session } from "../../domain/session.js";
 import { ConflictError, UserInputError } from "../../errors.js";
 import { say, type Turn, type TurnOutcome } from "../turn.js";
-import { ArchiveStorageError } from "./archiver.js";
+import { ArchiveStorageError } from "./errors.js";
 import { archiveMessages, archiveSchema } from "./format.js";
 
 /** Largest archive file accepted for import. */

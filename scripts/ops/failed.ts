@@ -1,0 +1,187 @@
+/**
+ * `npm run failed [-- --replay [update_id …]]`: the webhook updates nobody
+ * answered. Lists the ones given up (every attempt failed; their users were
+ * told) and the ones still pending after {@link STUCK_AFTER_MS} (a queued
+ * invoke that died or timed out every time, whose event went to the failure
+ * queue). `--replay` puts them back to pending with fresh attempts and queues
+ * an asynchronous invoke for each, which answers them in their lane's order.
+ */
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import {
+  DynamoDBDocumentClient as DocumentClient,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  paginateQuery,
+  UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { ACTIVE_INDEX } from "../../handler/adapters/dynamo-items.js";
+import {
+  FAILED_UPDATE_MARKER,
+  PENDING_UPDATE_MARKER,
+} from "../../handler/adapters/dynamo-update-ledger.js";
+import {
+  clientConfig,
+  explain,
+  type Io,
+  loadDotEnv,
+  processIo,
+  runIfMain,
+  targetFromEnv,
+} from "./lib.js";
+
+/** A pending update older than this has outlived every queued attempt (Lambda retries within minutes). */
+export const STUCK_AFTER_MS = 15 * 60_000;
+
+/** One update nobody answered. */
+export interface UnansweredUpdate {
+  readonly key: { readonly PK: string; readonly SK: string };
+  readonly updateId: number;
+  readonly lane: string;
+  readonly status: "failed" | "pending";
+  /** When it was given up, or received (pending). */
+  readonly since: string;
+  readonly attempts: number;
+  readonly reason?: string;
+  /** The Telegram update, as received. */
+  readonly update: string;
+}
+
+/** Given-up and stuck updates, oldest first, read through the table's sparse index (never a Scan). */
+export async function listUnanswered(
+  db: DynamoDBDocumentClient,
+  table: string,
+  now: number,
+): Promise<UnansweredUpdate[]> {
+  const keys: { PK: string; SK: string }[] = [];
+  const stuckBefore = new Date(now - STUCK_AFTER_MS).toISOString();
+  for (const [marker, upTo] of [
+    [FAILED_UPDATE_MARKER, "~"],
+    [PENDING_UPDATE_MARKER, stuckBefore],
+  ] as const) {
+    const pages = paginateQuery(
+      { client: db },
+      {
+        TableName: table,
+        IndexName: ACTIVE_INDEX,
+        KeyConditionExpression: "GSI1PK = :marker AND GSI1SK < :upTo",
+        ExpressionAttributeValues: { ":marker": marker, ":upTo": upTo },
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? []) keys.push({ PK: String(item.PK), SK: String(item.SK) });
+  }
+  const found: UnansweredUpdate[] = [];
+  for (const key of keys) {
+    const { Item: item } = await db.send(
+      new GetCommand({ TableName: table, Key: key, ConsistentRead: true }),
+    );
+    if (!item || (item.status !== "failed" && item.status !== "pending")) continue;
+    found.push({
+      key,
+      updateId: Number(item.update_id),
+      lane: String(item.lane),
+      status: item.status,
+      since: String(item.status === "failed" ? item.finished_at : item.received_at),
+      attempts: Number(item.attempts ?? 0),
+      ...(item.failure ? { reason: String(item.failure) } : {}),
+      update: String(item.update),
+    });
+  }
+  return found.sort((a, b) => a.updateId - b.updateId);
+}
+
+/**
+ * Puts an update back to pending with its attempts reset (conditional on it
+ * still being unanswered), then queues the asynchronous invoke that answers it.
+ */
+export async function replay(
+  db: DynamoDBDocumentClient,
+  lambda: LambdaClient,
+  table: string,
+  functionName: string,
+  entry: UnansweredUpdate,
+  now: number,
+): Promise<void> {
+  const at = new Date(now).toISOString();
+  await db.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: entry.key,
+      UpdateExpression:
+        "SET #status = :pending, attempts = :zero, received_at = :at, GSI1PK = :marker, GSI1SK = :at REMOVE failure",
+      ConditionExpression: "#status IN (:pending, :failed)",
+      ExpressionAttributeNames: { "#status": "status" },
+      ExpressionAttributeValues: {
+        ":pending": "pending",
+        ":failed": "failed",
+        ":zero": 0,
+        ":at": at,
+        ":marker": PENDING_UPDATE_MARKER,
+      },
+    }),
+  );
+  const event = { source: "telegram-webhook", update: JSON.parse(entry.update) as unknown };
+  const res = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: "Event",
+      Payload: new TextEncoder().encode(JSON.stringify(event)),
+    }),
+  );
+  if (res.StatusCode !== 202)
+    throw new Error(`Lambda refused to queue update ${entry.updateId} (status ${res.StatusCode})`);
+}
+
+/** One line per update, for people. */
+export function formatUnanswered(entry: UnansweredUpdate): string {
+  const what = entry.status === "failed" ? "given up" : "stuck pending";
+  const reason = entry.reason ? `: ${entry.reason}` : "";
+  return `update ${entry.updateId} (lane ${entry.lane}) ${what} since ${entry.since} after ${entry.attempts} attempt(s)${reason}`;
+}
+
+/** The clients `failed` talks to (injectable for tests). */
+export interface FailedClients {
+  readonly db: DynamoDBDocumentClient;
+  readonly lambda: LambdaClient;
+}
+
+/** The CLI: lists, and with `--replay` (optionally followed by update ids) replays. */
+export async function main(
+  argv = process.argv.slice(2),
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  io: Io = processIo,
+  clients?: FailedClients,
+): Promise<number> {
+  const target = targetFromEnv(env);
+  const db = clients?.db ?? DocumentClient.from(new DynamoDBClient(clientConfig(target)));
+  const lambda = clients?.lambda ?? new LambdaClient(clientConfig(target));
+  const doReplay = argv[0] === "--replay";
+  const only = new Set(argv.slice(doReplay ? 1 : 0).map(Number));
+  try {
+    const found = (await listUnanswered(db, target.tableName, Date.now())).filter(
+      (e) => only.size === 0 || only.has(e.updateId),
+    );
+    if (found.length === 0) {
+      io.out("No unanswered webhook updates.");
+      return 0;
+    }
+    for (const entry of found) io.out(formatUnanswered(entry));
+    if (!doReplay) {
+      io.err("Replay them with: npm run failed -- --replay [update_id …]");
+      return 0;
+    }
+    for (const entry of found) {
+      await replay(db, lambda, target.tableName, target.functionName, entry, Date.now());
+      io.out(`update ${entry.updateId} queued again`);
+    }
+    return 0;
+  } catch (err) {
+    throw explain(err, target);
+  }
+}
+
+runIfMain(import.meta, () => {
+  loadDotEnv();
+  return main();
+});
