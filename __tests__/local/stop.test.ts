@@ -37,7 +37,7 @@ describe("stopping npm start from a terminal", () => {
   });
 
   /** Starts the bot and leaves it in the middle of answering Ada. */
-  async function answering(start: typeof npmStart, latencyMs: number): Promise<TerminalBot> {
+  async function answering(start: typeof npmStart, model: "slow" | "hangs"): Promise<TerminalBot> {
     dataDir = mkdtempSync(join(tmpdir(), "chatbot-stop-"));
     env = {
       TELEGRAM_BOT_TOKEN: telegram.token,
@@ -48,9 +48,11 @@ describe("stopping npm start from a terminal", () => {
     const started = start(env);
     bot = started;
     await until(() => started.output().includes("Polling Telegram"), "the bot to poll", 60_000);
-    ollama.latencyMs = latencyMs;
+    if (model === "slow") ollama.latencyMs = 1_500;
+    else ollama.failNext({ kind: "hang" });
     telegram.pushText(ada, chat, "hello");
-    await until(() => ollama.inFlight > 0, "an answer in hand");
+    // The request is on record (reset clears the record, unlike in-flight counts).
+    await until(() => ollama.chats().length > 0, "an answer in hand");
     return started;
   }
 
@@ -58,7 +60,7 @@ describe("stopping npm start from a terminal", () => {
 
   it("one Ctrl-C to the whole npm process group finishes the answer in hand and exits 0", async () => {
     // Prepare
-    const running = await answering(npmStart, 1_500);
+    const running = await answering(npmStart, "slow");
 
     // Act
     running.signalGroup("SIGINT");
@@ -74,7 +76,7 @@ describe("stopping npm start from a terminal", () => {
 
   it("a second Ctrl-C a clear second later quits at once, leaving the update to Telegram", async () => {
     // Prepare
-    const running = await answering(npmStart, 60_000);
+    const running = await answering(npmStart, "hangs");
     running.signalGroup("SIGINT");
     await until(() => running.output().includes("Finishing the messages"), "the first press");
 
@@ -91,7 +93,7 @@ describe("stopping npm start from a terminal", () => {
 
   it("kill on the node process alone finishes the answer in hand, and npm exits 0", async () => {
     // Prepare
-    const running = await answering(npmStart, 1_500);
+    const running = await answering(npmStart, "slow");
     // With `exec`, npm's only child is the node process running the bot.
     const pid = Number(
       execFileSync("ps", ["-o", "pid=", "--ppid", String(running.child.pid)], {
@@ -111,7 +113,7 @@ describe("stopping npm start from a terminal", () => {
 
   it("closing the terminal (SIGHUP, output gone) finishes the answer in hand and exits 0", async () => {
     // Prepare
-    const running = await answering(nodeStart, 1_500);
+    const running = await answering(nodeStart, "slow");
 
     // Act: the terminal hangs up and its end of the output goes away.
     running.signalGroup("SIGHUP");
