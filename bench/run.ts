@@ -13,6 +13,7 @@ import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { startTestBed, type TestBed } from "../__tests__/harness/bed.js";
 import { BUNDLE, coldStart } from "../__tests__/harness/lambda.js";
 import { CountingProxy } from "./counting-proxy.js";
+import { cpu, waitBehindLongAnswer } from "./latency.js";
 import { longConversation } from "./long-conversation.js";
 import { median, percentile, round } from "./stats.js";
 
@@ -275,6 +276,8 @@ async function main(): Promise<void> {
     timeToFirstVisibleToken: await timeToFirstToken(),
     // BENCH_LONG_MESSAGES=10100 adds the mark at message 10,000 (a few more minutes).
     longConversation: await longConversation(LONG_MESSAGES, LONG_MARKS),
+    latencyUnderLoad: await waitBehindLongAnswer(),
+    botCpuPerMessage: await cpu(),
     benchSeconds: 0,
   };
   result.benchSeconds = Math.round((performance.now() - started) / 1000);

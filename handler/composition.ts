@@ -2,6 +2,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Update } from "@grammyjs/types";
+import { DynamoAccessStore } from "./adapters/dynamo-access.js";
 import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
@@ -9,6 +10,7 @@ import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
+import { AccessControl } from "./app/access.js";
 import { Archiver } from "./app/archive/archiver.js";
 import { importArchive } from "./app/archive/import.js";
 import { commandMenu } from "./app/commands.js";
@@ -16,7 +18,7 @@ import { Conversations } from "./app/conversations.js";
 import { type DispatchContext, dispatch } from "./app/dispatch.js";
 import type { BotIdentity } from "./app/incoming.js";
 import type { LaneDeps } from "./app/lane-drain.js";
-import { LEASE_MS, Poller, type PollSummary } from "./app/poller.js";
+import { LEASE_MS, Poller, type PollOptions, type PollSummary } from "./app/poller.js";
 import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import { Replier } from "./app/replies.js";
 import type { BotServices } from "./app/turn.js";
@@ -27,7 +29,7 @@ import {
   type WebhookResponse,
 } from "./app/webhook.js";
 import type { Config } from "./config.js";
-import { isPermanentFailure } from "./errors.js";
+import { isPermanentFailure, TokenRejectedError } from "./errors.js";
 import { createLogger, errorFields, type Logger } from "./log.js";
 
 /** Idle sessions archived per invoke at most; the rest wait for the next one. */
@@ -35,8 +37,11 @@ const IDLE_SWEEP_LIMIT = 25;
 
 /** The bot as one object: what the Lambda entry and the local runner call. */
 export interface App {
-  /** Polls Telegram once and answers everything it got, finishing before `deadline` (epoch ms). */
-  poll(deadline: number, invocationId: string): Promise<PollSummary>;
+  /**
+   * Polls Telegram and answers what arrives, listening on while answers run,
+   * finishing before `deadline` (epoch ms). See {@link PollOptions}.
+   */
+  poll(deadline: number, invocationId: string, options?: PollOptions): Promise<PollSummary>;
   /** Handles one webhook delivery (Lambda function URL). */
   webhook(
     request: WebhookRequest,
@@ -103,7 +108,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       keepMessages: config.sessions.contextMessages,
       idleMs: config.sessions.idleMs,
       closedRetentionSeconds: config.sessions.closedRetentionSeconds,
-      modelDefaults: { num_ctx: config.ollama.numCtx },
+      modelDefaults: { num_ctx: config.ollama.numCtx, num_predict: config.ollama.numPredict },
       now,
     },
     log,
@@ -119,6 +124,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     lifecycle,
     archiver,
     replier: new Replier(telegram, log),
+    access: new AccessControl(
+      new DynamoAccessStore(db, config.table, botId),
+      { access: config.access, adminUserIds: config.adminUserIds, now },
+      log,
+    ),
     now,
   };
   let identity: Promise<BotIdentity> | undefined;
@@ -143,6 +153,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       log.info("registered the command menu with Telegram", { commands: menu.length });
       return { ...state, commandsVersion: menuVersion };
     } catch (err) {
+      // A rejected token stops the bot; saying it once, from the poller, is enough.
+      if (err instanceof TokenRejectedError) throw err;
       log.warn("could not register the command menu; will try again next invoke", errorFields(err));
       return state;
     }
@@ -194,7 +206,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook-queued" }));
       return handleQueuedUpdate(update, laneDeps(ctx, until, invocationId));
     },
-    async poll(until, invocationId) {
+    async poll(until, invocationId, options = {}) {
       deadline = until;
       const invokeLog = log.child({ invocationId });
       const ctx = dispatchContext(until, invokeLog);
@@ -208,8 +220,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         giveUp: (update, err) => giveUp(services, update, err),
         beforeBatch,
       });
-      const summary = await poller.run(invocationId, until);
-      invokeLog.info("poll finished", { ...summary });
+      const summary = await poller.run(invocationId, until, options);
+      // One line per run that did something; an empty poll is not news (npm start polls all
+      // day), and a conflict was already explained by the poller (once, for a webhook).
+      const news = summary.updates > 0 || summary.status === "busy" || summary.errors.length > 0;
+      invokeLog[news ? "info" : "debug"]("poll finished", { ...summary });
       return summary;
     },
   };
@@ -218,12 +233,13 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
 async function giveUp(services: BotServices, update: Update, err: unknown): Promise<void> {
   const chatId: unknown = update.message?.chat?.id;
   if (typeof chatId !== "number") return;
+  const topic = update.message?.is_topic_message ? update.message.message_thread_id : undefined;
   const reason = err instanceof Error ? err.name : "an internal error";
   const what = isPermanentFailure(err)
     ? `the database refused to store it (${reason}), and trying again cannot fix that`
     : `after several attempts (${reason})`;
   await services.replier.text(
-    { chatId },
+    { chatId, threadId: topic },
     `😞 Sorry, I couldn't process your message: ${what}. I've moved on so the bot keeps working; please send it again later.`,
   );
 }

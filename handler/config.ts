@@ -1,78 +1,22 @@
 import * as z from "zod";
-import { canonicalModelName } from "./domain/model-name.js";
 import { ConfigError } from "./errors.js";
+import { SETTINGS } from "./settings.js";
 
-const bool = (fallback: boolean) =>
-  z
-    .enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""])
-    .default(fallback ? "true" : "false")
-    .transform((v) => (v === "" ? fallback : ["true", "1", "yes", "on"].includes(v)));
+const schema = z.object(
+  Object.fromEntries(Object.entries(SETTINGS).map(([name, s]) => [name, s.schema])) as {
+    [K in keyof typeof SETTINGS]: (typeof SETTINGS)[K]["schema"];
+  },
+);
 
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
-const url = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((v) => (v === "" ? fallback : v))
-    .pipe(z.url({ protocol: /^https?$/ }))
-    .transform((v) => v.replace(/\/+$/, ""));
-
-const modelName = z.string().transform((v, ctx) => {
-  // Canonical form, so `llama3:latest`, `Llama3` and `llama3` are one model (and one session key).
-  const canonical = canonicalModelName(v);
-  if (canonical === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: "must look like an Ollama model name, e.g. llama3 or llama3:8b",
-    });
-    return z.NEVER;
-  }
-  return canonical;
-});
-
-const schema = z.object({
-  TELEGRAM_BOT_TOKEN: z
-    .string({ error: "is required: the token @BotFather gave you" })
-    .regex(/^\d+:[A-Za-z0-9_-]{20,}$/, "does not look like a bot token (<digits>:<secret>)"),
-  TELEGRAM_API_URL: url("https://api.telegram.org"),
-  TELEGRAM_WEBHOOK_SECRET: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]{0,256}$/, "may only contain A-Z, a-z, 0-9, _ and - (Telegram's rule)")
-    .default(""),
-  OLLAMA_URL: url("http://host.docker.internal:11434"),
-  DEFAULT_MODEL: modelName.default("llama3"),
-  OLLAMA_NUM_CTX: int(8192, 256, 1_048_576),
-  OLLAMA_KEEP_ALIVE: z.string().default("5m"),
-  SESSIONS_TABLE: z.string().min(3).default("ChatbotSessions"),
-  ARCHIVE_BUCKET: z.string().min(3).default("chatbot-conversations"),
-  SESSION_IDLE_MINUTES: z.coerce.number().positive().default(60),
-  ARCHIVE_AFTER_MESSAGES: int(40, 4, 1000),
-  ARCHIVE_AFTER_KB: int(64, 4, 300),
-  CONTEXT_MESSAGES: int(20, 2, 200),
-  CLOSED_SESSION_RETENTION_DAYS: z.coerce.number().min(0).default(365),
-  STREAM_REPLIES: bool(true),
-  SHOW_STATS: bool(false),
-  SHOW_THINKING: z.enum(["collapsed", "hidden"]).default("collapsed"),
-  MAX_CONCURRENCY: int(4, 1, 64),
-  MAX_UPDATE_ATTEMPTS: int(3, 1, 20),
-  ALLOWED_USER_IDS: z
-    .string()
-    .default("")
-    .transform((v) =>
-      v
-        .split(",")
-        .map((s) => s.trim())
-        .filter(Boolean),
-    )
-    .pipe(
-      z.array(
-        z.string().regex(/^\d+$/, "must be a comma-separated list of numeric Telegram user ids"),
-      ),
-    ),
-  LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
-});
+/**
+ * Who may use the bot. `owner` (ALLOWED_USER_IDS unset): closed by default,
+ * the first user who writes in a private chat claims the bot; `everyone`
+ * (`*`): open by choice; `list`: those ids (plus any an admin allows).
+ */
+export type Access =
+  | { readonly kind: "owner" }
+  | { readonly kind: "everyone" }
+  | { readonly kind: "list"; readonly ids: readonly number[] };
 
 /** The validated, read-only settings the handler runs with. */
 export interface Config {
@@ -81,7 +25,13 @@ export interface Config {
     readonly apiUrl: string;
     readonly webhookSecret: string;
   };
-  readonly ollama: { readonly url: string; readonly numCtx: number; readonly keepAlive: string };
+  readonly ollama: {
+    readonly url: string;
+    readonly numCtx: number;
+    /** Longest answer in tokens where a session sets none (`/set num_predict`). */
+    readonly numPredict: number;
+    readonly keepAlive: string;
+  };
   readonly defaultModel: string;
   readonly table: string;
   readonly bucket: string;
@@ -99,8 +49,13 @@ export interface Config {
   };
   readonly maxConcurrency: number;
   readonly maxUpdateAttempts: number;
-  /** Empty means anyone may use the bot. */
-  readonly allowedUserIds: ReadonlySet<number>;
+  /** Who may use the bot (see {@link Access}). */
+  readonly access: Access;
+  /**
+   * Who may use admin commands (`/allow`). Empty: the owner (owner mode) or
+   * the first id of the allowlist.
+   */
+  readonly adminUserIds: ReadonlySet<number>;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -121,7 +76,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       apiUrl: e.TELEGRAM_API_URL,
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
     },
-    ollama: { url: e.OLLAMA_URL, numCtx: e.OLLAMA_NUM_CTX, keepAlive: e.OLLAMA_KEEP_ALIVE },
+    ollama: {
+      url: e.OLLAMA_URL,
+      numCtx: e.OLLAMA_NUM_CTX,
+      numPredict: e.OLLAMA_NUM_PREDICT,
+      keepAlive: e.OLLAMA_KEEP_ALIVE,
+    },
     defaultModel: e.DEFAULT_MODEL,
     table: e.SESSIONS_TABLE,
     bucket: e.ARCHIVE_BUCKET,
@@ -135,7 +95,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     chat: { stream: e.STREAM_REPLIES, showStats: e.SHOW_STATS, showThinking: e.SHOW_THINKING },
     maxConcurrency: e.MAX_CONCURRENCY,
     maxUpdateAttempts: e.MAX_UPDATE_ATTEMPTS,
-    allowedUserIds: new Set(e.ALLOWED_USER_IDS.map(Number)),
+    access:
+      e.ALLOWED_USER_IDS[0] === "*"
+        ? { kind: "everyone" }
+        : e.ALLOWED_USER_IDS.length === 0
+          ? { kind: "owner" }
+          : { kind: "list", ids: [...new Set(e.ALLOWED_USER_IDS.map(Number))] },
+    adminUserIds: new Set(e.ADMIN_USER_IDS.map(Number)),
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -53,6 +53,25 @@ export class TelegramApiError extends BotError {
   }
 }
 
+/**
+ * Telegram rejected the bot token (401 Unauthorized, or 404 for a token that
+ * is not one): nothing works until an operator fixes TELEGRAM_BOT_TOKEN, so
+ * callers stop instead of retrying. The message never contains the token.
+ */
+export class TokenRejectedError extends BotError {
+  override readonly name = "TokenRejectedError";
+  constructor(
+    readonly method: string,
+    readonly code: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `Telegram rejected the bot token (${method}: ${code} ${code === 401 ? "Unauthorized" : "Not Found"}). Check TELEGRAM_BOT_TOKEN: copy it again from @BotFather (it looks like 123456789:AA…).`,
+      options,
+    );
+  }
+}
+
 /** Telegram could not be reached (network failure, timeout). */
 export class TelegramNetworkError extends BotError {
   override readonly name = "TelegramNetworkError";

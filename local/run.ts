@@ -9,10 +9,11 @@
  */
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { TelegramGateway } from "../handler/adapters/telegram.js";
 import type { App } from "../handler/composition.js";
 import { type Config, loadConfig } from "../handler/config.js";
-import { ConfigError } from "../handler/errors.js";
+import { ConfigError, TokenRejectedError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
 import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
 import type { EmbeddedAws } from "./embedded.js";
@@ -22,11 +23,15 @@ import { quietSdkNodeWarning } from "./node-support.js";
 import { prettyLine } from "./pretty.js";
 import { watchStopSignals } from "./stop-signals.js";
 import { usesExternalAws } from "./storage-choice.js";
-import { type BotAccount, checkBotToken, TokenRejectedError } from "./token-check.js";
+import { type BotAccount, checkBotToken } from "./token-check.js";
 
-/** Time budget of one poll; the bot stops taking new updates 20 s before it. */
-const POLL_BUDGET_MS = 120_000;
-const IDLE_WAIT_MS = 1_000;
+/**
+ * Time budget of one poller run (a Lambda's is its timeout): it stops taking
+ * new updates 20 s before it, and the next run starts when the last answer is done.
+ */
+const RUN_BUDGET_MS = 15 * 60_000;
+/** Another process holds the poller lease (it lapses within 15 s if that one died). */
+const BUSY_WAIT_MS = 5_000;
 const ERROR_WAIT_MS = 5_000;
 const CONFLICT_WAIT_MS = 15_000;
 /** One token check, Telegram's own retries included, before it counts as a failed attempt. */
@@ -125,9 +130,13 @@ async function main(): Promise<void> {
     write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
   });
   const app = createApp(config, { log, ...(archive ? { archive } : {}) });
-  await pollUntilStopped(app.poll.bind(app), stop.signal);
+  const tokenAccepted = await pollUntilStopped(app.poll.bind(app), stop.signal);
   await embedded?.close();
   lock?.release();
+  if (!tokenAccepted) {
+    process.exitCode = 1;
+    return;
+  }
   say("Stopped. Sessions and archives are kept; npm start picks up where it left off.");
 }
 
@@ -156,33 +165,42 @@ async function checkToken(config: Config, stop: AbortSignal): Promise<BotAccount
 
 type Poll = App["poll"];
 
-async function pollUntilStopped(poll: Poll, stop: AbortSignal): Promise<void> {
+/**
+ * Runs the Lambda's poller engine back to back: each run long-polls while idle
+ * and answers as messages arrive, so nothing is said while nothing happens.
+ * Ctrl-C (`stop`) aborts the wait for Telegram at once and lets the answers running finish.
+ * @returns false when Telegram rejected the token (the caller exits non-zero).
+ */
+async function pollUntilStopped(poll: Poll, stop: AbortSignal): Promise<boolean> {
   say("Polling Telegram. Write to your bot; Ctrl-C stops.");
   for (let n = 1; !stop.aborted; n++) {
-    let wait = IDLE_WAIT_MS;
+    let wait = 0;
     try {
-      const summary = await poll(Date.now() + POLL_BUDGET_MS, `local-${n}`);
+      const summary = await poll(Date.now() + RUN_BUDGET_MS, `local-${n}`, {
+        listenWhenIdle: true,
+        signal: stop,
+      });
       if (summary.status === "conflict") {
         say(`⚠ ${summary.message ?? "Telegram answered 409 Conflict."}`);
         wait = CONFLICT_WAIT_MS;
-      } else if (summary.updates > 0) wait = 0;
+      } else if (summary.status === "busy") wait = BUSY_WAIT_MS;
     } catch (err) {
+      if (err instanceof TokenRejectedError) {
+        say(`✖ ${err.message}`);
+        return false;
+      }
       say(`⚠ poll failed: ${err instanceof Error ? err.message : String(err)}; retrying in 5 s`);
       wait = ERROR_WAIT_MS;
     }
-    await sleep(wait, stop);
+    await pause(wait, stop);
   }
+  return true;
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
+/** Waits `ms` unless stopped first; leaves no listener behind on the long-lived signal. */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return;
+  await sleep(ms, undefined, { signal }).catch(() => undefined);
 }
 
 await main();

@@ -5,15 +5,10 @@
  * reached is retried with backoff, saying what is retried.
  */
 import { setTimeout as sleep } from "node:timers/promises";
-import { BotError, TelegramApiError } from "../handler/errors.js";
+import { TelegramApiError, TokenRejectedError } from "../handler/errors.js";
 
 /** Waits between attempts when Telegram cannot be reached; the last one repeats. */
 export const TOKEN_CHECK_BACKOFF_MS = [1_000, 2_000, 5_000, 10_000, 30_000] as const;
-
-/** Telegram answered that the token is not a bot's (401, or 404 for a malformed one). */
-export class TokenRejectedError extends BotError {
-  override readonly name = "TokenRejectedError";
-}
 
 /** Who the token belongs to. */
 export interface BotAccount {
@@ -46,11 +41,10 @@ export async function checkBotToken(options: TokenCheckOptions): Promise<BotAcco
     try {
       return await options.getMe();
     } catch (err) {
+      // The gateway already says so for getMe (TokenRejectedError); a bare 401/404 means the same.
+      if (err instanceof TokenRejectedError) throw err;
       if (err instanceof TelegramApiError && (err.code === 401 || err.code === 404)) {
-        throw new TokenRejectedError(
-          `Telegram rejected the bot token (${err.code} ${err.description}): TELEGRAM_BOT_TOKEN is not a valid bot token. Copy it again from @BotFather (/mybots → your bot → API Token), or get one there with /newbot.`,
-          { cause: err },
-        );
+        throw new TokenRejectedError("getMe", err.code, { cause: err });
       }
       const waitMs = backoff[Math.min(attempt, backoff.length - 1)] ?? 1_000;
       const reason = (err instanceof Error ? err.message : String(err))

@@ -154,7 +154,7 @@ describe("archive parts: constant-size appends while active, one complete archiv
         first_name: "Ada",
         language_code: "en",
       },
-      parameters: { system_prompt: null, options: { num_ctx: 8192 } },
+      parameters: { system_prompt: null, options: { num_ctx: 8192, num_predict: 2048 } },
       usage: {
         prompt_tokens: closed.prompt_tokens,
         completion_tokens: closed.completion_tokens,

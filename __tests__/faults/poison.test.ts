@@ -123,8 +123,9 @@ describe("faults: a poison update fails every time", () => {
   });
 
   it("an answer DynamoDB refuses to store (the item would pass 400 KB): given up at the first attempt, so its user gets one answer and one apology, not one answer per retry", async () => {
-    // Arrange: a long session (250 KB live, under the trim-first bound) and a runaway model
-    // whose 160 KB answer would take the item past DynamoDB's 400 KB limit.
+    // Arrange: a long session (250 KB live, under the trim-first bound) with a 140 KB system
+    // prompt stored before prompts were bounded, and a runaway model: even cut to the stored
+    // limit, its answer takes the item past DynamoDB's 400 KB limit.
     const dave = person("Dave");
     const erin = person("Erin");
     const now = new Date().toISOString();
@@ -174,6 +175,7 @@ describe("faults: a poison update fails every time", () => {
         completion_tokens: 0,
         total_ms: 0,
         replies: 12,
+        system_prompt: "s".repeat(140_000),
         last_update_id: 0,
         user,
         GSI1PK: "ACTIVE",
@@ -204,7 +206,9 @@ describe("faults: a poison update fails every time", () => {
     for (const round of rounds.slice(1))
       expect(round.summary).toMatchObject({ updates: 1, handled: 1 });
     const toDave = repliesTo(bed, dave);
-    expect(toDave.filter((t) => t.startsWith("yyyy")).join("").length).toBe(160_000);
+    const answer = toDave.filter((t) => t.startsWith("yyyy")).join("");
+    expect(answer.startsWith("y".repeat(19_000))).toBe(true);
+    expect(answer).toContain("the answer was cut here");
     expect(countContaining(toDave, "couldn't process your message")).toBe(1);
     expect(toDave.at(-1)).toContain("the database refused to store it (ValidationException)");
     for (let round = 1; round <= MAX_ATTEMPTS; round++)

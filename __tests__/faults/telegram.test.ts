@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import {
+  botId,
   countContaining,
   failure,
   person,
@@ -123,7 +124,7 @@ describe("faults: Telegram refuses, throttles or is unreachable", () => {
     ).toHaveLength(davesAttempts);
   });
 
-  it("webhook set → getUpdates 409: the summary and the log explain it, nothing crashes or is lost", async () => {
+  it("webhook set → getUpdates 409: said once at info level (not an error every invoke), nothing crashes or is lost", async () => {
     // Arrange
     const fay = person("Fay");
     bed.telegram.pushText(fay.user, fay.chat, "are you polling?");
@@ -131,7 +132,7 @@ describe("faults: Telegram refuses, throttles or is unreachable", () => {
 
     // Act
     const { result: conflicted, logs } = await bed.captureLogs(() => poll(bed, guard));
-    const again = await poll(bed, guard);
+    const { result: again, logs: laterLogs } = await bed.captureLogs(() => poll(bed, guard));
     bed.telegram.setWebhook(undefined);
     const afterDelete = await poll(bed, guard);
 
@@ -140,11 +141,14 @@ describe("faults: Telegram refuses, throttles or is unreachable", () => {
     expect(conflicted.message).toContain("409 Conflict");
     expect(conflicted.message).toContain("a webhook is set");
     expect(conflicted.message).toContain("Delete the webhook");
-    const logged = logs.find((l) => l.includes("409"));
-    expect(logged).toBeDefined();
-    expect(logged).toContain('"level":"error"');
-    expect(logged).toContain("webhook");
+    const said = logs.filter((l) => l.includes("409") && !l.includes('"level":"debug"'));
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('"level":"info"');
+    expect(said[0]).toContain("webhook");
     expect(again.status).toBe("conflict");
+    const saidAgain = laterLogs.filter((l) => l.includes("409") && !l.includes('"level":"debug"'));
+    expect(saidAgain).toEqual([]);
+    for (const line of [...logs, ...laterLogs]) expect(line).not.toContain('"level":"error"');
     expect((await pollerItem(bed))?.lease_owner).toBeUndefined();
     expect(afterDelete).toMatchObject({ status: "ok", handled: 1 });
     expect(repliesTo(bed, fay)).toEqual(["You said: are you polling?"]);
@@ -169,5 +173,41 @@ describe("faults: Telegram refuses, throttles or is unreachable", () => {
     expect(lease).toBeUndefined();
     expect(next).toMatchObject({ handled: 1 });
     expect(repliesTo(bed, gus)).toEqual(["You said: anyone home?"]);
+  });
+  it("token rejected (401): the invoke fails with one clear TokenRejectedError that never contains the token; nothing is lost", async () => {
+    // Arrange
+    const hal = person("Hal");
+    bed.telegram.pushText(hal.user, hal.chat, "is the token right?");
+    const wrongToken = `${botId(bed)}:AAwrongTOKENwrongTOKENwrong`;
+
+    // Act
+    const error = await failure(guard, () =>
+      poll(bed, guard, { env: { TELEGRAM_BOT_TOKEN: wrongToken } }),
+    );
+    const lease = (await pollerItem(bed))?.lease_owner;
+    const next = await poll(bed, guard);
+
+    // Assert
+    expect(error.name).toBe("TokenRejectedError");
+    expect(error.message).toMatch(/Telegram rejected the bot token \(getUpdates: 401/);
+    expect(error.message).toContain("@BotFather");
+    expect(`${error.message}${error.stack ?? ""}`).not.toContain("AAwrongTOKEN");
+    expect(lease).toBeUndefined();
+    expect(next).toMatchObject({ handled: 1 });
+    expect(repliesTo(bed, hal)).toEqual(["You said: is the token right?"]);
+  });
+
+  it("token that is not one (404 Not Found): also a TokenRejectedError, not a retry loop", async () => {
+    // Arrange
+    bed.telegram.failNext("getUpdates", { status: 404, description: "Not Found" });
+    const before = bed.telegram.requests("getUpdates").length;
+
+    // Act
+    const error = await failure(guard, () => poll(bed, guard));
+
+    // Assert
+    expect(error.name).toBe("TokenRejectedError");
+    expect(error.message).toMatch(/getUpdates: 404 Not Found/);
+    expect(bed.telegram.requests("getUpdates").length - before).toBe(1);
   });
 });

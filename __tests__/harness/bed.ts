@@ -43,6 +43,8 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
     TELEGRAM_API_URL: telegram.url,
     OLLAMA_URL: ollama.url,
     DEFAULT_MODEL: "llama3",
+    // Most suites are about chatting, not access: open the bot (the default is closed; see access tests).
+    ALLOWED_USER_IDS: "*",
     LOG_LEVEL: "debug",
     ...options.env,
   };

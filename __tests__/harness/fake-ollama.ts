@@ -58,6 +58,7 @@ export class FakeOllama {
   private readonly faults: OllamaFault[] = [];
   private recorded: OllamaRequest[] = [];
   private hanging: ServerResponse[] = [];
+  private holds: { matches: (body: ChatBody) => boolean; released: Promise<void> }[] = [];
   /** Milliseconds before the first token (model "thinking" time). */
   latencyMs = 0;
   /** Milliseconds between streamed chunks. */
@@ -104,6 +105,20 @@ export class FakeOllama {
     for (let i = 0; i < times; i++) this.faults.push(fault);
   }
 
+  /**
+   * Holds the next streamed answer whose request matches: it sends its first
+   * chunk, then waits until `release()` before sending the rest, so a test can
+   * act while that answer is visibly streaming (no timing involved).
+   */
+  holdAfterFirstChunk(matches: (body: ChatBody) => boolean): { release(): void } {
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.holds.push({ matches, released });
+    return { release };
+  }
+
   /** Every request so far. */
   requests(): OllamaRequest[] {
     return [...this.recorded];
@@ -119,6 +134,7 @@ export class FakeOllama {
     this.recorded = [];
     this.replies.clear();
     this.faults.length = 0;
+    this.holds = [];
     this.latencyMs = 0;
     this.chunkDelayMs = 0;
     this.maxInFlight = 0;
@@ -241,8 +257,11 @@ export class FakeOllama {
         this.chunkSize,
       ).map((c) => ({ thinking: "", content: c })),
     ];
+    const holdIndex = this.holds.findIndex((h) => h.matches(body));
+    const hold = holdIndex >= 0 ? this.holds.splice(holdIndex, 1)[0] : undefined;
     let sent = 0;
     for (const c of chunks) {
+      if (hold && sent === 1) await hold.released;
       if (fault?.kind === "midstream" && sent === (fault.afterChunks ?? 2)) break;
       if (fault?.kind === "malformed" && sent === 1) {
         res.write("{not json\n");

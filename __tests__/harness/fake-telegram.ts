@@ -673,6 +673,8 @@ export class FakeTelegram {
   private hangs = new Map<string, number[]>();
   private myCommands: { command: string; description: string }[] = [];
   private webhookUrl: string | undefined;
+  /** The update types the last `allowed_updates` asked for; all when unset. */
+  private allowedUpdates: Set<string> | undefined;
   private webhookSecret: string | undefined;
 
   private constructor(server: Server, options: FakeTelegramOptions) {
@@ -860,6 +862,7 @@ export class FakeTelegram {
     this.myCommands = [];
     this.webhookUrl = undefined;
     this.webhookSecret = undefined;
+    this.allowedUpdates = undefined;
     this.flood?.reset();
   }
 
@@ -981,6 +984,10 @@ export class FakeTelegram {
     const offset = intParam(params, "offset") ?? 0;
     const limit = Math.min(100, Math.max(1, intParam(params, "limit") ?? 100));
     const timeout = Math.max(0, intParam(params, "timeout") ?? 0);
+    // Like Telegram: the list sticks until a call sends another; an empty list means the default.
+    const allowed = jsonParam(params, "allowed_updates");
+    if (Array.isArray(allowed))
+      this.allowedUpdates = allowed.length > 0 ? new Set(allowed.map(String)) : undefined;
     this.confirm(offset);
     this.poll?.finish(
       new TgError(
@@ -1023,7 +1030,11 @@ export class FakeTelegram {
   }
 
   private select(offset: number, limit: number): Update[] {
-    return this.queue.filter((u) => offset <= 0 || u.update_id >= offset).slice(0, limit);
+    const allowed = this.allowedUpdates;
+    return this.queue
+      .filter((u) => offset <= 0 || u.update_id >= offset)
+      .filter((u) => !allowed || Object.keys(u).some((k) => k !== "update_id" && allowed.has(k)))
+      .slice(0, limit);
   }
 
   private wakePoll(): void {

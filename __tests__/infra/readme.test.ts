@@ -20,6 +20,19 @@ describe("README and docs stay in step with the code", () => {
     expect(names.filter((name) => !configuration.includes(`\`${name}\``))).toEqual([]);
   });
 
+  it("gives each handler setting's row the default of the one table of settings", () => {
+    const wrong = HANDLER_SETTINGS.flatMap((s) => {
+      const row = configuration
+        .split("\n")
+        .find((line) => line.startsWith(`| \`${s.env}\` | \`${s.variable}\``));
+      const cells = row?.split(" | ") ?? [];
+      const shown =
+        s.default === undefined ? "*required*" : s.default === "" ? "empty" : `\`${s.default}\``;
+      return cells[2]?.includes(shown) ? [] : [{ setting: s.env, row: cells[2], expected: shown }];
+    });
+    expect(wrong).toEqual([]);
+  });
+
   it("documents every npm script in the README", () => {
     const invocations = scripts.map((name) =>
       ["start", "test"].includes(name) ? `npm ${name}` : `npm run ${name}`,

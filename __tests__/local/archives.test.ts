@@ -40,6 +40,8 @@ describe("npm start: archives are plain files under DATA_DIR", () => {
       TELEGRAM_API_URL: telegram.url,
       OLLAMA_URL: ollama.url,
       DATA_DIR: dataDir,
+      // About the terminal, not access (closed by default is tested in faults/owner).
+      ALLOWED_USER_IDS: "*",
     });
     const texts = () => telegram.sentMessages(chat.id).map((m) => m.text);
 

@@ -54,6 +54,8 @@ describe("npm start: the bot as a local process with embedded storage", () => {
       TELEGRAM_API_URL: telegram.url,
       OLLAMA_URL: ollama.url,
       DATA_DIR: dataDir,
+      // About running and restarting, not access (closed by default is tested in faults/owner).
+      ALLOWED_USER_IDS: "*",
     };
   });
   afterAll(async () => {

@@ -30,6 +30,8 @@ describe("npm start: what a new user is told at start-up", () => {
       TELEGRAM_API_URL: telegram.url,
       OLLAMA_URL: ollama.url,
       DATA_DIR: dataDir,
+      // About the terminal, not access (closed by default is tested in faults/owner).
+      ALLOWED_USER_IDS: "*",
     };
   });
   afterEach(async () => {
@@ -54,7 +56,7 @@ describe("npm start: what a new user is told at start-up", () => {
     // Assess
     expect(code).toBe(1);
     const out = bot.output();
-    expect(out).toContain("Telegram rejected the bot token (401 Unauthorized)");
+    expect(out).toContain("Telegram rejected the bot token (getMe: 401 Unauthorized)");
     expect(out).toContain("@BotFather");
     expect(out).not.toContain(README_TOKEN);
     expect(out).not.toContain("AAH-your-token");

@@ -44,6 +44,8 @@ describe("stopping npm start from a terminal", () => {
       TELEGRAM_API_URL: telegram.url,
       OLLAMA_URL: ollama.url,
       DATA_DIR: dataDir,
+      // About the terminal, not access (closed by default is tested in faults/owner).
+      ALLOWED_USER_IDS: "*",
     };
     const started = start(env);
     bot = started;

@@ -23,7 +23,12 @@ describe("config loadConfig", () => {
     // Assess
     expect(config).toEqual({
       telegram: { token: TOKEN, apiUrl: "https://api.telegram.org", webhookSecret: "" },
-      ollama: { url: "http://host.docker.internal:11434", numCtx: 8192, keepAlive: "5m" },
+      ollama: {
+        url: "http://host.docker.internal:11434",
+        numCtx: 8192,
+        numPredict: 2048,
+        keepAlive: "5m",
+      },
       defaultModel: "llama3",
       table: "ChatbotSessions",
       bucket: "chatbot-conversations",
@@ -37,7 +42,8 @@ describe("config loadConfig", () => {
       chat: { stream: true, showStats: false, showThinking: "collapsed" },
       maxConcurrency: 4,
       maxUpdateAttempts: 3,
-      allowedUserIds: new Set<number>(),
+      access: { kind: "owner" },
+      adminUserIds: new Set<number>(),
       logLevel: "info",
     });
   });
@@ -99,21 +105,38 @@ describe("config loadConfig", () => {
     expect(odd.sessions.idleMs).toBe(1);
   });
 
-  it("parses ALLOWED_USER_IDS as a set of numbers, tolerating spaces and empty items", () => {
+  it("parses ALLOWED_USER_IDS as a list of numbers in order, tolerating spaces and empty items", () => {
     // Act
-    const config = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, ALLOWED_USER_IDS: " 1, 22 ,,333, 1 " });
+    const config = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, ALLOWED_USER_IDS: " 22, 1 ,,333, 1 " });
 
-    // Assess
-    expect([...config.allowedUserIds].sort((a, b) => a - b)).toEqual([1, 22, 333]);
+    // Assess: the first id is the default admin, so the order is kept
+    expect(config.access).toEqual({ kind: "list", ids: [22, 1, 333] });
   });
 
-  it("treats an empty ALLOWED_USER_IDS as allowing everyone", () => {
-    expect(
-      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, ALLOWED_USER_IDS: "" }).allowedUserIds.size,
-    ).toBe(0);
+  it("is closed by default: an unset or empty ALLOWED_USER_IDS means the first user claims the bot", () => {
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN }).access).toEqual({ kind: "owner" });
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, ALLOWED_USER_IDS: " " }).access).toEqual({
+      kind: "owner",
+    });
   });
 
-  it.each(["12a", "-5", "1;2", "@alice"])("rejects ALLOWED_USER_IDS item %j", (value) => {
+  it("opens to everyone only with ALLOWED_USER_IDS=*", () => {
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, ALLOWED_USER_IDS: "*" }).access).toEqual({
+      kind: "everyone",
+    });
+  });
+
+  it("parses ADMIN_USER_IDS as a set of numbers (empty: the default admin)", () => {
+    expect([
+      ...loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, ADMIN_USER_IDS: "5, 6" }).adminUserIds,
+    ]).toEqual([5, 6]);
+    expect(loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN }).adminUserIds.size).toBe(0);
+    expect(configError({ TELEGRAM_BOT_TOKEN: TOKEN, ADMIN_USER_IDS: "*" })).toContain(
+      "ADMIN_USER_IDS",
+    );
+  });
+
+  it.each(["12a", "-5", "1;2", "@alice", "1,*"])("rejects ALLOWED_USER_IDS item %j", (value) => {
     expect(configError({ TELEGRAM_BOT_TOKEN: TOKEN, ALLOWED_USER_IDS: value })).toContain(
       "ALLOWED_USER_IDS",
     );

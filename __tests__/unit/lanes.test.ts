@@ -1,6 +1,6 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
-import { toLanes } from "../../handler/app/lanes.js";
+import { ChatLanes } from "../../handler/app/lanes.js";
 
 function msg(updateId: number, chatId: number, userId: number): Update {
   return {
@@ -15,62 +15,111 @@ function msg(updateId: number, chatId: number, userId: number): Update {
   } as unknown as Update;
 }
 
-const ids = (lanes: Update[][]): number[][] => lanes.map((l) => l.map((u) => u.update_id));
+const tick = () => new Promise((r) => setTimeout(r, 2));
 
-describe("app/lanes toLanes", () => {
-  it("returns no lanes for an empty batch", () => {
-    expect(toLanes([])).toEqual([]);
+/**
+ * Runs `updates` through ChatLanes (each run takes a few ticks) and returns the
+ * events in the order they happened: "start 1", "end 1", "skip 3".
+ */
+async function trace(
+  updates: readonly Update[],
+  options: { limit?: number; fails?: number[] } = {},
+): Promise<{ events: string[]; most: number }> {
+  const events: string[] = [];
+  let running = 0;
+  let most = 0;
+  const lanes = new ChatLanes(
+    options.limit ?? 100,
+    async (u) => {
+      running++;
+      most = Math.max(most, running);
+      events.push(`start ${u.update_id}`);
+      for (let i = 0; i < 3; i++) await tick();
+      events.push(`end ${u.update_id}`);
+      running--;
+      return !(options.fails ?? []).includes(u.update_id);
+    },
+    (u) => events.push(`skip ${u.update_id}`),
+  );
+  for (const u of updates) lanes.add(u);
+  await lanes.idle();
+  expect(lanes.size).toBe(0);
+  return { events, most };
+}
+
+/** True when `b` started only after `a` ended (same lane). */
+const ranAfter = (events: string[], a: number, b: number) =>
+  events.indexOf(`end ${a}`) < events.indexOf(`start ${b}`);
+
+describe("app/lanes ChatLanes", () => {
+  it("is idle at once when nothing was added", async () => {
+    expect(await trace([])).toEqual({ events: [], most: 0 });
   });
 
-  it("puts different users in different private chats in separate lanes", () => {
+  it("starts different users in different private chats at once", async () => {
     // Act
-    const lanes = toLanes([msg(1, 10, 10), msg(2, 20, 20), msg(3, 30, 30)]);
+    const { events } = await trace([msg(1, 10, 10), msg(2, 20, 20), msg(3, 30, 30)]);
 
     // Assess
-    expect(ids(lanes)).toEqual([[1], [2], [3]]);
+    expect(events.slice(0, 3)).toEqual(["start 1", "start 2", "start 3"]);
   });
 
-  it("keeps one chat's updates in one lane, in Telegram's order", () => {
+  it("keeps one chat's updates in order, one after the other, while another chat runs", async () => {
     // Act
-    const lanes = toLanes([msg(1, 10, 10), msg(2, 20, 20), msg(3, 10, 10), msg(4, 10, 10)]);
+    const { events } = await trace([
+      msg(1, 10, 10),
+      msg(2, 20, 20),
+      msg(3, 10, 10),
+      msg(4, 10, 10),
+    ]);
 
     // Assess
-    expect(ids(lanes)).toEqual([[1, 3, 4], [2]]);
+    expect(ranAfter(events, 1, 3)).toBe(true);
+    expect(ranAfter(events, 3, 4)).toBe(true);
+    expect(ranAfter(events, 1, 2)).toBe(false);
   });
 
-  it("joins a user's private chat and group messages into one lane", () => {
+  it("joins a user's private chat and group messages into one lane", async () => {
     // Act
-    const lanes = toLanes([msg(1, 10, 10), msg(2, -500, 10), msg(3, 20, 20)]);
+    const { events } = await trace([msg(1, 10, 10), msg(2, -500, 10), msg(3, 20, 20)]);
 
     // Assess
-    expect(ids(lanes)).toEqual([[1, 2], [3]]);
+    expect(ranAfter(events, 1, 2)).toBe(true);
+    expect(ranAfter(events, 1, 3)).toBe(false);
   });
 
-  it("joins lanes transitively through a shared group chat", () => {
+  it("joins lanes transitively through a shared group chat", async () => {
     // Prepare: user 10 and user 20 both write in group -500.
     const batch = [msg(1, 10, 10), msg(2, 20, 20), msg(3, -500, 10), msg(4, -500, 20)];
 
     // Act
-    const lanes = toLanes(batch);
+    const { events } = await trace(batch);
 
     // Assess
-    expect(ids(lanes)).toEqual([[1, 2, 3, 4]]);
+    expect(ranAfter(events, 1, 2)).toBe(false);
+    expect(ranAfter(events, 1, 3)).toBe(true);
+    expect(ranAfter(events, 3, 4)).toBe(true);
+    expect(ranAfter(events, 2, 4)).toBe(true);
   });
 
-  it("keeps every update exactly once", () => {
+  it("runs every update exactly once, never more than the limit at once, each chat in order", async () => {
     // Prepare
     const batch = Array.from({ length: 50 }, (_, i) => msg(i + 1, (i % 7) + 1, (i % 5) + 100));
 
     // Act
-    const lanes = toLanes(batch);
+    const { events, most } = await trace(batch, { limit: 3 });
 
     // Assess
-    const all = lanes.flat().map((u) => u.update_id);
-    expect(all.sort((a, b) => a - b)).toEqual(batch.map((u) => u.update_id));
-    for (const lane of ids(lanes)) expect(lane).toEqual([...lane].sort((a, b) => a - b));
+    const started = events.filter((e) => e.startsWith("start ")).map((e) => Number(e.slice(6)));
+    expect([...started].sort((a, b) => a - b)).toEqual(batch.map((u) => u.update_id));
+    expect(most).toBe(3);
+    for (const chat of [1, 2, 3, 4, 5, 6, 7]) {
+      const inChat = started.filter((id) => ((id - 1) % 7) + 1 === chat);
+      expect(inChat).toEqual([...inChat].sort((a, b) => a - b));
+    }
   });
 
-  it("groups edited messages and callback queries with the same chat", () => {
+  it("groups edited messages and callback queries with the same chat", async () => {
     // Prepare
     const edited = {
       update_id: 2,
@@ -86,20 +135,38 @@ describe("app/lanes toLanes", () => {
     } as unknown as Update;
 
     // Act
-    const lanes = toLanes([msg(1, 10, 10), edited, callback, msg(4, 20, 20)]);
+    const { events } = await trace([msg(1, 10, 10), edited, callback, msg(4, 20, 20)]);
 
     // Assess
-    expect(ids(lanes)).toEqual([[1, 2, 3], [4]]);
+    expect(ranAfter(events, 1, 2)).toBe(true);
+    expect(ranAfter(events, 2, 3)).toBe(true);
+    expect(ranAfter(events, 1, 4)).toBe(false);
   });
 
-  it("gives an update without chat or sender a lane of its own", () => {
+  it("gives an update without chat or sender a lane of its own", async () => {
     // Prepare
     const poll = { update_id: 5, poll: { id: "p" } } as unknown as Update;
 
     // Act
-    const lanes = toLanes([msg(1, 10, 10), poll, msg(2, 10, 10)]);
+    const { events } = await trace([msg(1, 10, 10), poll, msg(2, 10, 10)]);
 
     // Assess
-    expect(ids(lanes)).toEqual([[1, 2], [5]]);
+    expect(ranAfter(events, 1, 5)).toBe(false);
+    expect(ranAfter(events, 1, 2)).toBe(true);
+  });
+
+  it("holds back the rest of a lane after an update that failed, and only that lane", async () => {
+    // Act
+    const { events } = await trace(
+      [msg(1, 10, 10), msg(2, 20, 20), msg(3, 10, 10), msg(4, 20, 20)],
+      {
+        fails: [1],
+      },
+    );
+
+    // Assess
+    expect(events).toContain("skip 3");
+    expect(events).not.toContain("start 3");
+    expect(ranAfter(events, 2, 4)).toBe(true);
   });
 });

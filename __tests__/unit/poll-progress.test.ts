@@ -1,7 +1,7 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
 import { coalesce, runPool } from "../../handler/app/concurrency.js";
-import { BatchProgress } from "../../handler/app/poll-progress.js";
+import { PollProgress } from "../../handler/app/poll-progress.js";
 import type { PollerState } from "../../handler/app/ports.js";
 
 const updates = (...ids: number[]): Update[] => ids.map((update_id) => ({ update_id }));
@@ -12,35 +12,74 @@ const state = (over: Partial<PollerState> = {}): PollerState => ({
   ...over,
 });
 
-describe("app/poll-progress BatchProgress", () => {
-  it("moves the offset past a batch once every update is finished", () => {
+describe("app/poll-progress PollProgress", () => {
+  it("moves the offset past updates once every one is finished", () => {
     // Prepare
-    const p = new BatchProgress(state(), updates(100, 101, 102));
+    const p = new PollProgress(state());
+    p.take(updates(100, 101, 102));
 
     // Act
     for (const id of [100, 101, 102]) p.finish(id);
 
     // Assess
-    expect(p.snapshot()).toMatchObject({ offset: 103, done: [], attempts: {} });
+    expect(p.snapshot()).toMatchObject({ offset: 103, fetchedTo: 103, done: [], pending: [] });
   });
 
-  it("stops the offset at the first unfinished update and remembers those finished after it", () => {
+  it("stops the offset at the first unfinished update, keeps it pending and remembers those finished after it", () => {
     // Prepare: lanes finished 100 and 102, while 101 (another chat) is still running.
-    const p = new BatchProgress(state(), updates(102, 100, 101));
+    const p = new PollProgress(state());
+    p.take(updates(102, 100, 101));
 
     // Act
     p.finish(100);
     p.finish(102);
 
     // Assess: 101 is not skipped, and 102 is not answered again next time.
-    expect(p.snapshot()).toMatchObject({ offset: 101, done: [102] });
+    expect(p.snapshot()).toMatchObject({ offset: 101, fetchedTo: 103, done: [102] });
+    expect(p.snapshot().pending?.map((u) => u.update_id)).toEqual([101]);
+    expect(p.nextOffset).toBe(103);
     expect(p.isDone(102)).toBe(true);
     expect(p.isDone(101)).toBe(false);
   });
 
+  it("carries over the pending updates of an earlier run, and does not take them again", () => {
+    // Prepare
+    const p = new PollProgress(state({ offset: 101, fetchedTo: 103, pending: updates(101) }));
+
+    // Act
+    const again = p.take(updates(101, 103));
+
+    // Assess
+    expect(p.carriedOver().map((u) => u.update_id)).toEqual([101, 103]);
+    expect(again).toMatchObject({ duplicates: 1 });
+    expect(again.taken.map((u) => u.update_id)).toEqual([103]);
+    expect(p.snapshot()).toMatchObject({ offset: 101, fetchedTo: 104 });
+  });
+
+  it("reads state stored before pending updates existed: Telegram is asked from the offset", () => {
+    const p = new PollProgress(state({ offset: 250 }));
+    expect(p.nextOffset).toBe(250);
+    expect(p.take(updates(250)).taken).toHaveLength(1);
+  });
+
+  it("takes no more than fit in the stored item; the rest stay with Telegram", () => {
+    // Prepare: updates of about 100 KB each
+    const big = (id: number) =>
+      ({ update_id: id, message: { text: "x".repeat(100_000) } }) as unknown as Update;
+    const p = new PollProgress(state());
+
+    // Act
+    const { taken } = p.take([big(100), big(101), big(102)]);
+
+    // Assess
+    expect(taken.map((u) => u.update_id)).toEqual([100, 101]);
+    expect(p.nextOffset).toBe(102);
+  });
+
   it("counts failed attempts per update and forgets them once it succeeds", () => {
     // Prepare
-    const p = new BatchProgress(state({ attempts: { "100": 1 } }), updates(100, 101));
+    const p = new PollProgress(state({ attempts: { "100": 1 } }));
+    p.take(updates(100, 101));
 
     // Act
     const second = p.fail(100);
@@ -55,7 +94,7 @@ describe("app/poll-progress BatchProgress", () => {
   });
 
   it("keeps the stored offset when Telegram returned nothing", () => {
-    expect(new BatchProgress(state({ offset: 250 }), []).snapshot().offset).toBe(250);
+    expect(new PollProgress(state({ offset: 250 })).snapshot().offset).toBe(250);
   });
 });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
-import { PARAMETERS, parseSetting } from "../../handler/app/settings-commands.js";
+import { parseSetting } from "../../handler/app/settings-commands.js";
 import { secretsMatch } from "../../handler/app/webhook.js";
+import { PARAMETERS } from "../../handler/domain/model-options.js";
 import type { ModelOptions } from "../../handler/domain/session.js";
 
 describe("app/settings-commands parseSetting", () => {

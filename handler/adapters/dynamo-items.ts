@@ -84,6 +84,7 @@ export function sessionToItem(s: Session): Item {
     item_type: "session",
     user_id: s.userId,
     chat_id: s.chatId,
+    ...(s.groupChatId !== undefined ? { group_chat_id: s.groupChatId } : {}),
     model_name: s.model,
     session_id: s.sessionId,
     conversation: s.conversation.map(messageToItem),
@@ -118,6 +119,7 @@ export function sessionFromItem(i: Item): Session {
   return {
     userId: num(i.user_id),
     chatId: num(i.chat_id),
+    ...(typeof i.group_chat_id === "number" ? { groupChatId: i.group_chat_id } : {}),
     model: String(i.model_name),
     sessionId: String(i.session_id),
     status: i.status === "closed" ? "closed" : "active",

@@ -172,7 +172,7 @@ export class DynamoSessionStore implements SessionStore {
           KeyConditionExpression: "PK = :pk AND begins_with(SK, :model)",
           // Metadata only: the conversation window stays in the table.
           ProjectionExpression:
-            "user_id, chat_id, model_name, session_id, #status, message_count, archived_count, created_at, " +
+            "user_id, chat_id, group_chat_id, model_name, session_id, #status, message_count, archived_count, created_at, " +
             "last_message_ts, s3_path, ollama_endpoint, closed_at, archived_at, archive_reason, pending_archive",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: { ":pk": userPk(userId), ":model": "MODEL#" },

@@ -1,7 +1,13 @@
 import type { Update } from "@grammyjs/types";
 import { Api, GrammyError, HttpError, InputFile } from "grammy";
-import type { BotCommandInfo, ChatGateway, SendOptions } from "../app/ports.js";
-import { TelegramApiError, TelegramNetworkError, UserInputError } from "../errors.js";
+import type { BotCommandInfo, ChatGateway, SendOptions, UpdatesRequest } from "../app/ports.js";
+import { HANDLED_UPDATES } from "../app/update-types.js";
+import {
+  TelegramApiError,
+  TelegramNetworkError,
+  TokenRejectedError,
+  UserInputError,
+} from "../errors.js";
 import { CALL_DEADLINE_MARGIN_MS, telegramRetryPolicy } from "./telegram-retry.js";
 
 /** Settings of {@link TelegramGateway}. */
@@ -34,9 +40,13 @@ export class TelegramGateway implements ChatGateway {
     return { id: me.id, username: me.username };
   }
 
-  getUpdates(offset: number, limit: number, timeoutSeconds: number): Promise<Update[]> {
+  getUpdates(request: UpdatesRequest): Promise<Update[]> {
+    const { offset, limit, timeoutSeconds, signal } = request;
     return this.call("getUpdates", () =>
-      this.api.getUpdates({ offset, limit, timeout: timeoutSeconds }),
+      this.api.getUpdates(
+        { offset, limit, timeout: timeoutSeconds, allowed_updates: [...HANDLED_UPDATES] },
+        signal as GrammySignal,
+      ),
     );
   }
 
@@ -47,6 +57,7 @@ export class TelegramGateway implements ChatGateway {
         ...(options.replyTo
           ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }
           : {}),
+        ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
         link_preview_options: { is_disabled: true },
       }),
     );
@@ -72,21 +83,26 @@ export class TelegramGateway implements ChatGateway {
     }
   }
 
-  async sendTyping(chatId: number): Promise<void> {
-    await this.call("sendChatAction", () => this.api.sendChatAction(chatId, "typing"));
+  async sendTyping(chatId: number, threadId?: number): Promise<void> {
+    await this.call("sendChatAction", () =>
+      this.api.sendChatAction(
+        chatId,
+        "typing",
+        threadId !== undefined ? { message_thread_id: threadId } : {},
+      ),
+    );
   }
 
   async sendDocument(
     chatId: number,
     file: { name: string; content: Uint8Array },
-    caption?: string,
+    options: { caption?: string; threadId?: number } = {},
   ): Promise<void> {
     await this.call("sendDocument", () =>
-      this.api.sendDocument(
-        chatId,
-        new InputFile(file.content, file.name),
-        caption ? { caption } : {},
-      ),
+      this.api.sendDocument(chatId, new InputFile(file.content, file.name), {
+        ...(options.caption ? { caption: options.caption } : {}),
+        ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+      }),
     );
   }
 
@@ -125,6 +141,10 @@ export class TelegramGateway implements ChatGateway {
       return await fn();
     } catch (err) {
       if (err instanceof GrammyError) {
+        // 401: a revoked or mistyped token; 404: a string that is not a token at all.
+        if (err.error_code === 401 || err.error_code === 404) {
+          throw new TokenRejectedError(method, err.error_code);
+        }
         throw new TelegramApiError(
           method,
           err.error_code,
@@ -139,6 +159,9 @@ export class TelegramGateway implements ChatGateway {
     }
   }
 }
+
+/** grammY types signals as the `abort-controller` polyfill's; the bundle aliases it to Node's own. */
+type GrammySignal = Parameters<Api["getUpdates"]>[1];
 
 function redactError(err: unknown, token: string): Error {
   const message = err instanceof Error ? err.message : String(err);

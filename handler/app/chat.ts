@@ -1,4 +1,9 @@
-import type { ChatMessage, Session } from "../domain/session.js";
+import {
+  type ChatMessage,
+  capAnswer,
+  MAX_STORED_MESSAGE_CHARS,
+  type Session,
+} from "../domain/session.js";
 import { ConflictError, ModelError, TelegramApiError } from "../errors.js";
 import { escapeHtml, extractThinking, formatReply } from "../format/index.js";
 import { buildContext } from "./context-window.js";
@@ -12,6 +17,7 @@ import { say, type Turn, type TurnOutcome } from "./turn.js";
 /** Time kept back from the model call for delivering and storing the answer. */
 export const DELIVERY_RESERVE_MS = 10_000;
 const TYPING_REFRESH_MS = 4_500;
+const TYPING_DELAY_MS = 500;
 
 /**
  * One chat turn: the user's text goes to their current model with the
@@ -73,12 +79,14 @@ export async function answer(
   const { services, log, msg } = turn;
   const { config } = services;
   const numCtx = session.options.num_ctx ?? config.ollama.numCtx;
+  // Every answer is bounded: a model that never stops would otherwise fill the chat and the session.
+  const numPredict = session.options.num_predict ?? config.ollama.numPredict;
   const context = buildContext({
     systemPrompt: session.systemPrompt,
     history,
     prompt: userMessage.content,
     numCtx,
-    reserveForAnswer: Math.min(session.options.num_predict ?? 1024, Math.floor(numCtx / 4)),
+    reserveForAnswer: Math.min(numPredict, Math.floor(numCtx / 4)),
     maxMessages: config.sessions.contextMessages,
   });
   const timeoutMs = turn.deadline - Date.now() - DELIVERY_RESERVE_MS;
@@ -88,19 +96,25 @@ export async function answer(
       })
     : undefined;
   const typing = keepTyping(turn);
+  let streamed = 0;
   let result: ModelResult;
   try {
     result = await services.model.chat(
       {
-        endpoint: session.ollamaEndpoint || config.ollama.url,
+        // Always the configured server: a session's endpoint is a record of where it ran, never
+        // an address to call (an imported file could name any host).
+        endpoint: config.ollama.url,
         model: session.model,
         messages: context.messages,
-        options: { ...session.options, num_ctx: numCtx },
+        options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
         keepAlive: config.ollama.keepAlive,
         signal: AbortSignal.timeout(Math.max(1_000, timeoutMs)),
       },
       (delta) => {
-        stream?.push(delta.content);
+        // What is shown live stops where the stored answer will be cut.
+        const room = MAX_STORED_MESSAGE_CHARS - streamed;
+        if (room > 0) stream?.push(delta.content.slice(0, room));
+        streamed += delta.content.length;
         // "typing…" lasts until the user sees text: reasoning and a non-streamed answer can take minutes.
         if (stream?.started) typing.stop();
       },
@@ -112,13 +126,16 @@ export async function answer(
     log.warn("model call failed", { kind: err.kind, model: session.model, error: err.message });
     // A regenerated message is stored already: nothing new to keep.
     if (!regenerate) await store(turn, session, [{ ...userMessage, failed: err.kind }]);
-    await say(turn, describeModelError(err, session.ollamaEndpoint || config.ollama.url));
+    await say(turn, describeModelError(err, config.ollama.url));
     return "handled";
   }
   typing.stop();
-  const { answer: text, thinking } = result.thinking
+  const { answer: whole, thinking } = result.thinking
     ? { answer: result.content, thinking: result.thinking }
     : extractThinking(result.content);
+  // Shown and stored alike, so it can always be archived, exported and imported again.
+  const text = capAnswer(whole);
+  if (text !== whole) log.warn("answer cut to the stored limit", { chars: whole.length });
   const shown = text.trim() || "(the model returned an empty answer)";
   let html = formatReply({ answer: shown, thinking, showThinking: config.chat.showThinking });
   if (config.chat.showStats) html += `\n\n<i>${escapeHtml(statsLine(session.model, result))}</i>`;
@@ -202,15 +219,28 @@ function statsLine(model: string, r: ModelResult): string {
   return `${model} · ${r.promptTokens}+${r.completionTokens} tokens · ${(r.totalMs / 1000).toFixed(1)} s`;
 }
 
-/** Sends "typing…" now and every 4.5 s (it fades after 5 s) until stopped. */
+/**
+ * Sends "typing…" after a moment and then every 4.5 s (it fades after 5 s)
+ * until stopped. An answer ready within the moment needs no indicator, which
+ * saves a Telegram call on every quick reply.
+ */
 function keepTyping(turn: Turn): { stop(): void } {
   const send = () => {
     turn.services.telegram
-      .sendTyping(turn.msg.chatId)
+      .sendTyping(turn.msg.chatId, turn.msg.threadId)
       .catch((err: unknown) => turn.log.debug("typing failed", { error: String(err) }));
   };
-  send();
-  const timer = setInterval(send, TYPING_REFRESH_MS);
-  timer.unref?.();
-  return { stop: () => clearInterval(timer) };
+  let timer: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    send();
+    timer = setInterval(send, TYPING_REFRESH_MS);
+    timer.unref?.();
+  }, TYPING_DELAY_MS);
+  first.unref?.();
+  return {
+    stop: () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    },
+  };
 }

@@ -1,8 +1,10 @@
 import { canonicalModelName } from "../domain/model-name.js";
 import { ModelError } from "../errors.js";
 import { escapeHtml } from "../format/index.js";
+import { ADMIN_COMMANDS } from "./admin-commands.js";
 import { ARCHIVE_COMMANDS, ARCHIVE_DEFERRED_NOTE } from "./archive/commands.js";
 import { answer, DELIVERY_RESERVE_MS } from "./chat.js";
+import { activeSessionId } from "./conversations.js";
 import { appliedAlready } from "./handled.js";
 import { describeModelError } from "./model-errors.js";
 import type { BotCommandInfo, ModelInfo } from "./ports.js";
@@ -133,7 +135,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       const { conversations, msg, services } = turn;
       const profile = await conversations.profile(msg);
       if (appliedAlready(profile, msg.updateId)) return "duplicate";
-      const sessionId = profile.activeSessions[profile.currentModel];
+      const sessionId = activeSessionId(profile, msg, profile.currentModel);
       const current = sessionId
         ? await services.store.getSession({
             userId: msg.userId,
@@ -189,7 +191,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     description: "Ollama status, current model and session",
     run: async (turn) => {
       const { session } = await turn.conversations.current(turn.msg);
-      const endpoint = session.ollamaEndpoint || turn.services.config.ollama.url;
+      // The configured server, whatever a session recorded: /status must not probe other hosts.
+      const endpoint = turn.services.config.ollama.url;
       let reach: string;
       try {
         const models = await turn.services.model.listModels(endpoint, AbortSignal.timeout(5_000));
@@ -227,6 +230,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   },
   ...SETTINGS_COMMANDS,
   ...ARCHIVE_COMMANDS,
+  ...ADMIN_COMMANDS,
 };
 
 /** The command menu registered with Telegram (`setMyCommands`). */

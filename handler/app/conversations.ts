@@ -1,3 +1,4 @@
+import { activeKey, inScope, scopeOf } from "../domain/chat-scope.js";
 import { newSession, newSessionId, type Session, type UserProfile } from "../domain/session.js";
 import type { Addressed } from "./incoming.js";
 import type { SessionStore } from "./ports.js";
@@ -60,13 +61,14 @@ export class Conversations {
     profile: UserProfile,
     model: string,
   ): Promise<{ profile: UserProfile; session: Session }> {
-    const sessionId = profile.activeSessions[model];
+    const sessionId = activeSessionId(profile, msg, model);
     if (sessionId) {
       const key = `${msg.userId}/${model}/${sessionId}`;
       const cached = this.sessions.get(key);
-      if (cached) return { profile, session: cached };
+      if (cached && inScope(cached, scopeOf(msg))) return { profile, session: cached };
       const stored = await this.store.getSession({ userId: msg.userId, model, sessionId });
-      if (stored && stored.status === "active") {
+      // The scope check is a second lock: a session of another chat is never continued here.
+      if (stored && stored.status === "active" && inScope(stored, scopeOf(msg))) {
         this.remember(stored);
         return { profile, session: stored };
       }
@@ -89,6 +91,7 @@ export class Conversations {
     const session = newSession({
       userId: msg.userId,
       chatId: msg.chatId,
+      groupChatId: scopeOf(msg),
       model,
       sessionId: newSessionId(now),
       ollamaEndpoint: this.settings.ollamaUrl,
@@ -100,11 +103,17 @@ export class Conversations {
       ...profile,
       chatId: msg.chatId,
       user: msg.user,
-      activeSessions: { ...profile.activeSessions, [model]: session.sessionId },
+      activeSessions: withActive(profile, msg, model, session.sessionId),
       lastUpdateId: Math.max(profile.lastUpdateId, stampUpdateId ?? 0),
     });
     this.remember(session);
     return { profile: updated, session };
+  }
+
+  /** The user's sessions in the chat `msg` came from (active and closed), newest first. */
+  async listInChat(msg: Addressed): Promise<Session[]> {
+    const scope = scopeOf(msg);
+    return (await this.store.listSessions(msg.userId)).filter((s) => inScope(s, scope));
   }
 
   /** Records a session state written by someone else in this invoke (append, settings, archive). */
@@ -120,4 +129,26 @@ export class Conversations {
     for (const key of this.sessions.keys())
       if (key.startsWith(`${userId}/`)) this.sessions.delete(key);
   }
+}
+
+/** The id of the user's active session for `model` in the chat of `msg`, if any. */
+export function activeSessionId(
+  profile: UserProfile,
+  msg: Pick<Addressed, "isGroup" | "chatId">,
+  model: string,
+): string | undefined {
+  const key = activeKey(scopeOf(msg), model);
+  return Object.hasOwn(profile.activeSessions, key) ? profile.activeSessions[key] : undefined;
+}
+
+/** The profile's active-session map with `model` in the chat of `msg` set to `sessionId` (or removed). */
+export function withActive(
+  profile: UserProfile,
+  msg: Pick<Addressed, "isGroup" | "chatId">,
+  model: string,
+  sessionId: string | undefined,
+): Record<string, string> {
+  const key = activeKey(scopeOf(msg), model);
+  const { [key]: _old, ...rest } = profile.activeSessions;
+  return sessionId === undefined ? rest : { ...rest, [key]: sessionId };
 }

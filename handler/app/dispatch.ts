@@ -1,5 +1,6 @@
 import type { Update } from "@grammyjs/types";
 import type { Logger } from "../log.js";
+import { CLAIMED_TEXT, refusalText } from "./access.js";
 import { chatTurn } from "./chat.js";
 import { COMMANDS } from "./commands.js";
 import type { Conversations } from "./conversations.js";
@@ -15,7 +16,7 @@ export interface DispatchContext {
   readonly conversations: Conversations;
   readonly log: Logger;
   readonly deadline: number;
-  /** Users refused by the allowlist in this invoke: each is told once, not once per message. */
+  /** Users refused in this invoke: each is told once, not once per message. */
   readonly refused?: Set<number>;
   /** The bot's id and username, fetched lazily (only group messages need it). */
   readonly identity: () => Promise<BotIdentity>;
@@ -41,20 +42,18 @@ export async function dispatch(update: Update, ctx: DispatchContext): Promise<Up
     return "skipped";
   }
   const turn = makeTurn(addressed, ctx);
-  const { allowedUserIds } = ctx.services.config;
-  if (allowedUserIds.size > 0 && !allowedUserIds.has(addressed.userId)) {
+  const access = await ctx.services.access.decide(addressed);
+  if (access === "refused") {
     if (ctx.refused?.has(addressed.userId)) {
-      turn.log.info("refused user not on the allowlist (already told in this invoke)");
+      turn.log.info("refused a user who may not use the bot (already told in this invoke)");
       return "skipped";
     }
     ctx.refused?.add(addressed.userId);
-    turn.log.info("refused user not on the allowlist");
-    await say(
-      turn,
-      "Sorry, this is a private bot and you're not on its list of users. Ask its owner to add your Telegram user id.",
-    );
+    turn.log.info("refused a user who may not use the bot");
+    await say(turn, refusalText(addressed.userId));
     return "handled";
   }
+  if (access === "claimed") await say(turn, CLAIMED_TEXT);
   const { incoming } = addressed;
   switch (incoming.kind) {
     case "command": {
@@ -93,6 +92,10 @@ export function makeTurn(msg: Addressed, ctx: DispatchContext): Turn {
     conversations: ctx.conversations,
     log: ctx.log.child({ updateId: msg.updateId, userId: msg.userId, chatId: msg.chatId }),
     deadline: ctx.deadline,
-    target: { chatId: msg.chatId, replyTo: msg.isGroup ? msg.messageId : undefined },
+    target: {
+      chatId: msg.chatId,
+      replyTo: msg.isGroup ? msg.messageId : undefined,
+      threadId: msg.threadId,
+    },
   };
 }

@@ -22,6 +22,8 @@ const messageSchema = z.object({
     language_code: z.string().optional(),
   }),
   chat: z.object({ id: z.number().int(), type: z.string() }),
+  message_thread_id: z.number().int().optional(),
+  is_topic_message: z.boolean().optional(),
   text: z.string().optional(),
   caption: z.string().optional(),
   entities: z.array(entity).optional(),
@@ -57,6 +59,8 @@ export interface Addressed {
   readonly userId: number;
   readonly chatId: number;
   readonly isGroup: boolean;
+  /** The forum topic the message was written in; replies go to the same topic. */
+  readonly threadId?: number;
   readonly user: UserMeta;
   readonly incoming: Incoming;
 }
@@ -108,6 +112,10 @@ export function addressUpdate(update: Update, bot: BotIdentity | undefined): Add
     userId: m.from.id,
     chatId: m.chat.id,
     isGroup,
+    // Only topic messages: in other chats message_thread_id names a reply thread, not a topic.
+    ...(m.is_topic_message && m.message_thread_id !== undefined
+      ? { threadId: m.message_thread_id }
+      : {}),
     user: {
       id: m.from.id,
       username: m.from.username,

@@ -1,48 +1,113 @@
 import type { Update } from "@grammyjs/types";
 
 /**
- * Groups a batch into lanes that may run concurrently: two updates share a lane
- * when they come from the same chat or the same user (transitively), so each
- * chat sees its answers in order and a user's session has one writer.
- * Lanes keep Telegram's order inside them.
+ * What ties updates into one lane: the chat, and the sender (a user's session
+ * has one writer, whether they write in private or in a group). Updates are
+ * not validated yet here: a malformed one (no chat, no sender) has a key of its own.
  */
-export function toLanes(updates: readonly Update[]): Update[][] {
-  const parent = new Map<string, string>();
-  const find = (x: string): string => {
-    let root = x;
-    while (parent.get(root) !== root) root = parent.get(root) ?? root;
-    parent.set(x, root);
+export function laneKeys(u: Update): string[] {
+  const m = u.message ?? u.edited_message ?? u.callback_query?.message;
+  const from = u.message?.from ?? u.edited_message?.from ?? u.callback_query?.from;
+  const chatId: unknown = m?.chat?.id;
+  const fromId: unknown = from?.id;
+  const keys = [typeof chatId === "number" ? `c${chatId}` : `u${u.update_id}`];
+  if (typeof fromId === "number") keys.push(`f${fromId}`);
+  return keys;
+}
+
+/**
+ * Runs updates as they arrive: an update waits for every earlier update that
+ * shares a lane key with it (so each chat sees its answers in order, even when
+ * lanes join through a group), and at most `limit` run at once. Updates of
+ * other chats start at once while a slow one runs.
+ *
+ * An update whose run returns false (failed, or not started) holds back the
+ * later updates of its lane: they are passed to `skip` instead of run. `run`
+ * reports its own failures and must not throw.
+ */
+export class ChatLanes {
+  /** The last update queued in each lane, by the lane's root key. */
+  private readonly tails = new Map<string, Promise<boolean>>();
+  /** Keys joined into another key's lane (union-find parents). */
+  private readonly parent = new Map<string, string>();
+  private readonly queued: (() => void)[] = [];
+  private readonly idleWaiters: (() => void)[] = [];
+  private running = 0;
+  private unfinished = 0;
+
+  constructor(
+    private readonly limit: number,
+    private readonly run: (update: Update) => Promise<boolean>,
+    private readonly skip: (update: Update) => void,
+  ) {}
+
+  /** Updates added and not finished (waiting or running). */
+  get size(): number {
+    return this.unfinished;
+  }
+
+  /** Queues `update` behind its lane. */
+  add(update: Update): void {
+    const roots = [...new Set(laneKeys(update).map((k) => this.find(k)))];
+    const root = roots[0] ?? `u${update.update_id}`;
+    const before: Promise<boolean>[] = [];
+    for (const r of roots) {
+      const tail = this.tails.get(r);
+      if (tail) before.push(tail);
+      this.tails.delete(r);
+      // Lanes joined by this update stay joined (transitively) while anything runs.
+      if (r !== root) this.parent.set(r, root);
+    }
+    this.unfinished++;
+    const task = this.after(before, update);
+    this.tails.set(root, task);
+    void task.finally(() => {
+      const mine = this.find(root);
+      if (this.tails.get(mine) === task) this.tails.delete(mine);
+      if (--this.unfinished > 0) return;
+      this.parent.clear();
+      for (const wake of this.idleWaiters.splice(0)) wake();
+    });
+  }
+
+  /** Resolves once every added update has finished (at once when none is left). */
+  idle(): Promise<void> {
+    if (this.unfinished === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private find(key: string): string {
+    let root = key;
+    for (let up = this.parent.get(root); up !== undefined; up = this.parent.get(root)) root = up;
+    if (root !== key) this.parent.set(key, root);
     return root;
-  };
-  const union = (a: string, b: string) => {
-    if (!parent.has(a)) parent.set(a, a);
-    if (!parent.has(b)) parent.set(b, b);
-    const ra = find(a);
-    const rb = find(b);
-    if (ra !== rb) parent.set(ra, rb);
-  };
-  // Updates are not validated yet here: a malformed one (no chat, no sender) gets a lane of its own.
-  const keyOf = (u: Update): string[] => {
-    const m = u.message ?? u.edited_message ?? u.callback_query?.message;
-    const from = u.message?.from ?? u.edited_message?.from ?? u.callback_query?.from;
-    const chatId: unknown = m?.chat?.id;
-    const fromId: unknown = from?.id;
-    const keys = [typeof chatId === "number" ? `c${chatId}` : `u${u.update_id}`];
-    if (typeof fromId === "number") keys.push(`f${fromId}`);
-    return keys;
-  };
-  for (const u of updates) {
-    const [first, ...rest] = keyOf(u);
-    if (first === undefined) continue;
-    union(first, first);
-    for (const k of rest) union(first, k);
   }
-  const lanes = new Map<string, Update[]>();
-  for (const u of updates) {
-    const root = find(keyOf(u)[0] ?? `u${u.update_id}`);
-    const lane = lanes.get(root) ?? [];
-    lane.push(u);
-    lanes.set(root, lane);
+
+  private async after(before: Promise<boolean>[], update: Update): Promise<boolean> {
+    const ok = (await Promise.all(before)).every(Boolean);
+    if (!ok) {
+      this.skip(update);
+      return false;
+    }
+    await this.slot();
+    try {
+      return await this.run(update);
+    } finally {
+      this.running--;
+      this.queued.shift()?.();
+    }
   }
-  return [...lanes.values()];
+
+  private slot(): Promise<void> {
+    if (this.running < this.limit) {
+      this.running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.queued.push(() => {
+        this.running++;
+        resolve();
+      }),
+    );
+  }
 }

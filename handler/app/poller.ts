@@ -1,11 +1,14 @@
 import type { Update } from "@grammyjs/types";
-import { ConflictError, isPermanentFailure, StorageError, TelegramApiError } from "../errors.js";
+import { ConflictError, StorageError } from "../errors.js";
 import { errorFields, type Logger } from "../log.js";
-import { coalesce, runPool } from "./concurrency.js";
+import { coalesce } from "./concurrency.js";
 import type { UpdateOutcome } from "./dispatch.js";
-import { toLanes } from "./lanes.js";
-import { BatchProgress } from "./poll-progress.js";
+import { ChatLanes } from "./lanes.js";
+import { PollProgress } from "./poll-progress.js";
+import { emptySummary, type PollSummary, pollFailed } from "./poll-summary.js";
+import { releaseLease } from "./poller-release.js";
 import type { ChatGateway, PollerState, PollerStateStore } from "./ports.js";
+import { runUpdate } from "./update-runner.js";
 
 /** No update is started with less time than this left: it could not finish. */
 export const START_RESERVE_MS = 20_000;
@@ -17,27 +20,30 @@ export const START_RESERVE_MS = 20_000;
  */
 export const LEASE_MS = 15_000;
 export const LEASE_RENEW_MS = 5_000;
+/** Finished updates are written to the poller state at most this often (see saveSoon). */
+const FINISH_SAVE_MS = 500;
 /** No update is started when the lease was last confirmed longer ago than LEASE_MS minus this. */
 const LEASE_SAFETY_MS = 3_000;
-const BATCH_LIMIT = 100;
+/**
+ * Longest `getUpdates` wait. Telegram answers as soon as an update arrives, so
+ * a long wait costs no latency; it is cut short when the answers in hand are
+ * done (Lambda) or the bot stops.
+ */
+export const LONG_POLL_SECONDS = 25;
 
-/** What one poll did; the invoke's JSON result. */
-export interface PollSummary {
-  status: "ok" | "busy" | "conflict";
-  updates: number;
-  handled: number;
-  skipped: number;
-  duplicates: number;
-  /** Failed this time; retried on a later invoke. */
-  failed: number;
-  /** Failed too often; given up with a reply to the user. */
-  givenUp: number;
-  /** Not started because the deadline was near (or the lease was lost); next invoke takes them. */
-  deferred: number;
-  offset: number;
-  errors: string[];
-  message?: string;
+/** How one {@link Poller.run} listens. */
+export interface PollOptions {
+  /**
+   * Keep long-polling when nothing is in hand (`npm start`). Without it (a
+   * Lambda invoke), the run ends once the updates in hand are answered and
+   * none arrived meanwhile; with nothing to do it asks once without waiting.
+   */
+  readonly listenWhenIdle?: boolean;
+  /** Stops polling at once; the answers running finish, nothing new starts. */
+  readonly signal?: AbortSignal;
 }
+
+export type { PollSummary } from "./poll-summary.js";
 
 /** Collaborators of {@link Poller}. */
 export interface PollerDeps {
@@ -57,12 +63,14 @@ export interface PollerDeps {
 }
 
 /**
- * One poll: takes the lease, asks Telegram for updates from the stored offset,
- * answers them (lanes in parallel, each lane in order), and stores how far it got.
- * The offset only moves past an update once it is finished or given up, and
- * updates finished out of order are remembered, so a crash or a deadline never
- * loses an update nor answers one twice. The lease is renewed while the batch
- * runs and released on every way out.
+ * One poller run: takes the lease, asks Telegram for updates from the stored
+ * offset and answers them (lanes in parallel, each lane in order), while it
+ * keeps long-polling, so a new chat's message starts at once instead of
+ * waiting for someone else's long answer. Updates are stored as pending before
+ * Telegram is told to forget them, the offset only moves past an update once it
+ * is finished or given up, and updates finished out of order are remembered,
+ * so a crash or a deadline never loses an update nor answers one twice. The
+ * lease is renewed while the run lasts and released on every way out.
  */
 export class Poller {
   private readonly now: () => number;
@@ -71,20 +79,9 @@ export class Poller {
     this.now = deps.now ?? Date.now;
   }
 
-  async run(owner: string, deadline: number): Promise<PollSummary> {
+  async run(owner: string, deadline: number, options: PollOptions = {}): Promise<PollSummary> {
     const { deps } = this;
-    const summary: PollSummary = {
-      status: "ok",
-      updates: 0,
-      handled: 0,
-      skipped: 0,
-      duplicates: 0,
-      failed: 0,
-      givenUp: 0,
-      deferred: 0,
-      offset: 0,
-      errors: [],
-    };
+    const summary = emptySummary();
     const acquiredAt = this.now();
     let acquired: PollerState | undefined;
     try {
@@ -109,44 +106,75 @@ export class Poller {
     // Every save renews the lease; a save that finds another owner means it was lost.
     let confirmedAt = acquiredAt;
     let leaseLost = false;
+    let changes = 0;
+    let stored = 0;
     const save = coalesce(async () => {
       const at = this.now();
+      const upTo = changes;
       try {
         await deps.state.save(owner, snapshot(), false);
         confirmedAt = at;
+        stored = Math.max(stored, upTo);
       } catch (err) {
         if (err instanceof ConflictError) leaseLost = true;
         else deps.log.warn("could not store the poller state; will try again", errorFields(err));
         throw err;
       }
     });
+    // Finished updates are stored at most every FINISH_SAVE_MS: one write for many
+    // answers. One finished but not yet stored when the process dies is taken up
+    // again and found answered in its session (a duplicate), not answered twice.
+    let saveTimer: ReturnType<typeof setTimeout> | undefined;
+    const saveSoon = () => {
+      changes++;
+      saveTimer ??= setTimeout(() => {
+        saveTimer = undefined;
+        save.request();
+      }, FINISH_SAVE_MS);
+    };
+    const stopTimers = () => {
+      clearInterval(heartbeat);
+      clearTimeout(saveTimer);
+    };
+    /** Stores every change so far; false when that failed (then Telegram must not be told to forget anything). */
+    const persist = async (): Promise<boolean> => {
+      changes++;
+      save.request();
+      const wanted = changes;
+      await save.flush().catch(() => undefined);
+      return !leaseLost && stored >= wanted;
+    };
     const heartbeat = setInterval(() => save.request(), LEASE_RENEW_MS);
     heartbeat.unref?.();
     const mayStart = () =>
       !leaseLost &&
+      !options.signal?.aborted &&
       this.now() - confirmedAt < LEASE_MS - LEASE_SAFETY_MS &&
       deadline - this.now() >= START_RESERVE_MS;
 
     const work = async (): Promise<PollSummary> => {
       if (deps.beforeBatch) state = await deps.beforeBatch(state);
-      summary.offset = state.offset;
-      let updates: Update[];
-      try {
-        updates = await deps.telegram.getUpdates(state.offset, BATCH_LIMIT, 0);
-      } catch (err) {
-        if (err instanceof TelegramApiError && err.code === 409) {
-          const message =
-            "Telegram refused getUpdates (409 Conflict): a webhook is set or another poller is running. Delete the webhook (npm run webhook -- delete) or stop the other bot instance.";
-          deps.log.error(message, { description: err.description });
-          return { ...summary, status: "conflict", message };
-        }
-        throw err;
-      }
-      summary.updates = updates.length;
-      const progress = new BatchProgress(state, updates);
+      const progress = new PollProgress(state);
       snapshot = () => progress.snapshot();
-      await this.runBatch(updates, progress, summary, mayStart, () => save.request());
+      const lanes = new ChatLanes(
+        deps.maxConcurrency,
+        (update) => runUpdate(update, { ...deps, progress, summary, mayStart, saveSoon }),
+        () => summary.deferred++,
+      );
+      for (const update of progress.carriedOver()) {
+        summary.updates++;
+        lanes.add(update);
+      }
+      const fatal = await this.listen(deadline, options, {
+        progress,
+        summary,
+        lanes,
+        persist,
+        mayStart,
+      });
+      await lanes.idle();
       summary.offset = progress.snapshot().offset;
+      if (fatal !== undefined) throw fatal;
       return summary;
     };
 
@@ -154,121 +182,86 @@ export class Poller {
     try {
       result = await work();
     } catch (err) {
-      clearInterval(heartbeat);
-      await this.release(owner, snapshot(), save, () => leaseLost);
+      stopTimers();
+      await releaseLease(deps, owner, snapshot(), save, () => leaseLost);
       throw err;
     }
-    clearInterval(heartbeat);
-    const problem = await this.release(owner, snapshot(), save, () => leaseLost);
+    stopTimers();
+    const problem = await releaseLease(deps, owner, snapshot(), save, () => leaseLost);
     return problem ? { ...result, message: [result.message, problem].join(" ").trim() } : result;
   }
 
-  /** Answers the batch: lanes in parallel, each in order, while the lease and the deadline allow. */
-  private async runBatch(
-    updates: readonly Update[],
-    progress: BatchProgress,
-    summary: PollSummary,
-    mayStart: () => boolean,
-    saveSoon: () => void,
-  ): Promise<void> {
-    const { deps } = this;
-    const runUpdate = async (update: Update): Promise<boolean> => {
-      if (progress.isDone(update.update_id)) {
-        summary.duplicates++;
-        return true;
-      }
-      try {
-        const outcome = await deps.handle(update);
-        summary[outcome === "duplicate" ? "duplicates" : outcome]++;
-        progress.finish(update.update_id);
-      } catch (err) {
-        if (err instanceof TelegramApiError && (err.isForbidden || err.code === 400)) {
-          deps.log.warn("reply refused by Telegram; update dropped", {
-            updateId: update.update_id,
-            ...errorFields(err),
-          });
-          summary.skipped++;
-          progress.finish(update.update_id);
-        } else {
-          const attempts = progress.fail(update.update_id);
-          summary.errors.push(
-            `update ${update.update_id}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
-          );
-          const permanent = isPermanentFailure(err);
-          if (!permanent && attempts < deps.maxAttempts) {
-            deps.log.warn("update failed; will retry on a later invoke", {
-              updateId: update.update_id,
-              attempts,
-              ...errorFields(err),
-            });
-            summary.failed++;
-            saveSoon();
-            return false;
-          }
-          deps.log.error(
-            permanent
-              ? "update failed in a way retrying cannot fix; giving up"
-              : "update failed too often; giving up",
-            { updateId: update.update_id, attempts, ...errorFields(err) },
-          );
-          summary.givenUp++;
-          await deps
-            .giveUp(update, err)
-            .catch((e: unknown) => deps.log.warn("could not tell the user", errorFields(e)));
-          progress.finish(update.update_id);
-        }
-      }
-      saveSoon();
-      return true;
-    };
-
-    const runLane = async (lane: Update[]) => {
-      for (const [i, update] of lane.entries()) {
-        if (!mayStart()) {
-          summary.deferred += lane.length - i;
-          return;
-        }
-        // A failed update holds back the rest of its lane, keeping that chat in order.
-        if (!(await runUpdate(update))) {
-          summary.deferred += lane.length - i - 1;
-          return;
-        }
-      }
-    };
-    await runPool(toLanes(updates), deps.maxConcurrency, runLane);
-  }
-
   /**
-   * Stores the final state and gives the lease back. Never throws: a lease that
-   * cannot be released lapses by itself within LEASE_MS, and the updates already
-   * answered are recorded with their sessions, so none is answered again.
-   * @returns what went wrong, for the summary.
+   * Polls Telegram while answers run, handing each new update to its lane at
+   * once. Asks once without waiting first; then long-polls while anything is
+   * in hand (or, with `listenWhenIdle`, until stopped), as long as new updates
+   * could still start. Each update is stored as pending before a later call
+   * confirms it to Telegram. Every update passes here as it arrives, before
+   * its lane: the place to route one that must not wait behind its chat's
+   * running answer (a Stop button press).
+   * @returns an error to throw once the running answers are finished.
    */
-  private async release(
-    owner: string,
-    state: PollerState,
-    save: { flush(): Promise<void> },
-    lost: () => boolean,
-  ): Promise<string | undefined> {
-    const { log } = this.deps;
-    await save.flush().catch(() => undefined);
-    const lostMessage =
-      "Lost the poller lease to another invocation; the updates not started were left to it.";
-    if (lost()) {
-      log.error("lost the poller lease; another invoke took over");
-      return lostMessage;
-    }
-    try {
-      await this.deps.state.save(owner, state, true);
-      return undefined;
-    } catch (err) {
-      if (err instanceof ConflictError) {
-        log.error("lost the poller lease; another invoke took over", errorFields(err));
-        return lostMessage;
+  private async listen(
+    deadline: number,
+    options: PollOptions,
+    run: {
+      readonly progress: PollProgress;
+      readonly summary: PollSummary;
+      readonly lanes: ChatLanes;
+      readonly persist: () => Promise<boolean>;
+      readonly mayStart: () => boolean;
+    },
+  ): Promise<unknown> {
+    const { deps } = this;
+    const { progress, summary, lanes, persist } = run;
+    for (let first = true; ; first = false) {
+      const busy = lanes.size > 0;
+      const window = Math.floor((deadline - START_RESERVE_MS - this.now()) / 1000);
+      if (options.signal?.aborted) return undefined;
+      // The first call always happens: it reports what waits even when nothing may start.
+      if (!first && (window < 1 || !run.mayStart() || (!busy && !options.listenWhenIdle)))
+        return undefined;
+      if (progress.room === 0) {
+        // Full: wait for the answers in hand (or stop, when what is pending cannot run now).
+        if (!busy) return undefined;
+        await lanes.idle();
+        continue;
       }
-      const message = `Could not store the offset and release the poller lease (${err instanceof Error ? err.name : "error"}); it lapses by itself within ${LEASE_MS / 1000} s.`;
-      log.error(message, errorFields(err));
-      return message;
+      const quick = first && !busy && !options.listenWhenIdle;
+      const poll = new AbortController();
+      const stop = () => poll.abort();
+      options.signal?.addEventListener("abort", stop, { once: true });
+      // Nothing left to answer: the invoke ends now instead of at the poll's timeout.
+      if (busy && !options.listenWhenIdle) void lanes.idle().then(stop);
+      let updates: Update[];
+      try {
+        updates = await deps.telegram.getUpdates({
+          offset: progress.nextOffset,
+          limit: progress.room,
+          timeoutSeconds: quick ? 0 : Math.max(0, Math.min(LONG_POLL_SECONDS, window)),
+          signal: poll.signal,
+        });
+      } catch (err) {
+        if (poll.signal.aborted) continue;
+        return pollFailed(err, { first, summary, log: deps.log, progress });
+      } finally {
+        options.signal?.removeEventListener("abort", stop);
+      }
+      const { taken, duplicates } = progress.take(updates);
+      summary.duplicates += duplicates;
+      if (taken.length === 0) continue;
+      summary.updates += taken.length;
+      // One line per batch (npm start runs for minutes; its "poll finished" comes at the end).
+      deps.log.info("updates received", {
+        count: taken.length,
+        firstUpdateId: taken[0]?.update_id,
+        lastUpdateId: taken.at(-1)?.update_id,
+      });
+      for (const update of taken) lanes.add(update);
+      if (!(await persist())) {
+        deps.log.warn("could not store the updates taken on; not polling again in this invoke");
+        return undefined;
+      }
     }
   }
 }

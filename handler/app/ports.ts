@@ -18,6 +18,8 @@ export interface SendOptions {
   readonly html?: boolean;
   /** Quote this message of the same chat. */
   readonly replyTo?: number;
+  /** Forum topic to post in (`message_thread_id`). */
+  readonly threadId?: number;
 }
 
 /** A command shown in Telegram's menu. */
@@ -26,10 +28,23 @@ export interface BotCommandInfo {
   readonly description: string;
 }
 
+/** One `getUpdates` call. */
+export interface UpdatesRequest {
+  readonly offset: number;
+  readonly limit: number;
+  readonly timeoutSeconds: number;
+  readonly signal?: AbortSignal;
+}
+
 /** Telegram, as the bot needs it. Errors: TelegramApiError, TelegramNetworkError. */
 export interface ChatGateway {
   getMe(): Promise<{ readonly id: number; readonly username: string }>;
-  getUpdates(offset: number, limit: number, timeoutSeconds: number): Promise<Update[]>;
+  /**
+   * Long-polls for updates from `offset` (which confirms every update below it),
+   * waiting up to `timeoutSeconds` for one to arrive. Aborting `signal` ends the wait.
+   * @throws TokenRejectedError when Telegram rejects the bot token.
+   */
+  getUpdates(request: UpdatesRequest): Promise<Update[]>;
   /** @returns the id of the sent message. */
   sendMessage(chatId: number, text: string, options?: SendOptions): Promise<number>;
   editMessage(
@@ -38,11 +53,11 @@ export interface ChatGateway {
     text: string,
     options?: SendOptions,
   ): Promise<void>;
-  sendTyping(chatId: number): Promise<void>;
+  sendTyping(chatId: number, threadId?: number): Promise<void>;
   sendDocument(
     chatId: number,
     file: { readonly name: string; readonly content: Uint8Array },
-    caption?: string,
+    options?: { readonly caption?: string; readonly threadId?: number },
   ): Promise<void>;
   /** Downloads a file the user sent, refusing files above `maxBytes`. */
   downloadFile(fileId: string, maxBytes: number): Promise<Uint8Array>;
@@ -193,16 +208,26 @@ export interface IdleSession extends SessionKey {
   readonly pendingReason?: ArchiveReason;
 }
 
-/** The poller's own state: lease, offset, retry counts. */
+/** The poller's own state: lease, offset, updates taken on but not finished, retry counts. */
 export interface PollerState {
-  /** Next update id to ask Telegram for. */
+  /** The first update not finished: everything below it is answered (or given up). */
   readonly offset: number;
+  /**
+   * Where Telegram is asked from (`getUpdates` offset), at or above `offset`:
+   * updates below it that are not finished are in `pending`. Absent in state
+   * stored before pending updates existed; `offset` then.
+   */
+  readonly fetchedTo?: number;
+  /** Updates taken on from Telegram (so confirmed to it) and not finished yet, in id order. */
+  readonly pending?: readonly Update[];
   /** Update ids at or above `offset` already finished (handled out of order). */
   readonly done: readonly number[];
   /** Failed attempts per update id still pending. */
   readonly attempts: Readonly<Record<string, number>>;
   /** Set once the command menu was registered. */
   readonly commandsVersion?: string;
+  /** A webhook was found set (getUpdates 409) and said so; cleared once polling works again. */
+  readonly webhookNoticed?: boolean;
 }
 
 /** Persists the single poller's lease and offset. */
@@ -273,4 +298,21 @@ export interface UpdateLedger {
    * moving the watermark to `doneThrough` when given.
    */
   releaseLane(lane: string, owner: string, doneThrough?: number): Promise<void>;
+}
+
+/** Who the bot belongs to, as stored. */
+export interface AccessState {
+  /** The user who claimed the bot (closed-by-default mode); undefined until someone did. */
+  readonly ownerId?: number;
+  /** Ids an admin let in with `/allow`. */
+  readonly allowed: readonly number[];
+}
+
+/** The bot's owner and allowed users. Reads never swallow errors. */
+export interface AccessStore {
+  get(): Promise<AccessState>;
+  /** Records `userId` as the owner unless someone already is. @returns the owner after the write. */
+  claimOwner(userId: number, now: Date): Promise<number>;
+  /** Lets `userId` use the bot. */
+  allow(userId: number): Promise<void>;
 }

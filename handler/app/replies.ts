@@ -13,6 +13,8 @@ export interface ReplyTarget {
   readonly chatId: number;
   /** Message to quote (groups quote the message they answer). */
   readonly replyTo?: number;
+  /** Forum topic the answered message came from: every part of the reply goes there. */
+  readonly threadId?: number;
 }
 
 /** Smallest size a refused message is re-split into: below it, the refusal is not about length. */
@@ -58,6 +60,7 @@ export class Replier {
       ids.push(
         await this.telegram.sendMessage(target.chatId, chunk, {
           replyTo: i === 0 ? target.replyTo : undefined,
+          threadId: target.threadId,
         }),
       );
     }
@@ -68,13 +71,20 @@ export class Replier {
   async sendHtmlChunk(target: ReplyTarget, chunk: string, quote: boolean): Promise<number> {
     const replyTo = quote ? target.replyTo : undefined;
     try {
-      return await this.telegram.sendMessage(target.chatId, chunk, { html: true, replyTo });
+      return await this.telegram.sendMessage(target.chatId, chunk, {
+        html: true,
+        replyTo,
+        threadId: target.threadId,
+      });
     } catch (err) {
       if (!(err instanceof TelegramApiError && err.isParseError)) throw err;
       this.log.warn("telegram rejected HTML; resending as plain text", {
         description: err.description,
       });
-      return this.telegram.sendMessage(target.chatId, toPlainText(chunk), { replyTo });
+      return this.telegram.sendMessage(target.chatId, toPlainText(chunk), {
+        replyTo,
+        threadId: target.threadId,
+      });
     }
   }
 

@@ -1,27 +1,8 @@
+import { isAllowedValue, MAX_SYSTEM_PROMPT_CHARS, PARAMETERS } from "../domain/model-options.js";
 import type { ModelOptions } from "../domain/session.js";
 import type { Command } from "./commands.js";
 import { appliedAlready } from "./handled.js";
 import { say } from "./turn.js";
-
-/** Longest system prompt accepted (it is sent with every request). */
-export const MAX_SYSTEM_PROMPT_CHARS = 4000;
-
-interface Parameter {
-  readonly min: number;
-  readonly max: number;
-  readonly integer: boolean;
-  readonly help: string;
-}
-
-/** Generation parameters `/set` accepts, with their allowed ranges. */
-export const PARAMETERS: Readonly<Record<keyof ModelOptions, Parameter>> = {
-  temperature: { min: 0, max: 2, integer: false, help: "randomness: 0 = focused, 2 = wild" },
-  num_ctx: { min: 256, max: 131_072, integer: true, help: "context window in tokens" },
-  num_predict: { min: 1, max: 16_384, integer: true, help: "longest answer in tokens" },
-  top_p: { min: 0, max: 1, integer: false, help: "nucleus sampling" },
-  top_k: { min: 1, max: 1000, integer: true, help: "top-k sampling" },
-  seed: { min: 0, max: 2_147_483_647, integer: true, help: "fixed seed for repeatable answers" },
-};
 
 /** Parses `/set <name> <value>`. @returns the new options, or an error message with the allowed range. */
 export function parseSetting(args: string, current: ModelOptions): ModelOptions | string {
@@ -38,13 +19,7 @@ export function parseSetting(args: string, current: ModelOptions): ModelOptions 
   }
   const n = Number(value);
   const kind = spec.integer ? "a whole number" : "a number";
-  if (
-    value === "" ||
-    !Number.isFinite(n) ||
-    (spec.integer && !Number.isInteger(n)) ||
-    n < spec.min ||
-    n > spec.max
-  ) {
+  if (value === "" || !isAllowedValue(spec, n)) {
     return `${key} must be ${kind} from ${spec.min} to ${spec.max} (${spec.help}).`;
   }
   return { ...current, [key]: n };

@@ -1,5 +1,6 @@
 import type { Config } from "../config.js";
 import type { Logger } from "../log.js";
+import type { AccessControl } from "./access.js";
 import type { Archiver } from "./archive/archiver.js";
 import type { Conversations } from "./conversations.js";
 import type { Addressed } from "./incoming.js";
@@ -15,6 +16,7 @@ export interface BotServices {
   readonly lifecycle: SessionLifecycleStore;
   readonly archiver: Archiver;
   readonly replier: Replier;
+  readonly access: AccessControl;
   readonly now: () => Date;
 }
 

@@ -1,3 +1,27 @@
+/**
+ * Longest message the bot stores (a longer answer is cut, with a note). Well
+ * under {@link MAX_ARCHIVED_MESSAGE_CHARS}, so every stored message can be
+ * archived, exported and imported again, and small enough that one answer
+ * cannot push a session item towards DynamoDB's 400 KB.
+ */
+export const MAX_STORED_MESSAGE_CHARS = 20_000;
+
+/**
+ * An answer as it is shown and stored: whole when it fits
+ * {@link MAX_STORED_MESSAGE_CHARS}, else cut with a note saying so.
+ */
+export function capAnswer(text: string): string {
+  if (text.length <= MAX_STORED_MESSAGE_CHARS) return text;
+  const note = `\n\n[… the answer was cut here: it passed ${MAX_STORED_MESSAGE_CHARS} characters]`;
+  return `${text.slice(0, MAX_STORED_MESSAGE_CHARS - note.length)}${note}`;
+}
+
+/** Longest message an archive may hold (the reader's limit; the writer clips to it). */
+export const MAX_ARCHIVED_MESSAGE_CHARS = 100_000;
+
+/** Longest Ollama address recorded in an archive (a record only, never called). */
+export const MAX_RECORDED_ENDPOINT_CHARS = 500;
+
 /** Who wrote a message in a conversation. */
 export type Role = "system" | "user" | "assistant";
 
@@ -48,6 +72,11 @@ export type ArchiveReason = "ended" | "new" | "idle" | "size" | "imported";
 export interface Session {
   readonly userId: number;
   readonly chatId: number;
+  /**
+   * The group this conversation belongs to; undefined for the user's private
+   * chat (see `chat-scope.ts`). Never changes after the session is created.
+   */
+  readonly groupChatId?: number;
   readonly model: string;
   readonly sessionId: string;
   readonly status: "active" | "closed";
@@ -88,7 +117,7 @@ export interface UserProfile {
   readonly userId: number;
   readonly chatId: number;
   readonly currentModel: string;
-  /** model → session id of its active session. */
+  /** `activeKey(scope, model)` → session id of its active session in that chat. */
   readonly activeSessions: Readonly<Record<string, string>>;
   readonly lastUpdateId: number;
   readonly user: UserMeta;
@@ -105,6 +134,7 @@ export interface SessionKey {
 export function newSession(args: {
   userId: number;
   chatId: number;
+  groupChatId?: number;
   model: string;
   sessionId: string;
   ollamaEndpoint: string;
@@ -115,6 +145,7 @@ export function newSession(args: {
   return {
     userId: args.userId,
     chatId: args.chatId,
+    ...(args.groupChatId !== undefined ? { groupChatId: args.groupChatId } : {}),
     model: args.model,
     sessionId: args.sessionId,
     status: "active",

@@ -1,9 +1,12 @@
 /** `npm run destroy`: removes the stack (bucket contents included on LocalStack). */
-import { type Io, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
+import { type Io, loadDotEnv, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
 import { hasCommand, run, waitForLocalStack } from "./shell.js";
+import { terraformVariables } from "./terraform-env.js";
 
 /** Entry point (exported for tests). */
 export async function main(env = process.env, io: Io = processIo): Promise<number> {
+  // The same .env as up: its DEPLOY_TARGET and names decide what is destroyed.
+  loadDotEnv(env);
   const target = targetFromEnv(env);
   if (target.endpoint) {
     // Without LocalStack, Terraform would fail on its refresh with a far less helpful message.
@@ -21,6 +24,7 @@ export async function main(env = process.env, io: Io = processIo): Promise<numbe
     // Terraform asks for every variable even on destroy; the value is not used.
     env: {
       ...env,
+      ...terraformVariables(env),
       TF_VAR_telegram_bot_token: env.TELEGRAM_BOT_TOKEN || "0:destroy",
       CHECKPOINT_DISABLE: "1",
     },

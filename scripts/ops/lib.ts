@@ -3,15 +3,20 @@
  * default), AWS clients pointed there, readable output, and the one error
  * message users need most ("LocalStack is not running").
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import { parseEnv } from "node:util";
 import { quietSdkNodeWarning } from "../../local/node-support.js";
 
-/** Reads `.env` from the current folder into `process.env`, if there is one (never overriding). */
-export function loadDotEnv(): void {
-  const file = resolve(process.cwd(), ".env");
-  if (existsSync(file)) process.loadEnvFile(file);
+/** Reads `.env` from the current folder into `env` (default `process.env`), if there is one, never overriding what is set. */
+export function loadDotEnv(
+  env: Record<string, string | undefined> = process.env,
+  file = resolve(process.cwd(), ".env"),
+): void {
+  if (!existsSync(file)) return;
+  for (const [key, value] of Object.entries(parseEnv(readFileSync(file, "utf8"))))
+    if (env[key] === undefined) env[key] = value;
 }
 
 /** Where the scripts send AWS calls. */

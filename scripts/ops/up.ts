@@ -4,6 +4,7 @@
  */
 import { type Io, loadDotEnv, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
 import { hasCommand, run, waitForLocalStack } from "./shell.js";
+import { terraformVariables } from "./terraform-env.js";
 
 /** Why `up` cannot start, or undefined when it can. */
 export function preflight(
@@ -21,9 +22,11 @@ export function preflight(
 
 /** Entry point (exported for tests). */
 export async function main(env = process.env, io: Io = processIo): Promise<number> {
-  loadDotEnv();
+  loadDotEnv(env);
   const problem = preflight(env);
   if (problem) throw new OperatorError(problem);
+  // Checked before anything starts: a malformed setting fails here, naming it.
+  const variables = terraformVariables(env);
   const target = targetFromEnv(env);
   const step = (n: number, text: string) => io.err(`\n[${n}/4] ${text}`);
 
@@ -42,7 +45,7 @@ export async function main(env = process.env, io: Io = processIo): Promise<numbe
   step(3, "Deploying the stack (cdktf deploy)…");
   await run("npx", ["cdktf", "deploy", "--auto-approve"], {
     what: "cdktf deploy",
-    env: { ...env, TF_VAR_telegram_bot_token: env.TELEGRAM_BOT_TOKEN, CHECKPOINT_DISABLE: "1" },
+    env: { ...env, ...variables, CHECKPOINT_DISABLE: "1" },
   });
 
   step(4, "Done. Next:");

@@ -4,6 +4,7 @@
  * and polling. Uses TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET.
  */
 import { Api, GrammyError } from "grammy";
+import { HANDLED_UPDATES } from "../../handler/app/update-types.js";
 import { type Io, loadDotEnv, OperatorError, processIo, runIfMain } from "./lib.js";
 
 /** A parsed command line. */
@@ -44,7 +45,10 @@ export async function main(
         throw new OperatorError(
           "Set TELEGRAM_WEBHOOK_SECRET (A-Z, a-z, 0-9, _ and -) here and in the stack (TF_VAR_telegram_webhook_secret), so the function can tell Telegram from strangers.",
         );
-      await api.setWebhook(command.url, { secret_token: secret, allowed_updates: ["message"] });
+      await api.setWebhook(command.url, {
+        secret_token: secret,
+        allowed_updates: [...HANDLED_UPDATES],
+      });
       io.out(
         `✔ Webhook set to ${command.url}. Polling now answers 409 until "npm run webhook -- delete".`,
       );

@@ -1,15 +1,20 @@
 import type { Session } from "../../domain/session.js";
 import { escapeHtml } from "../../format/index.js";
 import type { Command } from "../commands.js";
+import { activeSessionId, withActive } from "../conversations.js";
 import { appliedAlready } from "../handled.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../turn.js";
 import { ArchiveStorageError } from "./errors.js";
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace("T", " ") : "?");
 
-/** The user's sessions, newest first: the numbering /export and /resume use. */
+/**
+ * The user's sessions in this chat, newest first: the numbering /export and
+ * /resume use. In a group only that group's conversations are listed, so a
+ * private conversation can never be shown, exported or resumed there.
+ */
 async function numbered(turn: Turn): Promise<Session[]> {
-  return turn.services.store.listSessions(turn.msg.userId);
+  return turn.conversations.listInChat(turn.msg);
 }
 
 function pick(sessions: readonly Session[], args: string): Session | undefined {
@@ -50,7 +55,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
     run: async (turn) => {
       const { conversations, msg, services } = turn;
       const profile = await conversations.profile(msg);
-      const sessionId = profile.activeSessions[profile.currentModel];
+      const sessionId = activeSessionId(profile, msg, profile.currentModel);
       const session = sessionId
         ? await services.store.getSession({
             userId: msg.userId,
@@ -65,10 +70,9 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
       }
       const ended = await services.archiver.end(session, "ended");
       if (!ended.deferred) conversations.remember(ended.session);
-      const { [profile.currentModel]: _ended, ...rest } = profile.activeSessions;
       await conversations.saveProfile({
         ...profile,
-        activeSessions: rest,
+        activeSessions: withActive(profile, msg, profile.currentModel, undefined),
         lastUpdateId: msg.updateId,
       });
       await say(
@@ -157,7 +161,10 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
         await services.telegram.sendDocument(
           msg.chatId,
           { name: `session_${session.sessionId}.json`, content },
-          `${session.model} · ${doc.message_count} messages. Send this file back to me to import it.`,
+          {
+            caption: `${session.model} · ${doc.message_count} messages. Send this file back to me to import it.`,
+            threadId: msg.threadId,
+          },
         );
         return undefined;
       }),
@@ -196,7 +203,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
           await say(turn, "That conversation's archive could not be found in storage.");
           return undefined;
         }
-        const currentId = profile.activeSessions[target.model];
+        const currentId = activeSessionId(profile, msg, target.model);
         const current = currentId
           ? await services.store.getSession({
               userId: msg.userId,
@@ -214,7 +221,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
         await conversations.saveProfile({
           ...profile,
           currentModel: target.model,
-          activeSessions: { ...profile.activeSessions, [target.model]: target.sessionId },
+          activeSessions: withActive(profile, msg, target.model, target.sessionId),
           lastUpdateId: msg.updateId,
         });
         await say(

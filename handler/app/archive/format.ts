@@ -1,6 +1,12 @@
 import * as z from "zod";
 import { canonicalModelName, modelKeySegment } from "../../domain/model-name.js";
-import type { ChatMessage, Session } from "../../domain/session.js";
+import { MAX_SYSTEM_PROMPT_CHARS } from "../../domain/model-options.js";
+import {
+  type ChatMessage,
+  MAX_ARCHIVED_MESSAGE_CHARS,
+  MAX_RECORDED_ENDPOINT_CHARS,
+  type Session,
+} from "../../domain/session.js";
 
 /** Identifies our archive files; bumped when the layout changes incompatibly. */
 export const ARCHIVE_FORMAT = "telegram-ollama-chatbot/session";
@@ -15,7 +21,7 @@ export function archiveKeyBase(userId: number, model: string, sessionId: string)
 export const archiveMessageSchema = z.object({
   seq: z.number().int().positive(),
   role: z.enum(["system", "user", "assistant"]),
-  content: z.string().max(100_000),
+  content: z.string().max(MAX_ARCHIVED_MESSAGE_CHARS),
   timestamp: z.string().datetime({ offset: true }),
   failed: z.string().max(64).optional(),
 });
@@ -44,7 +50,7 @@ export const archiveSchema = z
       ended_at: z.string().nullable(),
       archived_at: z.string(),
       archive_reason: z.string(),
-      ollama_endpoint: z.string().max(500),
+      ollama_endpoint: z.string().max(MAX_RECORDED_ENDPOINT_CHARS),
     }),
     user: z.object({
       id: z.number().int(),
@@ -54,7 +60,7 @@ export const archiveSchema = z
       language_code: z.string().nullable(),
     }),
     parameters: z.object({
-      system_prompt: z.string().max(20_000).nullable(),
+      system_prompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).nullable(),
       options: z.record(z.string(), z.number()),
     }),
     usage: z.object({
@@ -91,6 +97,9 @@ export type ArchiveDocument = z.infer<typeof archiveSchema>;
 
 /**
  * Builds the archive document of a session whose full transcript is `messages`.
+ * It enforces every limit {@link archiveSchema} checks, so whatever the bot
+ * writes it can read back (a message stored before answers were capped is
+ * clipped rather than making the whole session unarchivable).
  * `modelDefaults` are the Ollama parameters in effect where the session sets
  * none (e.g. `num_ctx`), so the archive records what the model really used.
  */
@@ -112,7 +121,7 @@ export function buildArchive(
       ended_at: session.status === "closed" ? (session.closedAt ?? archivedAt) : null,
       archived_at: archivedAt,
       archive_reason: session.archiveReason ?? "size",
-      ollama_endpoint: session.ollamaEndpoint,
+      ollama_endpoint: session.ollamaEndpoint.slice(0, MAX_RECORDED_ENDPOINT_CHARS),
     },
     user: {
       id: session.userId,
@@ -122,7 +131,7 @@ export function buildArchive(
       language_code: session.user.languageCode ?? null,
     },
     parameters: {
-      system_prompt: session.systemPrompt ?? null,
+      system_prompt: session.systemPrompt?.slice(0, MAX_SYSTEM_PROMPT_CHARS) ?? null,
       options: Object.fromEntries(
         Object.entries({ ...modelDefaults, ...session.options }).filter(
           (e): e is [string, number] => typeof e[1] === "number",
@@ -148,7 +157,8 @@ export function toArchiveMessage(m: ChatMessage): ArchiveMessage {
   return {
     seq: m.seq,
     role: m.role,
-    content: m.content,
+    // The writer holds the reader's limit: whatever the bot writes, it can read back.
+    content: m.content.slice(0, MAX_ARCHIVED_MESSAGE_CHARS),
     timestamp: m.ts,
     ...(m.failed ? { failed: m.failed } : {}),
   };

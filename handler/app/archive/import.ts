@@ -1,3 +1,5 @@
+import { scopeOf } from "../../domain/chat-scope.js";
+import { sanitizeOptions } from "../../domain/model-options.js";
 import { newSessionId, type Session } from "../../domain/session.js";
 import { ConflictError, UserInputError } from "../../errors.js";
 import { say, type Turn, type TurnOutcome } from "../turn.js";
@@ -51,9 +53,14 @@ export async function importArchive(
   }
   const messages = archiveMessages(doc);
   const now = services.now();
+  // A file is data: its options pass the same checks as /set, and anything else is dropped.
+  const { options, dropped } = sanitizeOptions(doc.parameters.options);
+  if (dropped.length > 0) log.info("import dropped options", { dropped: dropped.slice(0, 20) });
   const session: Session = {
     userId: msg.userId,
     chatId: msg.chatId,
+    // An import belongs to the chat it was sent in, like a conversation started there.
+    ...(msg.isGroup ? { groupChatId: scopeOf(msg) } : {}),
     model: doc.session.model,
     sessionId: newSessionId(now),
     status: "closed",
@@ -63,7 +70,7 @@ export async function importArchive(
     createdAt: doc.session.started_at,
     lastMessageTs: doc.session.last_message_at,
     ollamaEndpoint: doc.session.ollama_endpoint,
-    options: doc.parameters.options,
+    options,
     systemPrompt: doc.parameters.system_prompt ?? undefined,
     usage: {
       promptTokens: doc.usage.prompt_tokens,
@@ -101,7 +108,7 @@ export async function importArchive(
   }
   await say(
     turn,
-    `📥 Imported a ${session.model} conversation with ${messages.length} messages. It's in /sessions; /resume reopens it.`,
+    `📥 Imported a ${session.model} conversation with ${messages.length} messages. It's in /sessions; /resume reopens it.${dropped.length > 0 ? `\nIgnored settings that /set would not accept: ${dropped.slice(0, 10).join(", ").slice(0, 300)}.` : ""}`,
   );
   return "handled";
 }

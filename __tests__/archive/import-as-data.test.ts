@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import type { TestBed } from "../harness/bed.js";
+import { FakeOllama } from "../harness/fake-ollama.js";
+import { lastReply, person, say, startArchiveBed } from "./support.js";
+
+/** A well-formed archive file, as /export writes it, with `overrides` applied. */
+function archiveFile(args: {
+  endpoint: string;
+  options?: Record<string, number>;
+  systemPrompt?: string | null;
+}): string {
+  const ts = "2026-11-01T10:00:00.000Z";
+  return JSON.stringify({
+    format: "telegram-ollama-chatbot/session",
+    version: 1,
+    session: {
+      id: "20261101T100000Z-aaaaaa",
+      model: "llama3",
+      status: "closed",
+      started_at: ts,
+      last_message_at: ts,
+      ended_at: ts,
+      archived_at: ts,
+      archive_reason: "ended",
+      ollama_endpoint: args.endpoint,
+    },
+    user: { id: 1, chat_id: 1, username: null, first_name: null, language_code: null },
+    parameters: { system_prompt: args.systemPrompt ?? null, options: args.options ?? {} },
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_duration_ms: 0, replies: 1 },
+    message_count: 2,
+    messages: [
+      { seq: 1, role: "user", content: "imported question", timestamp: ts },
+      { seq: 2, role: "assistant", content: "imported answer", timestamp: ts },
+    ],
+  });
+}
+
+describe("an imported file is data: it never chooses the server or the settings", () => {
+  let bed: TestBed;
+  let elsewhere: FakeOllama;
+  beforeAll(async () => {
+    bed = await startArchiveBed();
+    elsewhere = await FakeOllama.start();
+  });
+  afterAll(async () => {
+    await Promise.all([bed.close(), elsewhere.close()]);
+  });
+
+  it("a resumed import talks to the configured OLLAMA_URL, and /status probes only that", async () => {
+    // Arrange
+    const ada = person(9101, "Ada");
+    bed.telegram.pushDocument(ada.user, ada.chat, {
+      fileName: "session.json",
+      content: archiveFile({ endpoint: elsewhere.url }),
+    });
+    await say(bed, ada, "/resume 1");
+    bed.ollama.reset();
+
+    // Act
+    await say(bed, ada, "continue please", "/status");
+
+    // Assess
+    expect(elsewhere.requests()).toEqual([]);
+    expect(bed.ollama.chats()).toHaveLength(1);
+    expect(bed.ollama.chats()[0]?.body.messages.map((m) => m.content)).toContain(
+      "imported question",
+    );
+    expect(lastReply(bed, ada)).toContain("reachable");
+  });
+
+  it("imported options pass the /set checks: unknown names and out-of-range values are dropped", async () => {
+    // Arrange
+    const bob = person(9102, "Bob");
+    bed.telegram.pushDocument(bob.user, bob.chat, {
+      fileName: "session.json",
+      content: archiveFile({
+        endpoint: bed.ollama.url,
+        options: { temperature: 0.5, top_k: 5000, num_gpu: 99, num_ctx: 100 },
+      }),
+    });
+    await say(bed, bob, "/resume 1");
+    const told = bed.telegram.sentMessages(bob.chat.id)[0]?.text ?? "";
+    bed.ollama.reset();
+
+    // Act
+    await say(bed, bob, "hello");
+
+    // Assess
+    const options = bed.ollama.chats()[0]?.body.options ?? {};
+    expect(options.temperature).toBe(0.5);
+    expect(options).not.toHaveProperty("top_k");
+    expect(options).not.toHaveProperty("num_gpu");
+    expect(options.num_ctx).not.toBe(100);
+    expect(told).toContain("Ignored settings that /set would not accept: top_k, num_gpu, num_ctx");
+  });
+
+  it("an import whose system prompt is longer than /system allows is refused", async () => {
+    // Arrange
+    const cy = person(9103, "Cy");
+
+    // Act
+    bed.telegram.pushDocument(cy.user, cy.chat, {
+      fileName: "long.json",
+      content: archiveFile({ endpoint: bed.ollama.url, systemPrompt: "x".repeat(4001) }),
+    });
+    await say(bed, cy, "/sessions");
+
+    // Assess
+    const [refusal, listing] = bed.telegram.sentMessages(cy.chat.id).map((m) => m.text);
+    expect(refusal).toContain("I couldn't import long.json: it is not a valid archive");
+    expect(refusal).toContain("system_prompt");
+    expect(listing).toBe("You have no conversations yet.");
+  });
+});

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import { invoke, newPerson } from "./support.js";
+
+const TOPIC = 77;
+const FORUM = { id: -100_900_1, type: "supergroup", title: "Forum", is_forum: true };
+
+describe("forum topics: every reply goes to the topic the message came from", () => {
+  let bed: TestBed;
+  beforeAll(async () => {
+    bed = await startTestBed({ telegram: { flood: false } });
+  });
+  afterAll(async () => {
+    await bed.close();
+  });
+
+  /** A message of `from` in topic {@link TOPIC} of the forum. */
+  const topicMessage = (from: ReturnType<typeof newPerson>, messageId: number, text: string) => ({
+    message: {
+      message_id: messageId,
+      message_thread_id: TOPIC,
+      is_topic_message: true,
+      date: Math.floor(Date.now() / 1000),
+      from: { ...from.user, is_bot: false },
+      chat: FORUM,
+      text,
+      entities: text.startsWith("/")
+        ? [{ type: "bot_command", offset: 0, length: text.split(" ")[0]?.length ?? 0 }]
+        : [{ type: "mention", offset: 0, length: 16 }],
+    },
+  });
+
+  it("sends the streamed answer, its continuation parts, typing and documents to the topic", async () => {
+    // Arrange: an answer long enough to need a second message
+    const ada = newPerson("Ada");
+    bed.ollama.setReply("llama3", () => "word ".repeat(1500));
+    bed.telegram.pushUpdate(topicMessage(ada, 10, "@ollama_test_bot write a lot"));
+    bed.telegram.pushUpdate(topicMessage(ada, 11, "/export"));
+    bed.telegram.pushUpdate(topicMessage(ada, 12, "/nonsense"));
+
+    // Act
+    await invoke(bed);
+
+    // Assess
+    const toForum = bed.telegram
+      .requests()
+      .filter((r) => Number(r.params.chat_id) === FORUM.id && r.method !== "editMessageText");
+    const count = (method: string) => toForum.filter((r) => r.method === method).length;
+    expect(count("sendMessage")).toBeGreaterThanOrEqual(3);
+    expect(count("sendChatAction")).toBeGreaterThanOrEqual(1);
+    expect(count("sendDocument")).toBe(1);
+    expect(toForum.map((r) => [r.method, Number(r.params.message_thread_id)])).toEqual(
+      toForum.map((r) => [r.method, TOPIC]),
+    );
+  });
+});
