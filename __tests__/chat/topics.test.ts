@@ -34,6 +34,9 @@ describe("forum topics: every reply goes to the topic the message came from", ()
     // Arrange: an answer long enough to need a second message
     const ada = newPerson("Ada");
     bed.ollama.setReply("llama3", () => "word ".repeat(1500));
+    // The first token comes after the typing indicator's half-second delay (both timers run in
+    // this process, so their order is fixed), so "typing…" is sent too.
+    bed.ollama.latencyMs = 800;
     bed.telegram.pushUpdate(topicMessage(ada, 10, "@ollama_test_bot write a lot"));
     bed.telegram.pushUpdate(topicMessage(ada, 11, "/export"));
     bed.telegram.pushUpdate(topicMessage(ada, 12, "/nonsense"));

@@ -56,7 +56,7 @@ describe("npm start: idle and a rejected token", () => {
       TELEGRAM_API_URL: telegram.url,
       OLLAMA_URL: ollama.url,
       DATA_DIR: dataDir,
-      // About the terminal, not access (closed by default is tested in faults/owner).
+      // Open to everyone: this test is about polling, not the owner's first-message claim.
       ALLOWED_USER_IDS: "*",
     };
   });
