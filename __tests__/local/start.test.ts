@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, "..", "..");
 const ada = { id: 4242, first_name: "Ada", username: "ada" };
 const chat = { id: 4242, type: "private" as const };
 
-/** `npm start` as a user runs it (`tsx local/run.ts`), with only the documented settings. */
+/** What `npm start` runs (`node --import tsx local/run.ts`), with only the documented settings. */
 function startBot(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = "";
   const child = spawn(process.execPath, ["--import", "tsx", "local/run.ts"], {
@@ -27,7 +27,7 @@ function startBot(env: Record<string, string>): { child: ChildProcess; output: (
   return { child, output: () => output };
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+async function until(check: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -83,7 +83,9 @@ describe("npm start: the bot as a local process with embedded storage", () => {
     // Assess
     expect(firstCode).toBe(0);
     expect(secondCode).toBe(0);
-    expect(first.output()).toContain("embedded DynamoDB and S3");
+    expect(first.output()).toContain(
+      `embedded DynamoDB in ${dataDir}; archives are files in ${dataDir}/archives`,
+    );
     expect(second.output()).toContain("Stopped.");
     const texts = telegram.sentMessages(chat.id).map((m) => m.text);
     expect(texts).toHaveLength(2);
@@ -94,7 +96,7 @@ describe("npm start: the bot as a local process with embedded storage", () => {
       "what is my name?",
     ]);
     for (const out of [first.output(), second.output()]) expect(out).not.toContain(telegram.token);
-  }, 60_000);
+  }, 120_000);
 
   it("refuses to start without a token and says where to get one", async () => {
     // Act
