@@ -8,6 +8,10 @@ import { resolve } from "node:path";
  * bucket are created).
  */
 export default function setup(): void {
+  // The SDK's switch for its Node 20 notice (see local/node-support.ts), set before the
+  // workers start so they inherit it. Spelled out: jest loads this file without the
+  // `.js` → `.ts` mapping the tests get.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const root = resolve(import.meta.dirname, "..");
   const run = (script: string) =>
     execFileSync(process.execPath, ["--import", "tsx", script], { cwd: root, stdio: "inherit" });

@@ -21,7 +21,7 @@ import { type LaneDeps, userLane } from "./app/lane-drain.js";
 import { holdLane } from "./app/lane-hold.js";
 import { leaseOwner } from "./app/lease-owner.js";
 import { LEASE_MS, Poller, type PollOptions, type PollSummary } from "./app/poller.js";
-import type { ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
+import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import { Replier } from "./app/replies.js";
 import type { BotServices } from "./app/turn.js";
 import {
@@ -63,6 +63,8 @@ export interface AppOverrides {
   readonly now?: () => Date;
   readonly telegram?: ChatGateway;
   readonly model?: ModelGateway;
+  /** Where archives go instead of the S3 bucket (`npm start` with embedded storage: plain files). */
+  readonly archive?: ArchiveStore;
   /** Queues webhook updates for an asynchronous invoke (set by the Lambda entry). */
   readonly handOff?: (update: Update) => Promise<void>;
 }
@@ -103,7 +105,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const archiver = new Archiver(
     store,
     lifecycle,
-    new S3ArchiveStore(s3, config.bucket),
+    overrides.archive ?? new S3ArchiveStore(s3, config.bucket),
     {
       archiveAfterMessages: config.sessions.archiveAfterMessages,
       archiveAfterBytes: config.sessions.archiveAfterBytes,

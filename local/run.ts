@@ -1,27 +1,31 @@
 /**
  * `npm start`: the bot as a local long-running process, for people without
  * Docker or Terraform. Same code as the Lambda (`createApp`), polling in a
- * loop; storage is embedded (dynalite + s3rver under `.data/`) unless an AWS or
- * LocalStack endpoint is configured. Ctrl-C finishes the batch in hand and
- * stops; nothing unanswered is confirmed to Telegram, so nothing is lost.
+ * loop; storage is embedded (dynalite, and archives as plain files, under
+ * `.data/`) unless an AWS or LocalStack endpoint is configured. Ctrl-C (or SIGTERM, or closing the
+ * terminal) finishes the batch in hand and stops; nothing unanswered is
+ * confirmed to Telegram, so nothing is lost. `npm start` execs node directly
+ * (no sh or tsx process in between) so that its exit status is the bot's.
  */
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
-import { createApp } from "../handler/composition.js";
+import { TelegramGateway } from "../handler/adapters/telegram.js";
+import type { App } from "../handler/composition.js";
 import { type Config, loadConfig } from "../handler/config.js";
 import { ConfigError, TokenRejectedError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
-import { type EmbeddedAws, startEmbeddedAws } from "./embedded.js";
+import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
+import type { EmbeddedAws } from "./embedded.js";
+import { adoptS3rverArchives, FileArchiveStore } from "./file-archive.js";
+import { checkOllama, configHints, LOCAL_OLLAMA_URL } from "./hints.js";
+import { quietSdkNodeWarning } from "./node-support.js";
 import { prettyLine } from "./pretty.js";
-import { ensureStorage, synthesizeStorage } from "./storage.js";
+import { watchStopSignals } from "./stop-signals.js";
 import { usesExternalAws } from "./storage-choice.js";
+import { type BotAccount, checkBotToken } from "./token-check.js";
 
-/** Ollama as seen from a process on this machine (the Lambda default is host.docker.internal). */
-export const LOCAL_OLLAMA_URL = "http://127.0.0.1:11434";
 /**
  * Time budget of one poller run (a Lambda's is its timeout): it stops taking
  * new updates 20 s before it, and the next run starts when the last answer is done.
@@ -31,21 +35,10 @@ const RUN_BUDGET_MS = 15 * 60_000;
 const BUSY_WAIT_MS = 5_000;
 const ERROR_WAIT_MS = 5_000;
 const CONFLICT_WAIT_MS = 15_000;
+/** One token check, Telegram's own retries included, before it counts as a failed attempt. */
+const TOKEN_CHECK_BUDGET_MS = 15_000;
 
 const say = (line: string) => process.stderr.write(`${line}\n`);
-
-async function checkOllama(url: string): Promise<string> {
-  try {
-    const res = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(3_000) });
-    const body = (await res.json()) as { models?: { name: string }[] };
-    const names = (body.models ?? []).map((m) => m.name);
-    return names.length > 0
-      ? `Ollama at ${url} has ${names.join(", ")}`
-      : `Ollama at ${url} has no models yet: run "ollama pull llama3"`;
-  } catch {
-    return `⚠ Ollama is not reachable at ${url} (is "ollama serve" running? set OLLAMA_URL otherwise). The bot will tell users until it is.`;
-  }
-}
 
 function loadEnvFile(): void {
   const file = resolve(process.cwd(), ".env");
@@ -56,6 +49,10 @@ function loadEnvFile(): void {
 }
 
 async function main(): Promise<void> {
+  // Once the terminal is closed there is nowhere to write to; the bot still finishes its answers.
+  for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+  quietSdkNodeWarning(process.env);
+  const stop = watchStopSignals({ source: process, say, quitNow: () => process.exit(130) });
   loadEnvFile();
   process.env.OLLAMA_URL ||= LOCAL_OLLAMA_URL;
   let config: Config;
@@ -64,45 +61,79 @@ async function main(): Promise<void> {
   } catch (err) {
     if (err instanceof ConfigError) {
       say(`✖ ${err.message}`);
-      say(
-        "  Set TELEGRAM_BOT_TOKEN (from @BotFather), e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm start, or put it in .env",
-      );
+      for (const hint of configHints(err.message, process.env)) say(`  ${hint}`);
       process.exitCode = 1;
       return;
     }
     throw err;
   }
 
+  const external = usesExternalAws(process.env);
+  let lock: DataDirLock | undefined;
+  if (!external) {
+    try {
+      lock = lockDataDir(resolve(process.env.DATA_DIR || ".data"));
+    } catch (err) {
+      if (!(err instanceof DataDirError)) throw err;
+      say(`✖ ${err.message}`);
+      process.exitCode = 1;
+      return;
+    }
+    process.once("exit", () => lock?.release());
+  }
+
+  const account = await checkToken(config, stop.signal);
+  if (!account) return;
+  say(
+    `Telegram accepted the token of @${account.username}: write to https://t.me/${account.username}`,
+  );
+
+  // Loaded only now: the AWS SDK, dynalite and cdktf take seconds to load, and a
+  // wrong setting or token should be said at once.
+  const [{ DynamoDBClient }, { S3Client }, { createApp }, { startEmbeddedAws }, storage] =
+    await Promise.all([
+      import("@aws-sdk/client-dynamodb"),
+      import("@aws-sdk/client-s3"),
+      import("../handler/composition.js"),
+      import("./embedded.js"),
+      import("./storage.js"),
+    ]);
   let embedded: EmbeddedAws | undefined;
-  if (usesExternalAws(process.env)) {
+  let archive: FileArchiveStore | undefined;
+  if (!lock) {
     say(
       `Storage: ${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL ?? "AWS"}`,
     );
   } else {
-    const dataDir = resolve(process.env.DATA_DIR || ".data");
-    embedded = await startEmbeddedAws(dataDir);
+    embedded = await startEmbeddedAws(lock.dir);
     Object.assign(process.env, embedded.env);
-    say(`Storage: embedded DynamoDB and S3, data in ${dataDir}`);
+    archive = new FileArchiveStore(join(lock.dir, "archives"));
+    const adopted = await adoptS3rverArchives(join(lock.dir, "s3"), config.bucket, archive);
+    if (adopted > 0) say(`Copied ${adopted} archive files from the old s3rver folder`);
+    say(`Storage: embedded DynamoDB in ${lock.dir}; archives are files in ${archive.root}`);
   }
   const dynamo = new DynamoDBClient({});
-  const s3 = new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
-  const created = await ensureStorage(
-    synthesizeStorage({ tableName: config.table, bucketName: config.bucket }),
-    { dynamo, s3 },
+  const s3 = archive
+    ? undefined
+    : new S3Client({ forcePathStyle: true, requestChecksumCalculation: "WHEN_REQUIRED" });
+  const created = await storage.ensureStorage(
+    storage.synthesizeStorage({ tableName: config.table, bucketName: config.bucket }),
+    { dynamo, ...(s3 ? { s3 } : {}) },
   );
   dynamo.destroy();
-  s3.destroy();
+  s3?.destroy();
   if (created.length > 0) say(`Created ${created.join(" and ")}`);
-  say(await checkOllama(config.ollama.url));
+  say(await checkOllama(config.ollama.url, config.defaultModel));
 
   const log = createLogger({
     level: config.logLevel,
     secrets: [config.telegram.token, config.telegram.webhookSecret],
     write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
   });
-  const app = createApp(config, { log });
-  const tokenAccepted = await pollUntilStopped(app.poll.bind(app));
+  const app = createApp(config, { log, ...(archive ? { archive } : {}) });
+  const tokenAccepted = await pollUntilStopped(app.poll.bind(app), stop.signal);
   await embedded?.close();
+  lock?.release();
   if (!tokenAccepted) {
     process.exitCode = 1;
     return;
@@ -110,32 +141,45 @@ async function main(): Promise<void> {
   say("Stopped. Sessions and archives are kept; npm start picks up where it left off.");
 }
 
-type Poll = ReturnType<typeof createApp>["poll"];
+/** Asks Telegram who the bot is; a rejected token ends `npm start` with one clear line. */
+async function checkToken(config: Config, stop: AbortSignal): Promise<BotAccount | undefined> {
+  const telegram = new TelegramGateway({
+    token: config.telegram.token,
+    apiUrl: config.telegram.apiUrl,
+    deadline: () => Date.now() + TOKEN_CHECK_BUDGET_MS,
+  });
+  try {
+    return await checkBotToken({
+      getMe: () => telegram.getMe(),
+      apiUrl: config.telegram.apiUrl,
+      token: config.telegram.token,
+      signal: stop,
+      say,
+    });
+  } catch (err) {
+    if (!(err instanceof TokenRejectedError)) throw err;
+    say(`✖ ${err.message}`);
+    process.exitCode = 1;
+    return undefined;
+  }
+}
+
+type Poll = App["poll"];
 
 /**
  * Runs the Lambda's poller engine back to back: each run long-polls while idle
  * and answers as messages arrive, so nothing is said while nothing happens.
- * Ctrl-C aborts the wait for Telegram at once and lets the answers running finish.
+ * Ctrl-C (`stop`) aborts the wait for Telegram at once and lets the answers running finish.
  * @returns false when Telegram rejected the token (the caller exits non-zero).
  */
-async function pollUntilStopped(poll: Poll): Promise<boolean> {
-  const stop = new AbortController();
-  process.on("SIGINT", () => {
-    if (stop.signal.aborted) {
-      say("Stopping now; unanswered updates stay with Telegram for next time.");
-      process.exit(130);
-    }
-    say("Finishing the messages in hand… (Ctrl-C again to quit at once)");
-    stop.abort();
-  });
-  process.on("SIGTERM", () => stop.abort());
+async function pollUntilStopped(poll: Poll, stop: AbortSignal): Promise<boolean> {
   say("Polling Telegram. Write to your bot; Ctrl-C stops.");
-  for (let n = 1; !stop.signal.aborted; n++) {
+  for (let n = 1; !stop.aborted; n++) {
     let wait = 0;
     try {
       const summary = await poll(Date.now() + RUN_BUDGET_MS, `${hostname()}:${process.pid}:${n}`, {
         listenWhenIdle: true,
-        signal: stop.signal,
+        signal: stop,
       });
       if (summary.status === "conflict") {
         say(`⚠ ${summary.message ?? "Telegram answered 409 Conflict."}`);
@@ -149,7 +193,7 @@ async function pollUntilStopped(poll: Poll): Promise<boolean> {
       say(`⚠ poll failed: ${err instanceof Error ? err.message : String(err)}; retrying in 5 s`);
       wait = ERROR_WAIT_MS;
     }
-    await pause(wait, stop.signal);
+    await pause(wait, stop);
   }
   return true;
 }

@@ -100,7 +100,7 @@ export function createTableInput(table: TerraformTable): CreateTableCommand["inp
  */
 export async function ensureStorage(
   storage: StackStorage,
-  clients: { readonly dynamo: DynamoDBClient; readonly s3: S3Client },
+  clients: { readonly dynamo: DynamoDBClient; readonly s3?: S3Client },
 ): Promise<string[]> {
   const created: string[] = [];
   try {
@@ -109,6 +109,8 @@ export async function ensureStorage(
   } catch (err) {
     if (!(err instanceof ResourceInUseException)) throw err;
   }
+  // Without an S3 client (embedded storage) archives are files and need no bucket.
+  if (!clients.s3) return created;
   try {
     await clients.s3.send(new HeadBucketCommand({ Bucket: storage.bucket }));
   } catch {

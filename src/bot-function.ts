@@ -155,11 +155,6 @@ export class TelegramBotFunction extends Construct {
         messageRetentionSeconds: 14 * 86_400,
         sqsManagedSseEnabled: true,
       });
-      new LambdaFunctionEventInvokeConfig(this, "queued-updates", {
-        functionName: this.fn.functionName,
-        maximumRetryAttempts: ASYNC_RETRIES,
-        destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
-      });
       const selfInvoke = new DataAwsIamPolicyDocument(this, "self-invoke", {
         statement: [
           {
@@ -174,10 +169,19 @@ export class TelegramBotFunction extends Construct {
           },
         ],
       });
-      new IamRolePolicy(this, "self-invoke-policy", {
+      const selfInvokePolicy = new IamRolePolicy(this, "self-invoke-policy", {
         name: `${props.functionName}-self-invoke`,
         role: this.role.id,
         policy: selfInvoke.json,
+      });
+      new LambdaFunctionEventInvokeConfig(this, "queued-updates", {
+        functionName: this.fn.functionName,
+        maximumRetryAttempts: ASYNC_RETRIES,
+        destinationConfig: { onFailure: { destination: this.failureQueue.arn } },
+        // Lambda checks the role's sqs:SendMessage when the destination is set: without
+        // this order Terraform creates both at once and the first apply can fail with
+        // InvalidParameterValueException.
+        dependsOn: [selfInvokePolicy],
       });
     }
     if (props.schedule) this.addSchedule(props.functionName);

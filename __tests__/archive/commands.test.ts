@@ -301,18 +301,19 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     expect(await s3Keys(bed, `${gil.user.id}/`)).toHaveLength(2);
   });
 
-  it("/resume without a valid archived conversation number explains how to use it", async () => {
+  it("/resume on the active conversation says so; without a valid number it explains the usage", async () => {
     // Arrange
     const hal = person(8008, "Hal");
     await say(bed, hal, "still talking");
 
     // Act
-    await say(bed, hal, "/resume 1", "/resume abc");
+    await say(bed, hal, "/resume 1", "/resume abc", "/resume 2");
 
     // Assess
-    const [, first, second] = bed.telegram.sentMessages(hal.chat.id).map((m) => m.text);
-    expect(first).toContain("Usage: /resume <n>");
-    expect(second).toContain("Usage: /resume <n>");
+    const [, active, word, beyond] = bed.telegram.sentMessages(hal.chat.id).map((m) => m.text);
+    expect(active).toBe("Conversation 1 is already active: just keep writing.");
+    expect(word).toContain("Usage: /resume <n>");
+    expect(beyond).toContain("Usage: /resume <n>");
     const [live] = await sessionItems(bed, hal);
     expect(live).toMatchObject({ status: "active", message_count: 2 });
   });

@@ -116,7 +116,7 @@ describe("personas and parameters: /system, /set and /retry", () => {
 
     // Assess
     expect(temperature).toBe(
-      "temperature must be a number from 0 to 2 (randomness (0 = focused, 2 = wild)).",
+      "temperature must be a number from 0 to 2 (randomness: 0 = focused, 2 = wild).",
     );
     expect(numCtx).toContain("num_ctx must be a whole number from 256 to 131072");
     expect(numPredict).toContain("num_predict must be a whole number from 1 to 16384");

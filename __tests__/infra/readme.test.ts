@@ -1,27 +1,28 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "@jest/globals";
 import { HANDLER_SETTINGS } from "../../src/variables.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
-const readme = readFileSync(resolve(root, "README.md"), "utf8");
-const scripts = Object.keys(
-  (
-    JSON.parse(readFileSync(resolve(root, "package.json"), "utf8")) as {
-      scripts: Record<string, string>;
-    }
-  ).scripts,
-);
+const read = (path: string) => readFileSync(resolve(root, path), "utf8");
+const readme = read("README.md");
+/** The full settings reference; the README keeps only the common settings and links here. */
+const configuration = read("docs/configuration.md");
+const pkg = JSON.parse(read("package.json")) as {
+  scripts: Record<string, string>;
+  engines: { node: string };
+};
+const scripts = Object.keys(pkg.scripts);
 
-describe("README stays in step with the code", () => {
+describe("README and docs stay in step with the code", () => {
   it("documents every handler setting under both its environment and Terraform names", () => {
     const names = HANDLER_SETTINGS.flatMap((s) => [s.env, s.variable]);
-    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+    expect(names.filter((name) => !configuration.includes(`\`${name}\``))).toEqual([]);
   });
 
   it("gives each handler setting's row the default of the one table of settings", () => {
     const wrong = HANDLER_SETTINGS.flatMap((s) => {
-      const row = readme
+      const row = configuration
         .split("\n")
         .find((line) => line.startsWith(`| \`${s.env}\` | \`${s.variable}\``));
       const cells = row?.split(" | ") ?? [];
@@ -32,10 +33,24 @@ describe("README stays in step with the code", () => {
     expect(wrong).toEqual([]);
   });
 
-  it("documents every npm script", () => {
+  it("documents every npm script in the README", () => {
     const invocations = scripts.map((name) =>
       ["start", "test"].includes(name) ? `npm ${name}` : `npm run ${name}`,
     );
     expect(invocations.filter((invocation) => !readme.includes(invocation))).toEqual([]);
+  });
+
+  it("links every page under docs/ from the README, and every link there leads to a page", () => {
+    const pages = readdirSync(resolve(root, "docs")).filter((f) => f.endsWith(".md"));
+    const links = [...readme.matchAll(/\]\((docs\/[^)#]+)(?:#[^)]*)?\)/g)].map((m) => m[1] ?? "");
+    expect(pages.length).toBeGreaterThan(0);
+    expect(pages.filter((page) => !links.includes(`docs/${page}`))).toEqual([]);
+    expect(links.filter((link) => !existsSync(resolve(root, link)))).toEqual([]);
+  });
+
+  it("states the Node versions package.json's engines allows", () => {
+    const minimum = pkg.engines.node.replace(/^>=\s*/, "");
+    expect(readme).toContain(`Node.js ${minimum} or later`);
+    expect(readme).not.toMatch(/Node\.js 20 or 22/);
   });
 });

@@ -295,6 +295,9 @@ describe("webhook on real AWS (DEPLOY_TARGET=aws ENABLE_WEBHOOK=true)", () => {
       destination_config: {
         on_failure: { destination: expect.stringMatching(/^\$\{aws_sqs_queue\..+\.arn\}$/) },
       },
+      // Lambda checks sqs:SendMessage on the role when the destination is set: the policy
+      // that grants it must exist first, or the first apply fails.
+      depends_on: [expect.stringMatching(/^aws_iam_role_policy\..*self-invoke-policy/)],
     });
     expect(json.output.failed_updates_queue).toBeDefined();
   });

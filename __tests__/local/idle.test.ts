@@ -1,51 +1,20 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
+import { nodeStart, type TerminalBot, until } from "./terminal.js";
 
-const root = resolve(import.meta.dirname, "..", "..");
 const bea = { id: 5151, first_name: "Bea" };
 const chat = { id: 5151, type: "private" as const };
-
-/** `npm start` (`tsx local/run.ts`) in its own process group, as a terminal runs it. */
-function startBot(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "local/run.ts"], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  const collect = (d: Buffer) => {
-    output += d.toString();
-  };
-  child.stdout?.on("data", collect);
-  child.stderr?.on("data", collect);
-  return { child, output: () => output };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((r) => child.once("exit", (code) => r(code)));
-}
 
 describe("npm start: idle and a rejected token", () => {
   let telegram: FakeTelegram;
   let ollama: FakeOllama;
   let dataDir: string;
   let env: Record<string, string>;
-  let running: ChildProcess | undefined;
+  let running: TerminalBot | undefined;
 
   beforeAll(async () => {
     telegram = await FakeTelegram.start({ flood: false });
@@ -61,9 +30,9 @@ describe("npm start: idle and a rejected token", () => {
     };
   });
   afterEach(async () => {
-    if (running && running.exitCode === null && running.pid !== undefined) {
-      process.kill(running.pid, "SIGKILL");
-      await exited(running);
+    if (running && running.child.exitCode === null && running.child.signalCode === null) {
+      running.signalGroup("SIGKILL");
+      await running.exited;
     }
     running = undefined;
   });
@@ -74,8 +43,8 @@ describe("npm start: idle and a rejected token", () => {
 
   it("idles on one long poll, answers each message as it comes, logs one line per batch and leaks no listener; Ctrl-C ends the wait at once", async () => {
     // Prepare
-    const bot = startBot(env);
-    running = bot.child;
+    const bot = nodeStart(env);
+    running = bot;
     const longPolls = () =>
       telegram.requests("getUpdates").filter((r) => Number(r.params.timeout) >= 20);
 
@@ -89,7 +58,7 @@ describe("npm start: idle and a rejected token", () => {
     }
     const polls = telegram.requests("getUpdates");
     bot.child.kill("SIGINT");
-    const code = await exited(bot.child);
+    const { code } = await bot.exited;
 
     // Assess
     expect(code).toBe(0);
@@ -110,9 +79,9 @@ describe("npm start: idle and a rejected token", () => {
     const wrong = `${telegram.botId}:AAHrejectedTOKENrejectedTOKEN`;
 
     // Act
-    const bot = startBot({ ...env, TELEGRAM_BOT_TOKEN: wrong });
-    running = bot.child;
-    const code = await exited(bot.child);
+    const bot = nodeStart({ ...env, TELEGRAM_BOT_TOKEN: wrong });
+    running = bot;
+    const { code } = await bot.exited;
 
     // Assess
     expect(code).toBe(1);

@@ -1,43 +1,13 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
+import { nodeStart, until } from "./terminal.js";
 
-const root = resolve(import.meta.dirname, "..", "..");
 const ada = { id: 4242, first_name: "Ada", username: "ada" };
 const chat = { id: 4242, type: "private" as const };
-
-/** `npm start` as a user runs it (`tsx local/run.ts`), with only the documented settings. */
-function startBot(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  let output = "";
-  const child = spawn(process.execPath, ["--import", "tsx", "local/run.ts"], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    output += d.toString();
-  });
-  return { child, output: () => output };
-}
-
-async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((r) => child.once("exit", (code) => r(code)));
-}
 
 describe("npm start: the bot as a local process with embedded storage", () => {
   let telegram: FakeTelegram;
@@ -65,25 +35,27 @@ describe("npm start: the bot as a local process with embedded storage", () => {
 
   it("answers, stops cleanly on Ctrl-C, and keeps the session across a restart", async () => {
     // Prepare
-    const first = startBot(env);
+    const first = nodeStart(env);
     telegram.pushText(ada, chat, "my name is Ada");
 
     // Act: first run answers, then Ctrl-C.
-    await until(() => telegram.sentMessages(chat.id).length > 0, "the first answer");
+    await until(() => telegram.sentMessages(chat.id).length > 0, "the first answer", 60_000);
     first.child.kill("SIGINT");
-    const firstCode = await exited(first.child);
+    const { code: firstCode } = await first.exited;
 
     // Act: second run, same data folder.
     telegram.pushText(ada, chat, "what is my name?");
-    const second = startBot(env);
-    await until(() => telegram.sentMessages(chat.id).length > 1, "the second answer");
+    const second = nodeStart(env);
+    await until(() => telegram.sentMessages(chat.id).length > 1, "the second answer", 60_000);
     second.child.kill("SIGINT");
-    const secondCode = await exited(second.child);
+    const { code: secondCode } = await second.exited;
 
     // Assess
     expect(firstCode).toBe(0);
     expect(secondCode).toBe(0);
-    expect(first.output()).toContain("embedded DynamoDB and S3");
+    expect(first.output()).toContain(
+      `embedded DynamoDB in ${dataDir}; archives are files in ${dataDir}/archives`,
+    );
     expect(second.output()).toContain("Stopped.");
     const texts = telegram.sentMessages(chat.id).map((m) => m.text);
     expect(texts).toHaveLength(2);
@@ -94,12 +66,12 @@ describe("npm start: the bot as a local process with embedded storage", () => {
       "what is my name?",
     ]);
     for (const out of [first.output(), second.output()]) expect(out).not.toContain(telegram.token);
-  }, 60_000);
+  }, 120_000);
 
   it("refuses to start without a token and says where to get one", async () => {
     // Act
-    const bot = startBot({ DATA_DIR: dataDir });
-    const code = await exited(bot.child);
+    const bot = nodeStart({ DATA_DIR: dataDir });
+    const { code } = await bot.exited;
 
     // Assess
     expect(code).toBe(1);

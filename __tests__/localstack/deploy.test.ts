@@ -1,6 +1,7 @@
 /**
  * The users' path, for real: `cdktf deploy` to LocalStack, invoke the Lambda,
- * see the answer and the stored session, `cdktf destroy`. Runs only through
+ * see the answer and the stored session, then `terraform destroy` on the
+ * synthesized stack, the cleanup path the README shows. Runs only through
  * `npm run test:localstack` with LOCALSTACK_ENDPOINT set; the fakes listen on
  * all interfaces so the function container can call back to this machine.
  */
@@ -29,9 +30,17 @@ describe("LocalStack: deploy, invoke, destroy", () => {
   let ollama: FakeOllama;
   let cdktfEnv: NodeJS.ProcessEnv;
 
-  const cdktf = (command: "deploy" | "destroy") =>
-    execFileSync("npx", ["cdktf", command, "--auto-approve"], {
+  const deploy = () =>
+    execFileSync("npx", ["cdktf", "deploy", "--auto-approve"], {
       cwd: root,
+      env: cdktfEnv,
+      stdio: "inherit",
+    });
+  // The README's cleanup without cdktf: plain Terraform in the synthesized stack
+  // (cdktf deploy already ran `terraform init` there), with the token variable set.
+  const terraformDestroy = () =>
+    execFileSync("terraform", ["destroy", "-auto-approve", "-input=false"], {
+      cwd: resolve(root, "cdktf.out", "stacks", "chatbot"),
       env: cdktfEnv,
       stdio: "inherit",
     });
@@ -48,12 +57,12 @@ describe("LocalStack: deploy, invoke, destroy", () => {
       TF_VAR_telegram_api_url: `http://${hostFromLambda}:${port}`,
       TF_VAR_ollama_url: `http://${hostFromLambda}:${ollama.port}`,
     };
-    cdktf("deploy");
+    deploy();
   });
 
   afterAll(async () => {
     try {
-      cdktf("destroy");
+      terraformDestroy();
     } finally {
       await Promise.all([telegram?.close(), ollama?.close()]);
     }

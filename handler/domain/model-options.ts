@@ -19,7 +19,7 @@ export interface Parameter {
 
 /** Generation parameters `/set` accepts, with their allowed ranges. */
 export const PARAMETERS: Readonly<Record<keyof ModelOptions, Parameter>> = {
-  temperature: { min: 0, max: 2, integer: false, help: "randomness (0 = focused, 2 = wild)" },
+  temperature: { min: 0, max: 2, integer: false, help: "randomness: 0 = focused, 2 = wild" },
   num_ctx: { min: 256, max: 131_072, integer: true, help: "context window in tokens" },
   num_predict: { min: 1, max: 16_384, integer: true, help: "longest answer in tokens" },
   top_p: { min: 0, max: 1, integer: false, help: "nucleus sampling" },

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseEnv } from "node:util";
+import { quietSdkNodeWarning } from "../../local/node-support.js";
 
 /** Reads `.env` from the current folder into `env` (default `process.env`), if there is one, never overriding what is set. */
 export function loadDotEnv(
@@ -109,6 +110,7 @@ export const processIo: Io = {
 export function runIfMain(meta: ImportMeta, main: () => Promise<number | undefined>): void {
   const entry = process.argv[1];
   if (!entry || meta.url !== pathToFileURL(entry).href) return;
+  quietSdkNodeWarning(process.env);
   main().then(
     (code) => {
       process.exitCode = code ?? 0;

@@ -176,6 +176,16 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
       needingStorage(turn, "reopen it", async (): Promise<TurnOutcome | undefined> => {
         const { services, conversations, msg } = turn;
         const target = pick(await numbered(turn), args);
+        if (target?.status === "active") {
+          const { currentModel } = await conversations.profile(msg);
+          await say(
+            turn,
+            target.model === currentModel
+              ? `Conversation ${args.trim()} is already active: just keep writing.`
+              : `Conversation ${args.trim()} is already active with model ${target.model}: /model ${target.model} switches to it.`,
+          );
+          return undefined;
+        }
         if (target?.status !== "closed") {
           await say(
             turn,

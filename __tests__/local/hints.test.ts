@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { checkOllama, configHints } from "../../local/hints.js";
+import { FakeOllama } from "../harness/fake-ollama.js";
+
+describe("start-up hints name the setting at fault", () => {
+  let ollama: FakeOllama;
+  beforeAll(async () => {
+    ollama = await FakeOllama.start();
+  });
+  afterAll(() => ollama.close());
+
+  it("says which models Ollama has when DEFAULT_MODEL is among them", async () => {
+    // Prepare
+    ollama.setModels(["llama3:latest", "phi3:mini"]);
+
+    // Act
+    const line = await checkOllama(ollama.url, "llama3");
+
+    // Assess
+    expect(line).toBe(`Ollama at ${ollama.url} has llama3:latest, phi3:mini`);
+  });
+
+  it("names DEFAULT_MODEL when Ollama has models but not that one", async () => {
+    // Prepare
+    ollama.setModels(["mistral:latest"]);
+
+    // Act
+    const line = await checkOllama(ollama.url, "llama3");
+
+    // Assess
+    expect(line).toBe(
+      `⚠ Ollama at ${ollama.url} has mistral:latest, but not DEFAULT_MODEL llama3: run "ollama pull llama3", or set DEFAULT_MODEL to one of those.`,
+    );
+  });
+
+  it("suggests pulling DEFAULT_MODEL when Ollama has no models", async () => {
+    // Prepare
+    ollama.setModels([]);
+
+    // Act
+    const line = await checkOllama(ollama.url, "mistral");
+
+    // Assess
+    expect(line).toBe(`⚠ Ollama at ${ollama.url} has no models yet: run "ollama pull mistral"`);
+  });
+
+  it("gives the token hint only when the token is at fault", () => {
+    // Act
+    const token = configHints("Invalid configuration: TELEGRAM_BOT_TOKEN is required", {});
+    const url = configHints("Invalid configuration: OLLAMA_URL Invalid URL", {
+      OLLAMA_URL: "localhost:11434",
+    });
+    const scheme = configHints("Invalid configuration: OLLAMA_URL Invalid URL", {
+      OLLAMA_URL: "ftp://localhost:11434",
+    });
+
+    // Assess
+    expect(token).toHaveLength(1);
+    expect(token[0]).toContain("@BotFather");
+    expect(url).toEqual(["OLLAMA_URL needs http:// in front: OLLAMA_URL=http://localhost:11434"]);
+    expect(scheme).toEqual([
+      "OLLAMA_URL must be an http:// or https:// address of Ollama, e.g. OLLAMA_URL=http://127.0.0.1:11434",
+    ]);
+  });
+});

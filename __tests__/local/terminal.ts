@@ -1,0 +1,90 @@
+/**
+ * Runs the bot the way a person does from a terminal: `npm start` (or node on
+ * `local/run.ts` directly) as the leader of its own process group, so that
+ * signals can be sent to the whole group, as a terminal sends Ctrl-C and hang-up.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+export const root = resolve(import.meta.dirname, "..", "..");
+
+/** A bot process started from a "terminal". */
+export interface TerminalBot {
+  readonly child: ChildProcess;
+  /** Everything printed so far (stdout and stderr, interleaved). */
+  output(): string;
+  /** Resolves with the exit code (null when killed by a signal) once the process ends. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` to the whole process group, as a terminal does. */
+  signalGroup(signal: NodeJS.Signals): void;
+}
+
+function track(child: ChildProcess): TerminalBot {
+  let output = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    output += d.toString();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+    child.once("exit", (code, signal) => r({ code, signal })),
+  );
+  return {
+    child,
+    output: () => output,
+    exited,
+    signalGroup(signal) {
+      if (child.pid === undefined) throw new Error("the process did not start");
+      process.kill(-child.pid, signal);
+    },
+  };
+}
+
+/** Only the documented settings, plus what npm and node need to run. */
+function environment(env: Readonly<Record<string, string>>): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "",
+    npm_config_update_notifier: "false",
+    ...env,
+  };
+}
+
+/** `npm start`, exactly as a user types it, in its own process group. */
+export function npmStart(env: Readonly<Record<string, string>>): TerminalBot {
+  return track(
+    spawn("npm", ["start"], {
+      cwd: root,
+      env: environment(env),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    }),
+  );
+}
+
+/** What `npm start` runs (node with tsx's loader on `local/run.ts`), in its own process group. */
+export function nodeStart(env: Readonly<Record<string, string>>): TerminalBot {
+  return track(
+    spawn(process.execPath, ["--import", "tsx", "local/run.ts"], {
+      cwd: root,
+      env: environment(env),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true,
+    }),
+  );
+}
+
+/** Waits until `check` holds, polling every 50 ms. */
+export async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Lets `ms` pass (a person's pause between two key presses). */
+export function pause(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

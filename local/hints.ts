@@ -1,0 +1,76 @@
+/**
+ * What `npm start` tells a new user about the two settings they set first,
+ * `TELEGRAM_BOT_TOKEN` and `OLLAMA_URL`: each hint names the setting that is
+ * wrong and shows a value that works.
+ */
+import { canonicalModelName } from "../handler/domain/model-name.js";
+
+/** Ollama as seen from a process on this machine (the Lambda default is host.docker.internal). */
+export const LOCAL_OLLAMA_URL = "http://127.0.0.1:11434";
+
+/**
+ * Hints for a configuration the handler refused, one per setting at fault.
+ * @param problem the ConfigError's message (it names each variable at fault).
+ */
+export function configHints(
+  problem: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const hints: string[] = [];
+  if (problem.includes("TELEGRAM_BOT_TOKEN")) {
+    hints.push(
+      "Set TELEGRAM_BOT_TOKEN (from @BotFather), e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm start, or put it in .env",
+    );
+  }
+  if (problem.includes("OLLAMA_URL")) {
+    const value = env.OLLAMA_URL ?? "";
+    hints.push(
+      /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
+        ? `OLLAMA_URL must be an http:// or https:// address of Ollama, e.g. OLLAMA_URL=${LOCAL_OLLAMA_URL}`
+        : `OLLAMA_URL needs http:// in front: OLLAMA_URL=http://${value.replace(/^\/+/, "")}`,
+    );
+  }
+  return hints;
+}
+
+/**
+ * Asks the server at `url` for its models and says, in one line, whether it is
+ * a usable Ollama: not reachable, reachable but not Ollama, no models, or the
+ * default model missing.
+ */
+export async function checkOllama(url: string, defaultModel: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(3_000) });
+  } catch {
+    return `⚠ Ollama is not reachable at OLLAMA_URL=${url} (is "ollama serve" running? set OLLAMA_URL otherwise). The bot will tell users until it is.`;
+  }
+  const names = await modelNames(res);
+  if (names === undefined) {
+    return `⚠ OLLAMA_URL=${url} answers, but not like Ollama (GET /api/tags gave HTTP ${res.status} without a model list). Point OLLAMA_URL at Ollama: "ollama serve" listens on ${LOCAL_OLLAMA_URL} by default.`;
+  }
+  if (names.length === 0) {
+    return `⚠ Ollama at ${url} has no models yet: run "ollama pull ${defaultModel}"`;
+  }
+  const installed = names.map((n) => canonicalModelName(n) ?? n);
+  if (!installed.includes(defaultModel)) {
+    return `⚠ Ollama at ${url} has ${names.join(", ")}, but not DEFAULT_MODEL ${defaultModel}: run "ollama pull ${defaultModel}", or set DEFAULT_MODEL to one of those.`;
+  }
+  return `Ollama at ${url} has ${names.join(", ")}`;
+}
+
+/** The model names of an `/api/tags` answer; undefined when it is not one. */
+async function modelNames(res: Response): Promise<string[] | undefined> {
+  if (!res.ok) return undefined;
+  let body: unknown;
+  try {
+    body = await res.json();
+  } catch {
+    return undefined;
+  }
+  const models = (body as { models?: unknown } | null)?.models;
+  if (!Array.isArray(models)) return undefined;
+  return models
+    .map((m: unknown) => (m as { name?: unknown } | null)?.name)
+    .filter((n): n is string => typeof n === "string");
+}
