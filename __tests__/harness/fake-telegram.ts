@@ -85,6 +85,12 @@ export interface InjectedFailure {
   retryAfter?: number;
   /** Only calls whose parameters match consume this failure (default: every call). */
   when?: (params: Readonly<Record<string, unknown>>) => boolean;
+  /**
+   * The call takes effect first and the error comes after, as with a 5xx or a timeout
+   * after delivery, or a "message is not modified" for an edit that already shows
+   * its text (default: the call fails before it has any effect).
+   */
+  afterEffect?: boolean;
 }
 
 type Params = Record<string, unknown>;
@@ -928,8 +934,11 @@ export class FakeTelegram {
     const queue = this.failures.get(key) ?? [];
     const at = queue.findIndex((f) => !f.when || f.when(params));
     const failure = at >= 0 ? queue.splice(at, 1)[0] : undefined;
+    if (failure && !failure.afterEffect)
+      throw new TgError(failure.status, failure.description, failure.retryAfter);
+    const result = await handler.run(params, signal);
     if (failure) throw new TgError(failure.status, failure.description, failure.retryAfter);
-    return handler.run(params, signal);
+    return result;
   }
 
   private serveFile(pathname: string, res: ServerResponse): void {
