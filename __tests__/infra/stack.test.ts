@@ -326,13 +326,14 @@ describe("IAM", () => {
   });
 
   it("grants exactly the DynamoDB and S3 calls the handler's code makes (read from its source)", () => {
-    // Prepare: every SDK command the adapters construct, e.g. `new UpdateCommand(` → dynamodb:UpdateItem.
+    // Prepare: every SDK command the adapters construct, e.g. `new UpdateCommand(` → dynamodb:UpdateItem,
+    // and every paginator they run (`paginateQuery(` → dynamodb:Query).
     const dir = resolve(import.meta.dirname, "..", "..", "handler", "adapters");
     const source = readdirSync(dir)
       .map((f) => readFileSync(resolve(dir, f), "utf8"))
       .join("\n");
     const used = (re: RegExp) => new Set([...source.matchAll(re)].map((m) => m[1]));
-    const dynamo = [...used(/new (\w+)Command\(/g)]
+    const dynamo = [...new Set([...used(/new (\w+)Command\(/g), ...used(/paginate(\w+)\(/g)])]
       .filter((c) =>
         ["Get", "Put", "Update", "Delete", "Query", "Scan", "BatchWrite", "BatchGet"].includes(
           c ?? "",

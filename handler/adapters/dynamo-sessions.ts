@@ -2,7 +2,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { AppendChange, SessionStore } from "../app/ports.js";
@@ -164,24 +164,21 @@ export class DynamoSessionStore implements SessionStore {
 
   async listSessions(userId: number): Promise<Session[]> {
     const sessions: Session[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "PK = :pk AND begins_with(SK, :model)",
-          // Metadata only: the conversation window stays in the table.
-          ProjectionExpression:
-            "user_id, chat_id, group_chat_id, model_name, session_id, #status, message_count, archived_count, created_at, " +
-            "last_message_ts, s3_path, ollama_endpoint, closed_at, archived_at, archive_reason, pending_archive",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: { ":pk": userPk(userId), ":model": "MODEL#" },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? []) sessions.push(sessionFromItem(item));
-      start = res.LastEvaluatedKey;
-    } while (start);
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: "PK = :pk AND begins_with(SK, :model)",
+        // Metadata only: the conversation window stays in the table.
+        ProjectionExpression:
+          "user_id, chat_id, group_chat_id, model_name, session_id, #status, message_count, archived_count, created_at, " +
+          "last_message_ts, s3_path, ollama_endpoint, closed_at, archived_at, archive_reason, pending_archive",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: { ":pk": userPk(userId), ":model": "MODEL#" },
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? []) sessions.push(sessionFromItem(item));
     return sessions.sort((a, b) => b.lastMessageTs.localeCompare(a.lastMessageTs));
   }
 

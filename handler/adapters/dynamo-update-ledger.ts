@@ -2,7 +2,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
 import type { Update } from "@grammyjs/types";
@@ -87,31 +87,28 @@ export class DynamoUpdateLedger implements UpdateLedger {
 
   async pending(lane: string, after: number): Promise<PendingUpdate[]> {
     const found: PendingUpdate[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: "PK = :pk AND SK BETWEEN :from AND :to",
-          FilterExpression: "#status = :pending",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":pk": lanePk(this.botId, lane),
-            ":from": updateSk(after + 1),
-            ":to": "UPDATE#~",
-            ":pending": "pending",
-          },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? [])
+    const pages = paginateQuery(
+      { client: this.db },
+      {
+        TableName: this.table,
+        KeyConditionExpression: "PK = :pk AND SK BETWEEN :from AND :to",
+        FilterExpression: "#status = :pending",
+        ExpressionAttributeNames: { "#status": "status" },
+        ExpressionAttributeValues: {
+          ":pk": lanePk(this.botId, lane),
+          ":from": updateSk(after + 1),
+          ":to": "UPDATE#~",
+          ":pending": "pending",
+        },
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages)
+      for (const item of page.Items ?? [])
         found.push({
           update: JSON.parse(String(item.update)) as Update,
           attempts: Number(item.attempts ?? 0),
         });
-      start = res.LastEvaluatedKey;
-    } while (start);
     return found;
   }
 
