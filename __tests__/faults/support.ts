@@ -195,6 +195,24 @@ export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 /** The webhook secret the fault suite deploys with. */
 export const WEBHOOK_SECRET = "fault-suite_webhook-secret-0123456789";
 
+/**
+ * The function's environment in webhook mode with the asynchronous hand-off:
+ * deliveries queue the update through the Lambda Invoke API at `lambdaUrl`.
+ */
+export function queuedWebhookEnv(
+  bed: TestBed,
+  lambdaUrl: string,
+  extra: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return {
+    ...bed.env,
+    TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    AWS_LAMBDA_FUNCTION_NAME: "telegram-bot",
+    AWS_ENDPOINT_URL_LAMBDA: lambdaUrl,
+    ...extra,
+  };
+}
+
 let nextWebhookUpdateId = 700_000;
 
 /** A Telegram update as the webhook receives it. */

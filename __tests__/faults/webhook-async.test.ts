@@ -5,6 +5,7 @@ import { coldStart, type LambdaInstance } from "../harness/lambda.js";
 import {
   ledgerItem,
   person,
+  queuedWebhookEnv,
   repliesTo,
   TokenGuard,
   type UrlResponse,
@@ -29,12 +30,7 @@ describe("faults: webhook answered at once, update handled by a queued invoke", 
   beforeAll(async () => {
     bed = await startTestBed({ telegram: { flood: false } });
     lambdaApi = await FakeLambda.start((payload) => fn.invoke(payload));
-    env = {
-      ...bed.env,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      AWS_LAMBDA_FUNCTION_NAME: "telegram-bot",
-      AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
-    };
+    env = queuedWebhookEnv(bed, lambdaApi.url);
     fn = coldStart(env);
   });
   beforeEach(() => {

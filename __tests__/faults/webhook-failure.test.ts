@@ -8,6 +8,7 @@ import { DynamoProxy } from "./dynamo-proxy.js";
 import {
   ledgerItem,
   person,
+  queuedWebhookEnv,
   repliesTo,
   TokenGuard,
   type UrlResponse,
@@ -36,13 +37,7 @@ describe("faults: a queued webhook update that fails every attempt", () => {
       guard.record(result);
       return result;
     });
-    env = {
-      ...bed.env,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      AWS_LAMBDA_FUNCTION_NAME: "telegram-bot",
-      AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
-      AWS_ENDPOINT_URL_DYNAMODB: proxy.url,
-    };
+    env = queuedWebhookEnv(bed, lambdaApi.url, { AWS_ENDPOINT_URL_DYNAMODB: proxy.url });
   });
   afterAll(async () => {
     guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
@@ -60,12 +55,9 @@ describe("faults: a queued webhook update that fails every attempt", () => {
       type: "ThrottlingException",
       message: "Rate of requests exceeds the allowed throughput.",
     });
-    const delivered = await coldStart({
-      ...bed.env,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      AWS_LAMBDA_FUNCTION_NAME: "telegram-bot",
-      AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
-    }).invoke<UrlResponse>(webhookDelivery(update, WEBHOOK_SECRET));
+    const delivered = await coldStart(queuedWebhookEnv(bed, lambdaApi.url)).invoke<UrlResponse>(
+      webhookDelivery(update, WEBHOOK_SECRET),
+    );
 
     // Act: Lambda runs the queued event and both of its retries
     await lambdaApi.settled();

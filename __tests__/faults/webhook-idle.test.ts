@@ -4,6 +4,7 @@ import { FakeLambda } from "../harness/fake-lambda.js";
 import { coldStart, type LambdaInstance } from "../harness/lambda.js";
 import {
   person,
+  queuedWebhookEnv,
   repliesTo,
   sleep,
   storedConversation,
@@ -35,13 +36,7 @@ describe("faults: the idle sweep meets a webhook answer in progress", () => {
   beforeAll(async () => {
     bed = await startTestBed({ telegram: { flood: false } });
     lambdaApi = await FakeLambda.start((payload) => coldStart(env).invoke(payload));
-    env = {
-      ...bed.env,
-      SESSION_IDLE_MINUTES: "0.01",
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      AWS_LAMBDA_FUNCTION_NAME: "telegram-bot",
-      AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
-    };
+    env = queuedWebhookEnv(bed, lambdaApi.url, { SESSION_IDLE_MINUTES: "0.01" });
     fn = coldStart(env);
   });
   beforeEach(() => {

@@ -6,6 +6,7 @@ import {
   ledgerItem,
   type Person,
   person,
+  queuedWebhookEnv,
   repliesTo,
   storedConversation,
   TokenGuard,
@@ -31,12 +32,7 @@ describe("faults: queued webhook updates run out of order", () => {
     // Each queued event runs on its own warm instance, as concurrent Lambda events do.
     let env: Record<string, string> = {};
     lambdaApi = await FakeLambda.start((payload) => coldStart(env).invoke(payload));
-    env = {
-      ...bed.env,
-      TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET,
-      AWS_LAMBDA_FUNCTION_NAME: "telegram-bot",
-      AWS_ENDPOINT_URL_LAMBDA: lambdaApi.url,
-    };
+    env = queuedWebhookEnv(bed, lambdaApi.url);
     fn = coldStart(env);
   });
   beforeEach(() => {

@@ -5,6 +5,7 @@ import { LambdaClient } from "@aws-sdk/client-lambda";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { emptySummary } from "../../handler/app/poll-summary.js";
 import type { PollSummary } from "../../handler/app/poller.js";
 import { prettyLine } from "../../local/pretty.js";
 import { usesExternalAws } from "../../local/storage-choice.js";
@@ -36,16 +37,8 @@ function recordingIo(): Io & { lines: string[]; errors: string[] } {
 }
 
 const summary = (over: Partial<PollSummary> = {}): PollSummary => ({
-  status: "ok",
-  updates: 0,
-  handled: 0,
-  skipped: 0,
-  duplicates: 0,
-  failed: 0,
-  givenUp: 0,
-  deferred: 0,
+  ...emptySummary(),
   offset: 100,
-  errors: [],
   ...over,
 });
 
