@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
-import { nodeStart, type TerminalBot, until } from "./terminal.js";
+import { killIfRunning, nodeStart, type TerminalBot, until } from "./terminal.js";
 
 const bea = { id: 5151, first_name: "Bea" };
 const chat = { id: 5151, type: "private" as const };
@@ -30,10 +30,7 @@ describe("npm start: idle and a rejected token", () => {
     };
   });
   afterEach(async () => {
-    if (running && running.child.exitCode === null && running.child.signalCode === null) {
-      running.signalGroup("SIGKILL");
-      await running.exited;
-    }
+    await killIfRunning(running);
     running = undefined;
   });
   afterAll(async () => {

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { LOCK_FILE } from "../../local/data-dir.js";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
-import { npmStart, type TerminalBot, until } from "./terminal.js";
+import { killIfRunning, npmStart, type TerminalBot, until } from "./terminal.js";
 
 const ada = { id: 4242, first_name: "Ada", username: "ada" };
 const chat = { id: 4242, type: "private" as const };
@@ -35,10 +35,7 @@ describe("npm start: what a new user is told at start-up", () => {
     };
   });
   afterEach(async () => {
-    if (bot && bot.child.exitCode === null && bot.child.signalCode === null) {
-      bot.signalGroup("SIGKILL");
-      await bot.exited;
-    }
+    await killIfRunning(bot);
     bot = undefined;
     telegram.reset();
     ollama.reset();

@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/glob
 import { SAME_PRESS_MS } from "../../local/stop-signals.js";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
-import { nodeStart, npmStart, pause, type TerminalBot, until } from "./terminal.js";
+import { killIfRunning, nodeStart, npmStart, pause, type TerminalBot, until } from "./terminal.js";
 
 const ada = { id: 4242, first_name: "Ada", username: "ada" };
 const chat = { id: 4242, type: "private" as const };
@@ -23,10 +23,7 @@ describe("stopping npm start from a terminal", () => {
     ollama = await FakeOllama.start();
   });
   afterEach(async () => {
-    if (bot && bot.child.exitCode === null && bot.child.signalCode === null) {
-      bot.signalGroup("SIGKILL");
-      await bot.exited;
-    }
+    await killIfRunning(bot);
     bot = undefined;
     telegram.reset();
     ollama.reset();

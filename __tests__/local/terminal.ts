@@ -75,6 +75,13 @@ export function nodeStart(env: Readonly<Record<string, string>>): TerminalBot {
   );
 }
 
+/** Ends a bot a test left running (its whole process group), so no process outlives the test. */
+export async function killIfRunning(bot: TerminalBot | undefined): Promise<void> {
+  if (!bot || bot.child.exitCode !== null || bot.child.signalCode !== null) return;
+  bot.signalGroup("SIGKILL");
+  await bot.exited;
+}
+
 /** Waits until `check` holds, polling every 50 ms. */
 export async function until(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;
