@@ -10,26 +10,31 @@ import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
-import { AccessControl } from "./app/access.js";
+import { AccessControl } from "./app/access/access-control.js";
 import { Archiver } from "./app/archive/archiver.js";
 import { importArchive } from "./app/archive/import.js";
-import { commandMenu } from "./app/commands.js";
-import { Conversations } from "./app/conversations.js";
-import { type DispatchContext, dispatch } from "./app/dispatch.js";
-import type { BotIdentity } from "./app/incoming.js";
-import { type LaneDeps, userLane } from "./app/lane-drain.js";
-import { holdLane } from "./app/lane-hold.js";
-import { leaseOwner } from "./app/lease-owner.js";
-import { LEASE_MS, Poller, type PollOptions, type PollSummary } from "./app/poller.js";
-import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
-import { Replier } from "./app/replies.js";
-import type { BotServices } from "./app/turn.js";
+import { commandMenu } from "./app/commands/commands.js";
+import { Conversations } from "./app/conversation/conversations.js";
+import type { BotServices } from "./app/conversation/turn.js";
+import { Replier } from "./app/delivery/replies.js";
+import type { BotIdentity } from "./app/intake/addressing.js";
+import { type DispatchContext, dispatch } from "./app/intake/dispatch.js";
+import { leaseOwner } from "./app/intake/lease-owner.js";
+import {
+  LEASE_MS,
+  Poller,
+  type PollOptions,
+  type PollSummary,
+} from "./app/intake/polling/poller.js";
+import { type LaneDeps, userLane } from "./app/intake/webhook/lane-drain.js";
+import { holdLane } from "./app/intake/webhook/lane-hold.js";
 import {
   handleQueuedUpdate,
   handleWebhook,
   type WebhookRequest,
   type WebhookResponse,
-} from "./app/webhook.js";
+} from "./app/intake/webhook/webhook.js";
+import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import type { Config } from "./config.js";
 import { isPermanentFailure, TokenRejectedError } from "./errors.js";
 import { createLogger, errorFields, type Logger } from "./log.js";

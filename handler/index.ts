@@ -1,7 +1,11 @@
 import type { Context } from "aws-lambda";
 import { lambdaHandOff } from "./adapters/lambda-handoff.js";
-import type { PollSummary } from "./app/poller.js";
-import { isQueuedUpdate, type WebhookRequest, type WebhookResponse } from "./app/webhook.js";
+import type { PollSummary } from "./app/intake/polling/poller.js";
+import {
+  isQueuedUpdate,
+  type WebhookRequest,
+  type WebhookResponse,
+} from "./app/intake/webhook/webhook.js";
 import { type App, createApp } from "./composition.js";
 import { loadConfig } from "./config.js";
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { PollSummary } from "../../handler/app/poller.js";
+import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import { person, repliesTo } from "../faults/support.js";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";

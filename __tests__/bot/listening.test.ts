@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import type { PollSummary } from "../../handler/app/poller.js";
+import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import { type Person, person, repliesTo, storedConversation, waitFor } from "../faults/support.js";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";

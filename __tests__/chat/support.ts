@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PollSummary } from "../../handler/app/poller.js";
+import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import type { TestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import type { RecordedRequest, TgChat, TgUser } from "../harness/fake-telegram.js";

@@ -14,7 +14,7 @@ import {
   waitFor,
 } from "./support.js";
 
-/** The handler's poller lease (handler/app/poller.ts LEASE_MS): a dead poller blocks the others at most this long. */
+/** The handler's poller lease (handler/app/intake/polling/poller.ts LEASE_MS): a dead poller blocks the others at most this long. */
 const LEASE_MS = 15_000;
 
 /** The answer the model gives: starts with the question, so even a partial message says which update it answers. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { LEASE_MS, type PollSummary } from "../../handler/app/poller.js";
+import { LEASE_MS, type PollSummary } from "../../handler/app/intake/polling/poller.js";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 import { person, repliesTo, waitFor } from "./support.js";

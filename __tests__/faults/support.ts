@@ -6,7 +6,7 @@
  */
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "@jest/globals";
-import type { PollSummary } from "../../handler/app/poller.js";
+import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import type { TestBed } from "../harness/bed.js";
 import type { TgChat, TgUser } from "../harness/fake-telegram.js";
 import { userItems } from "../harness/items.js";

@@ -3,7 +3,7 @@ import {
   buildContext,
   type ContextInput,
   estimateTokens,
-} from "../../handler/app/context-window.js";
+} from "../../handler/app/conversation/context-window.js";
 import type { ChatMessage } from "../../handler/domain/session.js";
 
 function history(count: number, size = 35): ChatMessage[] {

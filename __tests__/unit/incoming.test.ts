@@ -6,7 +6,7 @@ import {
   type BotIdentity,
   needsIdentity,
   type Skip,
-} from "../../handler/app/incoming.js";
+} from "../../handler/app/intake/addressing.js";
 
 const BOT: BotIdentity = { id: 999, username: "OllamaBot" };
 

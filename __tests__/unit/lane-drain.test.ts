@@ -1,7 +1,12 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
-import { answerInLane, drainLane, type LaneDeps, laneOf } from "../../handler/app/lane-drain.js";
-import { leaseOwner } from "../../handler/app/lease-owner.js";
+import { leaseOwner } from "../../handler/app/intake/lease-owner.js";
+import {
+  answerInLane,
+  drainLane,
+  type LaneDeps,
+  laneOf,
+} from "../../handler/app/intake/webhook/lane-drain.js";
 import type { PendingUpdate, UpdateLedger, UpdateStatus } from "../../handler/app/ports.js";
 import { TelegramApiError } from "../../handler/errors.js";
 import { createLogger } from "../../handler/log.js";

@@ -1,6 +1,6 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
-import { ChatLanes } from "../../handler/app/lanes.js";
+import { ChatLanes } from "../../handler/app/intake/polling/chat-lanes.js";
 
 function msg(updateId: number, chatId: number, userId: number): Update {
   return {

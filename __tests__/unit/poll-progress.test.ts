@@ -1,7 +1,7 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
-import { coalesce, runPool } from "../../handler/app/concurrency.js";
-import { PollProgress } from "../../handler/app/poll-progress.js";
+import { coalesce, runPool } from "../../handler/app/intake/polling/concurrency.js";
+import { PollProgress } from "../../handler/app/intake/polling/poll-progress.js";
 import type { PollerState } from "../../handler/app/ports.js";
 
 const updates = (...ids: number[]): Update[] => ids.map((update_id) => ({ update_id }));

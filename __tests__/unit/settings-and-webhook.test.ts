@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
-import { parseSetting } from "../../handler/app/settings-commands.js";
-import { secretsMatch } from "../../handler/app/webhook.js";
+import { parseSetting } from "../../handler/app/commands/settings.js";
+import { secretsMatch } from "../../handler/app/intake/webhook/webhook.js";
 import { PARAMETERS } from "../../handler/domain/model-options.js";
 import type { ModelOptions } from "../../handler/domain/session.js";
 

@@ -1,6 +1,6 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { Update } from "@grammyjs/types";
-import type { QueuedUpdateEvent } from "../app/webhook.js";
+import type { QueuedUpdateEvent } from "../app/intake/webhook/webhook.js";
 
 /**
  * Queues a webhook update for an asynchronous invoke of this same function

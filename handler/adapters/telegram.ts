@@ -1,7 +1,7 @@
 import type { Update } from "@grammyjs/types";
 import { Api, GrammyError, HttpError, InputFile } from "grammy";
+import { HANDLED_UPDATES } from "../app/intake/update-types.js";
 import type { BotCommandInfo, ChatGateway, SendOptions, UpdatesRequest } from "../app/ports.js";
-import { HANDLED_UPDATES } from "../app/update-types.js";
 import {
   TelegramApiError,
   TelegramNetworkError,

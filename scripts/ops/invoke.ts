@@ -4,7 +4,7 @@
  * models can take minutes.
  */
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
-import type { PollSummary } from "../../handler/app/poller.js";
+import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import {
   clientConfig,
   explain,

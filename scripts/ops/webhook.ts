@@ -4,7 +4,7 @@
  * and polling. Uses TELEGRAM_BOT_TOKEN and TELEGRAM_WEBHOOK_SECRET.
  */
 import { Api, GrammyError } from "grammy";
-import { HANDLED_UPDATES } from "../../handler/app/update-types.js";
+import { HANDLED_UPDATES } from "../../handler/app/intake/update-types.js";
 import { type Io, loadDotEnv, OperatorError, processIo, runIfMain } from "./lib.js";
 
 /** A parsed command line. */

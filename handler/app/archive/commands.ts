@@ -1,9 +1,9 @@
 import type { Session } from "../../domain/session.js";
 import { escapeHtml } from "../../format/index.js";
-import type { Command } from "../commands.js";
-import { activeSessionId, withActive } from "../conversations.js";
-import { appliedAlready } from "../handled.js";
-import { say, sayHtml, type Turn, type TurnOutcome } from "../turn.js";
+import type { Command } from "../commands/commands.js";
+import { activeSessionId, withActive } from "../conversation/conversations.js";
+import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
+import { appliedAlready } from "../intake/handled.js";
 import { ArchiveStorageError } from "./errors.js";
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace("T", " ") : "?");

@@ -1,5 +1,5 @@
 import type { ChatMessage, Session } from "../../domain/session.js";
-import { runPool } from "../concurrency.js";
+import { runPool } from "../intake/polling/concurrency.js";
 import type { ArchiveStore } from "../ports.js";
 import { ArchiveIntegrityError, inStorage } from "./errors.js";
 import {

@@ -2,7 +2,7 @@ import { scopeOf } from "../../domain/chat-scope.js";
 import { sanitizeOptions } from "../../domain/model-options.js";
 import { newSessionId, type Session } from "../../domain/session.js";
 import { ConflictError, UserInputError } from "../../errors.js";
-import { say, type Turn, type TurnOutcome } from "../turn.js";
+import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { ArchiveStorageError } from "./errors.js";
 import { archiveMessages, archiveSchema } from "./format.js";
 

@@ -1,8 +1,8 @@
-import { isAllowedValue, MAX_SYSTEM_PROMPT_CHARS, PARAMETERS } from "../domain/model-options.js";
-import type { ModelOptions } from "../domain/session.js";
+import { isAllowedValue, MAX_SYSTEM_PROMPT_CHARS, PARAMETERS } from "../../domain/model-options.js";
+import type { ModelOptions } from "../../domain/session.js";
+import { say } from "../conversation/turn.js";
+import { appliedAlready } from "../intake/handled.js";
 import type { Command } from "./commands.js";
-import { appliedAlready } from "./handled.js";
-import { say } from "./turn.js";
 
 /** Parses `/set <name> <value>`. @returns the new options, or an error message with the allowed range. */
 export function parseSetting(args: string, current: ModelOptions): ModelOptions | string {

@@ -1,8 +1,8 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Update } from "@grammyjs/types";
 import * as z from "zod";
-import { errorFields } from "../log.js";
-import type { UpdateOutcome } from "./dispatch.js";
+import { errorFields } from "../../../log.js";
+import type { UpdateOutcome } from "../dispatch.js";
 import { answerInLane, drainLane, type LaneDeps, laneOf } from "./lane-drain.js";
 
 /** The parts of a Lambda function URL request the webhook reads. */

@@ -1,11 +1,11 @@
-import type { Config } from "../config.js";
-import type { Logger } from "../log.js";
-import type { AccessControl } from "./access.js";
-import type { Archiver } from "./archive/archiver.js";
+import type { Config } from "../../config.js";
+import type { Logger } from "../../log.js";
+import type { AccessControl } from "../access/access-control.js";
+import type { Archiver } from "../archive/archiver.js";
+import type { Replier, ReplyTarget } from "../delivery/replies.js";
+import type { Addressed } from "../intake/addressing.js";
+import type { ChatGateway, ModelGateway, SessionLifecycleStore, SessionStore } from "../ports.js";
 import type { Conversations } from "./conversations.js";
-import type { Addressed } from "./incoming.js";
-import type { ChatGateway, ModelGateway, SessionLifecycleStore, SessionStore } from "./ports.js";
-import type { Replier, ReplyTarget } from "./replies.js";
 
 /** Long-lived collaborators, built once per process in the composition root. */
 export interface BotServices {

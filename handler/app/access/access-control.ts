@@ -1,7 +1,7 @@
-import type { Access } from "../config.js";
-import type { Logger } from "../log.js";
-import type { Addressed } from "./incoming.js";
-import type { AccessStore } from "./ports.js";
+import type { Access } from "../../config.js";
+import type { Logger } from "../../log.js";
+import type { Addressed } from "../intake/addressing.js";
+import type { AccessStore } from "../ports.js";
 
 /** What {@link AccessControl.decide} concluded for one message. */
 export type AccessDecision =

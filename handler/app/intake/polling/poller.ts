@@ -1,13 +1,13 @@
 import type { Update } from "@grammyjs/types";
-import { ConflictError, StorageError } from "../errors.js";
-import { errorFields, type Logger } from "../log.js";
+import { ConflictError, StorageError } from "../../../errors.js";
+import { errorFields, type Logger } from "../../../log.js";
+import type { ChatGateway, PollerState, PollerStateStore } from "../../ports.js";
+import type { UpdateOutcome } from "../dispatch.js";
+import { ChatLanes } from "./chat-lanes.js";
 import { coalesce } from "./concurrency.js";
-import type { UpdateOutcome } from "./dispatch.js";
-import { ChatLanes } from "./lanes.js";
 import { PollProgress } from "./poll-progress.js";
 import { emptySummary, type PollSummary, pollFailed } from "./poll-summary.js";
 import { releaseLease } from "./poller-release.js";
-import type { ChatGateway, PollerState, PollerStateStore } from "./ports.js";
 import { runUpdate } from "./update-runner.js";
 
 /** No update is started with less time than this left: it could not finish. */

@@ -1,7 +1,7 @@
-import { ConflictError } from "../errors.js";
-import { errorFields } from "../log.js";
+import { ConflictError } from "../../../errors.js";
+import { errorFields } from "../../../log.js";
+import type { PollerState } from "../../ports.js";
 import { LEASE_MS, type PollerDeps } from "./poller.js";
-import type { PollerState } from "./ports.js";
 
 /**
  * Stores the final state and gives the lease back. Never throws: a lease that

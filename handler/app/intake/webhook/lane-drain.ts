@@ -1,8 +1,8 @@
 import type { Update } from "@grammyjs/types";
-import { isPermanentFailure, isRefusedReply } from "../errors.js";
-import { errorFields, type Logger } from "../log.js";
-import type { UpdateOutcome } from "./dispatch.js";
-import type { PendingUpdate, UpdateLedger } from "./ports.js";
+import { isPermanentFailure, isRefusedReply } from "../../../errors.js";
+import { errorFields, type Logger } from "../../../log.js";
+import type { PendingUpdate, UpdateLedger } from "../../ports.js";
+import type { UpdateOutcome } from "../dispatch.js";
 
 /** How long a lane lease lasts without renewal: a dead holder blocks its lane this long at most. */
 export const LANE_LEASE_MS = 15_000;

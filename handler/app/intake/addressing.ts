@@ -1,6 +1,6 @@
 import type { Update } from "@grammyjs/types";
 import * as z from "zod";
-import type { UserMeta } from "../domain/session.js";
+import type { UserMeta } from "../../domain/session.js";
 
 /** Largest text the bot accepts from a user (Telegram's own limit). */
 export const MAX_INPUT_CHARS = 4096;

@@ -1,5 +1,5 @@
+import { say } from "../conversation/turn.js";
 import type { Command } from "./commands.js";
-import { say } from "./turn.js";
 
 /** Commands only admins (ADMIN_USER_IDS, by default the owner) may use. */
 export const ADMIN_COMMANDS: Readonly<Record<string, Command>> = {

@@ -1,5 +1,5 @@
-import type { ChatMessage } from "../domain/session.js";
-import type { ModelMessage } from "./ports.js";
+import type { ChatMessage } from "../../domain/session.js";
+import type { ModelMessage } from "../ports.js";
 
 /** Rough token count: Ollama tokenizers average 3–4 characters per token; err on the high side. */
 export function estimateTokens(text: string): number {

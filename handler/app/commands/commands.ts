@@ -1,15 +1,15 @@
-import { canonicalModelName } from "../domain/model-name.js";
-import { ModelError } from "../errors.js";
-import { escapeHtml } from "../format/index.js";
-import { ADMIN_COMMANDS } from "./admin-commands.js";
-import { ARCHIVE_COMMANDS, ARCHIVE_DEFERRED_NOTE } from "./archive/commands.js";
-import { answer, DELIVERY_RESERVE_MS } from "./chat.js";
-import { activeSessionId } from "./conversations.js";
-import { appliedAlready } from "./handled.js";
-import { describeModelError } from "./model-errors.js";
-import type { BotCommandInfo, ModelInfo } from "./ports.js";
-import { SETTINGS_COMMANDS } from "./settings-commands.js";
-import { say, sayHtml, type Turn, type TurnOutcome } from "./turn.js";
+import { canonicalModelName } from "../../domain/model-name.js";
+import { ModelError } from "../../errors.js";
+import { escapeHtml } from "../../format/index.js";
+import { ARCHIVE_COMMANDS, ARCHIVE_DEFERRED_NOTE } from "../archive/commands.js";
+import { answer, DELIVERY_RESERVE_MS } from "../conversation/chat.js";
+import { activeSessionId } from "../conversation/conversations.js";
+import { describeModelError } from "../conversation/model-errors.js";
+import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
+import { appliedAlready } from "../intake/handled.js";
+import type { BotCommandInfo, ModelInfo } from "../ports.js";
+import { ADMIN_COMMANDS } from "./admin.js";
+import { SETTINGS_COMMANDS } from "./settings.js";
 
 /** A command: what the menu says and what it does. */
 export interface Command {

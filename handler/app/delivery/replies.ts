@@ -1,12 +1,12 @@
-import { TelegramApiError } from "../errors.js";
+import { TelegramApiError } from "../../errors.js";
 import {
   splitPlainText,
   splitTelegramHtml,
   TELEGRAM_TEXT_LIMIT,
   toPlainText,
-} from "../format/index.js";
-import type { Logger } from "../log.js";
-import type { ChatGateway } from "./ports.js";
+} from "../../format/index.js";
+import type { Logger } from "../../log.js";
+import type { ChatGateway } from "../ports.js";
 
 /** Where a reply goes. */
 export interface ReplyTarget {

@@ -1,4 +1,4 @@
-import type { ModelError } from "../errors.js";
+import type { ModelError } from "../../errors.js";
 
 /**
  * What the user reads when the model could not answer: what happened and what

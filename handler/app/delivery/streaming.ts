@@ -1,11 +1,11 @@
-import { TelegramApiError } from "../errors.js";
+import { TelegramApiError } from "../../errors.js";
 import {
   extractThinking,
   renderPartial,
   splitTelegramHtml,
   TELEGRAM_TEXT_LIMIT,
-} from "../format/index.js";
-import type { Logger } from "../log.js";
+} from "../../format/index.js";
+import type { Logger } from "../../log.js";
 import { MIN_RESPLIT_LIMIT, type Replier, type ReplyTarget } from "./replies.js";
 
 /** Settings of a {@link StreamingReply}. */

@@ -3,15 +3,15 @@ import {
   capAnswer,
   MAX_STORED_MESSAGE_CHARS,
   type Session,
-} from "../domain/session.js";
-import { ConflictError, ModelError, TelegramApiError } from "../errors.js";
-import { escapeHtml, extractThinking, formatReply } from "../format/index.js";
+} from "../../domain/session.js";
+import { ConflictError, ModelError, TelegramApiError } from "../../errors.js";
+import { escapeHtml, extractThinking, formatReply } from "../../format/index.js";
+import { StreamingReply } from "../delivery/streaming.js";
+import { MAX_INPUT_CHARS } from "../intake/addressing.js";
+import { appliedAlready } from "../intake/handled.js";
+import type { ModelResult } from "../ports.js";
 import { buildContext } from "./context-window.js";
-import { appliedAlready } from "./handled.js";
-import { MAX_INPUT_CHARS } from "./incoming.js";
 import { describeModelError } from "./model-errors.js";
-import type { ModelResult } from "./ports.js";
-import { StreamingReply } from "./streaming.js";
 import { say, type Turn, type TurnOutcome } from "./turn.js";
 
 /** Time kept back from the model call for delivering and storing the answer. */

@@ -1,11 +1,11 @@
 import type { Update } from "@grammyjs/types";
-import type { Logger } from "../log.js";
-import { CLAIMED_TEXT, refusalText } from "./access.js";
-import { chatTurn } from "./chat.js";
-import { COMMANDS } from "./commands.js";
-import type { Conversations } from "./conversations.js";
-import { type Addressed, addressUpdate, type BotIdentity, needsIdentity } from "./incoming.js";
-import { type BotServices, say, type Turn, type TurnOutcome } from "./turn.js";
+import type { Logger } from "../../log.js";
+import { CLAIMED_TEXT, refusalText } from "../access/access-control.js";
+import { COMMANDS } from "../commands/commands.js";
+import { chatTurn } from "../conversation/chat.js";
+import type { Conversations } from "../conversation/conversations.js";
+import { type BotServices, say, type Turn, type TurnOutcome } from "../conversation/turn.js";
+import { type Addressed, addressUpdate, type BotIdentity, needsIdentity } from "./addressing.js";
 
 /** How one update ended, as counted in the invoke's summary. */
 export type UpdateOutcome = TurnOutcome | "skipped";

@@ -1,5 +1,5 @@
-import { TelegramApiError, TokenRejectedError } from "../errors.js";
-import { errorFields, type Logger } from "../log.js";
+import { TelegramApiError, TokenRejectedError } from "../../../errors.js";
+import { errorFields, type Logger } from "../../../log.js";
 import type { PollProgress } from "./poll-progress.js";
 
 /** What one poller run did; the invoke's JSON result. */

@@ -1,7 +1,7 @@
-import { activeKey, inScope, scopeOf } from "../domain/chat-scope.js";
-import { newSession, newSessionId, type Session, type UserProfile } from "../domain/session.js";
-import type { Addressed } from "./incoming.js";
-import type { SessionStore } from "./ports.js";
+import { activeKey, inScope, scopeOf } from "../../domain/chat-scope.js";
+import { newSession, newSessionId, type Session, type UserProfile } from "../../domain/session.js";
+import type { Addressed } from "../intake/addressing.js";
+import type { SessionStore } from "../ports.js";
 
 /** What {@link Conversations} needs to know. */
 export interface ConversationSettings {

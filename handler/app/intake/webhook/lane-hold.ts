@@ -1,6 +1,6 @@
-import { errorFields, type Logger } from "../log.js";
+import { errorFields, type Logger } from "../../../log.js";
+import type { UpdateLedger } from "../../ports.js";
 import { LANE_LEASE_MS, LANE_RENEW_MS } from "./lane-drain.js";
-import type { UpdateLedger } from "./ports.js";
 
 /** Collaborators of {@link holdLane}. */
 export interface LaneHoldDeps {

@@ -1,4 +1,4 @@
-import { ConflictError } from "../errors.js";
+import { ConflictError } from "../../../errors.js";
 
 /** Runs `work` on every item with at most `limit` at a time. */
 export async function runPool<T>(

@@ -1,6 +1,6 @@
 import type { Update } from "@grammyjs/types";
-import { isPermanentFailure, isRefusedReply } from "../errors.js";
-import { errorFields } from "../log.js";
+import { isPermanentFailure, isRefusedReply } from "../../../errors.js";
+import { errorFields } from "../../../log.js";
 import type { PollProgress } from "./poll-progress.js";
 import type { PollerDeps, PollSummary } from "./poller.js";
 

@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import type { PollerState } from "./ports.js";
+import type { PollerState } from "../../ports.js";
 
 /** Most updates taken on at once (one `getUpdates` answer holds at most 100). */
 export const MAX_PENDING = 100;
