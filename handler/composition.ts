@@ -12,7 +12,6 @@ import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
 import { AccessControl } from "./app/access/access-control.js";
 import { Archiver } from "./app/archive/archiver.js";
-import { importArchive } from "./app/archive/import.js";
 import { commandMenu } from "./app/commands/commands.js";
 import { Conversations } from "./app/conversation/conversations.js";
 import type { BotServices } from "./app/conversation/turn.js";
@@ -34,6 +33,9 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "./app/intake/webhook/webhook.js";
+import { documentTurn } from "./app/media/documents.js";
+import { photoTurn } from "./app/media/photo.js";
+import { ModelCapabilities } from "./app/models/capabilities.js";
 import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import type { Config } from "./config.js";
 import { isPermanentFailure, TokenRejectedError } from "./errors.js";
@@ -107,10 +109,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   });
   const store = new DynamoSessionStore(db, config.table);
   const lifecycle = new DynamoLifecycleStore(db, config.table);
+  const objects = overrides.archive ?? new S3ArchiveStore(s3, config.bucket);
+  const model = overrides.model ?? new OllamaGateway();
   const archiver = new Archiver(
     store,
     lifecycle,
-    overrides.archive ?? new S3ArchiveStore(s3, config.bucket),
+    objects,
     {
       archiveAfterMessages: config.sessions.archiveAfterMessages,
       archiveAfterBytes: config.sessions.archiveAfterBytes,
@@ -128,7 +132,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const services: BotServices = {
     config,
     telegram,
-    model: overrides.model ?? new OllamaGateway(),
+    model,
     store,
     lifecycle,
     archiver,
@@ -138,6 +142,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       { access: config.access, adminUserIds: config.adminUserIds, now },
       log,
     ),
+    capabilities: new ModelCapabilities(model, config.ollama.url),
+    media: objects,
     now,
   };
   let identity: Promise<BotIdentity> | undefined;
@@ -182,7 +188,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     log: invokeLog,
     deadline: until,
     refused: new Set<number>(),
-    onDocument: importArchive,
+    onDocument: documentTurn,
+    onPhoto: photoTurn,
     identity: () => {
       identity ??= telegram.getMe().catch((err: unknown) => {
         identity = undefined;

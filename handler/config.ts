@@ -47,6 +47,12 @@ export interface Config {
     readonly showStats: boolean;
     readonly showThinking: "collapsed" | "hidden";
   };
+  /** Limits on what users send besides text. */
+  readonly media: {
+    readonly imageMaxBytes: number;
+    readonly documentMaxBytes: number;
+    readonly documentMaxChars: number;
+  };
   readonly maxConcurrency: number;
   readonly maxUpdateAttempts: number;
   /** Who may use the bot (see {@link Access}). */
@@ -93,6 +99,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       closedRetentionSeconds: Math.round(e.CLOSED_SESSION_RETENTION_DAYS * 86_400),
     },
     chat: { stream: e.STREAM_REPLIES, showStats: e.SHOW_STATS, showThinking: e.SHOW_THINKING },
+    media: {
+      imageMaxBytes: e.IMAGE_MAX_BYTES,
+      documentMaxBytes: e.DOCUMENT_MAX_BYTES,
+      documentMaxChars: e.DOCUMENT_MAX_CHARS,
+    },
     maxConcurrency: e.MAX_CONCURRENCY,
     maxUpdateAttempts: e.MAX_UPDATE_ATTEMPTS,
     access:

@@ -38,6 +38,9 @@ const modelName = z.string().transform((v, ctx) => {
   return canonical;
 });
 
+/** Telegram's download limit for bots (`getFile`): 20 MB. */
+export const TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024;
+
 const ID_LIST_RULE = "must be a comma-separated list of numeric Telegram user ids";
 
 const idList = (v: string): string[] =>
@@ -263,6 +266,35 @@ export const SETTINGS = {
     },
     "collapsed",
     (d) => z.enum(["collapsed", "hidden"]).default(d),
+  ),
+  IMAGE_MAX_BYTES: setting(
+    {
+      variable: "image_max_bytes",
+      type: "number",
+      description:
+        "Largest image (photo or image file) sent to a vision model, in bytes; Telegram lets bots download at most 20 MB.",
+    },
+    5 * 1024 * 1024,
+    (d) => int(d, 1024, TELEGRAM_DOWNLOAD_LIMIT),
+  ),
+  DOCUMENT_MAX_BYTES: setting(
+    {
+      variable: "document_max_bytes",
+      type: "number",
+      description: "Largest document (text, code or PDF) the bot reads, in bytes (at most 20 MB).",
+    },
+    10 * 1024 * 1024,
+    (d) => int(d, 1024, TELEGRAM_DOWNLOAD_LIMIT),
+  ),
+  DOCUMENT_MAX_CHARS: setting(
+    {
+      variable: "document_max_chars",
+      type: "number",
+      description:
+        "Characters of a document's text put into the prompt; longer text is cut and the user told.",
+    },
+    12_000,
+    (d) => int(d, 500, 18_000),
   ),
   MAX_CONCURRENCY: setting(
     {

@@ -26,17 +26,26 @@ export class FileArchiveStore implements ArchiveStore {
   constructor(readonly root: string) {}
 
   async put(key: string, body: string): Promise<void> {
+    await this.putBytes(key, Buffer.from(body, "utf8"));
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const bytes = await this.getBytes(key);
+    return bytes === undefined ? undefined : Buffer.from(bytes).toString("utf8");
+  }
+
+  async putBytes(key: string, body: Uint8Array): Promise<void> {
     const target = this.path(key);
     const partial = join(this.root, PARTIAL_DIR, `${randomUUID()}.tmp`);
     await mkdir(dirname(partial), { recursive: true });
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(partial, body, "utf8");
+    await writeFile(partial, body);
     await rename(partial, target);
   }
 
-  async get(key: string): Promise<string | undefined> {
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
     try {
-      return await readFile(this.path(key), "utf8");
+      return await readFile(this.path(key));
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;

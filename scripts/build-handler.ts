@@ -5,11 +5,25 @@
 
 import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 
 const finaldir = resolve(import.meta.dirname, "..", "dist", "handler");
 // Build beside the old bundle and swap it in, so a test run loading it never sees a half-written folder.
 const outdir = `${finaldir}.${process.pid}.tmp`;
+
+/**
+ * pdf.js (3 MB) is a file of its own, `pdf-engine.mjs`, imported by the bundle
+ * on the first PDF only: a cold start for plain chats does not parse it.
+ */
+const pdfEngine: Plugin = {
+  name: "pdf-engine-apart",
+  setup(b) {
+    b.onResolve({ filter: /\/pdf-engine\.js$/ }, () => ({
+      path: "./pdf-engine.mjs",
+      external: true,
+    }));
+  },
+};
 
 const result = await build({
   entryPoints: { index: resolve(import.meta.dirname, "..", "handler", "index.ts") },
@@ -31,7 +45,28 @@ const result = await build({
     "abort-controller": resolve(import.meta.dirname, "shims", "abort-controller.cjs"),
     "node-fetch": resolve(import.meta.dirname, "shims", "node-fetch.cjs"),
   },
+  plugins: [pdfEngine],
   logLevel: "warning",
+});
+
+const engine = await build({
+  entryPoints: {
+    "pdf-engine": resolve(import.meta.dirname, "..", "handler", "app", "media", "pdf-engine.ts"),
+  },
+  outdir,
+  outExtension: { ".js": ".mjs" },
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  // pdf.js is ESM and reads import.meta.url; the engine stays ESM, imported from the CommonJS bundle.
+  format: "esm",
+  minify: true,
+  treeShaking: true,
+  sourcemap: true,
+  sourcesContent: false,
+  legalComments: "none",
+  metafile: true,
+  logLevel: "error",
 });
 
 // The repo is ESM; the bundle is CommonJS, so its folder says so (and Lambda ignores it).
@@ -40,7 +75,7 @@ writeFileSync(resolve(outdir, "package.json"), '{ "type": "commonjs" }\n');
 rmSync(finaldir, { recursive: true, force: true });
 renameSync(outdir, finaldir);
 
-const bytes = Object.entries(result.metafile.outputs)
-  .filter(([file]) => file.endsWith(".js"))
+const bytes = Object.entries({ ...result.metafile.outputs, ...engine.metafile.outputs })
+  .filter(([file]) => file.endsWith(".js") || file.endsWith(".mjs"))
   .reduce((sum, [, out]) => sum + out.bytes, 0);
 console.log(`built dist/handler/index.js (${(bytes / 1024).toFixed(1)} KiB)`);

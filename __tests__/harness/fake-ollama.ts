@@ -5,6 +5,8 @@ import { RestartableServer, readBody, sendJson } from "./http.js";
 export interface OllamaMessage {
   role: string;
   content: string;
+  /** Base64 images (vision models). */
+  images?: string[];
 }
 
 /** The body of `POST /api/chat`. */
@@ -54,6 +56,7 @@ const echo = (body: ChatBody): Reply => {
 export class FakeOllama {
   private readonly server: RestartableServer;
   private models = ["llama3:latest", "mistral:latest", "phi3:latest"];
+  private readonly capabilities = new Map<string, string[]>();
   private readonly replies = new Map<string, (body: ChatBody) => Reply>();
   private readonly faults: OllamaFault[] = [];
   private recorded: OllamaRequest[] = [];
@@ -95,6 +98,22 @@ export class FakeOllama {
     this.models = names.map(canonical);
   }
 
+  /**
+   * What `/api/show` lists for `model` (default: `completion`, plus `vision`
+   * for llava and names with "vision", as the real models do).
+   */
+  setCapabilities(model: string, capabilities: readonly string[]): void {
+    this.capabilities.set(canonical(model), [...capabilities]);
+  }
+
+  /** The capabilities of an installed model. */
+  capabilitiesOf(model: string): string[] {
+    const name = canonical(model);
+    const set = this.capabilities.get(name);
+    if (set) return set;
+    return /^llava|vision/.test(name) ? ["completion", "vision"] : ["completion"];
+  }
+
   /** How `model` answers from now on (default: echo). */
   setReply(model: string, reply: (body: ChatBody) => Reply): void {
     this.replies.set(canonical(model), reply);
@@ -133,6 +152,7 @@ export class FakeOllama {
   reset(): void {
     this.recorded = [];
     this.replies.clear();
+    this.capabilities.clear();
     this.faults.length = 0;
     this.holds = [];
     this.latencyMs = 0;
@@ -199,7 +219,14 @@ export class FakeOllama {
       sendJson(res, 404, { error: `model '${name}' not found` });
       return;
     }
-    sendJson(res, 200, { capabilities: ["completion"], details: { family: "llama" } });
+    sendJson(res, 200, {
+      modelfile: `FROM ${name}`,
+      template: "{{ .Prompt }}",
+      details: { format: "gguf", family: "llama", parameter_size: "8.0B" },
+      model_info: { "general.architecture": "llama" },
+      capabilities: this.capabilitiesOf(name),
+      modified_at: "2026-11-01T10:00:00Z",
+    });
   }
 
   private async chat(body: ChatBody, res: ServerResponse, record: OllamaRequest): Promise<void> {
@@ -210,6 +237,17 @@ export class FakeOllama {
     const model = canonical(body.model);
     if (!this.models.includes(model)) {
       sendJson(res, 404, { error: `model "${body.model}" not found, try pulling it first` });
+      return;
+    }
+    const images = body.messages.flatMap((m) => m.images ?? []);
+    if (images.length > 0 && !this.capabilitiesOf(model).includes("vision")) {
+      // Ollama checks the model's capabilities before loading it.
+      sendJson(res, 400, { error: `registry.ollama.ai/library/${model} does not support vision` });
+      return;
+    }
+    const bad = images.findIndex((i) => !/^[A-Za-z0-9+/]*={0,2}$/.test(i) || i.length % 4 !== 0);
+    if (bad >= 0) {
+      sendJson(res, 400, { error: "illegal base64 data at input byte 0" });
       return;
     }
     const fault = this.faults.shift();

@@ -100,6 +100,7 @@ type Handler = (params: Params, signal: AbortSignal) => unknown;
 const FIRST_UPDATE_ID = 100_000;
 const MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
+const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
 const GROUP_PER_MINUTE = 20;
 const BOT_FIRST_NAME = "Ollama Test Bot";
 const CHAT_ACTIONS = new Set([
@@ -761,15 +762,45 @@ export class FakeTelegram {
   pushDocument(
     from: TgUser,
     chat: TgChat,
-    file: { fileName: string; content: Uint8Array | string; mimeType?: string },
+    file: {
+      fileName: string;
+      content: Uint8Array | string;
+      mimeType?: string;
+      /** Leaves out `file_size` (optional in the Bot API's Document). */
+      withoutSize?: boolean;
+    },
     caption?: string,
   ): number {
     const stored = this.storeFile(file.fileName, Buffer.from(file.content), file.mimeType);
-    const message: Record<string, unknown> = {
-      ...this.userMessage(from, chat),
-      document: documentJson(stored),
-    };
+    const document = documentJson(stored);
+    if (file.withoutSize) delete document.file_size;
+    const message: Record<string, unknown> = { ...this.userMessage(from, chat), document };
     if (caption !== undefined) message.caption = caption;
+    return this.pushUpdate({ message });
+  }
+
+  /**
+   * Queues a photo message: `sizes` smallest first, as Telegram sends them,
+   * each one a file of its own (with `file_size`) that getFile serves.
+   */
+  pushPhoto(
+    from: TgUser,
+    chat: TgChat,
+    sizes: readonly { width: number; height: number; content: Uint8Array }[],
+    extra: { caption?: string; caption_entities?: unknown[]; reply_to_message?: unknown } = {},
+  ): number {
+    const photo = sizes.map((size) => {
+      const stored = this.storeFile("photo.jpg", Buffer.from(size.content), undefined, "photos");
+      return {
+        file_id: stored.fileId,
+        file_unique_id: stored.uniqueId,
+        file_size: stored.bytes.length,
+        width: size.width,
+        height: size.height,
+      };
+    });
+    const message: Record<string, unknown> = { ...this.userMessage(from, chat), photo };
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) message[k] = v;
     return this.pushUpdate({ message });
   }
 
@@ -1147,6 +1178,8 @@ export class FakeTelegram {
   private getFile(params: Params): unknown {
     const file = this.files.get(strParam(params, "file_id") ?? "");
     if (!file) throw badRequest("invalid file_id");
+    // Bots may download files of up to 20 MB; Telegram refuses getFile for bigger ones.
+    if (file.bytes.length > MAX_DOWNLOAD_BYTES) throw badRequest("file is too big");
     return {
       file_id: file.fileId,
       file_unique_id: file.uniqueId,
@@ -1321,7 +1354,12 @@ export class FakeTelegram {
     return id;
   }
 
-  private storeFile(fileName: string, bytes: Buffer, mimeType: string | undefined): StoredFile {
+  private storeFile(
+    fileName: string,
+    bytes: Buffer,
+    mimeType: string | undefined,
+    folder = "documents",
+  ): StoredFile {
     const n = this.nextFileNo++;
     const extension = /\.[A-Za-z0-9]{1,8}$/.exec(fileName)?.[0] ?? "";
     const file: StoredFile = {
@@ -1329,7 +1367,7 @@ export class FakeTelegram {
       uniqueId: `AgAD${n}`,
       fileName,
       bytes,
-      path: `documents/file_${n}${extension}`,
+      path: `${folder}/file_${n}${extension}`,
       ...(mimeType !== undefined ? { mimeType } : {}),
     };
     this.files.set(file.fileId, file);

@@ -40,6 +40,11 @@ describe("config loadConfig", () => {
         closedRetentionSeconds: 365 * 86_400,
       },
       chat: { stream: true, showStats: false, showThinking: "collapsed" },
+      media: {
+        imageMaxBytes: 5 * 1024 * 1024,
+        documentMaxBytes: 10 * 1024 * 1024,
+        documentMaxChars: 12_000,
+      },
       maxConcurrency: 4,
       maxUpdateAttempts: 3,
       access: { kind: "owner" },

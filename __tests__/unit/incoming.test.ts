@@ -252,6 +252,7 @@ describe("app/incoming addressUpdate", () => {
       fileId: "F1",
       fileName: "notes.json",
       size: 1234,
+      mimeType: "application/json",
     });
   });
 
@@ -277,7 +278,50 @@ describe("app/incoming addressUpdate", () => {
     expect(expectAddressed(answered).incoming.kind).toBe("document");
   });
 
-  it.each(["photo", "sticker", "voice", "video", "location", "poll"])(
+  it("turns a photo into a photo request with every size, smallest first, and its caption", () => {
+    // Prepare
+    const photo = [
+      { file_id: "S", file_unique_id: "s", width: 90, height: 60, file_size: 1200 },
+      { file_id: "L", file_unique_id: "l", width: 1280, height: 853, file_size: 98_000 },
+    ];
+
+    // Act
+    const result = expectAddressed(addressUpdate(update({ photo, caption: "what is it?" }), BOT));
+
+    // Assess
+    expect(result.incoming).toEqual({
+      kind: "photo",
+      sizes: [
+        { fileId: "S", width: 90, height: 60, size: 1200 },
+        { fileId: "L", width: 1280, height: 853, size: 98_000 },
+      ],
+      caption: "what is it?",
+    });
+  });
+
+  it("answers a group photo whose caption mentions the bot (the mention removed), and skips one that does not", () => {
+    // Prepare
+    const photo = [{ file_id: "P", width: 90, height: 60 }];
+    const caption = `@${BOT.username} what is this?`;
+    const mention = { type: "mention", offset: 0, length: BOT.username.length + 1 };
+
+    // Act
+    const mentioned = addressUpdate(
+      update({ photo, caption, caption_entities: [mention] }, "group"),
+      BOT,
+    );
+    const other = addressUpdate(update({ photo, caption: "nice" }, "group"), BOT);
+
+    // Assess
+    expect(expectAddressed(mentioned).incoming).toEqual({
+      kind: "photo",
+      sizes: [{ fileId: "P", width: 90, height: 60 }],
+      caption: "what is this?",
+    });
+    expect(other).toEqual({ skip: "not_addressed" });
+  });
+
+  it.each(["sticker", "voice", "video", "location", "poll"])(
     "reports a %s message as unsupported",
     (kind) => {
       // Act

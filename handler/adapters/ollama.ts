@@ -24,7 +24,11 @@ export class OllamaGateway implements ModelGateway {
     try {
       const stream = await client.chat({
         model: request.model,
-        messages: request.messages.map((m) => ({ role: m.role, content: m.content })),
+        messages: request.messages.map((m) => ({
+          role: m.role,
+          content: m.content,
+          ...(m.images?.length ? { images: [...m.images] } : {}),
+        })),
         options: request.options,
         keep_alive: request.keepAlive,
         stream: true,
@@ -66,6 +70,17 @@ export class OllamaGateway implements ModelGateway {
       }));
     } catch (err) {
       throw toModelError(err, "", "connect", signal);
+    }
+  }
+
+  async capabilities(endpoint: string, model: string, signal: AbortSignal): Promise<string[]> {
+    try {
+      const res = await this.client(endpoint, signal).show({ model });
+      // Ollama before 0.6 had no `capabilities`: such a server reports none, so nothing is assumed.
+      const listed: unknown = (res as { capabilities?: unknown }).capabilities;
+      return Array.isArray(listed) ? listed.filter((c): c is string => typeof c === "string") : [];
+    } catch (err) {
+      throw toModelError(err, model, "connect", signal);
     }
   }
 

@@ -29,8 +29,23 @@ export class S3ArchiveStore implements ArchiveStore {
       const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
       return (await res.Body?.transformToString("utf-8")) ?? "";
     } catch (err) {
-      if (err instanceof NoSuchKey || (err instanceof Error && err.name === "NoSuchKey"))
-        return undefined;
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async putBytes(key: string, body: Uint8Array, contentType: string): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
+    try {
+      const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      return (await res.Body?.transformToByteArray()) ?? new Uint8Array();
+    } catch (err) {
+      if (isMissing(err)) return undefined;
       throw err;
     }
   }
@@ -52,4 +67,8 @@ export class S3ArchiveStore implements ArchiveStore {
   uri(key: string): string {
     return `s3://${this.bucket}/${key}`;
   }
+}
+
+function isMissing(err: unknown): boolean {
+  return err instanceof NoSuchKey || (err instanceof Error && err.name === "NoSuchKey");
 }

@@ -68,6 +68,8 @@ export interface ChatGateway {
 export interface ModelMessage {
   readonly role: "system" | "user" | "assistant";
   readonly content: string;
+  /** Base64 images (vision models only: Ollama refuses them for others). */
+  readonly images?: readonly string[];
 }
 
 /** One model call. */
@@ -107,6 +109,8 @@ export interface ModelGateway {
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult>;
   listModels(endpoint: string, signal: AbortSignal): Promise<ModelInfo[]>;
+  /** What `model` can do, from `/api/show` (`completion`, `vision`, `tools`, `thinking`, …). */
+  capabilities(endpoint: string, model: string, signal: AbortSignal): Promise<string[]>;
 }
 
 /** Changes written together with new messages. */
@@ -154,6 +158,10 @@ export interface ArchiveStore {
   put(key: string, body: string, contentType: string): Promise<void>;
   /** @returns undefined when there is no such object. */
   get(key: string): Promise<string | undefined>;
+  /** Stores binary content (images a user sent). */
+  putBytes(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /** @returns undefined when there is no such object. */
+  getBytes(key: string): Promise<Uint8Array | undefined>;
   /** Every key that starts with `prefix`, in ascending order (all pages). */
   list(prefix: string): Promise<string[]>;
   /** The `s3://…` address of a key. */

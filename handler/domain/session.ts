@@ -36,6 +36,11 @@ export interface ChatMessage {
   readonly updateId?: number;
   /** Set on a user message the model could not answer (e.g. Ollama was down). */
   readonly failed?: string;
+  /**
+   * S3 keys of images sent with a user message, under the conversation's own
+   * prefix (see `media/image-keys.ts`): the bytes never go into DynamoDB.
+   */
+  readonly images?: readonly string[];
 }
 
 /** Ollama generation parameters a user may set per session (`/set`). */

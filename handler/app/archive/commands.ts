@@ -4,6 +4,7 @@ import type { Command } from "../commands/commands.js";
 import { activeSessionId, withActive } from "../conversation/conversations.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { appliedAlready } from "../intake/handled.js";
+import { EXPORT_IMAGE_BYTES, withAttachments } from "../media/attachments.js";
 import { ArchiveStorageError } from "./errors.js";
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace("T", " ") : "?");
@@ -157,12 +158,14 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
           await say(turn, "That conversation's archive could not be found in storage.");
           return undefined;
         }
-        const content = new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`);
+        // The images travel inside the file, so an import elsewhere has them too.
+        const { doc: full, left } = await withAttachments(doc, services.media);
+        const content = new TextEncoder().encode(`${JSON.stringify(full, null, 2)}\n`);
         await services.telegram.sendDocument(
           msg.chatId,
           { name: `session_${session.sessionId}.json`, content },
           {
-            caption: `${session.model} · ${doc.message_count} messages. Send this file back to me to import it.`,
+            caption: `${session.model} · ${doc.message_count} messages${left > 0 ? ` (${left} older images left out: the file holds up to ${EXPORT_IMAGE_BYTES / 1024 / 1024} MB of them)` : ""}. Send this file back to me to import it.`,
             threadId: msg.threadId,
           },
         );

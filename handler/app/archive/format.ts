@@ -8,6 +8,9 @@ import {
   type Session,
 } from "../../domain/session.js";
 
+/** Most images one message may name (Telegram sends one per message). */
+const MAX_IMAGES_PER_MESSAGE = 10;
+
 /** Identifies our archive files; bumped when the layout changes incompatibly. */
 export const ARCHIVE_FORMAT = "telegram-ollama-chatbot/session";
 export const ARCHIVE_VERSION = 1;
@@ -24,7 +27,21 @@ export const archiveMessageSchema = z.object({
   content: z.string().max(MAX_ARCHIVED_MESSAGE_CHARS),
   timestamp: z.string().datetime({ offset: true }),
   failed: z.string().max(64).optional(),
+  /** S3 keys of the message's images (see `media/image-keys.ts`). */
+  images: z.array(z.string().max(400)).max(MAX_IMAGES_PER_MESSAGE).optional(),
 });
+
+/**
+ * Images carried inside an export, by the key its messages name them with:
+ * base64 data and MIME type. The bot's own S3 archives never have them.
+ */
+export const attachmentsSchema = z.record(
+  z.string().max(400),
+  z.object({ mime_type: z.string().max(100), data: z.string() }),
+);
+
+/** Images carried by an export. */
+export type Attachments = z.infer<typeof attachmentsSchema>;
 
 /** A model name as Ollama spells it, in its canonical form (it becomes part of keys). */
 const modelName = z.string().transform((name, ctx) => {
@@ -71,6 +88,7 @@ export const archiveSchema = z
     }),
     message_count: z.number().int().min(0),
     messages: z.array(archiveMessageSchema).max(100_000),
+    attachments: attachmentsSchema.optional(),
   })
   .superRefine((doc, ctx) => {
     // Messages are numbered 1..n without gaps: a session resumed from a file
@@ -161,6 +179,7 @@ export function toArchiveMessage(m: ChatMessage): ArchiveMessage {
     content: m.content.slice(0, MAX_ARCHIVED_MESSAGE_CHARS),
     timestamp: m.ts,
     ...(m.failed ? { failed: m.failed } : {}),
+    ...(m.images?.length ? { images: [...m.images] } : {}),
   };
 }
 
@@ -172,6 +191,7 @@ export function fromArchiveMessage(m: ArchiveMessage): ChatMessage {
     content: m.content,
     ts: m.timestamp,
     ...(m.failed ? { failed: m.failed } : {}),
+    ...(m.images?.length ? { images: m.images } : {}),
   };
 }
 
@@ -197,9 +217,9 @@ export function renderTranscript(doc: ArchiveDocument): string {
     const speaker = m.role === "user" ? who : m.role === "assistant" ? doc.session.model : "system";
     // A failed message answered later by /retry is followed directly by that answer.
     const answeredLater = doc.messages[i + 1]?.role === "assistant";
-    const note = m.failed
-      ? ` [${answeredLater ? "first attempt failed" : "not answered"}: ${m.failed}]`
-      : "";
+    const note = `${m.images?.length ? ` [${m.images.length === 1 ? "image" : `${m.images.length} images`}]` : ""}${
+      m.failed ? ` [${answeredLater ? "first attempt failed" : "not answered"}: ${m.failed}]` : ""
+    }`;
     return `[${m.timestamp}] ${speaker}${note}:\n${m.content}\n`;
   });
   return `${header.join("\n")}\n\n${body.join("\n")}`;

@@ -1,57 +1,49 @@
 import { scopeOf } from "../../domain/chat-scope.js";
 import { sanitizeOptions } from "../../domain/model-options.js";
-import { newSessionId, type Session } from "../../domain/session.js";
-import { ConflictError, UserInputError } from "../../errors.js";
+import { type ChatMessage, newSessionId, type Session } from "../../domain/session.js";
+import { ConflictError } from "../../errors.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
+import { importImages } from "../media/attachments.js";
 import { ArchiveStorageError } from "./errors.js";
-import { archiveMessages, archiveSchema } from "./format.js";
+import { ARCHIVE_FORMAT, archiveMessages, archiveSchema } from "./format.js";
 
-/** Largest archive file accepted for import. */
-export const MAX_IMPORT_BYTES = 2 * 1024 * 1024;
+/**
+ * Largest archive file accepted for import: Telegram's download limit, since
+ * an export carries its conversation's images (see `media/attachments.ts`).
+ */
+export const MAX_IMPORT_BYTES = 20 * 1024 * 1024;
 
-/** Imports a JSON archive the user sent back as a document. */
+/** True when `value` (a parsed .json file) says it is one of our session exports. */
+export function looksLikeExport(value: unknown): boolean {
+  return typeof value === "object" && value !== null && "format" in value
+    ? (value as { format: unknown }).format === ARCHIVE_FORMAT
+    : false;
+}
+
+/**
+ * Imports a session export the user sent back as a document (`value`: the
+ * file's parsed JSON). Its images come along only from the file's own
+ * attachments, stored under the new session's prefix: an image key in a file
+ * is never read, so a file cannot reach anyone else's images.
+ */
 export async function importArchive(
   turn: Turn,
-  fileId: string,
   fileName: string,
-  size: number,
+  value: unknown,
 ): Promise<TurnOutcome> {
   const { services, msg, log } = turn;
-  if (!fileName.toLowerCase().endsWith(".json")) {
+  const parsed = archiveSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const why = `it is not a valid archive (${issue?.path.join(".") || "file"}: ${issue?.message})`;
+    log.info("import refused", { error: why });
     await say(
       turn,
-      "I can only import conversation archives (.json files made by /export). Send your question as text to chat.",
+      `I couldn't import ${fileName}: ${why}. Only files made by /export can be imported.`,
     );
     return "handled";
   }
-  if (size > MAX_IMPORT_BYTES) {
-    await say(
-      turn,
-      `That file is ${(size / 1024 / 1024).toFixed(1)} MB; archives up to ${MAX_IMPORT_BYTES / 1024 / 1024} MB can be imported.`,
-    );
-    return "handled";
-  }
-  let doc: ReturnType<typeof archiveSchema.parse>;
-  try {
-    const bytes = await services.telegram.downloadFile(fileId, MAX_IMPORT_BYTES);
-    const parsed = archiveSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new UserInputError(
-        `it is not a valid archive (${issue?.path.join(".") || "file"}: ${issue?.message})`,
-      );
-    }
-    doc = parsed.data;
-  } catch (err) {
-    if (!(err instanceof UserInputError || err instanceof SyntaxError)) throw err;
-    log.info("import refused", { error: err.message });
-    await say(
-      turn,
-      `I couldn't import ${fileName}: ${err instanceof SyntaxError ? "it is not valid JSON" : err.message}. Only files made by /export can be imported.`,
-    );
-    return "handled";
-  }
-  const messages = archiveMessages(doc);
+  const doc = parsed.data;
   const now = services.now();
   // A file is data: its options pass the same checks as /set, and anything else is dropped.
   const { options, dropped } = sanitizeOptions(doc.parameters.options);
@@ -65,8 +57,8 @@ export async function importArchive(
     sessionId: newSessionId(now),
     status: "closed",
     conversation: [],
-    messageCount: messages.length,
-    archivedCount: messages.length,
+    messageCount: doc.messages.length,
+    archivedCount: doc.messages.length,
     createdAt: doc.session.started_at,
     lastMessageTs: doc.session.last_message_at,
     ollamaEndpoint: doc.session.ollama_endpoint,
@@ -85,7 +77,9 @@ export async function importArchive(
     archiveReason: "imported",
   };
   let s3Path: string;
+  let messages: ChatMessage[];
   try {
+    messages = await importImages(turn, session, archiveMessages(doc), doc.attachments);
     s3Path = await services.archiver.write(session, messages, now);
   } catch (err) {
     if (!(err instanceof ArchiveStorageError)) throw err;

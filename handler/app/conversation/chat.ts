@@ -7,8 +7,10 @@ import {
 import { ConflictError, ModelError, TelegramApiError } from "../../errors.js";
 import { escapeHtml, extractThinking, formatReply } from "../../format/index.js";
 import { StreamingReply } from "../delivery/streaming.js";
+import { keepTyping } from "../delivery/typing.js";
 import { MAX_INPUT_CHARS } from "../intake/addressing.js";
 import { appliedAlready } from "../intake/handled.js";
+import { withImages } from "../media/context-images.js";
 import type { ModelResult } from "../ports.js";
 import { buildContext } from "./context-window.js";
 import { describeModelError } from "./model-errors.js";
@@ -16,8 +18,6 @@ import { say, type Turn, type TurnOutcome } from "./turn.js";
 
 /** Time kept back from the model call for delivering and storing the answer. */
 export const DELIVERY_RESERVE_MS = 10_000;
-const TYPING_REFRESH_MS = 4_500;
-const TYPING_DELAY_MS = 500;
 
 /**
  * One chat turn: the user's text goes to their current model with the
@@ -26,7 +26,6 @@ const TYPING_DELAY_MS = 500;
  * the user's message is still stored.
  */
 export async function chatTurn(turn: Turn, text: string): Promise<TurnOutcome> {
-  const { msg, conversations } = turn;
   if (text.length > MAX_INPUT_CHARS) {
     await say(
       turn,
@@ -34,6 +33,17 @@ export async function chatTurn(turn: Turn, text: string): Promise<TurnOutcome> {
     );
     return "handled";
   }
+  const session = await beginTurn(turn);
+  if (session === "duplicate") return "duplicate";
+  return answer(turn, session, userMessage(turn, session, text));
+}
+
+/**
+ * The session a new user message goes to, or "duplicate" when this update was
+ * applied already (a redelivery).
+ */
+export async function beginTurn(turn: Turn): Promise<Session | "duplicate"> {
+  const { msg, conversations } = turn;
   let { session } = await conversations.current(msg);
   if (appliedAlready(session, msg.updateId)) return "duplicate";
   if (turn.services.archiver.mustTrimFirst(session)) {
@@ -43,15 +53,24 @@ export async function chatTurn(turn: Turn, text: string): Promise<TurnOutcome> {
     session = await turn.services.archiver.trim(session);
     conversations.remember(session);
   }
-  const now = turn.services.now().toISOString();
-  const userMessage: ChatMessage = {
+  return session;
+}
+
+/** The user's new message in `session` (images: their S3 keys). */
+export function userMessage(
+  turn: Turn,
+  session: Session,
+  content: string,
+  images?: readonly string[],
+): ChatMessage {
+  return {
     seq: session.messageCount + 1,
     role: "user",
-    content: text,
-    ts: now,
-    updateId: msg.updateId,
+    content,
+    ts: turn.services.now().toISOString(),
+    updateId: turn.msg.updateId,
+    ...(images?.length ? { images } : {}),
   };
-  return answer(turn, session, userMessage);
 }
 
 /** How {@link answer} treats the user message. */
@@ -64,6 +83,8 @@ export interface AnswerOptions {
    * context (see `buildContext`).
    */
   readonly regenerate?: boolean;
+  /** Images already in memory (key → base64), so the one just sent is not read back from S3. */
+  readonly freshImages?: ReadonlyMap<string, string>;
 }
 
 /**
@@ -74,7 +95,7 @@ export async function answer(
   turn: Turn,
   session: Session,
   userMessage: ChatMessage,
-  { history = session.conversation, regenerate = false }: AnswerOptions = {},
+  { history = session.conversation, regenerate = false, freshImages }: AnswerOptions = {},
 ): Promise<TurnOutcome> {
   const { services, log, msg } = turn;
   const { config } = services;
@@ -85,17 +106,19 @@ export async function answer(
     systemPrompt: session.systemPrompt,
     history,
     prompt: userMessage.content,
+    promptImages: userMessage.images,
     numCtx,
     reserveForAnswer: Math.min(numPredict, Math.floor(numCtx / 4)),
     maxMessages: config.sessions.contextMessages,
   });
+  const messages = await withImages(turn, session.model, context.messages, freshImages);
   const timeoutMs = turn.deadline - Date.now() - DELIVERY_RESERVE_MS;
   const stream = config.chat.stream
     ? new StreamingReply(services.replier, turn.target, log, {
         minEditIntervalMs: msg.isGroup ? 3_000 : 1_000,
       })
     : undefined;
-  const typing = keepTyping(turn);
+  const typing = keepTyping(services.telegram, msg, log);
   let streamed = 0;
   let result: ModelResult;
   try {
@@ -105,7 +128,7 @@ export async function answer(
         // an address to call (an imported file could name any host).
         endpoint: config.ollama.url,
         model: session.model,
-        messages: context.messages,
+        messages,
         options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
         keepAlive: config.ollama.keepAlive,
         signal: AbortSignal.timeout(Math.max(1_000, timeoutMs)),
@@ -217,30 +240,4 @@ async function store(
 
 function statsLine(model: string, r: ModelResult): string {
   return `${model} · ${r.promptTokens}+${r.completionTokens} tokens · ${(r.totalMs / 1000).toFixed(1)} s`;
-}
-
-/**
- * Sends "typing…" after a moment and then every 4.5 s (it fades after 5 s)
- * until stopped. An answer ready within the moment needs no indicator, which
- * saves a Telegram call on every quick reply.
- */
-function keepTyping(turn: Turn): { stop(): void } {
-  const send = () => {
-    turn.services.telegram
-      .sendTyping(turn.msg.chatId, turn.msg.threadId)
-      .catch((err: unknown) => turn.log.debug("typing failed", { error: String(err) }));
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const first = setTimeout(() => {
-    send();
-    timer = setInterval(send, TYPING_REFRESH_MS);
-    timer.unref?.();
-  }, TYPING_DELAY_MS);
-  first.unref?.();
-  return {
-    stop: () => {
-      clearTimeout(first);
-      clearInterval(timer);
-    },
-  };
 }

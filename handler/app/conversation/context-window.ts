@@ -6,6 +6,20 @@ export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 3.5) + 4;
 }
 
+/**
+ * Rough tokens one image costs in the prompt (llava's projector uses 576,
+ * newer vision models more): history with photos must leave room for them.
+ */
+export const IMAGE_TOKENS = 768;
+
+/** A message of the context, with the S3 keys of its images (resolved to base64 before the call). */
+export interface ContextMessage extends ModelMessage {
+  readonly imageKeys?: readonly string[];
+}
+
+const cost = (content: string, images: readonly string[] | undefined): number =>
+  estimateTokens(content) + (images?.length ?? 0) * IMAGE_TOKENS;
+
 /** Inputs of {@link buildContext}. */
 export interface ContextInput {
   readonly systemPrompt?: string;
@@ -13,6 +27,8 @@ export interface ContextInput {
   readonly history: readonly ChatMessage[];
   /** The new user message (always kept). */
   readonly prompt: string;
+  /** S3 keys of images sent with the new message. */
+  readonly promptImages?: readonly string[];
   readonly numCtx: number;
   /** Tokens left free for the answer. */
   readonly reserveForAnswer: number;
@@ -27,31 +43,40 @@ export interface ContextInput {
  * from the front and lose the system prompt.
  */
 export function buildContext(input: ContextInput): {
-  messages: ModelMessage[];
+  messages: ContextMessage[];
   trimmed: boolean;
   estimatedTokens: number;
 } {
   const system: ModelMessage[] = input.systemPrompt
     ? [{ role: "system", content: input.systemPrompt }]
     : [];
-  let budget = input.numCtx - input.reserveForAnswer - estimateTokens(input.prompt);
+  let budget = input.numCtx - input.reserveForAnswer - cost(input.prompt, input.promptImages);
   for (const m of system) budget -= estimateTokens(m.content);
   const recent = withoutSuperseded(input.history).slice(-input.maxMessages);
-  const kept: ModelMessage[] = [];
+  const kept: ContextMessage[] = [];
   for (let i = recent.length - 1; i >= 0; i--) {
     const m = recent[i];
     if (!m) continue;
-    const cost = estimateTokens(m.content);
-    if (cost > budget) break;
-    budget -= cost;
-    kept.unshift({ role: m.role, content: m.content });
+    const spent = cost(m.content, m.images);
+    if (spent > budget) break;
+    budget -= spent;
+    kept.unshift({
+      role: m.role,
+      content: m.content,
+      ...(m.images?.length ? { imageKeys: m.images } : {}),
+    });
   }
   // Whole turns go: an answer whose question no longer fits is dropped with it.
   while (kept[0]?.role === "assistant") kept.shift();
   // Dropping history only counts as trimming when the window itself had more to give.
   const trimmed = kept.length < recent.length;
-  const messages = [...system, ...kept, { role: "user" as const, content: input.prompt }];
-  const estimatedTokens = messages.reduce((sum, m) => sum + estimateTokens(m.content), 0);
+  const prompt: ContextMessage = {
+    role: "user",
+    content: input.prompt,
+    ...(input.promptImages?.length ? { imageKeys: input.promptImages } : {}),
+  };
+  const messages: ContextMessage[] = [...system, ...kept, prompt];
+  const estimatedTokens = messages.reduce((sum, m) => sum + cost(m.content, m.imageKeys), 0);
   return { messages, trimmed, estimatedTokens };
 }
 

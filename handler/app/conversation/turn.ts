@@ -4,7 +4,14 @@ import type { AccessControl } from "../access/access-control.js";
 import type { Archiver } from "../archive/archiver.js";
 import type { Replier, ReplyTarget } from "../delivery/replies.js";
 import type { Addressed } from "../intake/addressing.js";
-import type { ChatGateway, ModelGateway, SessionLifecycleStore, SessionStore } from "../ports.js";
+import type { ModelCapabilities } from "../models/capabilities.js";
+import type {
+  ArchiveStore,
+  ChatGateway,
+  ModelGateway,
+  SessionLifecycleStore,
+  SessionStore,
+} from "../ports.js";
 import type { Conversations } from "./conversations.js";
 
 /** Long-lived collaborators, built once per process in the composition root. */
@@ -17,6 +24,10 @@ export interface BotServices {
   readonly archiver: Archiver;
   readonly replier: Replier;
   readonly access: AccessControl;
+  /** What each model can do (`/api/show`), cached. */
+  readonly capabilities: ModelCapabilities;
+  /** Where images users send are kept (the archive bucket, beside their conversations). */
+  readonly media: ArchiveStore;
   readonly now: () => Date;
 }
 

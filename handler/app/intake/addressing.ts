@@ -27,6 +27,7 @@ const messageSchema = z.object({
   text: z.string().optional(),
   caption: z.string().optional(),
   entities: z.array(entity).optional(),
+  caption_entities: z.array(entity).optional(),
   document: z
     .object({
       file_id: z.string(),
@@ -35,21 +36,57 @@ const messageSchema = z.object({
       file_size: z.number().optional(),
     })
     .optional(),
+  photo: z
+    .array(
+      z.object({
+        file_id: z.string(),
+        width: z.number().int(),
+        height: z.number().int(),
+        file_size: z.number().optional(),
+      }),
+    )
+    .min(1)
+    .optional(),
   reply_to_message: z.object({ from: z.object({ id: z.number() }).optional() }).optional(),
 });
 
 type RawMessage = z.infer<typeof messageSchema>;
 
+/** One size of a photo, as Telegram offers it (smallest first). */
+export interface PhotoSize {
+  readonly fileId: string;
+  readonly width: number;
+  readonly height: number;
+  /** Bytes, when Telegram says (it usually does). */
+  readonly size?: number;
+}
+
+/** A file the user sent (`message.document`). */
+export interface IncomingDocument {
+  readonly kind: "document";
+  readonly fileId: string;
+  readonly fileName: string;
+  /** Bytes as Telegram reports them (0 when it does not say). */
+  readonly size: number;
+  readonly mimeType?: string;
+  /** The caption, the user's question about the file (a group mention removed). */
+  readonly caption?: string;
+}
+
+/** A photo the user sent (`message.photo`). */
+export interface IncomingPhoto {
+  readonly kind: "photo";
+  /** Smallest first, as Telegram lists them. */
+  readonly sizes: readonly PhotoSize[];
+  readonly caption?: string;
+}
+
 /** What an update asks of the bot, once validated and addressed. */
 export type Incoming =
   | { readonly kind: "command"; readonly name: string; readonly args: string }
   | { readonly kind: "text"; readonly text: string }
-  | {
-      readonly kind: "document";
-      readonly fileId: string;
-      readonly fileName: string;
-      readonly size: number;
-    }
+  | IncomingDocument
+  | IncomingPhoto
   | { readonly kind: "unsupported"; readonly what: string };
 
 /** A message the bot should act on, with who sent it and where. */
@@ -128,14 +165,19 @@ export function addressUpdate(update: Update, bot: BotIdentity | undefined): Add
     if (command === "other_bot") return { skip: "not_addressed" };
     if (command) return { ...base, incoming: command };
     if (isGroup) {
-      const text = addressedText(m, bot);
+      const text = addressedText(m.text, m.entities, m, bot);
       if (text === undefined) return { skip: "not_addressed" };
       return { ...base, incoming: { kind: "text", text } };
     }
     return { ...base, incoming: { kind: "text", text: m.text } };
   }
-  if (isGroup && !(bot && m.reply_to_message?.from?.id === bot.id))
+  // A file in a group is for the bot when its caption mentions it or it replies to the bot.
+  const caption = isGroup
+    ? addressedText(m.caption, m.caption_entities, m, bot)
+    : m.caption || undefined;
+  if (isGroup && caption === undefined && !(bot && m.reply_to_message?.from?.id === bot.id))
     return { skip: "not_addressed" };
+  const withCaption = caption ? { caption } : {};
   if (m.document) {
     return {
       ...base,
@@ -144,8 +186,19 @@ export function addressUpdate(update: Update, bot: BotIdentity | undefined): Add
         fileId: m.document.file_id,
         fileName: m.document.file_name ?? "file",
         size: m.document.file_size ?? 0,
+        ...(m.document.mime_type ? { mimeType: m.document.mime_type } : {}),
+        ...withCaption,
       },
     };
+  }
+  if (m.photo) {
+    const sizes = m.photo.map((p) => ({
+      fileId: p.file_id,
+      width: p.width,
+      height: p.height,
+      ...(p.file_size !== undefined ? { size: p.file_size } : {}),
+    }));
+    return { ...base, incoming: { kind: "photo", sizes, ...withCaption } };
   }
   return { ...base, incoming: { kind: "unsupported", what: describeNonText(update.message) } };
 }
@@ -164,10 +217,14 @@ function parseCommand(
   return { kind: "command", name: rawName.toLowerCase(), args: m.text.slice(first.length).trim() };
 }
 
-function addressedText(m: RawMessage, bot: BotIdentity | undefined): string | undefined {
-  if (!bot || m.text === undefined) return undefined;
-  const text = m.text;
-  const mention = m.entities?.find(
+function addressedText(
+  text: string | undefined,
+  entities: RawMessage["entities"],
+  m: RawMessage,
+  bot: BotIdentity | undefined,
+): string | undefined {
+  if (!bot || text === undefined) return undefined;
+  const mention = entities?.find(
     (e) =>
       (e.type === "mention" &&
         text.slice(e.offset, e.offset + e.length).toLowerCase() ===
@@ -187,7 +244,6 @@ function addressedText(m: RawMessage, bot: BotIdentity | undefined): string | un
 
 function describeNonText(message: object): string {
   const kinds = [
-    "photo",
     "sticker",
     "voice",
     "audio",

@@ -5,7 +5,14 @@ import { COMMANDS } from "../commands/commands.js";
 import { chatTurn } from "../conversation/chat.js";
 import type { Conversations } from "../conversation/conversations.js";
 import { type BotServices, say, type Turn, type TurnOutcome } from "../conversation/turn.js";
-import { type Addressed, addressUpdate, type BotIdentity, needsIdentity } from "./addressing.js";
+import {
+  type Addressed,
+  addressUpdate,
+  type BotIdentity,
+  type IncomingDocument,
+  type IncomingPhoto,
+  needsIdentity,
+} from "./addressing.js";
 
 /** How one update ended, as counted in the invoke's summary. */
 export type UpdateOutcome = TurnOutcome | "skipped";
@@ -20,13 +27,10 @@ export interface DispatchContext {
   readonly refused?: Set<number>;
   /** The bot's id and username, fetched lazily (only group messages need it). */
   readonly identity: () => Promise<BotIdentity>;
-  /** Extra handlers for document uploads (archive import). */
-  readonly onDocument?: (
-    turn: Turn,
-    fileId: string,
-    fileName: string,
-    size: number,
-  ) => Promise<TurnOutcome>;
+  /** Answers files (documents, images sent as files, session exports to import). */
+  readonly onDocument?: (turn: Turn, document: IncomingDocument) => Promise<TurnOutcome>;
+  /** Answers photos. */
+  readonly onPhoto?: (turn: Turn, photo: IncomingPhoto) => Promise<TurnOutcome>;
 }
 
 /** Answers one update. Throws only for failures worth retrying (storage, network). */
@@ -71,9 +75,12 @@ export async function dispatch(update: Update, ctx: DispatchContext): Promise<Up
     case "text":
       return chatTurn(turn, incoming.text);
     case "document":
-      if (ctx.onDocument)
-        return ctx.onDocument(turn, incoming.fileId, incoming.fileName, incoming.size);
+      if (ctx.onDocument) return ctx.onDocument(turn, incoming);
       await say(turn, "I can't read files. Send your question as a text message.");
+      return "handled";
+    case "photo":
+      if (ctx.onPhoto) return ctx.onPhoto(turn, incoming);
+      await say(turn, "I can't look at photos. Send your question as a text message.");
       return "handled";
     case "unsupported":
       await say(
