@@ -162,7 +162,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     expect(copy.user).toMatchObject({ id: bob.user.id, chat_id: bob.chat.id, first_name: "Bob" });
   });
 
-  it("a file that is not an archive gets a clear reply and nothing is stored", async () => {
+  it("a file that is not an export is read as a document, never imported", async () => {
     // Arrange
     const carol = person(8003, "Carol");
 
@@ -178,12 +178,15 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     });
     await say(bed, carol);
 
-    // Assess
-    const [txt, other, broken] = bed.telegram.sentMessages(carol.chat.id).map((m) => m.text);
-    expect(txt).toContain("I can only import conversation archives (.json files made by /export)");
-    expect(other).toContain("I couldn't import data.json: it is not a valid archive");
-    expect(broken).toContain("I couldn't import broken.json: it is not valid JSON");
-    expect(await sessionItems(bed, carol)).toEqual([]);
+    // Assess: each went to the model as text; nothing was imported or archived
+    const texts = bed.telegram.sentMessages(carol.chat.id).map((m) => m.text);
+    expect(texts).toEqual([
+      expect.stringContaining('<document name="notes.txt">\nhi\n</document>'),
+      expect.stringContaining('<document name="data.json">\n{"hello":"world"}\n</document>'),
+      expect.stringContaining('<document name="broken.json">\n{ not json\n</document>'),
+    ]);
+    const stored = await sessionItems(bed, carol);
+    expect(stored.map((i) => [i.status, i.message_count])).toEqual([["active", 6]]);
     expect(await s3Keys(bed, `${carol.user.id}/`)).toEqual([]);
   });
 
@@ -215,7 +218,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     expect(await s3Keys(bed, `${dan.user.id}/`)).toEqual([]);
   });
 
-  it("a file over 2 MB is refused with its size, without being downloaded", async () => {
+  it("a .json file over 20 MB (Telegram's download limit) is refused with its size, without being downloaded", async () => {
     // Arrange
     const eve = person(8005, "Eve");
     const getFilesBefore = bed.telegram.requests("getFile").length;
@@ -223,14 +226,12 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     // Act
     bed.telegram.pushDocument(eve.user, eve.chat, {
       fileName: "huge.json",
-      content: Buffer.alloc(2 * 1024 * 1024 + 1, " "),
+      content: Buffer.alloc(21 * 1024 * 1024, " "),
     });
     await say(bed, eve);
 
     // Assess
-    expect(lastReply(bed, eve)).toContain(
-      "That file is 2.0 MB; archives up to 2 MB can be imported",
-    );
+    expect(lastReply(bed, eve)).toBe("That file is 21.0 MB; I read files up to 20.0 MB.");
     expect(bed.telegram.requests("getFile")).toHaveLength(getFilesBefore);
     expect(await sessionItems(bed, eve)).toEqual([]);
   });
