@@ -147,6 +147,20 @@ describe("documents are read into the prompt", () => {
     expect(bed.telegram.requests("getFile")).toHaveLength(downloads + 1);
   });
 
+  it("/help says how photos and files are answered", async () => {
+    // Arrange
+    const hal = person(9208, "Hal");
+
+    // Act
+    bed.telegram.pushText(hal.user, hal.chat, "/help");
+    await invoke(bed);
+
+    // Assess
+    expect(lastReply(bed, hal)).toContain(
+      "📷 Photos and images (caption = your question) go to models that can see (such as llava). 📄 Text, code and PDF files are read",
+    );
+  });
+
   it("refuses a file over DOCUMENT_MAX_BYTES without downloading it", async () => {
     // Arrange
     const gus = person(9207, "Gus");

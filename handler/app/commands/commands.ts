@@ -7,6 +7,7 @@ import { activeSessionId } from "../conversation/conversations.js";
 import { describeModelError } from "../conversation/model-errors.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { appliedAlready } from "../intake/handled.js";
+import { MEDIA_HELP } from "../media/file-kinds.js";
 import type { BotCommandInfo, ModelInfo } from "../ports.js";
 import { ADMIN_COMMANDS } from "./admin.js";
 import { SETTINGS_COMMANDS } from "./settings.js";
@@ -43,7 +44,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       );
       await sayHtml(
         turn,
-        `<b>Commands</b>\n${lines.join("\n")}\n\nAnything else you send goes to the current model.`,
+        `<b>Commands</b>\n${lines.join("\n")}\n\nAnything else you send goes to the current model.\n${MEDIA_HELP}`,
       );
       return undefined;
     },

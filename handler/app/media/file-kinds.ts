@@ -35,6 +35,10 @@ const IMAGE_EXTENSIONS = new Set(["jpg", "jpeg", ...Object.values(IMAGE_TYPES)])
 export const READABLE_FILES =
   "photos and images (JPEG, PNG, WebP, GIF, BMP: for models that can see), PDFs, text files (.txt, .md, .csv, .json, .yaml, .xml, .html, .log …) and source code (.py, .js, .ts, .go, .rs, .java, .c, .sh, .sql …), and conversation exports (.json from /export) to import";
 
+/** What /help says about photos and files. */
+export const MEDIA_HELP =
+  "📷 Photos and images (caption = your question) go to models that can see (such as llava). 📄 Text, code and PDF files are read, with the caption as your question (no caption: a summary). A .json from /export is imported.";
+
 /** The kind of file `fileName` with `mimeType` is; the name wins, as senders' MIME types vary. */
 export function classifyFile(fileName: string, mimeType: string | undefined): FileKind {
   const lower = fileName.toLowerCase();

@@ -23,9 +23,7 @@ export interface ImageInput {
 
 /** A size for replies: megabytes with one decimal, or whole kilobytes under one megabyte. */
 export const mb = (bytes: number): string =>
-  bytes < 1024 * 1024
-    ? `${Math.ceil(bytes / 1024)} KB`
-    : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /**
  * The size to download: the largest Telegram offers (they come smallest
