@@ -44,8 +44,8 @@ describe("format/markdown blocks", () => {
     expect(html).toBe(`<pre><code class="language-py">${code}</code></pre>\n\nafter`);
   });
 
-  it("uses the first word of the fence info as the language", () => {
-    expect(renderTelegramHtml("```python  title=x\nprint(1)\n```")).toBe(
+  it("uses the first word of the fence info as the language, spaces around it ignored", () => {
+    expect(renderTelegramHtml("```  python  title=x\nprint(1)\n```")).toBe(
       '<pre><code class="language-python">print(1)</code></pre>',
     );
   });
@@ -66,6 +66,12 @@ describe("format/markdown blocks", () => {
 
     // Assess
     expect(html).toBe("intro\n\n<pre>|a|b|\n|-|-|\n|1|2|</pre>\n\nafter");
+  });
+
+  it("renders the heading right after a table in full", () => {
+    expect(renderTelegramHtml("|a|b|\n|-|-|\n|1|2|\n# Title")).toBe(
+      "<pre>|a|b|\n|-|-|\n|1|2|</pre>\n\n<b>Title</b>",
+    );
   });
 
   it("renders each of two tables once, in its own pre block", () => {
