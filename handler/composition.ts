@@ -36,7 +36,7 @@ import {
 } from "./app/intake/webhook/webhook.js";
 import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
 import type { Config } from "./config.js";
-import { isPermanentFailure, TokenRejectedError } from "./errors.js";
+import { isPermanentFailure, TokenRejectedError, UpdateTooLargeError } from "./errors.js";
 import { createLogger, errorFields, type Logger } from "./log.js";
 
 /** Idle sessions archived per invoke at most; the rest wait for the next one. */
@@ -248,6 +248,13 @@ async function giveUp(services: BotServices, update: Update, err: unknown): Prom
   if (typeof chatId !== "number") return;
   const topic = update.message?.is_topic_message ? update.message.message_thread_id : undefined;
   const reason = err instanceof Error ? err.name : "an internal error";
+  if (err instanceof UpdateTooLargeError) {
+    await services.replier.text(
+      { chatId, threadId: topic },
+      `😞 Sorry, your message is too large for me (${Math.ceil(err.bytes / 1024)} KB; I can take at most ${err.limit / 1024} KB), so I skipped it. Please send something shorter.`,
+    );
+    return;
+  }
   const what = isPermanentFailure(err)
     ? `the database refused to store it (${reason}), and trying again cannot fix that`
     : `after several attempts (${reason})`;
