@@ -35,6 +35,14 @@ export interface StackSettings {
   readonly webhookSecret?: string;
 }
 
+/**
+ * Name of the SQS queue that gets asynchronous invocations which failed every
+ * attempt (webhook mode's on-failure destination): one rule for the stack and
+ * for `npm run failed`, which finds the queue by it.
+ */
+export const failedUpdatesQueueName = (functionName: string): string =>
+  `${functionName}-failed-updates`;
+
 /** Defaults: the names of the design document, LocalStack on localhost. */
 export const DEFAULT_SETTINGS: StackSettings = {
   target: "localstack",
