@@ -69,8 +69,8 @@ const ids = (fallback: string) =>
 
 /** What a setting is, apart from how it is validated. */
 export interface SettingInfo {
-  /** Terraform variable (`-var name=…` or `TF_VAR_name`); absent when the stack sets the value itself. */
-  readonly variable?: string;
+  /** The stack sets the value from its own resources: no Terraform variable. */
+  readonly stackSets?: true;
   readonly type: "string" | "number" | "bool";
   readonly sensitive?: boolean;
   readonly description: string;
@@ -78,6 +78,11 @@ export interface SettingInfo {
 
 /** One handler setting. */
 export interface Setting<S extends z.ZodType = z.ZodType> extends SettingInfo {
+  /**
+   * Terraform variable (`-var name=…` or `TF_VAR_name`): derived from the
+   * environment name ({@link variableOf}); absent when the stack sets the value.
+   */
+  readonly variable?: string;
   /** Absent for required settings. */
   readonly default?: string | number | boolean;
   readonly schema: S;
@@ -96,11 +101,23 @@ function required<S extends z.ZodType>(info: SettingInfo, schema: S): Setting<S>
   return { ...info, schema };
 }
 
+/** A setting's Terraform variable: its environment name in lower case (`LOG_LEVEL` → `log_level`). */
+export const variableOf = (env: string): string => env.toLowerCase();
+
+/** Adds each setting's Terraform variable, derived from its key, so the name is written once. */
+function withVariables<T extends Record<string, Setting>>(table: T): { [K in keyof T]: T[K] } {
+  return Object.fromEntries(
+    Object.entries(table).map(([env, s]) => [
+      env,
+      s.stackSets ? s : { ...s, variable: variableOf(env) },
+    ]),
+  ) as { [K in keyof T]: T[K] };
+}
+
 /** Every handler setting, keyed by its environment name. */
-export const SETTINGS = {
+export const SETTINGS = withVariables({
   TELEGRAM_BOT_TOKEN: required(
     {
-      variable: "telegram_bot_token",
       type: "string",
       sensitive: true,
       description: "Bot token from @BotFather. Required; pass it as TF_VAR_telegram_bot_token.",
@@ -111,7 +128,6 @@ export const SETTINGS = {
   ),
   TELEGRAM_API_URL: setting(
     {
-      variable: "telegram_api_url",
       type: "string",
       description: "Bot API base URL (a self-hosted Bot API server works too).",
     },
@@ -120,7 +136,6 @@ export const SETTINGS = {
   ),
   TELEGRAM_WEBHOOK_SECRET: setting(
     {
-      variable: "telegram_webhook_secret",
       type: "string",
       sensitive: true,
       description: "Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token (webhook mode).",
@@ -137,7 +152,6 @@ export const SETTINGS = {
   ),
   OLLAMA_URL: setting(
     {
-      variable: "ollama_url",
       type: "string",
       description: "Ollama server as seen from the Lambda container.",
     },
@@ -146,7 +160,6 @@ export const SETTINGS = {
   ),
   DEFAULT_MODEL: setting(
     {
-      variable: "default_model",
       type: "string",
       description: "Model for users who have not chosen one with /model.",
     },
@@ -155,7 +168,6 @@ export const SETTINGS = {
   ),
   OLLAMA_NUM_CTX: setting(
     {
-      variable: "ollama_num_ctx",
       type: "number",
       description:
         "Context window (tokens) sent with every request unless /set num_ctx overrides it.",
@@ -165,7 +177,6 @@ export const SETTINGS = {
   ),
   OLLAMA_NUM_PREDICT: setting(
     {
-      variable: "ollama_num_predict",
       type: "number",
       description: "Longest answer in tokens (1-16384) unless a conversation sets num_predict.",
     },
@@ -174,7 +185,6 @@ export const SETTINGS = {
   ),
   OLLAMA_KEEP_ALIVE: setting(
     {
-      variable: "ollama_keep_alive",
       type: "string",
       description: "How long Ollama keeps the model loaded after a reply.",
     },
@@ -182,13 +192,18 @@ export const SETTINGS = {
     (d) => z.string().default(d),
   ),
   SESSIONS_TABLE: setting(
-    { type: "string", description: "DynamoDB table; the stack sets it to the table it creates." },
+    {
+      type: "string",
+      stackSets: true,
+      description: "DynamoDB table; the stack sets it to the table it creates.",
+    },
     "ChatbotSessions",
     (d) => z.string().min(3).default(d),
   ),
   ARCHIVE_BUCKET: setting(
     {
       type: "string",
+      stackSets: true,
       description: "S3 bucket for archives; the stack sets it to the bucket it creates.",
     },
     "chatbot-conversations",
@@ -196,7 +211,6 @@ export const SETTINGS = {
   ),
   SESSION_IDLE_MINUTES: setting(
     {
-      variable: "session_idle_minutes",
       type: "number",
       description: "An active session untouched this long is archived to S3 and closed.",
     },
@@ -205,7 +219,6 @@ export const SETTINGS = {
   ),
   ARCHIVE_AFTER_MESSAGES: setting(
     {
-      variable: "archive_after_messages",
       type: "number",
       description: "Messages kept in DynamoDB before older ones move to the S3 archive.",
     },
@@ -214,7 +227,6 @@ export const SETTINGS = {
   ),
   ARCHIVE_AFTER_KB: setting(
     {
-      variable: "archive_after_kb",
       type: "number",
       description: "Size of the DynamoDB message window (KiB) before older messages move to S3.",
     },
@@ -223,7 +235,6 @@ export const SETTINGS = {
   ),
   CONTEXT_MESSAGES: setting(
     {
-      variable: "context_messages",
       type: "number",
       description: "Most recent messages sent to the model (then trimmed to fit num_ctx).",
     },
@@ -232,7 +243,6 @@ export const SETTINGS = {
   ),
   CLOSED_SESSION_RETENTION_DAYS: setting(
     {
-      variable: "closed_session_retention_days",
       type: "number",
       description:
         "Days closed-session metadata stays in DynamoDB (TTL; 0 keeps it). S3 keeps the transcript.",
@@ -242,7 +252,6 @@ export const SETTINGS = {
   ),
   STREAM_REPLIES: setting(
     {
-      variable: "stream_replies",
       type: "bool",
       description: "Show answers growing as the model writes them.",
     },
@@ -251,7 +260,6 @@ export const SETTINGS = {
   ),
   SHOW_STATS: setting(
     {
-      variable: "show_stats",
       type: "bool",
       description: "Add a footer with model, tokens and seconds to every answer.",
     },
@@ -260,7 +268,6 @@ export const SETTINGS = {
   ),
   SHOW_THINKING: setting(
     {
-      variable: "show_thinking",
       type: "string",
       description: "Reasoning of thinking models: collapsed (expandable quote) or hidden.",
     },
@@ -269,7 +276,6 @@ export const SETTINGS = {
   ),
   IMAGE_MAX_BYTES: setting(
     {
-      variable: "image_max_bytes",
       type: "number",
       description:
         "Largest image (photo or image file) sent to a vision model, in bytes; Telegram lets bots download at most 20 MB.",
@@ -279,7 +285,6 @@ export const SETTINGS = {
   ),
   DOCUMENT_MAX_BYTES: setting(
     {
-      variable: "document_max_bytes",
       type: "number",
       description: "Largest document (text, code or PDF) the bot reads, in bytes (at most 20 MB).",
     },
@@ -288,7 +293,6 @@ export const SETTINGS = {
   ),
   DOCUMENT_MAX_CHARS: setting(
     {
-      variable: "document_max_chars",
       type: "number",
       description:
         "Characters of a document's text put into the prompt; longer text is cut and the user told.",
@@ -298,7 +302,6 @@ export const SETTINGS = {
   ),
   MAX_CONCURRENCY: setting(
     {
-      variable: "max_concurrency",
       type: "number",
       description: "Chats answered at once per invoke (match OLLAMA_NUM_PARALLEL).",
     },
@@ -307,7 +310,6 @@ export const SETTINGS = {
   ),
   MAX_UPDATE_ATTEMPTS: setting(
     {
-      variable: "max_update_attempts",
       type: "number",
       description: "Attempts before an update that keeps failing is given up (its user is told).",
     },
@@ -316,7 +318,6 @@ export const SETTINGS = {
   ),
   ALLOWED_USER_IDS: setting(
     {
-      variable: "allowed_user_ids",
       type: "string",
       description:
         "Who may chat: empty = closed, the first private-chat user claims the bot; * = everyone; or comma-separated Telegram user ids.",
@@ -326,7 +327,6 @@ export const SETTINGS = {
   ),
   ADMIN_USER_IDS: setting(
     {
-      variable: "admin_user_ids",
       type: "string",
       description:
         "Comma-separated Telegram user ids allowed to use admin commands (/allow). Empty: the owner, or the first allowed id.",
@@ -334,12 +334,10 @@ export const SETTINGS = {
     "",
     (d) => ids(d),
   ),
-  LOG_LEVEL: setting(
-    { variable: "log_level", type: "string", description: "debug, info, warn or error." },
-    "info",
-    (d) => z.enum(["debug", "info", "warn", "error"]).default(d),
+  LOG_LEVEL: setting({ type: "string", description: "debug, info, warn or error." }, "info", (d) =>
+    z.enum(["debug", "info", "warn", "error"]).default(d),
   ),
-};
+});
 
 /** The environment names of every setting. */
 export type SettingName = keyof typeof SETTINGS;

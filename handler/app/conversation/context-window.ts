@@ -54,9 +54,7 @@ export function buildContext(input: ContextInput): {
   for (const m of system) budget -= estimateTokens(m.content);
   const recent = withoutSuperseded(input.history).slice(-input.maxMessages);
   const kept: ContextMessage[] = [];
-  for (let i = recent.length - 1; i >= 0; i--) {
-    const m = recent[i];
-    if (!m) continue;
+  for (const m of [...recent].reverse()) {
     const spent = cost(m.content, m.images);
     if (spent > budget) break;
     budget -= spent;
