@@ -84,6 +84,7 @@ export type ModelFailureKind =
   | "busy"
   | "server_error"
   | "timeout"
+  | "stalled"
   | "stream_error"
   | "bad_response";
 

@@ -178,6 +178,16 @@ export const SETTINGS = {
     "5m",
     (d) => z.string().default(d),
   ),
+  OLLAMA_STALL_SECONDS: setting(
+    {
+      variable: "ollama_stall_seconds",
+      type: "number",
+      description:
+        "Seconds of silence after an answer has started streaming before it is given up as stalled (the user is told, the message kept).",
+    },
+    60,
+    (d) => int(d, 1, 900),
+  ),
   SESSIONS_TABLE: setting(
     { type: "string", description: "DynamoDB table; the stack sets it to the table it creates." },
     "ChatbotSessions",
