@@ -129,6 +129,16 @@ export function isPermanentFailure(err: unknown): boolean {
 }
 
 /**
+ * True when Telegram's flood limit refused a call and asked for a pause longer
+ * than the invoke had left (shorter ones are waited out by the retry policy).
+ * Not the update's fault: it keeps its attempts and waits for a later invoke,
+ * since giving it up would lose the answer (and the apology would meet the same limit).
+ */
+export function isFloodLimited(err: unknown): err is TelegramApiError {
+  return err instanceof TelegramApiError && err.code === 429;
+}
+
+/**
  * True when Telegram refused the reply itself: 403 (the user blocked the bot
  * or left the chat) or 400 (a request Telegram will never accept). Sending it
  * again gets the same answer, so the update is finished, not retried: the one

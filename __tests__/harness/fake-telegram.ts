@@ -558,6 +558,17 @@ function summarize(params: Params): Params {
   return out;
 }
 
+/** Waits `ms`, or less when the caller hangs up (nobody is left to answer). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
@@ -630,7 +641,7 @@ export class FakeTelegram {
   private files = new Map<string, StoredFile>();
   private blocked = new Set<number>();
   private failures = new Map<string, InjectedFailure[]>();
-  private hangs = new Map<string, number[]>();
+  private hangs = new Map<string, { ms: number; afterEffect: boolean }[]>();
   private myCommands: { command: string; description: string }[] = [];
   private webhookUrl: string | undefined;
   /** The update types the last `allowed_updates` asked for; all when unset. */
@@ -780,11 +791,16 @@ export class FakeTelegram {
     this.failures.set(key, queue);
   }
 
-  /** Delays the next `times` calls of `method` by `ms` before they are processed. */
-  hang(method: string, ms: number, times = 1): void {
+  /**
+   * Delays the next `times` calls of `method` by `ms` before they are processed,
+   * or with `afterEffect` after: the message is delivered and only the answer
+   * hangs, as when a connection stalls after Telegram acted. A caller that gives
+   * up ends the wait.
+   */
+  hang(method: string, ms: number, times = 1, options: { afterEffect?: boolean } = {}): void {
     const key = method.toLowerCase();
     const queue = this.hangs.get(key) ?? [];
-    for (let n = 0; n < times; n++) queue.push(ms);
+    for (let n = 0; n < times; n++) queue.push({ ms, afterEffect: options.afterEffect ?? false });
     this.hangs.set(key, queue);
   }
 
@@ -882,13 +898,14 @@ export class FakeTelegram {
     if (!handler) throw new TgError(404, "Not Found");
     record.method = handler.name;
     const delay = this.hangs.get(key)?.shift();
-    if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay && !delay.afterEffect) await pause(delay.ms, signal);
     const queue = this.failures.get(key) ?? [];
     const at = queue.findIndex((f) => !f.when || f.when(params));
     const failure = at >= 0 ? queue.splice(at, 1)[0] : undefined;
     if (failure && !failure.afterEffect)
       throw new TgError(failure.status, failure.description, failure.retryAfter);
     const result = await handler.run(params, signal);
+    if (delay?.afterEffect) await pause(delay.ms, signal);
     if (failure) throw new TgError(failure.status, failure.description, failure.retryAfter);
     return result;
   }

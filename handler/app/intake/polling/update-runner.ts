@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { isPermanentFailure, isRefusedReply } from "../../../errors.js";
+import { isFloodLimited, isPermanentFailure, isRefusedReply } from "../../../errors.js";
 import { errorFields } from "../../../log.js";
 import type { PollProgress } from "./poll-progress.js";
 import type { PollerDeps, PollSummary } from "./poller.js";
@@ -43,6 +43,15 @@ export async function runUpdate(update: Update, ctx: UpdateRunContext): Promise<
       });
       summary.skipped++;
       progress.finish(update.update_id);
+    } else if (isFloodLimited(err)) {
+      log.warn("telegram flood limit outlasts this invoke; the update waits for a later one", {
+        updateId: update.update_id,
+        ...errorFields(err),
+      });
+      summary.failed++;
+      summary.errors.push(`update ${update.update_id}: ${err.name}: ${err.message}`);
+      ctx.saveSoon();
+      return false;
     } else {
       const attempts = progress.fail(update.update_id);
       summary.errors.push(

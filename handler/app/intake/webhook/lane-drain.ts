@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { isPermanentFailure, isRefusedReply } from "../../../errors.js";
+import { isFloodLimited, isPermanentFailure, isRefusedReply } from "../../../errors.js";
 import { errorFields, type Logger } from "../../../log.js";
 import type { PendingUpdate, UpdateLedger } from "../../ports.js";
 import type { UpdateOutcome } from "../dispatch.js";
@@ -147,7 +147,8 @@ async function answerOne(
       await deps.ledger.finish(lane, update.update_id, "done", now());
       return "skipped";
     }
-    if (attempt < deps.maxAttempts && !isPermanentFailure(err)) {
+    // A flood limit longer than the invoke is Telegram's pause, not a fault of the update.
+    if ((attempt < deps.maxAttempts || isFloodLimited(err)) && !isPermanentFailure(err)) {
       deps.log.warn("update failed; it stays pending and is tried again", fields);
       throw err;
     }
