@@ -35,9 +35,8 @@ describe("faults: Ollama down, refusing, hanging or breaking mid-answer", () => 
     bed.telegram.pushText(who.user, who.chat, "the question that fails");
     bed.telegram.pushText(who.user, who.chat, "the follow-up");
     bed.ollama.failNext(fault);
-    const started = Date.now();
     const summary = await poll(bed, guard, options);
-    return { summary, elapsed: Date.now() - started };
+    return { summary };
   };
 
   /** Both user messages stored, the first marked with the failure, the follow-up answered. */
@@ -119,10 +118,9 @@ describe("faults: Ollama down, refusing, hanging or breaking mid-answer", () => 
     const timeoutMs = 21_000;
 
     // Act
-    const { summary, elapsed } = await failThenFollowUp(dave, { kind: "hang" }, { timeoutMs });
+    const { summary } = await failThenFollowUp(dave, { kind: "hang" }, { timeoutMs });
 
-    // Assert
-    expect(elapsed).toBeLessThan(timeoutMs);
+    // Assert: the hang never ends by itself, so an answered invoke means the call was cut off.
     expect(summary).toMatchObject({ handled: 1, failed: 0, deferred: 1 });
     expect(repliesTo(bed, dave)).toEqual([expect.stringContaining("took too long to answer")]);
     const stored = await storedConversation(bed, dave.user.id);
