@@ -84,6 +84,7 @@ export type ModelFailureKind =
   | "busy"
   | "server_error"
   | "timeout"
+  | "stalled"
   | "stream_error"
   | "bad_response";
 
@@ -140,6 +141,16 @@ export function isPermanentFailure(err: unknown): boolean {
     if (e.name === "ValidationException") return true;
   }
   return false;
+}
+
+/**
+ * True when Telegram's flood limit refused a call and asked for a pause longer
+ * than the invoke had left (shorter ones are waited out by the retry policy).
+ * Not the update's fault: it keeps its attempts and waits for a later invoke,
+ * since giving it up would lose the answer (and the apology would meet the same limit).
+ */
+export function isFloodLimited(err: unknown): err is TelegramApiError {
+  return err instanceof TelegramApiError && err.code === 429;
 }
 
 /**

@@ -188,6 +188,15 @@ export const SETTINGS = withVariables({
     "5m",
     (d) => z.string().default(d),
   ),
+  OLLAMA_STALL_SECONDS: setting(
+    {
+      type: "number",
+      description:
+        "Seconds of silence after an answer has started streaming before it is given up as stalled (the user is told, the message kept).",
+    },
+    60,
+    (d) => int(d, 1, 900),
+  ),
   SESSIONS_TABLE: setting(
     {
       type: "string",

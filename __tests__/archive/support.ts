@@ -3,7 +3,7 @@
  * handler stored in DynamoDB and S3 (through the test's own clients).
  */
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey } from "@aws-sdk/client-s3";
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import type { TgChat, TgUser } from "../harness/fake-telegram.js";
 import { coldStart } from "../harness/lambda.js";
@@ -109,6 +109,30 @@ export async function onlySession(bed: TestBed, who: Person): Promise<Item> {
   if (items.length !== 1)
     throw new Error(`expected 1 session of ${who.user.id}, got ${items.length}`);
   return items[0] as Item;
+}
+
+/**
+ * Moves the last activity of `who`'s active sessions `byMs` into the past (their
+ * `last_message_ts` and its index key): a session becomes idle without the test
+ * sleeping, and without racing an idle time short enough to pass during an invoke.
+ */
+export async function ageSessions(
+  bed: TestBed,
+  who: Person,
+  byMs = 2 * 60 * 60_000,
+): Promise<void> {
+  for (const item of await sessionItems(bed, who)) {
+    if (item.status !== "active") continue;
+    const past = new Date(Date.parse(String(item.last_message_ts)) - byMs).toISOString();
+    await bed.aws.db.send(
+      new UpdateCommand({
+        TableName: bed.aws.table,
+        Key: { PK: item.PK, SK: item.SK },
+        UpdateExpression: "SET last_message_ts = :past, GSI1SK = :past",
+        ExpressionAttributeValues: { ":past": past },
+      }),
+    );
+  }
 }
 
 /** A session item read again by its key. */

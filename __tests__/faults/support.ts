@@ -28,6 +28,7 @@ export interface StoredMessage {
   content: string;
   update_id?: number;
   failed?: string;
+  cut_off?: string;
 }
 
 /** A function URL response (webhook mode). */

@@ -225,6 +225,21 @@ describe("app/archive/format", () => {
     expect(text).not.toContain("not answered");
   });
 
+  it("marks an answer cut off at the length limit in the transcript and keeps the mark through export and import", () => {
+    // Prepare
+    const messages = [message(1, "q"), message(2, "half an ans", { cutOff: "length" })];
+
+    // Act
+    const doc = buildArchive(session(), messages, ARCHIVED_AT);
+    const text = renderTranscript(doc);
+
+    // Assess
+    expect(doc.messages[1]).toMatchObject({ role: "assistant", cut_off: "length" });
+    expect(doc.messages[0]).not.toHaveProperty("cut_off");
+    expect(text).toContain(" [cut off: length]:\nhalf an ans");
+    expect(archiveMessages(doc).map((m) => m.cutOff)).toEqual([undefined, "length"]);
+  });
+
   it("merges archived and live messages by seq, in seq order, without duplicates", () => {
     // Prepare
     const archived = [message(1), message(2), message(3)];

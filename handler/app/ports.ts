@@ -79,6 +79,8 @@ export interface ModelRequest {
   readonly keepAlive: string;
   /** Aborts the call (deadline or shutdown). */
   readonly signal: AbortSignal;
+  /** Longest silence once the answer has started streaming; longer fails the call as `stalled`. */
+  readonly stallMs?: number;
 }
 
 /** What the model produced. Durations in milliseconds (Ollama reports nanoseconds). */
@@ -89,6 +91,7 @@ export interface ModelResult {
   readonly completionTokens: number;
   readonly totalMs: number;
   readonly loadMs: number;
+  /** Why generation ended: `stop`, or `length` when `num_predict` cut the answer off. */
   readonly doneReason: string;
 }
 

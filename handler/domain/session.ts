@@ -36,6 +36,11 @@ export interface ChatMessage {
   readonly updateId?: number;
   /** Set on a user message the model could not answer (e.g. Ollama was down). */
   readonly failed?: string;
+  /**
+   * Set on an answer the model did not finish: `length` when it reached
+   * `num_predict`. Such an answer is shown and stored, marked, never as complete.
+   */
+  readonly cutOff?: string;
 }
 
 /** Ollama generation parameters a user may set per session (`/set`). */
