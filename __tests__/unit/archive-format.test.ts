@@ -31,7 +31,7 @@ function session(overrides: Partial<Session> = {}): Session {
       chatId: 4242,
       model: "llama3:8b",
       sessionId: "20260301T100000Z-abc123",
-      ollamaEndpoint: "http://ollama:11434",
+      ollamaUrl: "http://ollama:11434",
       user: { id: 42, username: "alice", firstName: "Alice", languageCode: "en" },
       now: new Date(T0),
     }),

@@ -5,7 +5,7 @@ import type { ChatGateway, PollerState, PollerStateStore } from "../../ports.js"
 import { type CheckedUpdate, checkUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
 import { ChatLanes } from "./chat-lanes.js";
-import { coalesce } from "./concurrency.js";
+import { coalescedWriter } from "./concurrency.js";
 import { PollProgress } from "./poll-progress.js";
 import { emptySummary, type PollSummary, pollFailed } from "./poll-summary.js";
 import { releaseLease } from "./poller-release.js";
@@ -109,7 +109,7 @@ export class Poller {
     let leaseLost = false;
     let changes = 0;
     let stored = 0;
-    const save = coalesce(async () => {
+    const save = coalescedWriter(async () => {
       const at = this.now();
       const upTo = changes;
       try {
