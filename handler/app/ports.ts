@@ -160,22 +160,24 @@ export interface ArchiveStore {
   uri(key: string): string;
 }
 
+/** How {@link SessionLifecycleStore.closeArchived} closes a session. */
+export interface ArchivedClose {
+  readonly s3Path: string;
+  /** First message of the newest archive part. */
+  readonly archiveTail?: number;
+  readonly reason: ArchiveReason;
+  readonly now: Date;
+  /** When DynamoDB may delete the closed session's metadata (TTL, epoch seconds). */
+  readonly expiresAt?: number;
+}
+
 /** Session writes made by archiving; each is conditional on the session not having changed. */
 export interface SessionLifecycleStore {
   /**
    * Marks an active session closed and archived, dropping its bulky window.
    * `archiveTail`: first message of its newest archive part.
    */
-  closeArchived(
-    session: Session,
-    change: {
-      s3Path: string;
-      archiveTail?: number;
-      reason: ArchiveReason;
-      now: Date;
-      expiresAt?: number;
-    },
-  ): Promise<Session>;
+  closeArchived(session: Session, change: ArchivedClose): Promise<Session>;
   /**
    * Keeps only `keep` in the window of an active session whose messages up to
    * `messageCount` are now in S3, the newest of them in the part starting at `archiveTail`.

@@ -55,14 +55,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
     run: async (turn) => {
       const { conversations, msg, services } = turn;
       const profile = await conversations.profile(msg);
-      const sessionId = activeSessionId(profile, msg, profile.currentModel);
-      const session = sessionId
-        ? await services.store.getSession({
-            userId: msg.userId,
-            model: profile.currentModel,
-            sessionId,
-          })
-        : undefined;
+      const session = await conversations.storedCurrent(msg, profile);
       if (appliedAlready(profile, msg.updateId)) return "duplicate";
       if (session?.status !== "active" || session.messageCount === 0) {
         await say(turn, "There is no conversation to end. Send a message to start one.");

@@ -55,6 +55,16 @@ export class Conversations {
     return this.activeFor(msg, profile, profile.currentModel);
   }
 
+  /**
+   * The stored active session of the user's current model in this chat, read
+   * afresh and never created (for commands that end it).
+   */
+  async storedCurrent(msg: AddressedMessage, profile: UserProfile): Promise<Session | undefined> {
+    const sessionId = activeSessionId(profile, msg, profile.currentModel);
+    if (!sessionId) return undefined;
+    return this.store.getSession({ userId: msg.userId, model: profile.currentModel, sessionId });
+  }
+
   /** The active session for `model`, resumed or created. */
   async activeFor(
     msg: AddressedMessage,
