@@ -39,7 +39,7 @@ function session(overrides: Partial<Session> = {}): Session {
       chatId: 4242,
       model: "llama3:8b",
       sessionId: "20260301T100000Z-abc123",
-      ollamaEndpoint: "http://ollama:11434",
+      ollamaUrl: "http://ollama:11434",
       user: { id: 42, username: "alice", firstName: "Alice", languageCode: "en" },
       now: new Date(T0),
     }),
@@ -332,7 +332,7 @@ describe("app/archive/format writer limits", () => {
   it("clips what it records to the reader's limits, so its own archives always import", () => {
     // Prepare
     const s = session({
-      ollamaEndpoint: `http://${"o".repeat(MAX_RECORDED_ENDPOINT_CHARS)}`,
+      ollamaUrl: `http://${"o".repeat(MAX_RECORDED_ENDPOINT_CHARS)}`,
       systemPrompt: "p".repeat(MAX_SYSTEM_PROMPT_CHARS + 1),
     });
     const long = message(1, "c".repeat(MAX_ARCHIVED_MESSAGE_CHARS + 1));

@@ -100,7 +100,11 @@ export interface Session {
   readonly archiveTail?: number;
   readonly createdAt: string;
   readonly lastMessageTs: string;
-  readonly ollamaEndpoint: string;
+  /**
+   * The Ollama server (`OLLAMA_URL`, `config.ollama.url`) the session was
+   * started against; stored as `ollama_endpoint` in DynamoDB and the archive.
+   */
+  readonly ollamaUrl: string;
   readonly s3Path?: string;
   readonly options: ModelOptions;
   readonly systemPrompt?: string;
@@ -142,7 +146,7 @@ export function newSession(args: {
   groupChatId?: number;
   model: string;
   sessionId: string;
-  ollamaEndpoint: string;
+  ollamaUrl: string;
   user: UserMeta;
   now: Date;
 }): Session {
@@ -159,7 +163,7 @@ export function newSession(args: {
     archivedCount: 0,
     createdAt: now,
     lastMessageTs: now,
-    ollamaEndpoint: args.ollamaEndpoint,
+    ollamaUrl: args.ollamaUrl,
     options: {},
     usage: { promptTokens: 0, completionTokens: 0, totalMs: 0, replies: 0 },
     lastUpdateId: 0,

@@ -123,7 +123,7 @@ export function buildArchive(
       ended_at: session.status === "closed" ? (session.closedAt ?? archivedAt) : null,
       archived_at: archivedAt,
       archive_reason: session.archiveReason ?? "size",
-      ollama_endpoint: session.ollamaEndpoint.slice(0, MAX_RECORDED_ENDPOINT_CHARS),
+      ollama_endpoint: session.ollamaUrl.slice(0, MAX_RECORDED_ENDPOINT_CHARS),
     },
     user: {
       id: session.userId,
