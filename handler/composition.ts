@@ -6,6 +6,7 @@ import { DynamoAccessStore } from "./adapters/dynamo-access.js";
 import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
+import { DynamoStopSwitch } from "./adapters/dynamo-stop-switch.js";
 import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
@@ -18,6 +19,7 @@ import { Conversations } from "./app/conversation/conversations.js";
 import type { BotServices } from "./app/conversation/turn.js";
 import { Replier } from "./app/delivery/replies.js";
 import type { BotIdentity } from "./app/intake/addressing.js";
+import { isUrgent } from "./app/intake/controls.js";
 import { type DispatchContext, dispatch } from "./app/intake/dispatch.js";
 import { leaseOwner } from "./app/intake/lease-owner.js";
 import {
@@ -35,6 +37,7 @@ import {
   type WebhookResponse,
 } from "./app/intake/webhook/webhook.js";
 import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
+import { LocalStopSwitch, type StopSwitch } from "./app/stop/stop-switch.js";
 import type { Config } from "./config.js";
 import { isPermanentFailure, TokenRejectedError } from "./errors.js";
 import { createLogger, errorFields, type Logger } from "./log.js";
@@ -172,7 +175,16 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     }
   };
 
-  const dispatchContext = (until: number, invokeLog: Logger): DispatchContext => ({
+  // Polling: one process sees every update, presses included. Webhooks: a press is another
+  // delivery, answered by another invoke, so the request travels through DynamoDB.
+  const localStops = new LocalStopSwitch();
+  const sharedStops = new DynamoStopSwitch(db, config.table, botId, log);
+
+  const dispatchContext = (
+    until: number,
+    invokeLog: Logger,
+    stops: StopSwitch,
+  ): DispatchContext => ({
     services,
     conversations: new Conversations(store, {
       defaultModel: config.defaultModel,
@@ -182,6 +194,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     log: invokeLog,
     deadline: until,
     refused: new Set<number>(),
+    stops,
+    delivery: { draftsUnavailable: false },
     onDocument: importArchive,
     identity: () => {
       identity ??= telegram.getMe().catch((err: unknown) => {
@@ -206,22 +220,27 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     log,
     async webhook(request, until, invocationId) {
       deadline = until;
-      const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook" }));
+      const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook" }), sharedStops);
       return handleWebhook(request, {
         ...laneDeps(ctx, until, leaseOwner(invocationId)),
         secret: config.telegram.webhookSecret,
+        urgent: isUrgent,
         ...(overrides.handOff ? { handOff: overrides.handOff } : {}),
       });
     },
     async queued(update, until, invocationId) {
       deadline = until;
-      const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook-queued" }));
+      const ctx = dispatchContext(
+        until,
+        log.child({ invocationId, mode: "webhook-queued" }),
+        sharedStops,
+      );
       return handleQueuedUpdate(update, laneDeps(ctx, until, leaseOwner(invocationId)));
     },
     async poll(until, invocationId, options = {}) {
       deadline = until;
       const invokeLog = log.child({ invocationId });
-      const ctx = dispatchContext(until, invokeLog);
+      const ctx = dispatchContext(until, invokeLog, localStops);
       const owner = leaseOwner(invocationId);
       const poller = new Poller({
         telegram,
@@ -231,6 +250,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         maxAttempts: config.maxUpdateAttempts,
         handle: (update) => dispatch(update, ctx),
         giveUp: (update, err) => giveUp(services, update, err),
+        urgent: isUrgent,
         beforeBatch: (state) => beforeBatch(state, owner),
       });
       const summary = await poller.run(owner, until, options);

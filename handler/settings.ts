@@ -246,6 +246,16 @@ export const SETTINGS = {
     true,
     (d) => bool(d),
   ),
+  STREAM_MODE: setting(
+    {
+      variable: "stream_mode",
+      type: "string",
+      description:
+        "How answers grow: draft (native drafts in private chats, edits in groups), edit (a message edited as it grows) or off. STREAM_REPLIES=false also means off.",
+    },
+    "draft",
+    (d) => z.enum(["draft", "edit", "off"]).default(d),
+  ),
   SHOW_STATS: setting(
     {
       variable: "show_stats",

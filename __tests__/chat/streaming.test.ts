@@ -54,7 +54,9 @@ const expectEvery429Retried = (bed: TestBed, chatId: number): number => {
 describe("streamed replies: the answer grows in the chat within Telegram's flood limits", () => {
   let bed: TestBed;
   beforeAll(async () => {
-    bed = await startTestBed(); // flood control on: 3 writes/s per chat, 20/min in groups
+    // Flood control on: 3 writes/s per chat, 20/min in groups. Edit streaming in private chats
+    // too (drafts are the default there; see drafts.test.ts).
+    bed = await startTestBed({ env: { STREAM_MODE: "edit" } });
   });
   afterAll(async () => {
     await bed.close();

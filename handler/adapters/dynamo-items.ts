@@ -59,6 +59,7 @@ export function messageToItem(m: ChatMessage): Item {
     ts: m.ts,
     ...(m.updateId !== undefined ? { update_id: m.updateId } : {}),
     ...(m.failed ? { failed: m.failed } : {}),
+    ...(m.stopped ? { stopped: true } : {}),
   };
 }
 
@@ -71,6 +72,7 @@ function messageFromItem(raw: unknown): ChatMessage {
     ts: String(i.ts),
     ...(i.update_id !== undefined ? { updateId: Number(i.update_id) } : {}),
     ...(i.failed ? { failed: String(i.failed) } : {}),
+    ...(i.stopped === true ? { stopped: true } : {}),
   };
 }
 

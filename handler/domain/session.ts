@@ -36,6 +36,8 @@ export interface ChatMessage {
   readonly updateId?: number;
   /** Set on a user message the model could not answer (e.g. Ollama was down). */
   readonly failed?: string;
+  /** Set on an answer the user stopped: it holds what was written until then. */
+  readonly stopped?: boolean;
 }
 
 /** Ollama generation parameters a user may set per session (`/set`). */

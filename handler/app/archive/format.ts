@@ -24,6 +24,8 @@ export const archiveMessageSchema = z.object({
   content: z.string().max(MAX_ARCHIVED_MESSAGE_CHARS),
   timestamp: z.string().datetime({ offset: true }),
   failed: z.string().max(64).optional(),
+  /** An answer the user stopped part-way. */
+  stopped: z.boolean().optional(),
 });
 
 /** A model name as Ollama spells it, in its canonical form (it becomes part of keys). */
@@ -161,6 +163,7 @@ export function toArchiveMessage(m: ChatMessage): ArchiveMessage {
     content: m.content.slice(0, MAX_ARCHIVED_MESSAGE_CHARS),
     timestamp: m.ts,
     ...(m.failed ? { failed: m.failed } : {}),
+    ...(m.stopped ? { stopped: true } : {}),
   };
 }
 
@@ -172,6 +175,7 @@ export function fromArchiveMessage(m: ArchiveMessage): ChatMessage {
     content: m.content,
     ts: m.timestamp,
     ...(m.failed ? { failed: m.failed } : {}),
+    ...(m.stopped ? { stopped: true } : {}),
   };
 }
 
@@ -199,7 +203,9 @@ export function renderTranscript(doc: ArchiveDocument): string {
     const answeredLater = doc.messages[i + 1]?.role === "assistant";
     const note = m.failed
       ? ` [${answeredLater ? "first attempt failed" : "not answered"}: ${m.failed}]`
-      : "";
+      : m.stopped
+        ? " [stopped by the user]"
+        : "";
     return `[${m.timestamp}] ${speaker}${note}:\n${m.content}\n`;
   });
   return `${header.join("\n")}\n\n${body.join("\n")}`;

@@ -8,6 +8,7 @@ import { describeModelError } from "../conversation/model-errors.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { appliedAlready } from "../intake/handled.js";
 import type { BotCommandInfo, ModelInfo } from "../ports.js";
+import { STOP_COMMANDS } from "../stop/stop-command.js";
 import { ADMIN_COMMANDS } from "./admin.js";
 import { SETTINGS_COMMANDS } from "./settings.js";
 
@@ -228,6 +229,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       return answer(turn, session, lastUser, { history: before, regenerate: true });
     },
   },
+  ...STOP_COMMANDS,
   ...SETTINGS_COMMANDS,
   ...ARCHIVE_COMMANDS,
   ...ADMIN_COMMANDS,

@@ -1,6 +1,7 @@
 import type { Update } from "@grammyjs/types";
 import * as z from "zod";
 import type { UserMeta } from "../../domain/session.js";
+import { addressControl } from "./controls.js";
 
 /** Largest text the bot accepts from a user (Telegram's own limit). */
 export const MAX_INPUT_CHARS = 4096;
@@ -50,7 +51,11 @@ export type Incoming =
       readonly fileName: string;
       readonly size: number;
     }
-  | { readonly kind: "unsupported"; readonly what: string };
+  | { readonly kind: "unsupported"; readonly what: string }
+  /** A press of one of the bot's inline buttons (`callback_query`). */
+  | { readonly kind: "button"; readonly queryId: string; readonly data: string }
+  /** The user pressed Telegram's own Stop on a draft (`stopped_message_generation`). */
+  | { readonly kind: "draft_stopped"; readonly draftId: number };
 
 /** A message the bot should act on, with who sent it and where. */
 export interface Addressed {
@@ -96,6 +101,8 @@ export function needsIdentity(update: Update): boolean {
  * never by string prefix) and replies to its own messages.
  */
 export function addressUpdate(update: Update, bot: BotIdentity | undefined): Addressed | Skip {
+  const control = addressControl(update);
+  if (control) return control;
   if (!update.message) return { skip: "no_message" };
   const parsed = messageSchema.safeParse(update.message);
   if (!parsed.success) {

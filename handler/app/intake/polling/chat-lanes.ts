@@ -39,6 +39,11 @@ export class ChatLanes {
     private readonly limit: number,
     private readonly run: (update: Update) => Promise<boolean>,
     private readonly skip: (update: Update) => void,
+    /**
+     * Updates that run at once, outside every lane and the concurrency cap:
+     * a Stop press must reach the answer it stops, not wait behind it.
+     */
+    private readonly urgent: (update: Update) => boolean = () => false,
   ) {}
 
   /** Updates added and not finished (waiting or running). */
@@ -46,8 +51,13 @@ export class ChatLanes {
     return this.unfinished;
   }
 
-  /** Queues `update` behind its lane. */
+  /** Queues `update` behind its lane (an urgent one runs at once). */
   add(update: Update): void {
+    if (this.urgent(update)) {
+      this.unfinished++;
+      void this.run(update).finally(() => this.finishOne());
+      return;
+    }
     const roots = [...new Set(laneKeys(update).map((k) => this.find(k)))];
     const root = roots[0] ?? `u${update.update_id}`;
     const before: Promise<boolean>[] = [];
@@ -64,10 +74,14 @@ export class ChatLanes {
     void task.finally(() => {
       const mine = this.find(root);
       if (this.tails.get(mine) === task) this.tails.delete(mine);
-      if (--this.unfinished > 0) return;
-      this.parent.clear();
-      for (const wake of this.idleWaiters.splice(0)) wake();
+      this.finishOne();
     });
+  }
+
+  private finishOne(): void {
+    if (--this.unfinished > 0) return;
+    this.parent.clear();
+    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /** Resolves once every added update has finished (at once when none is left). */

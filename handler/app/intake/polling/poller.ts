@@ -57,6 +57,8 @@ export interface PollerDeps {
   readonly handle: (update: Update) => Promise<UpdateOutcome>;
   /** Tells the user we gave up on their update. */
   readonly giveUp: (update: Update, err: unknown) => Promise<void>;
+  /** Updates that skip their lane and run at once (a Stop press, /stop). */
+  readonly urgent?: (update: Update) => boolean;
   /** Work done once per invoke while holding the lease, before the batch (may update the state). */
   readonly beforeBatch?: (state: PollerState) => Promise<PollerState>;
   readonly now?: () => number;
@@ -160,6 +162,7 @@ export class Poller {
         deps.maxConcurrency,
         (update) => runUpdate(update, { ...deps, progress, summary, mayStart, saveSoon }),
         () => summary.deferred++,
+        deps.urgent,
       );
       for (const update of progress.carriedOver()) {
         summary.updates++;

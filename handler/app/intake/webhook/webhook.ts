@@ -33,6 +33,12 @@ export interface WebhookDeps extends LaneDeps {
    * answered. Without it, or when it fails, the update is handled inline.
    */
   readonly handOff?: (update: Update) => Promise<void>;
+  /**
+   * Updates answered right here, outside the ledger and the sender's lane: a
+   * Stop press (or /stop) must reach the answer the lane is busy with. They
+   * only write a stop request, so answering one twice does no harm.
+   */
+  readonly urgent?: (update: Update) => boolean;
 }
 
 /** The event a webhook delivery hands to the asynchronous invoke that answers it. */
@@ -95,6 +101,7 @@ export async function handleWebhook(
     deps.log.warn("webhook body is not a Telegram update");
     return respond(400, { ok: false, error: "not a Telegram update" });
   }
+  if (deps.urgent?.(update)) return answerUrgent(update, deps);
   const lane = laneOf(update);
   const known = await deps.ledger.record(lane, update, now());
   if (known === "done" || known === "failed") {
@@ -136,6 +143,19 @@ export async function handleWebhook(
     return respond(200, { ok: true, outcome });
   } catch (err) {
     deps.log.warn("webhook update not finished; it stays pending and Telegram redelivers", {
+      updateId: update.update_id,
+      ...errorFields(err),
+    });
+    return respond(500, { ok: false, error: "temporary failure" });
+  }
+}
+
+async function answerUrgent(update: Update, deps: WebhookDeps): Promise<WebhookResponse> {
+  try {
+    const outcome = await deps.handle(update);
+    return respond(200, { ok: true, outcome });
+  } catch (err) {
+    deps.log.warn("urgent webhook update failed; Telegram redelivers it", {
       updateId: update.update_id,
       ...errorFields(err),
     });

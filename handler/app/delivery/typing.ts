@@ -1,0 +1,30 @@
+import type { Turn } from "../conversation/turn.js";
+
+const TYPING_REFRESH_MS = 4_500;
+const TYPING_DELAY_MS = 500;
+
+/**
+ * Sends "typing…" after a moment and then every 4.5 s (it fades after 5 s)
+ * until stopped. An answer ready within the moment needs no indicator, which
+ * saves a Telegram call on every quick reply.
+ */
+export function keepTyping(turn: Turn): { stop(): void } {
+  const send = () => {
+    turn.services.telegram
+      .sendTyping(turn.msg.chatId, turn.msg.threadId)
+      .catch((err: unknown) => turn.log.debug("typing failed", { error: String(err) }));
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const first = setTimeout(() => {
+    send();
+    timer = setInterval(send, TYPING_REFRESH_MS);
+    timer.unref?.();
+  }, TYPING_DELAY_MS);
+  first.unref?.();
+  return {
+    stop: () => {
+      clearTimeout(first);
+      clearInterval(timer);
+    },
+  };
+}
