@@ -7,6 +7,7 @@ import { activeSessionId } from "../conversation/conversations.js";
 import { describeModelError } from "../conversation/model-errors.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { appliedAlready } from "../intake/handled.js";
+import { PULL_COMMANDS } from "../models/pull.js";
 import type { BotCommandInfo, ModelInfo } from "../ports.js";
 import { STOP_COMMANDS } from "../stop/stop-command.js";
 import { ADMIN_COMMANDS } from "./admin.js";
@@ -233,6 +234,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   ...SETTINGS_COMMANDS,
   ...ARCHIVE_COMMANDS,
   ...ADMIN_COMMANDS,
+  ...PULL_COMMANDS,
 };
 
 /** The command menu registered with Telegram (`setMyCommands`). */
