@@ -241,7 +241,7 @@ export const SETTINGS = {
     {
       variable: "stream_replies",
       type: "bool",
-      description: "Show answers growing as the model writes them.",
+      description: "Show answers growing as the model writes them (false: STREAM_MODE=off).",
     },
     true,
     (d) => bool(d),
