@@ -80,7 +80,7 @@ export function addressControl(update: Update): Addressed | Skip | undefined {
  * Updates that must not wait behind the chat's running answer: they exist to
  * stop it. A button press, Telegram's draft Stop, and the `/stop` command.
  */
-export function isUrgent(update: Update): boolean {
+export function isUrgent({ raw: update }: { readonly raw: Update }): boolean {
   if (update.callback_query || update.stopped_message_generation) return true;
   const text = update.message?.text;
   const first = update.message?.entities?.[0];
