@@ -6,6 +6,7 @@ import { DynamoAccessStore } from "./adapters/dynamo-access.js";
 import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
+import { DynamoStopSwitch } from "./adapters/dynamo-stop-switch.js";
 import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
@@ -24,6 +25,7 @@ import { LEASE_MS, type PollOptions } from "./app/intake/polling/poll-timing.js"
 import type { PollSummary } from "./app/intake/polling/poller.js";
 import type { WebhookRequest, WebhookResponse } from "./app/intake/webhook/webhook.js";
 import type { ArchiveStore, ChatGateway, ModelGateway } from "./app/ports.js";
+import { LocalStopSwitch } from "./app/stop/stop-switch.js";
 import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 
@@ -154,6 +156,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       deadline = until;
     },
     ...(overrides.handOff ? { handOff: overrides.handOff } : {}),
+    stops: {
+      local: new LocalStopSwitch(),
+      shared: new DynamoStopSwitch(db, config.table, botId, log),
+    },
   });
   return {
     log,

@@ -45,7 +45,8 @@ export interface Config {
     readonly closedRetentionSeconds: number;
   };
   readonly chat: {
-    readonly stream: boolean;
+    /** How answers are shown while written (`STREAM_MODE`; `off` also when STREAM_REPLIES=false). */
+    readonly streamMode: "draft" | "edit" | "off";
     readonly showStats: boolean;
     readonly showThinking: "collapsed" | "hidden";
   };
@@ -95,7 +96,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       contextMessages: Math.min(e.CONTEXT_MESSAGES, e.ARCHIVE_AFTER_MESSAGES),
       closedRetentionSeconds: Math.round(e.CLOSED_SESSION_RETENTION_DAYS * 86_400),
     },
-    chat: { stream: e.STREAM_REPLIES, showStats: e.SHOW_STATS, showThinking: e.SHOW_THINKING },
+    chat: {
+      streamMode: e.STREAM_REPLIES ? e.STREAM_MODE : "off",
+      showStats: e.SHOW_STATS,
+      showThinking: e.SHOW_THINKING,
+    },
     maxConcurrency: e.MAX_CONCURRENCY,
     maxUpdateAttempts: e.MAX_UPDATE_ATTEMPTS,
     access:

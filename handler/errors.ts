@@ -47,6 +47,11 @@ export class TelegramApiError extends BotError {
     );
   }
 
+  /** `404` from a working token: the Bot API server does not know this method (an older one). */
+  get isMethodMissing(): boolean {
+    return this.code === 404;
+  }
+
   /** The user blocked the bot or left the chat: replying is pointless. */
   get isForbidden(): boolean {
     return this.code === 403;

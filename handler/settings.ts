@@ -168,10 +168,19 @@ export const SETTINGS = withVariables({
   STREAM_REPLIES: setting(
     {
       type: "bool",
-      description: "Show answers growing as the model writes them.",
+      description: "Show answers growing as the model writes them (false: STREAM_MODE=off).",
     },
     true,
     (d) => bool(d),
+  ),
+  STREAM_MODE: setting(
+    {
+      type: "string",
+      description:
+        "How answers grow: draft (native drafts in private chats, edits in groups), edit (a message edited as it grows) or off. STREAM_REPLIES=false also means off.",
+    },
+    "draft",
+    (d) => z.enum(["draft", "edit", "off"]).default(d),
   ),
   SHOW_STATS: setting(
     {

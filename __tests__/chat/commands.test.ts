@@ -12,8 +12,10 @@ import {
   userItems,
 } from "./support.js";
 
-/** Every command of issues 3 and 5, which /help and the menu must both list. */
+/** Every command of issues 3, 5 and 18, which /help and the menu must both list. */
 const CORE_COMMANDS = [
+  "stop",
+  "pull",
   "hello",
   "help",
   "echo",

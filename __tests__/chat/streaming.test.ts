@@ -48,8 +48,12 @@ describe("streamed replies: the answer grows in the chat within Telegram's flood
   let bed: TestBed;
   beforeAll(async () => {
     // Telegram's limits (1 write/s per chat after a burst of 3, 20/min per group), with
-    // short penalties so a test that trips one does not wait tens of seconds.
-    bed = await startTestBed({ telegram: { flood: { retryAfterSeconds: 2 } } });
+    // short penalties so a test that trips one does not wait tens of seconds. Edit streaming in
+    // private chats too (drafts are the default there; see drafts.test.ts).
+    bed = await startTestBed({
+      telegram: { flood: { retryAfterSeconds: 2 } },
+      env: { STREAM_MODE: "edit" },
+    });
   });
   afterAll(async () => {
     await bed.close();

@@ -25,6 +25,18 @@ export interface OllamaRequest {
   at: number;
   /** When the first streamed chunk was written (chat requests that streamed). */
   firstChunkAt?: number;
+  /**
+   * When the client closed the connection before the answer ended (Ollama then
+   * stops generating, or stops downloading, at once).
+   */
+  cancelledAt?: number;
+}
+
+/** The body of `POST /api/pull` (`name` is the older spelling of `model`). */
+interface PullBody {
+  model?: string;
+  name?: string;
+  stream?: boolean;
 }
 
 /** What a model answers: plain content, or content with separate reasoning. */
@@ -77,6 +89,16 @@ export class FakeOllama {
    * inside a multi-byte UTF-8 character, as TCP may deliver them from a real server.
    */
   fragmentBytes = 0;
+  /** Milliseconds between `/api/pull` progress lines. */
+  pullDelayMs = 0;
+  /** Progress lines per layer of a pull. */
+  pullSteps = 4;
+  /** Models `/api/pull` can download (name → bytes of its one big layer). */
+  private library = new Map<string, number>([
+    ["llava:latest", 4_700_000_000],
+    ["qwen2.5:latest", 4_400_000_000],
+    ["gemma3:latest", 3_300_000_000],
+  ]);
   /** Requests being answered right now, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
@@ -136,6 +158,21 @@ export class FakeOllama {
     return [...this.recorded];
   }
 
+  /** Makes `name` downloadable by `/api/pull` (its big layer `bytes` long). */
+  addToLibrary(name: string, bytes: number): void {
+    this.library.set(canonical(name), bytes);
+  }
+
+  /** Installed models, as `name:tag`. */
+  installed(): string[] {
+    return [...this.models];
+  }
+
+  /** Only the `/api/pull` requests. */
+  pulls(): OllamaRequest[] {
+    return this.recorded.filter((r) => r.path === "/api/pull");
+  }
+
   /** Only the `/api/chat` requests. */
   chats(): OllamaRequest[] {
     return this.recorded.filter((r) => r.path === "/api/chat");
@@ -150,6 +187,7 @@ export class FakeOllama {
     this.latencyMs = 0;
     this.chunkDelayMs = 0;
     this.fragmentBytes = 0;
+    this.pullDelayMs = 0;
     this.maxInFlight = 0;
   }
 
@@ -199,11 +237,68 @@ export class FakeOllama {
       this.show(body, res);
       return;
     }
+    if (path === "/api/pull" && req.method === "POST") {
+      await this.pull(body as unknown as PullBody, res, record);
+      return;
+    }
     if (path === "/api/chat" && req.method === "POST") {
       await this.chat(body, res, record);
       return;
     }
     sendJson(res, 404, { error: "404 page not found" });
+  }
+
+  /**
+   * `/api/pull` as Ollama answers it: NDJSON progress (`pulling manifest`,
+   * `pulling <digest>` with `total`/`completed`, `verifying sha256 digest`,
+   * `writing manifest`, `success`), the model installed at the end. A name
+   * not in the library fails after `pulling manifest` with an error line in
+   * the 200 stream (500 without streaming). A client that goes away stops the
+   * download: nothing is installed.
+   */
+  private async pull(body: PullBody, res: ServerResponse, record: OllamaRequest): Promise<void> {
+    const name = canonical(body.model ?? body.name ?? "");
+    const unknown = "pull model manifest: file does not exist";
+    const bytes = this.library.get(name);
+    if (body.stream === false) {
+      if (bytes === undefined) sendJson(res, 500, { error: unknown });
+      else {
+        this.install(name);
+        sendJson(res, 200, { status: "success" });
+      }
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    let closed = false;
+    res.on("close", () => {
+      if (res.writableFinished) return;
+      closed = true;
+      record.cancelledAt ??= Date.now();
+    });
+    const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
+    line({ status: "pulling manifest" });
+    await sleep(this.pullDelayMs);
+    if (bytes === undefined) {
+      line({ error: unknown });
+      res.end();
+      return;
+    }
+    const digest = "sha256:6a0746a1ec1aef3e7ec53868f220ff6e389f6f8ef87a01d77c96807de94ca2aa";
+    for (let step = 1; step <= this.pullSteps; step++) {
+      if (closed) return;
+      const completed = Math.round((bytes * step) / this.pullSteps);
+      line({ status: `pulling ${digest.slice(7, 19)}`, digest, total: bytes, completed });
+      await sleep(this.pullDelayMs);
+    }
+    if (closed) return;
+    for (const status of ["verifying sha256 digest", "writing manifest", "success"])
+      line({ status });
+    this.install(name);
+    res.end();
+  }
+
+  private install(name: string): void {
+    if (!this.models.includes(name)) this.models.push(name);
   }
 
   private show(body: ChatBody, res: ServerResponse): void {
@@ -259,6 +354,17 @@ export class FakeOllama {
     record: OllamaRequest,
   ): Promise<void> {
     res.writeHead(200, { "content-type": "application/x-ndjson" });
+    // Ollama stops generating when the client goes away (the bot's Stop aborts the request).
+    let closed = false;
+    const gone = new Promise<void>((resolve) =>
+      res.on("close", () => {
+        if (!res.writableFinished) {
+          closed = true;
+          record.cancelledAt ??= Date.now();
+        }
+        resolve();
+      }),
+    );
     const line = (o: unknown) => this.write(res, `${JSON.stringify(o)}\n`);
     const chunks = [
       ...pieces(body.think ? thinking : "", this.chunkSize).map((t) => ({
@@ -275,7 +381,8 @@ export class FakeOllama {
     let sent = 0;
     const stopAt = cutAfter(fault);
     for (const c of chunks) {
-      if (hold && sent === 1) await hold.released;
+      if (hold && sent === 1) await Promise.race([hold.released, gone]);
+      if (closed) return;
       if (sent === stopAt) break;
       if (fault?.kind === "malformed" && sent === 1) {
         res.write("{not json\n");

@@ -81,6 +81,31 @@ export interface FakeTelegramOptions {
    * 30/s overall, retry after 30 s); an object overrides some of them.
    */
   flood?: boolean | FloodOptions;
+  /**
+   * Whether `sendMessageDraft` exists (default true, as on api.telegram.org since Bot API 9.3);
+   * `false` answers it like any unknown method, 404 "Not Found", as an older self-hosted
+   * Bot API server does.
+   */
+  drafts?: boolean;
+}
+
+/** One `sendMessageDraft` frame the bot showed. */
+export interface DraftFrame {
+  chatId: number;
+  draftId: number;
+  /** Plain text after entity parsing ("" shows Telegram's "Thinking…" placeholder). */
+  text: string;
+  html?: string;
+  canStop: boolean;
+  keepOnStop: boolean;
+  at: number;
+}
+
+/** How the bot answered a button press (`answerCallbackQuery`). */
+export interface CallbackAnswer {
+  queryId: string;
+  text?: string;
+  showAlert: boolean;
 }
 
 /** A failure to inject with {@link FakeTelegram.failNext}. */
@@ -580,6 +605,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 interface StoredMessage {
   chatId: number;
   messageId: number;
+  /** Every callback_data this message has carried (a client may still show an old keyboard). */
+  everData?: Set<string>;
   date: number;
   sentAt: number;
   text: string;
@@ -647,6 +674,12 @@ export class FakeTelegram {
   /** The update types the last `allowed_updates` asked for; all when unset. */
   private allowedUpdates: Set<string> | undefined;
   private webhookSecret: string | undefined;
+  private readonly draftsEnabled: boolean;
+  private draftFrames: DraftFrame[] = [];
+  /** Presses not answered yet, by query id. */
+  private openQueries = new Map<string, { from: number }>();
+  private answers: CallbackAnswer[] = [];
+  private nextQueryNo = 1;
 
   private constructor(server: Server, options: FakeTelegramOptions) {
     this.server = server;
@@ -656,6 +689,7 @@ export class FakeTelegram {
     this.botId = options.botId ?? 777000111;
     this.botUsername = options.botUsername ?? "ollama_test_bot";
     this.setFlood(options.flood ?? true);
+    this.draftsEnabled = options.drafts ?? true;
     this.registerHandlers();
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -729,6 +763,82 @@ export class FakeTelegram {
     };
     if (caption !== undefined) message.caption = caption;
     return this.pushUpdate({ message });
+  }
+
+  /**
+   * Queues a press of an inline button of the bot's message `messageId` in
+   * `chat`, as `callback_query` with the message as it reads now. Only buttons
+   * the message carries, or once carried (a client may still show an old
+   * keyboard), can be pressed. Returns the update_id.
+   */
+  pushPress(from: TgUser, chat: TgChat, messageId: number, data: string): number {
+    return this.pushUpdate(this.pressUpdate(from, chat, messageId, data));
+  }
+
+  /**
+   * The `callback_query` update of a press (see {@link pushPress}) without
+   * queueing it, for webhook deliveries; it gets the next update_id.
+   */
+  pressUpdate(
+    from: TgUser,
+    chat: TgChat,
+    messageId: number,
+    data: string,
+  ): { update_id: number } & Record<string, unknown> {
+    const message = this.messages.get(chat.id)?.find((m) => m.messageId === messageId);
+    if (!message?.everData?.has(data))
+      throw new Error(`message ${messageId} in chat ${chat.id} never had a button "${data}"`);
+    const id = `${4_000_000_000 + this.nextQueryNo++}`;
+    this.openQueries.set(id, { from: from.id });
+    return {
+      update_id: this.nextUpdateId++,
+      callback_query: {
+        id,
+        from: { is_bot: false, ...from },
+        message: this.messageJson(message),
+        chat_instance: `${chat.id}`,
+        data,
+      },
+    };
+  }
+
+  /**
+   * Queues a press of Telegram's own Stop on the draft `draftId` shown to `user`
+   * (`stopped_message_generation`); the draft must have been shown with `can_stop`.
+   */
+  pushDraftStop(user: TgUser, draftId: number): number {
+    return this.pushUpdate(this.draftStopUpdate(user, draftId));
+  }
+
+  /** The update of {@link pushDraftStop} without queueing it (webhook deliveries). */
+  draftStopUpdate(user: TgUser, draftId: number): { update_id: number } & Record<string, unknown> {
+    const shown = this.draftFrames.some(
+      (d) => d.chatId === user.id && d.draftId === draftId && d.canStop,
+    );
+    if (!shown) throw new Error(`no draft ${draftId} with a Stop button was shown to ${user.id}`);
+    return {
+      update_id: this.nextUpdateId++,
+      stopped_message_generation: {
+        chat: { id: user.id, type: "private", first_name: user.first_name },
+        draft_id: draftId,
+      },
+    };
+  }
+
+  /** Draft frames the bot showed in `chatId`, in order. */
+  drafts(chatId: number): DraftFrame[] {
+    return this.draftFrames.filter((d) => d.chatId === chatId);
+  }
+
+  /** Answers the bot gave to button presses, in order. */
+  callbackAnswers(): CallbackAnswer[] {
+    return [...this.answers];
+  }
+
+  /** The inline buttons (callback_data) the bot's message carries now. */
+  buttonsOf(chatId: number, messageId: number): string[] {
+    const message = this.messages.get(chatId)?.find((m) => m.messageId === messageId);
+    return callbackData(message?.replyMarkup);
   }
 
   /** Number of queued updates not yet confirmed by a getUpdates offset. */
@@ -837,6 +947,9 @@ export class FakeTelegram {
     this.webhookUrl = undefined;
     this.webhookSecret = undefined;
     this.allowedUpdates = undefined;
+    this.draftFrames = [];
+    this.openQueries = new Map();
+    this.answers = [];
     this.flood?.reset();
   }
 
@@ -934,6 +1047,8 @@ export class FakeTelegram {
       sendMessage: (p) => this.sendMessage(p),
       editMessageText: (p) => this.editMessageText(p),
       sendChatAction: (p) => this.sendChatAction(p),
+      ...(this.draftsEnabled ? { sendMessageDraft: (p: Params) => this.sendMessageDraft(p) } : {}),
+      answerCallbackQuery: (p) => this.answerCallbackQuery(p),
       sendDocument: (p) => this.sendDocument(p),
       getFile: (p) => this.getFile(p),
       setMyCommands: (p) => this.setMyCommands(p),
@@ -1033,6 +1148,7 @@ export class FakeTelegram {
       ...rendered,
       replyMarkup: jsonParam(params, "reply_markup"),
     };
+    noteButtons(message);
     this.store(message);
     return this.messageJson(message);
   }
@@ -1059,6 +1175,7 @@ export class FakeTelegram {
     message.html = rendered.html;
     message.parseMode = rendered.parseMode;
     message.replyMarkup = replyMarkup;
+    noteButtons(message);
     message.edits++;
     message.editDate = unixNow();
     this.flood?.count(chatId);
@@ -1074,6 +1191,41 @@ export class FakeTelegram {
     }
     if (message.document) throw badRequest("there is no text in the message to edit");
     return message;
+  }
+
+  private sendMessageDraft(params: Params): true {
+    const chatId = this.targetChat(params);
+    // Drafts exist in private chats only (user ids are positive, groups negative).
+    if (chatId < 0) throw badRequest("TEXTDRAFT_PEER_INVALID");
+    const draftId = intParam(params, "draft_id");
+    if (draftId === undefined || draftId === 0) throw badRequest("draft_id must be non-zero");
+    const rendered = this.render(strParam(params, "text") ?? "", strParam(params, "parse_mode"));
+    if (rendered.text.length > MAX_TEXT) throw badRequest("message is too long");
+    this.draftFrames.push({
+      chatId,
+      draftId,
+      text: rendered.text,
+      ...(rendered.html !== undefined ? { html: rendered.html } : {}),
+      canStop: boolParam(params, "can_stop"),
+      keepOnStop: boolParam(params, "keep_on_stop"),
+      at: Date.now(),
+    });
+    this.flood?.count(chatId);
+    return true;
+  }
+
+  private answerCallbackQuery(params: Params): true {
+    const queryId = strParam(params, "callback_query_id") ?? "";
+    if (!this.openQueries.delete(queryId))
+      throw badRequest("query is too old and response timeout expired or query ID is invalid");
+    const text = strParam(params, "text");
+    if (text !== undefined && text.length > 200) throw badRequest("MESSAGE_TOO_LONG");
+    this.answers.push({
+      queryId,
+      ...(text !== undefined ? { text } : {}),
+      showAlert: boolParam(params, "show_alert"),
+    });
+    return true;
   }
 
   private sendChatAction(params: Params): true {
@@ -1314,6 +1466,28 @@ export class FakeTelegram {
     };
     this.files.set(file.fileId, file);
     return file;
+  }
+}
+
+/** The callback_data of every button of an inline keyboard. */
+function callbackData(markup: unknown): string[] {
+  if (!isRecord(markup) || !Array.isArray(markup.inline_keyboard)) return [];
+  return markup.inline_keyboard.flatMap((row: unknown) =>
+    Array.isArray(row)
+      ? row.flatMap((b: unknown) =>
+          isRecord(b) && typeof b.callback_data === "string" ? [b.callback_data] : [],
+        )
+      : [],
+  );
+}
+
+/** Checks the keyboard like Telegram (callback_data 1-64 bytes) and remembers its buttons. */
+function noteButtons(message: StoredMessage): void {
+  for (const data of callbackData(message.replyMarkup)) {
+    if (Buffer.byteLength(data, "utf8") > 64 || data.length === 0)
+      throw badRequest("BUTTON_DATA_INVALID");
+    message.everData ??= new Set();
+    message.everData.add(data);
   }
 }
 

@@ -30,6 +30,7 @@ const SAMPLES: Readonly<Record<string, string>> = {
   CONTEXT_MESSAGES: "10",
   CLOSED_SESSION_RETENTION_DAYS: "30",
   STREAM_REPLIES: "false",
+  STREAM_MODE: "edit",
   SHOW_STATS: "true",
   SHOW_THINKING: "hidden",
   MAX_CONCURRENCY: "2",

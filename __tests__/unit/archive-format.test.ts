@@ -240,6 +240,22 @@ describe("app/archive/format", () => {
     expect(archiveMessages(doc).map((m) => m.cutOff)).toEqual([undefined, "length"]);
   });
 
+  it("keeps a stopped answer marked in the JSON archive (read back too) and in the transcript", () => {
+    // Prepare: the user pressed Stop after "Once upon".
+    const messages = [message(1, "a story"), message(2, "Once upon", { stopped: true })];
+
+    // Act
+    const doc = archiveSchema.parse(
+      JSON.parse(JSON.stringify(buildArchive(session(), messages, ARCHIVED_AT))),
+    );
+
+    // Assess
+    expect(doc.messages[1]).toMatchObject({ content: "Once upon", stopped: true });
+    expect(archiveMessages(doc)[1]).toMatchObject({ stopped: true });
+    expect(archiveMessages(doc)[0]).not.toHaveProperty("stopped");
+    expect(renderTranscript(doc)).toContain("llama3:8b [stopped by the user]:\nOnce upon");
+  });
+
   it("merges archived and live messages by seq, in seq order, without duplicates", () => {
     // Prepare
     const archived = [message(1), message(2), message(3)];

@@ -40,7 +40,7 @@ describe("config loadConfig", () => {
         contextMessages: 20,
         closedRetentionSeconds: 365 * 86_400,
       },
-      chat: { stream: true, showStats: false, showThinking: "collapsed" },
+      chat: { streamMode: "draft", showStats: false, showThinking: "collapsed" },
       maxConcurrency: 4,
       maxUpdateAttempts: 3,
       access: { kind: "owner" },
@@ -71,6 +71,7 @@ describe("config loadConfig", () => {
     ["SESSION_IDLE_MINUTES", "-1"],
     ["SESSION_IDLE_MINUTES", "0"],
     ["STREAM_REPLIES", "maybe"],
+    ["STREAM_MODE", "fast"],
     ["SHOW_THINKING", "expanded"],
     ["OLLAMA_URL", "ftp://example.com"],
     ["TELEGRAM_API_URL", "not a url"],
@@ -182,9 +183,22 @@ describe("config loadConfig", () => {
     });
 
     // Assess
-    expect(config.chat.stream).toBe(true);
+    expect(config.chat.streamMode).toBe("draft");
     expect(config.chat.showStats).toBe(false);
     expect(config.ollama.url).toBe("http://host.docker.internal:11434");
+  });
+
+  it("STREAM_MODE picks draft, edit or off; STREAM_REPLIES=false turns streaming off whatever it says", () => {
+    // Act
+    const modes = [
+      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, STREAM_MODE: "edit" }).chat.streamMode,
+      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, STREAM_MODE: "off" }).chat.streamMode,
+      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, STREAM_MODE: "draft", STREAM_REPLIES: "false" }).chat
+        .streamMode,
+    ];
+
+    // Assess
+    expect(modes).toEqual(["edit", "off", "off"]);
   });
 
   it("strips trailing slashes from URLs", () => {

@@ -62,6 +62,7 @@ export function messageToItem(m: ChatMessage): Item {
     ...(m.updateId !== undefined ? { update_id: m.updateId } : {}),
     ...(m.failed ? { failed: m.failed } : {}),
     ...(m.cutOff ? { cut_off: m.cutOff } : {}),
+    ...(m.stopped ? { stopped: true } : {}),
   };
 }
 
@@ -75,6 +76,7 @@ function messageFromItem(raw: unknown): ChatMessage {
     ...(i.update_id !== undefined ? { updateId: Number(i.update_id) } : {}),
     ...(i.failed ? { failed: String(i.failed) } : {}),
     ...(i.cut_off ? { cutOff: String(i.cut_off) } : {}),
+    ...(i.stopped === true ? { stopped: true } : {}),
   };
 }
 

@@ -1,5 +1,12 @@
 import { Ollama } from "ollama";
-import type { ModelGateway, ModelInfo, ModelRequest, ModelResult } from "../app/ports.js";
+import type {
+  ModelGateway,
+  ModelInfo,
+  ModelRequest,
+  ModelResult,
+  PullProgress,
+  PullRequest,
+} from "../app/ports.js";
 import { ModelError, type ModelFailureKind } from "../errors.js";
 
 const NS_PER_MS = 1_000_000;
@@ -81,6 +88,31 @@ export class OllamaGateway implements ModelGateway {
       }));
     } catch (err) {
       throw toModelError(err, "", "connect", signal);
+    }
+  }
+
+  async pull(request: PullRequest, onProgress: (progress: PullProgress) => void): Promise<void> {
+    let stage: "connect" | "stream" = "connect";
+    try {
+      // An error line (an unknown name: "pull model manifest: file does not exist") makes the
+      // client throw; the last line of a complete pull says "success".
+      const stream = await this.client(request.endpoint, request.signal).pull({
+        model: request.model,
+        stream: true,
+      });
+      stage = "stream";
+      for await (const part of stream) {
+        onProgress({
+          status: part.status,
+          digest: part.digest,
+          total: part.total,
+          completed: part.completed,
+        });
+        if (part.status === "success") return;
+      }
+      throw new Error("the download stopped before Ollama said it succeeded");
+    } catch (err) {
+      throw toModelError(err, request.model, stage, request.signal);
     }
   }
 

@@ -14,6 +14,26 @@ export interface SendOptions {
   readonly replyTo?: number;
   /** Forum topic to post in (`message_thread_id`). */
   readonly threadId?: number;
+  /**
+   * Inline buttons under the message (one row each). On an edit, leaving this
+   * out removes the buttons the message had, as Telegram does.
+   */
+  readonly buttons?: readonly InlineButton[];
+}
+
+/** An inline keyboard button whose press comes back as a `callback_query` carrying `data`. */
+export interface InlineButton {
+  readonly text: string;
+  /** At most 64 bytes (Telegram's limit for `callback_data`). */
+  readonly data: string;
+}
+
+/** One native draft frame (`sendMessageDraft`, private chats only). */
+export interface DraftOptions {
+  readonly html?: boolean;
+  readonly threadId?: number;
+  /** Shows Telegram's own Stop button; a press arrives as a `stopped_message_generation` update. */
+  readonly canStop?: boolean;
 }
 
 /** A command shown in Telegram's menu. */
@@ -48,6 +68,17 @@ export interface ChatGateway {
     options?: SendOptions,
   ): Promise<void>;
   sendTyping(chatId: number, threadId?: number): Promise<void>;
+  /**
+   * Shows (or updates) a draft of an answer being written (private chats only).
+   * @throws MethodMissingError when the Bot API server does not know the method.
+   */
+  sendDraft(chatId: number, draftId: number, text: string, options?: DraftOptions): Promise<void>;
+  /** Answers a button press (Telegram shows `text` as a small notice, or an alert). */
+  answerCallback(
+    queryId: string,
+    text: string,
+    options?: { readonly alert?: boolean },
+  ): Promise<void>;
   sendDocument(
     chatId: number,
     file: { readonly name: string; readonly content: Uint8Array },
@@ -104,6 +135,28 @@ export interface ModelGateway {
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult>;
   listModels(endpoint: string, signal: AbortSignal): Promise<ModelInfo[]>;
+  /**
+   * Downloads a model (`/api/pull`), reporting each progress line.
+   * @throws ModelError (`pull_failed` when Ollama reports an error, such as an unknown name).
+   */
+  pull(request: PullRequest, onProgress: (progress: PullProgress) => void): Promise<void>;
+}
+
+/** One `/api/pull`. */
+export interface PullRequest {
+  readonly endpoint: string;
+  readonly model: string;
+  /** Aborts the download (Cancel, deadline). */
+  readonly signal: AbortSignal;
+}
+
+/** A progress line of `/api/pull`: `status`, and bytes of the layer being pulled. */
+export interface PullProgress {
+  readonly status: string;
+  /** The layer this line is about (progress comes layer by layer). */
+  readonly digest?: string;
+  readonly total?: number;
+  readonly completed?: number;
 }
 
 export type * from "./store-ports.js";

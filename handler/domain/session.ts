@@ -41,6 +41,8 @@ export interface ChatMessage {
    * `num_predict`. Such an answer is shown and stored, marked, never as complete.
    */
   readonly cutOff?: string;
+  /** Set on an answer the user stopped: it holds what was written until then. */
+  readonly stopped?: boolean;
 }
 
 /** Ollama generation parameters a user may set per session (`/set`). */

@@ -26,6 +26,8 @@ export const archiveMessageSchema = z.object({
   failed: z.string().max(64).optional(),
   /** Why an answer stopped before its end (`length`: it reached num_predict). */
   cut_off: z.string().max(64).optional(),
+  /** An answer the user stopped part-way. */
+  stopped: z.boolean().optional(),
 });
 
 /** A model name as Ollama spells it, in its canonical form (it becomes part of keys). */
@@ -164,6 +166,7 @@ export function toArchiveMessage(m: ChatMessage): ArchiveMessage {
     timestamp: m.ts,
     ...(m.failed ? { failed: m.failed } : {}),
     ...(m.cutOff ? { cut_off: m.cutOff } : {}),
+    ...(m.stopped ? { stopped: true } : {}),
   };
 }
 
@@ -176,6 +179,7 @@ export function fromArchiveMessage(m: ArchiveMessage): ChatMessage {
     ts: m.timestamp,
     ...(m.failed ? { failed: m.failed } : {}),
     ...(m.cut_off ? { cutOff: m.cut_off } : {}),
+    ...(m.stopped ? { stopped: true } : {}),
   };
 }
 
@@ -205,7 +209,9 @@ export function renderTranscript(doc: ArchiveDocument): string {
       ? ` [${answeredLater ? "first attempt failed" : "not answered"}: ${m.failed}]`
       : m.cut_off
         ? ` [cut off: ${m.cut_off}]`
-        : "";
+        : m.stopped
+          ? " [stopped by the user]"
+          : "";
     return `[${m.timestamp}] ${speaker}${note}:\n${m.content}\n`;
   });
   return `${header.join("\n")}\n\n${body.join("\n")}`;

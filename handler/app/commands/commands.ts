@@ -6,7 +6,9 @@ import { answer, DELIVERY_RESERVE_MS } from "../conversation/chat.js";
 import { describeModelError } from "../conversation/model-errors.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { appliedAlready } from "../intake/handled.js";
+import { PULL_COMMANDS } from "../models/pull.js";
 import type { BotCommandInfo, ModelInfo } from "../ports.js";
+import { STOP_COMMANDS } from "../stop/stop-command.js";
 import { ADMIN_COMMANDS } from "./admin.js";
 import { SETTINGS_COMMANDS } from "./settings.js";
 
@@ -220,9 +222,11 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       return answer(turn, session, lastUser, { history: before, regenerate: true });
     },
   },
+  ...STOP_COMMANDS,
   ...SETTINGS_COMMANDS,
   ...ARCHIVE_COMMANDS,
   ...ADMIN_COMMANDS,
+  ...PULL_COMMANDS,
 };
 
 /** The command menu registered with Telegram (`setMyCommands`). */

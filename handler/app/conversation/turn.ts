@@ -5,6 +5,7 @@ import type { Archiver } from "../archive/archiver.js";
 import type { Replier, ReplyTarget } from "../delivery/replies.js";
 import type { AddressedMessage } from "../intake/addressing.js";
 import type { ChatGateway, ModelGateway, SessionLifecycleStore, SessionStore } from "../ports.js";
+import type { StopSwitch } from "../stop/stop-switch.js";
 import type { Conversations } from "./conversations.js";
 
 /** Long-lived collaborators, built once per process in the composition root. */
@@ -34,6 +35,16 @@ export interface Turn {
   /** Epoch ms by which this update's work must be finished. */
   readonly deadline: number;
   readonly target: ReplyTarget;
+  /** Where running answers register, so that Stop and /stop can reach them. */
+  readonly stops: StopSwitch;
+  /** What this invoke learned about delivery, shared by its turns. */
+  readonly delivery: DeliveryState;
+}
+
+/** Delivery facts learned once per invoke. */
+export interface DeliveryState {
+  /** The Bot API server has no `sendMessageDraft` (an older self-hosted one): stream with edits. */
+  draftsUnavailable: boolean;
 }
 
 /** How an update ended. */

@@ -1,5 +1,6 @@
 import type { UserMeta } from "../../domain/session.js";
 import type { CheckedMessage, CheckedUpdate } from "./checked-update.js";
+import { addressControl } from "./controls.js";
 
 /** Largest text the bot accepts from a user (Telegram's own limit). */
 export const MAX_INPUT_CHARS = 4096;
@@ -14,7 +15,11 @@ export type Incoming =
       readonly fileName: string;
       readonly size: number;
     }
-  | { readonly kind: "unsupported"; readonly what: string };
+  | { readonly kind: "unsupported"; readonly what: string }
+  /** A press of one of the bot's inline buttons (`callback_query`). */
+  | { readonly kind: "button"; readonly queryId: string; readonly data: string }
+  /** The user pressed Telegram's own Stop on a draft (`stopped_message_generation`). */
+  | { readonly kind: "draft_stopped"; readonly draftId: number };
 
 /**
  * A message meant for the bot (in a group: a command, a mention or a reply to
@@ -66,6 +71,9 @@ export function addressUpdate(
   update: CheckedUpdate,
   bot: BotIdentity | undefined,
 ): AddressedMessage | Skip {
+  // Presses and draft stops carry no message: they are addressed on their own.
+  const control = addressControl(update.raw);
+  if (control) return control;
   if (update.kind === "other") return { skip: "no_message" };
   if (update.kind === "malformed") return { skip: "malformed", detail: update.problem };
   const m = update.message;

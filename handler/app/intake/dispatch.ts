@@ -3,7 +3,16 @@ import { CLAIMED_TEXT, refusalText } from "../access/access-control.js";
 import { COMMANDS } from "../commands/commands.js";
 import { chatTurn } from "../conversation/chat.js";
 import type { Conversations } from "../conversation/conversations.js";
-import { type BotServices, say, type Turn, type TurnOutcome } from "../conversation/turn.js";
+import {
+  type BotServices,
+  type DeliveryState,
+  say,
+  type Turn,
+  type TurnOutcome,
+} from "../conversation/turn.js";
+import { answerPress, pressButton } from "../stop/buttons.js";
+import { stopDraft } from "../stop/stop-command.js";
+import type { StopSwitch } from "../stop/stop-switch.js";
 import {
   type AddressedMessage,
   addressUpdate,
@@ -23,6 +32,10 @@ export interface DispatchContext {
   readonly deadline: number;
   /** Users refused in this invoke: each is told once, not once per message. */
   readonly refused?: Set<number>;
+  /** Where running answers register (in-process when polling, DynamoDB for webhooks). */
+  readonly stops: StopSwitch;
+  /** Delivery facts learned in this invoke (shared by its turns). */
+  readonly delivery: DeliveryState;
   /** The bot's id and username, fetched lazily (only group messages need it). */
   readonly identity: () => Promise<BotIdentity>;
   /** Extra handlers for document uploads (archive import). */
@@ -56,6 +69,16 @@ export async function dispatch(
   const turn = makeTurn(addressed, ctx);
   const access = await ctx.services.access.decide(addressed);
   if (access === "refused") {
+    // Every press is answered (the button spins until it is), even the tenth from a stranger.
+    if (addressed.incoming.kind === "button") {
+      await answerPress(
+        ctx.services.telegram,
+        turn.log,
+        addressed.incoming.queryId,
+        "You may not use this bot.",
+      );
+      return "handled";
+    }
     if (ctx.refused?.has(addressed.userId)) {
       turn.log.info("refused a user who may not use the bot (already told in this invoke)");
       return "skipped";
@@ -87,6 +110,10 @@ export async function dispatch(
         return ctx.onDocument(turn, incoming.fileId, incoming.fileName, incoming.size);
       await say(turn, "I can't read files. Send your question as a text message.");
       return "handled";
+    case "button":
+      return pressButton(turn, incoming.queryId, incoming.data);
+    case "draft_stopped":
+      return stopDraft(turn, incoming.draftId);
     case "unsupported":
       await say(
         turn,
@@ -109,5 +136,7 @@ export function makeTurn(msg: AddressedMessage, ctx: DispatchContext): Turn {
       replyTo: msg.isGroup ? msg.messageId : undefined,
       threadId: msg.threadId,
     },
+    stops: ctx.stops,
+    delivery: ctx.delivery,
   };
 }

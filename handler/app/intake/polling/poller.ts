@@ -34,6 +34,8 @@ export interface PollerDeps {
   readonly handle: (update: CheckedUpdate) => Promise<UpdateOutcome>;
   /** Tells the user we gave up on their update. */
   readonly giveUp: (update: CheckedUpdate, err: unknown) => Promise<void>;
+  /** Updates that skip their lane and run at once (a Stop press, /stop). */
+  readonly urgent?: (update: CheckedUpdate) => boolean;
   /** Work done once per invoke while holding the lease, before the batch (may update the state). */
   readonly beforeBatch?: (state: PollerState) => Promise<PollerState>;
   readonly now?: () => number;
@@ -137,6 +139,7 @@ export class Poller {
         deps.maxConcurrency,
         (update) => runUpdate(update, { ...deps, progress, summary, mayStart, saveSoon }),
         () => summary.deferred++,
+        deps.urgent,
       );
       // Updates read back from the poller state enter here, so they are checked here.
       for (const update of progress.carriedOver()) {
