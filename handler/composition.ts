@@ -7,6 +7,7 @@ import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
 import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
+import { DynamoUsageStore } from "./adapters/dynamo-usage.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
@@ -34,7 +35,9 @@ import {
   type WebhookRequest,
   type WebhookResponse,
 } from "./app/intake/webhook/webhook.js";
+import { CapabilityCache } from "./app/models/capabilities.js";
 import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
+import { UsageMeter } from "./app/usage/usage-meter.js";
 import type { Config } from "./config.js";
 import { isPermanentFailure, TokenRejectedError } from "./errors.js";
 import { createLogger, errorFields, type Logger } from "./log.js";
@@ -125,10 +128,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const botId = Number(config.telegram.token.split(":")[0]);
   const pollerState = new DynamoPollerStateStore(db, config.table, botId, LEASE_MS);
   const ledger = new DynamoUpdateLedger(db, config.table, botId);
+  const model = overrides.model ?? new OllamaGateway();
+  const usage = new DynamoUsageStore(db, config.table);
   const services: BotServices = {
     config,
     telegram,
-    model: overrides.model ?? new OllamaGateway(),
+    model,
     store,
     lifecycle,
     archiver,
@@ -138,6 +143,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       { access: config.access, adminUserIds: config.adminUserIds, now },
       log,
     ),
+    capabilities: new CapabilityCache(model, { endpoint: config.ollama.url, now }),
+    usage,
     now,
   };
   let identity: Promise<BotIdentity> | undefined;
@@ -179,6 +186,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       ollamaUrl: config.ollama.url,
       now,
     }),
+    usage: new UsageMeter(usage, { limits: config.limits, now }),
     log: invokeLog,
     deadline: until,
     refused: new Set<number>(),

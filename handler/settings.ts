@@ -302,6 +302,26 @@ export const SETTINGS = {
     "",
     (d) => ids(d),
   ),
+  DAILY_MESSAGE_LIMIT: setting(
+    {
+      variable: "daily_message_limit",
+      type: "number",
+      description:
+        "Messages the model answers per user per UTC day (0 = no limit; admins are exempt).",
+    },
+    0,
+    (d) => int(d, 0, 1_000_000),
+  ),
+  DAILY_TOKEN_LIMIT: setting(
+    {
+      variable: "daily_token_limit",
+      type: "number",
+      description:
+        "Prompt plus answer tokens per user per UTC day (0 = no limit; admins are exempt).",
+    },
+    0,
+    (d) => int(d, 0, 1_000_000_000),
+  ),
   LOG_LEVEL: setting(
     { variable: "log_level", type: "string", description: "debug, info, warn or error." },
     "info",

@@ -10,6 +10,12 @@ import type { DeployTarget } from "./settings.js";
 
 /** Name of the sparse index of active sessions, keyed by last activity (the handler's `ACTIVE_INDEX`). */
 export const ACTIVE_SESSIONS_INDEX = "ActiveByLastMessage";
+/**
+ * Name of the index of per-user usage items by UTC day and that day's tokens
+ * (the handler's `USAGE_INDEX`): admins' `/usage all` reads a day's top users
+ * with one Query of `Limit` items instead of a Scan of the table.
+ */
+export const USAGE_INDEX = "UsageByDay";
 /** Attribute DynamoDB's TTL reads (epoch seconds) to expire closed-session metadata and webhook claims. */
 export const TTL_ATTRIBUTE = "expires_at";
 
@@ -102,6 +108,8 @@ export class SessionsTable extends Construct {
         { name: "SK", type: "S" },
         { name: "GSI1PK", type: "S" },
         { name: "GSI1SK", type: "S" },
+        { name: "usage_day", type: "S" },
+        { name: "day_tokens", type: "N" },
       ],
       globalSecondaryIndex: [
         {
@@ -110,6 +118,14 @@ export class SessionsTable extends Construct {
           hashKey: "GSI1PK",
           rangeKey: "GSI1SK",
           projectionType: "KEYS_ONLY",
+        },
+        {
+          // Only usage items carry usage_day; each user sits under the last day they used the model.
+          name: USAGE_INDEX,
+          hashKey: "usage_day",
+          rangeKey: "day_tokens",
+          projectionType: "INCLUDE",
+          nonKeyAttributes: ["user_id", "user_name", "day_messages", "messages", "tokens"],
         },
       ],
       ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },

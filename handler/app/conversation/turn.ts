@@ -4,7 +4,15 @@ import type { AccessControl } from "../access/access-control.js";
 import type { Archiver } from "../archive/archiver.js";
 import type { Replier, ReplyTarget } from "../delivery/replies.js";
 import type { Addressed } from "../intake/addressing.js";
-import type { ChatGateway, ModelGateway, SessionLifecycleStore, SessionStore } from "../ports.js";
+import type { CapabilityCache } from "../models/capabilities.js";
+import type {
+  ChatGateway,
+  ModelGateway,
+  SessionLifecycleStore,
+  SessionStore,
+  UsageStore,
+} from "../ports.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import type { Conversations } from "./conversations.js";
 
 /** Long-lived collaborators, built once per process in the composition root. */
@@ -17,6 +25,10 @@ export interface BotServices {
   readonly archiver: Archiver;
   readonly replier: Replier;
   readonly access: AccessControl;
+  /** What each model can do (`/api/show`), cached across invokes. */
+  readonly capabilities: CapabilityCache;
+  /** Per-user usage counters (the per-invoke view is {@link Turn.usage}). */
+  readonly usage: UsageStore;
   readonly now: () => Date;
 }
 
@@ -25,6 +37,8 @@ export interface Turn {
   readonly msg: Addressed;
   readonly services: BotServices;
   readonly conversations: Conversations;
+  /** Daily limits and usage counters, for this invoke. */
+  readonly usage: UsageMeter;
   readonly log: Logger;
   /** Epoch ms by which this update's work must be finished. */
   readonly deadline: number;

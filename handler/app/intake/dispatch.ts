@@ -5,6 +5,7 @@ import { COMMANDS } from "../commands/commands.js";
 import { chatTurn } from "../conversation/chat.js";
 import type { Conversations } from "../conversation/conversations.js";
 import { type BotServices, say, type Turn, type TurnOutcome } from "../conversation/turn.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import { type Addressed, addressUpdate, type BotIdentity, needsIdentity } from "./addressing.js";
 
 /** How one update ended, as counted in the invoke's summary. */
@@ -14,6 +15,7 @@ export type UpdateOutcome = TurnOutcome | "skipped";
 export interface DispatchContext {
   readonly services: BotServices;
   readonly conversations: Conversations;
+  readonly usage: UsageMeter;
   readonly log: Logger;
   readonly deadline: number;
   /** Users refused in this invoke: each is told once, not once per message. */
@@ -90,6 +92,7 @@ export function makeTurn(msg: Addressed, ctx: DispatchContext): Turn {
     msg,
     services: ctx.services,
     conversations: ctx.conversations,
+    usage: ctx.usage,
     log: ctx.log.child({ updateId: msg.updateId, userId: msg.userId, chatId: msg.chatId }),
     deadline: ctx.deadline,
     target: {
