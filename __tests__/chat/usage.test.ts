@@ -1,5 +1,12 @@
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { createTableInput } from "../../local/storage.js";
+import {
+  EMULATOR_CREDENTIALS,
+  EMULATOR_REGION,
+  readStorageFromStack,
+} from "../harness/aws-emulators.js";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import {
   conversationOf,
@@ -275,5 +282,41 @@ describe("/usage and /usage all", () => {
     expect(calls.filter((c) => c.indexName === "UsageByDay")).toEqual([
       { operation: "Query", indexName: "UsageByDay" },
     ]);
+  });
+
+  it("tells the admin, instead of failing, when the table predates the usage index", async () => {
+    // Arrange: a table as an earlier version of the stack created it (no UsageByDay)
+    const { table } = readStorageFromStack();
+    const old = {
+      ...table,
+      name: "OldChatbotSessions",
+      global_secondary_index: (table.global_secondary_index ?? []).filter(
+        (g) => g.name !== "UsageByDay",
+      ),
+      attribute: table.attribute.filter((a) => !["usage_day", "day_tokens"].includes(a.name)),
+    };
+    const client = new DynamoDBClient({
+      endpoint: bed.aws.dynamoUrl,
+      region: EMULATOR_REGION,
+      credentials: EMULATOR_CREDENTIALS,
+    });
+    await client.send(new CreateTableCommand(createTableInput(old)));
+    client.destroy();
+    const admin = newPerson("OldAdmin");
+    const env = envWith(bed, {
+      SESSIONS_TABLE: "OldChatbotSessions",
+      ADMIN_USER_IDS: String(admin.user.id),
+    });
+
+    // Act
+    await say(bed, admin, "counted on the old table", env);
+    await say(bed, admin, "/usage all", env);
+
+    // Assess
+    expect(lastText(bed, admin.chat.id)).toBe(
+      "/usage all needs the table's UsageByDay index, which this table predates. Deploy the stack again (it adds the index); with npm start, use a new DATA_DIR.",
+    );
+    await say(bed, admin, "/usage", env);
+    expect(lastText(bed, admin.chat.id)).toContain("All time: 1 message · ");
   });
 });

@@ -6,6 +6,7 @@ import {
 } from "@aws-sdk/lib-dynamodb";
 import type { UsageStore, UsageTurn } from "../app/ports.js";
 import type { Usage } from "../domain/usage.js";
+import { MissingIndexError } from "../errors.js";
 import { type Item, isConditionFailure, userPk } from "./dynamo-items.js";
 
 /** Sort key of a user's usage item. */
@@ -60,17 +61,28 @@ export class DynamoUsageStore implements UsageStore {
   }
 
   async topOfDay(day: string, limit: number): Promise<Usage[]> {
-    const res = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: USAGE_INDEX,
-        KeyConditionExpression: "usage_day = :day",
-        ExpressionAttributeValues: { ":day": day },
-        ScanIndexForward: false,
-        Limit: limit,
-      }),
-    );
-    return (res.Items ?? []).map(usageFromItem);
+    try {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: USAGE_INDEX,
+          KeyConditionExpression: "usage_day = :day",
+          ExpressionAttributeValues: { ":day": day },
+          ScanIndexForward: false,
+          Limit: limit,
+        }),
+      );
+      return (res.Items ?? []).map(usageFromItem);
+    } catch (err) {
+      // "The table does not have the specified index": a table created before the index.
+      if (
+        err instanceof Error &&
+        err.name === "ValidationException" &&
+        /specified index/i.test(err.message)
+      )
+        throw new MissingIndexError(USAGE_INDEX, { cause: err });
+      throw err;
+    }
   }
 
   private async write(

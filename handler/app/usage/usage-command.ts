@@ -4,8 +4,10 @@ import {
   nextUtcMidnight,
   timeUntil,
   today,
+  type Usage,
   utcDay,
 } from "../../domain/usage.js";
+import { MissingIndexError } from "../../errors.js";
 import type { Command } from "../commands/commands.js";
 import { say, type Turn } from "../conversation/turn.js";
 
@@ -49,7 +51,18 @@ async function topUsers(turn: Turn): Promise<void> {
     return;
   }
   const day = utcDay(turn.services.now());
-  const top = await turn.services.usage.topOfDay(day, TOP_USERS);
+  let top: Usage[];
+  try {
+    top = await turn.services.usage.topOfDay(day, TOP_USERS);
+  } catch (err) {
+    if (!(err instanceof MissingIndexError)) throw err;
+    turn.log.error("usage index missing; deploy the stack again", { index: err.index });
+    await say(
+      turn,
+      `/usage all needs the table's ${err.index} index, which this table predates. Deploy the stack again (it adds the index); with npm start, use a new DATA_DIR.`,
+    );
+    return;
+  }
   if (top.length === 0) {
     await say(turn, `Nobody has used the model today (${day}, UTC) yet.`);
     return;
