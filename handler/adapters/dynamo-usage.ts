@@ -7,12 +7,10 @@ import {
 import type { UsageStore, UsageTurn } from "../app/ports.js";
 import type { Usage } from "../domain/usage.js";
 import { MissingIndexError } from "../errors.js";
-import { type Item, isConditionFailure, userPk } from "./dynamo-items.js";
+import { type Item, isConditionFailure, USAGE_INDEX, userPk } from "./dynamo-items.js";
 
 /** Sort key of a user's usage item. */
 export const USAGE_SK = "USAGE";
-/** Index of usage items by day (`usage_day`) and that day's tokens (`day_tokens`). */
-export const USAGE_INDEX = "UsageByDay";
 
 /** A write that failed only because its condition did not hold. */
 const conditionFailed = Symbol("condition failed");
