@@ -2,12 +2,14 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { createTableInput } from "../../local/storage.js";
+import { WEBHOOK_SECRET, webhookDelivery, webhookUpdate } from "../faults/support.js";
 import {
   EMULATOR_CREDENTIALS,
   EMULATOR_REGION,
   readStorageFromStack,
 } from "../harness/aws-emulators.js";
 import { startTestBed, type TestBed } from "../harness/bed.js";
+import { coldStart } from "../harness/lambda.js";
 import {
   conversationOf,
   envWith,
@@ -87,6 +89,24 @@ describe("daily limits: DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT", () => {
     // Assess
     expect(bed.ollama.chats()).toHaveLength(1);
     expect(texts(bed, bo.chat.id).at(-1)).toContain("today's limit of 1 message");
+  });
+
+  it("refuses over the limit in webhook mode too (each delivery its own invoke)", async () => {
+    // Arrange
+    const wes = newPerson("Wes");
+    const env = envWith(bed, { DAILY_MESSAGE_LIMIT: "1", TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET });
+    const deliver = (text: string) =>
+      coldStart(env).invoke(webhookDelivery(webhookUpdate(wes, text), WEBHOOK_SECRET));
+
+    // Act
+    await deliver("over the webhook");
+    await deliver("and once more");
+
+    // Assess
+    expect(bed.ollama.chats().map((r) => r.body.messages.at(-1)?.content)).toEqual([
+      "over the webhook",
+    ]);
+    expect(lastText(bed, wes.chat.id)).toContain("today's limit of 1 message.");
   });
 
   it("lets admins (ADMIN_USER_IDS) past the limits", async () => {
