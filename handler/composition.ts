@@ -8,6 +8,7 @@ import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
 import { DynamoStopSwitch } from "./adapters/dynamo-stop-switch.js";
 import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
+import { DynamoUsageStore } from "./adapters/dynamo-usage.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
@@ -24,8 +25,10 @@ import { Intake } from "./app/intake/intake.js";
 import { LEASE_MS, type PollOptions } from "./app/intake/polling/poll-timing.js";
 import type { PollSummary } from "./app/intake/polling/poller.js";
 import type { WebhookRequest, WebhookResponse } from "./app/intake/webhook/webhook.js";
+import { CapabilityCache } from "./app/models/capabilities.js";
 import type { ArchiveStore, ChatGateway, ModelGateway } from "./app/ports.js";
 import { LocalStopSwitch } from "./app/stop/stop-switch.js";
+import { UsageMeter } from "./app/usage/usage-meter.js";
 import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 
@@ -116,10 +119,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const botId = Number(config.telegram.token.split(":")[0]);
   const pollerState = new DynamoPollerStateStore(db, config.table, botId, LEASE_MS);
   const ledger = new DynamoUpdateLedger(db, config.table, botId);
+  const model = overrides.model ?? new OllamaGateway();
+  const usage = new DynamoUsageStore(db, config.table);
   const services: BotServices = {
     config,
     telegram,
-    model: overrides.model ?? new OllamaGateway(),
+    model,
     store,
     lifecycle,
     archiver,
@@ -129,6 +134,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       { access: config.access, adminUserIds: config.adminUserIds, now },
       log,
     ),
+    capabilities: new CapabilityCache(model, { endpoint: config.ollama.url, now }),
+    usage,
     now,
   };
   const menu = new MenuRegistration(telegram, log);
@@ -144,6 +151,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         ollamaUrl: config.ollama.url,
         now,
       }),
+    usage: () => new UsageMeter(usage, { limits: config.limits, now }),
     identity: cachedIdentity(telegram),
     webhookSecret: config.telegram.webhookSecret,
     maxConcurrency: config.maxConcurrency,

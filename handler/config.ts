@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { DailyLimits } from "./domain/usage.js";
 import { ConfigError } from "./errors.js";
 import { SETTINGS } from "./settings.js";
 
@@ -59,6 +60,8 @@ export interface Config {
    * the first id of the allowlist.
    */
   readonly adminUserIds: ReadonlySet<number>;
+  /** Per user per UTC day; 0 = no limit. Admins are exempt. */
+  readonly limits: DailyLimits;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -110,6 +113,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
           ? { kind: "owner" }
           : { kind: "list", ids: [...new Set(e.ALLOWED_USER_IDS.map(Number))] },
     adminUserIds: new Set(e.ADMIN_USER_IDS.map(Number)),
+    limits: { messages: e.DAILY_MESSAGE_LIMIT, tokens: e.DAILY_TOKEN_LIMIT },
     logLevel: e.LOG_LEVEL,
   };
 }

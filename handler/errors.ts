@@ -167,3 +167,17 @@ export function isFloodLimited(err: unknown): err is TelegramApiError {
 export function isRefusedReply(err: unknown): err is TelegramApiError {
   return err instanceof TelegramApiError && (err.isForbidden || err.code === 400);
 }
+
+/**
+ * The table lacks an index the code queries: it was created before the index
+ * existed (a stack not deployed again, or an old `npm start` DATA_DIR).
+ */
+export class MissingIndexError extends BotError {
+  override readonly name = "MissingIndexError";
+  constructor(
+    readonly index: string,
+    options?: ErrorOptions,
+  ) {
+    super(`The table has no index ${index}: it predates it; deploy the stack again`, options);
+  }
+}

@@ -232,6 +232,24 @@ export const SETTINGS = withVariables({
     "",
     (d) => ids(d),
   ),
+  DAILY_MESSAGE_LIMIT: setting(
+    {
+      type: "number",
+      description:
+        "Messages the model answers per user per UTC day (0 = no limit; admins are exempt).",
+    },
+    0,
+    (d) => int(d, 0, 1_000_000),
+  ),
+  DAILY_TOKEN_LIMIT: setting(
+    {
+      type: "number",
+      description:
+        "Prompt plus answer tokens per user per UTC day (0 = no limit; admins are exempt).",
+    },
+    0,
+    (d) => int(d, 0, 1_000_000_000),
+  ),
   LOG_LEVEL: setting({ type: "string", description: "debug, info, warn or error." }, "info", (d) =>
     z.enum(["debug", "info", "warn", "error"]).default(d),
   ),

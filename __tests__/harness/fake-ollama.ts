@@ -25,6 +25,8 @@ export interface OllamaRequest {
   at: number;
   /** When the first streamed chunk was written (chat requests that streamed). */
   firstChunkAt?: number;
+  /** The token counts its final line reported (`prompt_eval_count`, `eval_count`). */
+  reported?: { promptEvalCount: number; evalCount: number };
   /**
    * When the client closed the connection before the answer ended (Ollama then
    * stops generating, or stops downloading, at once).
@@ -72,6 +74,7 @@ const echo = (body: ChatBody): Reply => {
 export class FakeOllama {
   private readonly server: RestartableServer;
   private models = ["llama3:latest", "mistral:latest", "phi3:latest"];
+  private readonly details = new Map<string, ModelDetails>();
   private readonly replies = new Map<string, (body: ChatBody) => Reply>();
   private readonly faults: OllamaFault[] = [];
   private recorded: OllamaRequest[] = [];
@@ -129,6 +132,15 @@ export class FakeOllama {
     this.models = names.map(canonical);
   }
 
+  /**
+   * What `/api/tags` and `/api/show` report for `model`: its size in bytes
+   * (default 4,661,224,676, llama3 8B Q4_0), parameter size (default 8.0B) and
+   * `capabilities` (default `["completion"]`, a text-only model).
+   */
+  setModelDetails(model: string, details: ModelDetails): void {
+    this.details.set(canonical(model), { ...this.details.get(canonical(model)), ...details });
+  }
+
   /** How `model` answers from now on (default: echo). */
   setReply(model: string, reply: (body: ChatBody) => Reply): void {
     this.replies.set(canonical(model), reply);
@@ -182,6 +194,7 @@ export class FakeOllama {
   reset(): void {
     this.recorded = [];
     this.replies.clear();
+    this.details.clear();
     this.faults.length = 0;
     this.holds = [];
     this.latencyMs = 0;
@@ -226,7 +239,9 @@ export class FakeOllama {
     const record: OllamaRequest = { path, method: req.method ?? "GET", body, at: Date.now() };
     this.recorded.push(record);
     if (path === "/api/tags") {
-      sendJson(res, 200, { models: this.models.map(tagEntry) });
+      sendJson(res, 200, {
+        models: this.models.map((m) => tagEntry(m, this.details.get(m))),
+      });
       return;
     }
     if (path === "/api/version") {
@@ -307,7 +322,17 @@ export class FakeOllama {
       sendJson(res, 404, { error: `model '${name}' not found` });
       return;
     }
-    sendJson(res, 200, { capabilities: ["completion"], details: { family: "llama" } });
+    // The fields of Ollama's /api/show answer a client reads; `capabilities` since Ollama 0.6.
+    const details = this.details.get(name);
+    sendJson(res, 200, {
+      modelfile: `FROM ${name}`,
+      parameters: 'stop "<|eot_id|>"',
+      template: "{{ .Prompt }}",
+      details: detailsOf(details),
+      model_info: { "general.architecture": "llama" },
+      capabilities: details?.capabilities ?? ["completion"],
+      modified_at: "2026-11-01T10:00:00Z",
+    });
   }
 
   private async chat(body: ChatBody, res: ServerResponse, record: OllamaRequest): Promise<void> {
@@ -336,7 +361,7 @@ export class FakeOllama {
       const reply = (this.replies.get(model) ?? echo)(body);
       const { content, thinking = "" } = typeof reply === "string" ? { content: reply } : reply;
       if (body.stream === false) {
-        sendJson(res, 200, this.final(body, content, thinking));
+        sendJson(res, 200, this.final(body, content, thinking, record));
         return;
       }
       await this.stream(body, res, content, thinking, fault, record);
@@ -407,9 +432,9 @@ export class FakeOllama {
       return;
     }
     if (fault?.kind === "midstream") await line({ error: fault.error });
-    else if (fault?.kind === "length") await line(this.final(body, "", "", "length"));
+    else if (fault?.kind === "length") await line(this.final(body, "", "", record, "length"));
     else if (fault?.kind !== "malformed" && fault?.kind !== "truncated")
-      await line(this.final(body, "", ""));
+      await line(this.final(body, "", "", record));
     res.end();
   }
 
@@ -431,9 +456,11 @@ export class FakeOllama {
     body: ChatBody,
     content: string,
     thinking: string,
+    record: OllamaRequest | undefined,
     doneReason = "stop",
   ): Record<string, unknown> {
     const promptTokens = body.messages.reduce((n, m) => n + Math.ceil(m.content.length / 4), 0);
+    if (record) record.reported = { promptEvalCount: promptTokens, evalCount: 42 };
     return {
       model: body.model,
       created_at: new Date().toISOString(),
@@ -450,19 +477,33 @@ export class FakeOllama {
   }
 }
 
-function tagEntry(name: string): Record<string, unknown> {
+/** What the fake reports about an installed model (see {@link FakeOllama.setModelDetails}). */
+export interface ModelDetails {
+  readonly sizeBytes?: number;
+  readonly parameterSize?: string;
+  /** `/api/show` `capabilities`, e.g. `["completion", "vision"]`. */
+  readonly capabilities?: readonly string[];
+}
+
+function detailsOf(details: ModelDetails | undefined): Record<string, unknown> {
+  return {
+    parent_model: "",
+    format: "gguf",
+    family: "llama",
+    families: ["llama"],
+    parameter_size: details?.parameterSize ?? "8.0B",
+    quantization_level: "Q4_0",
+  };
+}
+
+function tagEntry(name: string, details: ModelDetails | undefined): Record<string, unknown> {
   return {
     name,
     model: name,
     modified_at: "2026-11-01T10:00:00Z",
-    size: 4_661_224_676,
+    size: details?.sizeBytes ?? 4_661_224_676,
     digest: "365c0bd3c000a25d28ddbf732fe1c6add414de7275464c4e4d1c3b5fcb5d8ad1",
-    details: {
-      format: "gguf",
-      family: "llama",
-      parameter_size: "8.0B",
-      quantization_level: "Q4_0",
-    },
+    details: detailsOf(details),
   };
 }
 

@@ -37,6 +37,8 @@ const SAMPLES: Readonly<Record<string, string>> = {
   MAX_UPDATE_ATTEMPTS: "5",
   ALLOWED_USER_IDS: "11,22",
   ADMIN_USER_IDS: "22",
+  DAILY_MESSAGE_LIMIT: "100",
+  DAILY_TOKEN_LIMIT: "200000",
   LOG_LEVEL: "debug",
 };
 

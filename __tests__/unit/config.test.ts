@@ -45,8 +45,19 @@ describe("config loadConfig", () => {
       maxUpdateAttempts: 3,
       access: { kind: "owner" },
       adminUserIds: new Set<number>(),
+      limits: { messages: 0, tokens: 0 },
       logLevel: "info",
     });
+  });
+
+  it("parses DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT (empty: no limit) and refuses negatives", () => {
+    expect(
+      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, DAILY_MESSAGE_LIMIT: "50", DAILY_TOKEN_LIMIT: "" })
+        .limits,
+    ).toEqual({ messages: 50, tokens: 0 });
+    expect(configError({ TELEGRAM_BOT_TOKEN: TOKEN, DAILY_TOKEN_LIMIT: "-1" })).toContain(
+      "DAILY_TOKEN_LIMIT",
+    );
   });
 
   it("requires TELEGRAM_BOT_TOKEN and says where to get it", () => {

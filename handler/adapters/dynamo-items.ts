@@ -15,6 +15,12 @@ import { ConflictError } from "../errors.js";
 
 /** Sparse index of active sessions by last activity; idle sessions are found with a Query. */
 export const ACTIVE_INDEX = "ActiveByLastMessage";
+/**
+ * Index of per-user usage items by UTC day (`usage_day`) and that day's tokens
+ * (`day_tokens`): admins' `/usage all` reads a day's top users with one Query
+ * of `Limit` items instead of a Scan of the table.
+ */
+export const USAGE_INDEX = "UsageByDay";
 /** Value of `GSI1PK` on every active session. */
 export const ACTIVE_MARKER = "ACTIVE";
 

@@ -116,6 +116,20 @@ export class OllamaGateway implements ModelGateway {
     }
   }
 
+  async capabilities(
+    endpoint: string,
+    model: string,
+    signal: AbortSignal,
+  ): Promise<readonly string[]> {
+    try {
+      const res = await this.client(endpoint, signal).show({ model });
+      // Older servers send no `capabilities`: then nothing is known about the model.
+      return Array.isArray(res.capabilities) ? res.capabilities : [];
+    } catch (err) {
+      throw toModelError(err, model, "connect", signal);
+    }
+  }
+
   private client(host: string, signal: AbortSignal, stall?: StallWatch): Ollama {
     const fetchFn = this.fetchFn;
     return new Ollama({

@@ -135,6 +135,8 @@ export interface ModelGateway {
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult>;
   listModels(endpoint: string, signal: AbortSignal): Promise<ModelInfo[]>;
+  /** What `model` can do (`/api/show` `capabilities`, e.g. `vision`, `thinking`, `tools`). */
+  capabilities(endpoint: string, model: string, signal: AbortSignal): Promise<readonly string[]>;
   /**
    * Downloads a model (`/api/pull`), reporting each progress line.
    * @throws ModelError (`pull_failed` when Ollama reports an error, such as an unknown name).

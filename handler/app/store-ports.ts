@@ -12,6 +12,7 @@ import type {
   SessionKey,
   UserProfile,
 } from "../domain/session.js";
+import type { Usage } from "../domain/usage.js";
 
 /** Changes written together with new messages. */
 export interface AppendChange {
@@ -221,4 +222,29 @@ export interface AccessStore {
   claimOwner(userId: number, now: Date): Promise<number>;
   /** Lets `userId` use the bot. */
   allow(userId: number): Promise<void>;
+}
+
+/** One answered turn, as counted against the daily limits. */
+export interface UsageTurn {
+  readonly userId: number;
+  /** Prompt plus answer tokens, as Ollama reported them. */
+  readonly tokens: number;
+  /** The UTC day it counts for (`yyyy-mm-dd`). */
+  readonly day: string;
+  readonly name?: string;
+}
+
+/** Per-user usage counters (one item per user). Reads never swallow errors. */
+export interface UsageStore {
+  /** The user's counters; undefined before their first counted turn. */
+  get(userId: number): Promise<Usage | undefined>;
+  /**
+   * Adds one message and its tokens to the user's day and all-time counters
+   * in one write (two at the first turn of a UTC day, which restarts the day).
+   * `knownDay` (the day last seen for this user) picks the write to try first.
+   * @returns the counters after the write.
+   */
+  record(turn: UsageTurn, knownDay?: string): Promise<Usage>;
+  /** The users with the most tokens on `day`, most first, at most `limit` (a bounded Query). */
+  topOfDay(day: string, limit: number): Promise<Usage[]>;
 }

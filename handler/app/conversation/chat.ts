@@ -80,6 +80,8 @@ export async function answer(
 ): Promise<TurnOutcome> {
   const { services, log, msg } = turn;
   const { config } = services;
+  // Over a daily limit: the user is told when it resets, and the model is not called.
+  if (await turn.usage.refuse(turn)) return "handled";
   const numCtx = session.options.num_ctx ?? config.ollama.numCtx;
   // Every answer is bounded: a model that never stops would otherwise fill the chat and the session.
   const numPredict = session.options.num_predict ?? config.ollama.numPredict;
@@ -224,6 +226,7 @@ async function deliver(
     });
     const undelivered = { ...reply, failed: "undelivered" };
     await store(turn, session, regenerate ? [undelivered] : [userMessage, undelivered], result);
+    await turn.usage.count(turn, result);
     await say(
       turn,
       `😞 Telegram refused my answer (${err.description}). It is saved in this conversation (/export has it); try /retry, or ask for a shorter answer.`,
@@ -241,6 +244,7 @@ async function deliver(
   }
   const added = regenerate ? [reply] : [userMessage, reply];
   await store(turn, session, added, result, warn);
+  await turn.usage.count(turn, result);
   return "handled";
 }
 

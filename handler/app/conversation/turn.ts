@@ -4,8 +4,16 @@ import type { AccessControl } from "../access/access-control.js";
 import type { Archiver } from "../archive/archiver.js";
 import type { Replier, ReplyTarget } from "../delivery/replies.js";
 import type { AddressedMessage } from "../intake/addressing.js";
-import type { ChatGateway, ModelGateway, SessionLifecycleStore, SessionStore } from "../ports.js";
+import type { CapabilityCache } from "../models/capabilities.js";
+import type {
+  ChatGateway,
+  ModelGateway,
+  SessionLifecycleStore,
+  SessionStore,
+  UsageStore,
+} from "../ports.js";
 import type { StopSwitch } from "../stop/stop-switch.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import type { Conversations } from "./conversations.js";
 
 /** Long-lived collaborators, built once per process in the composition root. */
@@ -18,6 +26,10 @@ export interface BotServices {
   readonly archiver: Archiver;
   readonly replier: Replier;
   readonly access: AccessControl;
+  /** What each model can do (`/api/show`), cached across invokes. */
+  readonly capabilities: CapabilityCache;
+  /** Per-user usage counters (the per-invoke view is {@link Turn.usage}). */
+  readonly usage: UsageStore;
   readonly now: () => Date;
 }
 
@@ -31,6 +43,8 @@ export interface Turn {
   readonly msg: AddressedMessage;
   readonly services: BotServices;
   readonly conversations: Conversations;
+  /** Daily limits and usage counters, for this invoke. */
+  readonly usage: UsageMeter;
   readonly log: Logger;
   /** Epoch ms by which this update's work must be finished. */
   readonly deadline: number;

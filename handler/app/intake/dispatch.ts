@@ -13,6 +13,7 @@ import {
 import { answerPress, pressButton } from "../stop/buttons.js";
 import { stopDraft } from "../stop/stop-command.js";
 import type { StopSwitch } from "../stop/stop-switch.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import {
   type AddressedMessage,
   addressUpdate,
@@ -28,6 +29,7 @@ export type UpdateOutcome = TurnOutcome | "skipped";
 export interface DispatchContext {
   readonly services: BotServices;
   readonly conversations: Conversations;
+  readonly usage: UsageMeter;
   readonly log: Logger;
   readonly deadline: number;
   /** Users refused in this invoke: each is told once, not once per message. */
@@ -129,6 +131,7 @@ export function makeTurn(msg: AddressedMessage, ctx: DispatchContext): Turn {
     msg,
     services: ctx.services,
     conversations: ctx.conversations,
+    usage: ctx.usage,
     log: ctx.log.child({ updateId: msg.updateId, userId: msg.userId, chatId: msg.chatId }),
     deadline: ctx.deadline,
     target: {

@@ -6,6 +6,7 @@ import type { BotServices } from "../conversation/turn.js";
 import { tellGivenUp } from "../delivery/give-up.js";
 import type { ChatGateway, PollerState, PollerStateStore, UpdateLedger } from "../ports.js";
 import type { StopSwitch } from "../stop/stop-switch.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import type { BotIdentity } from "./addressing.js";
 import type { CheckedUpdate } from "./checked-update.js";
 import { isUrgent } from "./controls.js";
@@ -30,6 +31,8 @@ export interface IntakeDeps {
   readonly pollerState: PollerStateStore;
   /** A fresh per-invoke view of the conversations (it caches what it read). */
   readonly conversations: () => Conversations;
+  /** A fresh per-invoke view of the usage counters (it caches what it read). */
+  readonly usage: () => UsageMeter;
   readonly identity: () => Promise<BotIdentity>;
   readonly webhookSecret: string;
   readonly maxConcurrency: number;
@@ -112,6 +115,7 @@ export class Intake {
     return {
       services: this.deps.services,
       conversations: this.deps.conversations(),
+      usage: this.deps.usage(),
       log,
       deadline: until,
       refused: new Set<number>(),

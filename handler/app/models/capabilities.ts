@@ -1,0 +1,53 @@
+import { canonicalModelName } from "../../domain/model-name.js";
+import type { ModelGateway } from "../ports.js";
+
+/** How long a model's capabilities are trusted before `/api/show` is asked again. */
+export const CAPABILITIES_TTL_MS = 10 * 60_000;
+
+/** What {@link CapabilityCache} needs to know. */
+export interface CapabilitySettings {
+  /** The configured Ollama server. */
+  readonly endpoint: string;
+  readonly now: () => Date;
+  /** @default {@link CAPABILITIES_TTL_MS} */
+  readonly ttlMs?: number;
+}
+
+/**
+ * What each installed model can do (`completion`, `vision`, `thinking`,
+ * `tools`, …), from Ollama's `/api/show`, cached per process for a while: a
+ * model's capabilities change only when it is pulled again, and asking for
+ * every model on every `/models` (or every photo) would cost one request each.
+ */
+export class CapabilityCache {
+  private readonly entries = new Map<
+    string,
+    { readonly until: number; readonly value: Promise<readonly string[]> }
+  >();
+
+  constructor(
+    private readonly model: ModelGateway,
+    private readonly settings: CapabilitySettings,
+  ) {}
+
+  /**
+   * The capabilities of `model` (any spelling: `llama3` and `llama3:latest` are one).
+   * A failed lookup is not cached. @throws ModelError when Ollama cannot answer.
+   */
+  capabilitiesOf(model: string, signal?: AbortSignal): Promise<readonly string[]> {
+    const name = canonicalModelName(model) ?? model;
+    const now = this.settings.now().getTime();
+    const cached = this.entries.get(name);
+    if (cached && cached.until > now) return cached.value;
+    const value = this.model.capabilities(
+      this.settings.endpoint,
+      name,
+      signal ?? AbortSignal.timeout(10_000),
+    );
+    this.entries.set(name, { until: now + (this.settings.ttlMs ?? CAPABILITIES_TTL_MS), value });
+    value.catch(() => {
+      if (this.entries.get(name)?.value === value) this.entries.delete(name);
+    });
+    return value;
+  }
+}
