@@ -6,7 +6,9 @@ import { DynamoAccessStore } from "./adapters/dynamo-access.js";
 import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
+import { DynamoStopSwitch } from "./adapters/dynamo-stop-switch.js";
 import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
+import { DynamoUsageStore } from "./adapters/dynamo-usage.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
@@ -20,10 +22,13 @@ import { Replier } from "./app/delivery/replies.js";
 import { cachedIdentity } from "./app/intake/bot-identity.js";
 import type { CheckedUpdate } from "./app/intake/checked-update.js";
 import { Intake } from "./app/intake/intake.js";
-import { LEASE_MS, type PollOptions, type PollSummary } from "./app/intake/polling/poller.js";
+import { LEASE_MS, type PollOptions } from "./app/intake/polling/poll-timing.js";
+import type { PollSummary } from "./app/intake/polling/poller.js";
 import type { WebhookRequest, WebhookResponse } from "./app/intake/webhook/webhook.js";
-import { ModelCapabilities } from "./app/models/capabilities.js";
+import { CapabilityCache } from "./app/models/capabilities.js";
 import type { ArchiveStore, ChatGateway, ModelGateway } from "./app/ports.js";
+import { LocalStopSwitch } from "./app/stop/stop-switch.js";
+import { UsageMeter } from "./app/usage/usage-meter.js";
 import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 
@@ -97,7 +102,6 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const store = new DynamoSessionStore(db, config.table);
   const lifecycle = new DynamoLifecycleStore(db, config.table);
   const objects = overrides.archive ?? new S3ArchiveStore(s3, config.bucket);
-  const model = overrides.model ?? new OllamaGateway();
   const archiver = new Archiver(
     store,
     lifecycle,
@@ -116,6 +120,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const botId = Number(config.telegram.token.split(":")[0]);
   const pollerState = new DynamoPollerStateStore(db, config.table, botId, LEASE_MS);
   const ledger = new DynamoUpdateLedger(db, config.table, botId);
+  const model = overrides.model ?? new OllamaGateway();
+  const usage = new DynamoUsageStore(db, config.table);
   const services: BotServices = {
     config,
     telegram,
@@ -129,8 +135,9 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       { access: config.access, adminUserIds: config.adminUserIds, now },
       log,
     ),
-    capabilities: new ModelCapabilities(model, config.ollama.url),
+    capabilities: new CapabilityCache(model, { endpoint: config.ollama.url, now }),
     media: objects,
+    usage,
     now,
   };
   const menu = new MenuRegistration(telegram, log);
@@ -146,6 +153,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         ollamaUrl: config.ollama.url,
         now,
       }),
+    usage: () => new UsageMeter(usage, { limits: config.limits, now }),
     identity: cachedIdentity(telegram),
     webhookSecret: config.telegram.webhookSecret,
     maxConcurrency: config.maxConcurrency,
@@ -158,6 +166,10 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       deadline = until;
     },
     ...(overrides.handOff ? { handOff: overrides.handOff } : {}),
+    stops: {
+      local: new LocalStopSwitch(),
+      shared: new DynamoStopSwitch(db, config.table, botId, log),
+    },
   });
   return {
     log,

@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { DailyLimits } from "./domain/usage.js";
 import { ConfigError } from "./errors.js";
 import { SETTINGS } from "./settings.js";
 
@@ -31,6 +32,8 @@ export interface Config {
     /** Longest answer in tokens where a session sets none (`/set num_predict`). */
     readonly numPredict: number;
     readonly keepAlive: string;
+    /** Longest silence once an answer streams, in ms: a longer one means a stuck runner. */
+    readonly stallMs: number;
   };
   readonly defaultModel: string;
   readonly table: string;
@@ -43,7 +46,8 @@ export interface Config {
     readonly closedRetentionSeconds: number;
   };
   readonly chat: {
-    readonly stream: boolean;
+    /** How answers are shown while written (`STREAM_MODE`; `off` also when STREAM_REPLIES=false). */
+    readonly streamMode: "draft" | "edit" | "off";
     readonly showStats: boolean;
     readonly showThinking: "collapsed" | "hidden";
   };
@@ -62,6 +66,8 @@ export interface Config {
    * the first id of the allowlist.
    */
   readonly adminUserIds: ReadonlySet<number>;
+  /** Per user per UTC day; 0 = no limit. Admins are exempt. */
+  readonly limits: DailyLimits;
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
 
@@ -87,6 +93,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       numCtx: e.OLLAMA_NUM_CTX,
       numPredict: e.OLLAMA_NUM_PREDICT,
       keepAlive: e.OLLAMA_KEEP_ALIVE,
+      stallMs: e.OLLAMA_STALL_SECONDS * 1000,
     },
     defaultModel: e.DEFAULT_MODEL,
     table: e.SESSIONS_TABLE,
@@ -98,7 +105,11 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       contextMessages: Math.min(e.CONTEXT_MESSAGES, e.ARCHIVE_AFTER_MESSAGES),
       closedRetentionSeconds: Math.round(e.CLOSED_SESSION_RETENTION_DAYS * 86_400),
     },
-    chat: { stream: e.STREAM_REPLIES, showStats: e.SHOW_STATS, showThinking: e.SHOW_THINKING },
+    chat: {
+      streamMode: e.STREAM_REPLIES ? e.STREAM_MODE : "off",
+      showStats: e.SHOW_STATS,
+      showThinking: e.SHOW_THINKING,
+    },
     media: {
       imageMaxBytes: e.IMAGE_MAX_BYTES,
       documentMaxBytes: e.DOCUMENT_MAX_BYTES,
@@ -113,6 +124,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
           ? { kind: "owner" }
           : { kind: "list", ids: [...new Set(e.ALLOWED_USER_IDS.map(Number))] },
     adminUserIds: new Set(e.ADMIN_USER_IDS.map(Number)),
+    limits: { messages: e.DAILY_MESSAGE_LIMIT, tokens: e.DAILY_TOKEN_LIMIT },
     logLevel: e.LOG_LEVEL,
   };
 }

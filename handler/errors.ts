@@ -47,6 +47,11 @@ export class TelegramApiError extends BotError {
     );
   }
 
+  /** `404` from a working token: the Bot API server does not know this method (an older one). */
+  get isMethodMissing(): boolean {
+    return this.code === 404;
+  }
+
   /** The user blocked the bot or left the chat: replying is pointless. */
   get isForbidden(): boolean {
     return this.code === 403;
@@ -84,6 +89,7 @@ export type ModelFailureKind =
   | "busy"
   | "server_error"
   | "timeout"
+  | "stalled"
   | "stream_error"
   | "bad_response";
 
@@ -143,6 +149,16 @@ export function isPermanentFailure(err: unknown): boolean {
 }
 
 /**
+ * True when Telegram's flood limit refused a call and asked for a pause longer
+ * than the invoke had left (shorter ones are waited out by the retry policy).
+ * Not the update's fault: it keeps its attempts and waits for a later invoke,
+ * since giving it up would lose the answer (and the apology would meet the same limit).
+ */
+export function isFloodLimited(err: unknown): err is TelegramApiError {
+  return err instanceof TelegramApiError && err.code === 429;
+}
+
+/**
  * True when Telegram refused the reply itself: 403 (the user blocked the bot
  * or left the chat) or 400 (a request Telegram will never accept). Sending it
  * again gets the same answer, so the update is finished, not retried: the one
@@ -150,4 +166,18 @@ export function isPermanentFailure(err: unknown): boolean {
  */
 export function isRefusedReply(err: unknown): err is TelegramApiError {
   return err instanceof TelegramApiError && (err.isForbidden || err.code === 400);
+}
+
+/**
+ * The table lacks an index the code queries: it was created before the index
+ * existed (a stack not deployed again, or an old `npm start` DATA_DIR).
+ */
+export class MissingIndexError extends BotError {
+  override readonly name = "MissingIndexError";
+  constructor(
+    readonly index: string,
+    options?: ErrorOptions,
+  ) {
+    super(`The table has no index ${index}: it predates it; deploy the stack again`, options);
+  }
 }

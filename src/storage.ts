@@ -6,7 +6,7 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
 import { Construct } from "constructs";
-import { ACTIVE_INDEX } from "../handler/adapters/dynamo-items.js";
+import { ACTIVE_INDEX, USAGE_INDEX } from "../handler/adapters/dynamo-items.js";
 import type { DeployTarget } from "./settings.js";
 /** Attribute DynamoDB's TTL reads (epoch seconds) to expire closed-session metadata and webhook claims. */
 export const TTL_ATTRIBUTE = "expires_at";
@@ -100,6 +100,8 @@ export class SessionsTable extends Construct {
         { name: "SK", type: "S" },
         { name: "GSI1PK", type: "S" },
         { name: "GSI1SK", type: "S" },
+        { name: "usage_day", type: "S" },
+        { name: "day_tokens", type: "N" },
       ],
       globalSecondaryIndex: [
         {
@@ -109,6 +111,14 @@ export class SessionsTable extends Construct {
           hashKey: "GSI1PK",
           rangeKey: "GSI1SK",
           projectionType: "KEYS_ONLY",
+        },
+        {
+          // Only usage items carry usage_day; each user sits under the last day they used the model.
+          name: USAGE_INDEX,
+          hashKey: "usage_day",
+          rangeKey: "day_tokens",
+          projectionType: "INCLUDE",
+          nonKeyAttributes: ["user_id", "user_name", "day_messages", "messages", "tokens"],
         },
       ],
       ttl: { attributeName: TTL_ATTRIBUTE, enabled: true },

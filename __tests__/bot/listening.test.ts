@@ -12,7 +12,11 @@ describe("polling: one invoke keeps listening while it answers", () => {
   let bed: TestBed;
 
   beforeAll(async () => {
-    bed = await startTestBed({ env: { STREAM_REPLIES: "true" }, telegram: { flood: false } });
+    // Edit streaming: these tests watch the answer's message grow (drafts show none until the end).
+    bed = await startTestBed({
+      env: { STREAM_REPLIES: "true", STREAM_MODE: "edit" },
+      telegram: { flood: false },
+    });
   });
   beforeEach(() => {
     bed.ollama.reset();
@@ -151,7 +155,12 @@ describe("polling: one invoke keeps listening while it answers", () => {
     // Assess
     const polls = bed.telegram.requests("getUpdates").slice(before);
     expect(polls.length).toBeGreaterThanOrEqual(2);
-    for (const r of polls) expect(r.params.allowed_updates).toEqual(["message"]);
+    for (const r of polls)
+      expect(r.params.allowed_updates).toEqual([
+        "message",
+        "callback_query",
+        "stopped_message_generation",
+      ]);
   });
 
   it("writes one info line per batch of updates, not one per poll", async () => {

@@ -9,11 +9,14 @@ import {
   newPerson,
   say,
   sessionItems,
+  texts,
   userItems,
 } from "./support.js";
 
-/** Every command of issues 3 and 5, which /help and the menu must both list. */
+/** Every command of issues 3, 5 and 18, which /help and the menu must both list. */
 const CORE_COMMANDS = [
+  "stop",
+  "pull",
   "hello",
   "help",
   "echo",
@@ -25,6 +28,7 @@ const CORE_COMMANDS = [
   "system",
   "set",
   "retry",
+  "usage",
 ];
 
 describe("command menu: registered with Telegram once, not on every invoke", () => {
@@ -144,12 +148,55 @@ describe("commands: what each one answers", () => {
     const current = lastText(bed, eve.chat.id);
 
     // Assess
-    expect(models.filter((l) => l.startsWith("✅"))).toEqual(["✅ phi3 (8.0B)"]);
+    expect(models.filter((l) => l.startsWith("✅"))).toEqual([
+      "✅ phi3 · 8.0B · 4.7 GB · text only",
+    ]);
     expect(models.filter((l) => l.startsWith("▫️")).map((l) => l.split(" ")[1])).toEqual([
       "llama3",
       "mistral",
     ]);
     expect(current).toContain("You're talking to phi3.");
+  });
+
+  it("shows each model's size (from /api/tags) and capabilities (from /api/show, asked once per model)", async () => {
+    // Arrange: a vision model, a thinking model with tools, and a text-only one
+    const gus = newPerson("Gus");
+    bed.ollama.setModels(["llama3:latest", "llava:7b", "qwen3:8b"]);
+    bed.ollama.setModelDetails("llava:7b", {
+      sizeBytes: 4_733_363_377,
+      parameterSize: "7B",
+      capabilities: ["completion", "vision"],
+    });
+    bed.ollama.setModelDetails("qwen3:8b", {
+      sizeBytes: 5_225_387_923,
+      parameterSize: "8.2B",
+      capabilities: ["completion", "tools", "thinking"],
+    });
+    bed.telegram.pushText(gus.user, gus.chat, "/models");
+    bed.telegram.pushText(gus.user, gus.chat, "/models");
+
+    // Act: both in one invoke, so the second one finds the capabilities cached
+    await invoke(bed).finally(() =>
+      bed.ollama.setModels(["llama3:latest", "mistral:latest", "phi3:latest"]),
+    );
+
+    // Assess
+    const lists = texts(bed, gus.chat.id).slice(-2);
+    for (const list of lists)
+      expect(list.split("\n")).toEqual([
+        "Installed models",
+        "✅ llama3 · 8.0B · 4.7 GB · text only",
+        "▫️ llava:7b · 7B · 4.7 GB · vision",
+        "▫️ qwen3:8b · 8.2B · 5.2 GB · thinking, tools",
+        "",
+        "Switch with /model <name>.",
+      ]);
+    const shows = bed.ollama.requests().filter((r) => r.path === "/api/show");
+    expect(shows.map((r) => (r.body as { model?: string }).model).sort()).toEqual([
+      "llama3",
+      "llava:7b",
+      "qwen3:8b",
+    ]);
   });
 
   it("starts a fresh conversation with /new: the old one is archived, the new context is empty", async () => {

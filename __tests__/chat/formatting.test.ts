@@ -183,7 +183,7 @@ describe("formatting: the model's Markdown becomes Telegram HTML, split safely",
     bed.telegram.failNext("editMessageText", parseError);
 
     // Act
-    const summary = await say(bed, eli, "stream please");
+    const summary = await say(bed, eli, "stream please", envWith(bed, { STREAM_MODE: "edit" }));
 
     // Assess
     expect(summary).toMatchObject({ handled: 1, failed: 0 });

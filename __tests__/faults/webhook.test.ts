@@ -86,6 +86,30 @@ describe("faults: webhook deliveries (function URL)", () => {
     expect(repliesTo(bed, bob)).toEqual([]);
   });
 
+  it("webhook with the right secret but a body that is no update: 400, nothing processed or stored, the next delivery served", async () => {
+    // Arrange
+    const bea = person("Bea");
+    const update = webhookUpdate(bea, "after the garbage");
+    const bodies = ["{this is not json", '{"hello":"world"}', "[1,2,3]", ""];
+
+    // Act
+    const refused: UrlResponse[] = [];
+    for (const body of bodies)
+      refused.push(await deliver(webhookDelivery(update, WEBHOOK_SECRET, body)));
+    const chatsAfterGarbage = bed.ollama.chats().length;
+    const ledgerAfterGarbage = await ledgerItem(bed, bea, update.update_id);
+    const next = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
+
+    // Assert: the secret passed, so each refusal is the parse branch's 400, not a 401.
+    expect(refused.map((r) => [r.statusCode, JSON.parse(r.body)])).toEqual(
+      bodies.map(() => [400, { ok: false, error: "not a Telegram update" }]),
+    );
+    expect(chatsAfterGarbage).toBe(0);
+    expect(ledgerAfterGarbage).toBeUndefined();
+    expect(next.statusCode).toBe(200);
+    expect(repliesTo(bed, bea)).toEqual(["You said: after the garbage"]);
+  });
+
   it("webhook with the secret missing: 401, nothing processed, nothing stored, nothing sent", async () => {
     // Arrange
     const carol = person("Carol");

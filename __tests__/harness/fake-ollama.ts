@@ -27,6 +27,20 @@ export interface OllamaRequest {
   at: number;
   /** When the first streamed chunk was written (chat requests that streamed). */
   firstChunkAt?: number;
+  /** The token counts its final line reported (`prompt_eval_count`, `eval_count`). */
+  reported?: { promptEvalCount: number; evalCount: number };
+  /**
+   * When the client closed the connection before the answer ended (Ollama then
+   * stops generating, or stops downloading, at once).
+   */
+  cancelledAt?: number;
+}
+
+/** The body of `POST /api/pull` (`name` is the older spelling of `model`). */
+interface PullBody {
+  model?: string;
+  name?: string;
+  stream?: boolean;
 }
 
 /** What a model answers: plain content, or content with separate reasoning. */
@@ -37,7 +51,13 @@ export type OllamaFault =
   | { kind: "status"; status: number; error: string }
   | { kind: "midstream"; error: string; afterChunks?: number }
   | { kind: "hang" }
-  | { kind: "malformed" };
+  | { kind: "malformed" }
+  /** Sends `afterChunks` chunks, then nothing more: the response stays open, silent. */
+  | { kind: "stall"; afterChunks?: number }
+  /** Sends `afterChunks` chunks, then closes the stream with neither a final line nor an error. */
+  | { kind: "truncated"; afterChunks?: number }
+  /** Stops after `afterChunks` chunks with a final line saying `done_reason: "length"` (num_predict reached). */
+  | { kind: "length"; afterChunks?: number };
 
 const canonical = (name: string): string => (name.includes(":") ? name : `${name}:latest`);
 
@@ -56,7 +76,7 @@ const echo = (body: ChatBody): Reply => {
 export class FakeOllama {
   private readonly server: RestartableServer;
   private models = ["llama3:latest", "mistral:latest", "phi3:latest"];
-  private readonly capabilities = new Map<string, string[]>();
+  private readonly details = new Map<string, ModelDetails>();
   private readonly replies = new Map<string, (body: ChatBody) => Reply>();
   private readonly faults: OllamaFault[] = [];
   private recorded: OllamaRequest[] = [];
@@ -68,6 +88,22 @@ export class FakeOllama {
   chunkDelayMs = 0;
   /** Characters per streamed chunk. */
   chunkSize = 16;
+  /**
+   * When above 0, every NDJSON write is cut into pieces of this many bytes, each
+   * written on its own: lines then arrive split at arbitrary byte boundaries, also
+   * inside a multi-byte UTF-8 character, as TCP may deliver them from a real server.
+   */
+  fragmentBytes = 0;
+  /** Milliseconds between `/api/pull` progress lines. */
+  pullDelayMs = 0;
+  /** Progress lines per layer of a pull. */
+  pullSteps = 4;
+  /** Models `/api/pull` can download (name → bytes of its one big layer). */
+  private library = new Map<string, number>([
+    ["llava:latest", 4_700_000_000],
+    ["qwen2.5:latest", 4_400_000_000],
+    ["gemma3:latest", 3_300_000_000],
+  ]);
   /** Requests being answered right now, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
@@ -103,17 +139,25 @@ export class FakeOllama {
    * for llava and names with "vision", as the real models do).
    */
   setCapabilities(model: string, capabilities: readonly string[]): void {
-    this.capabilities.set(canonical(model), [...capabilities]);
+    this.setModelDetails(model, { capabilities: [...capabilities] });
   }
 
   /** The capabilities of an installed model. */
   capabilitiesOf(model: string): string[] {
     const name = canonical(model);
-    const set = this.capabilities.get(name);
-    if (set) return set;
+    const set = this.details.get(name)?.capabilities;
+    if (set) return [...set];
     return /^llava|vision/.test(name) ? ["completion", "vision"] : ["completion"];
   }
 
+  /**
+   * What `/api/tags` and `/api/show` report for `model`: its size in bytes
+   * (default 4,661,224,676, llama3 8B Q4_0), parameter size (default 8.0B) and
+   * `capabilities` (default: see {@link capabilitiesOf}).
+   */
+  setModelDetails(model: string, details: ModelDetails): void {
+    this.details.set(canonical(model), { ...this.details.get(canonical(model)), ...details });
+  }
   /** How `model` answers from now on (default: echo). */
   setReply(model: string, reply: (body: ChatBody) => Reply): void {
     this.replies.set(canonical(model), reply);
@@ -143,6 +187,21 @@ export class FakeOllama {
     return [...this.recorded];
   }
 
+  /** Makes `name` downloadable by `/api/pull` (its big layer `bytes` long). */
+  addToLibrary(name: string, bytes: number): void {
+    this.library.set(canonical(name), bytes);
+  }
+
+  /** Installed models, as `name:tag`. */
+  installed(): string[] {
+    return [...this.models];
+  }
+
+  /** Only the `/api/pull` requests. */
+  pulls(): OllamaRequest[] {
+    return this.recorded.filter((r) => r.path === "/api/pull");
+  }
+
   /** Only the `/api/chat` requests. */
   chats(): OllamaRequest[] {
     return this.recorded.filter((r) => r.path === "/api/chat");
@@ -152,11 +211,13 @@ export class FakeOllama {
   reset(): void {
     this.recorded = [];
     this.replies.clear();
-    this.capabilities.clear();
+    this.details.clear();
     this.faults.length = 0;
     this.holds = [];
     this.latencyMs = 0;
     this.chunkDelayMs = 0;
+    this.fragmentBytes = 0;
+    this.pullDelayMs = 0;
     this.maxInFlight = 0;
   }
 
@@ -195,7 +256,9 @@ export class FakeOllama {
     const record: OllamaRequest = { path, method: req.method ?? "GET", body, at: Date.now() };
     this.recorded.push(record);
     if (path === "/api/tags") {
-      sendJson(res, 200, { models: this.models.map(tagEntry) });
+      sendJson(res, 200, {
+        models: this.models.map((m) => tagEntry(m, this.details.get(m))),
+      });
       return;
     }
     if (path === "/api/version") {
@@ -206,11 +269,68 @@ export class FakeOllama {
       this.show(body, res);
       return;
     }
+    if (path === "/api/pull" && req.method === "POST") {
+      await this.pull(body as unknown as PullBody, res, record);
+      return;
+    }
     if (path === "/api/chat" && req.method === "POST") {
       await this.chat(body, res, record);
       return;
     }
     sendJson(res, 404, { error: "404 page not found" });
+  }
+
+  /**
+   * `/api/pull` as Ollama answers it: NDJSON progress (`pulling manifest`,
+   * `pulling <digest>` with `total`/`completed`, `verifying sha256 digest`,
+   * `writing manifest`, `success`), the model installed at the end. A name
+   * not in the library fails after `pulling manifest` with an error line in
+   * the 200 stream (500 without streaming). A client that goes away stops the
+   * download: nothing is installed.
+   */
+  private async pull(body: PullBody, res: ServerResponse, record: OllamaRequest): Promise<void> {
+    const name = canonical(body.model ?? body.name ?? "");
+    const unknown = "pull model manifest: file does not exist";
+    const bytes = this.library.get(name);
+    if (body.stream === false) {
+      if (bytes === undefined) sendJson(res, 500, { error: unknown });
+      else {
+        this.install(name);
+        sendJson(res, 200, { status: "success" });
+      }
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/x-ndjson" });
+    let closed = false;
+    res.on("close", () => {
+      if (res.writableFinished) return;
+      closed = true;
+      record.cancelledAt ??= Date.now();
+    });
+    const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
+    line({ status: "pulling manifest" });
+    await sleep(this.pullDelayMs);
+    if (bytes === undefined) {
+      line({ error: unknown });
+      res.end();
+      return;
+    }
+    const digest = "sha256:6a0746a1ec1aef3e7ec53868f220ff6e389f6f8ef87a01d77c96807de94ca2aa";
+    for (let step = 1; step <= this.pullSteps; step++) {
+      if (closed) return;
+      const completed = Math.round((bytes * step) / this.pullSteps);
+      line({ status: `pulling ${digest.slice(7, 19)}`, digest, total: bytes, completed });
+      await sleep(this.pullDelayMs);
+    }
+    if (closed) return;
+    for (const status of ["verifying sha256 digest", "writing manifest", "success"])
+      line({ status });
+    this.install(name);
+    res.end();
+  }
+
+  private install(name: string): void {
+    if (!this.models.includes(name)) this.models.push(name);
   }
 
   private show(body: ChatBody, res: ServerResponse): void {
@@ -219,10 +339,13 @@ export class FakeOllama {
       sendJson(res, 404, { error: `model '${name}' not found` });
       return;
     }
+    // The fields of Ollama's /api/show answer a client reads; `capabilities` since Ollama 0.6.
+    const details = this.details.get(name);
     sendJson(res, 200, {
       modelfile: `FROM ${name}`,
+      parameters: 'stop "<|eot_id|>"',
       template: "{{ .Prompt }}",
-      details: { format: "gguf", family: "llama", parameter_size: "8.0B" },
+      details: detailsOf(details),
       model_info: { "general.architecture": "llama" },
       capabilities: this.capabilitiesOf(name),
       modified_at: "2026-11-01T10:00:00Z",
@@ -266,7 +389,7 @@ export class FakeOllama {
       const reply = (this.replies.get(model) ?? echo)(body);
       const { content, thinking = "" } = typeof reply === "string" ? { content: reply } : reply;
       if (body.stream === false) {
-        sendJson(res, 200, this.final(body, content, thinking));
+        sendJson(res, 200, this.final(body, content, thinking, record));
         return;
       }
       await this.stream(body, res, content, thinking, fault, record);
@@ -284,7 +407,18 @@ export class FakeOllama {
     record: OllamaRequest,
   ): Promise<void> {
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
+    // Ollama stops generating when the client goes away (the bot's Stop aborts the request).
+    let closed = false;
+    const gone = new Promise<void>((resolve) =>
+      res.on("close", () => {
+        if (!res.writableFinished) {
+          closed = true;
+          record.cancelledAt ??= Date.now();
+        }
+        resolve();
+      }),
+    );
+    const line = (o: unknown) => this.write(res, `${JSON.stringify(o)}\n`);
     const chunks = [
       ...pieces(body.think ? thinking : "", this.chunkSize).map((t) => ({
         thinking: t,
@@ -298,14 +432,16 @@ export class FakeOllama {
     const holdIndex = this.holds.findIndex((h) => h.matches(body));
     const hold = holdIndex >= 0 ? this.holds.splice(holdIndex, 1)[0] : undefined;
     let sent = 0;
+    const stopAt = cutAfter(fault);
     for (const c of chunks) {
-      if (hold && sent === 1) await hold.released;
-      if (fault?.kind === "midstream" && sent === (fault.afterChunks ?? 2)) break;
+      if (hold && sent === 1) await Promise.race([hold.released, gone]);
+      if (closed) return;
+      if (sent === stopAt) break;
       if (fault?.kind === "malformed" && sent === 1) {
         res.write("{not json\n");
         break;
       }
-      line({
+      await line({
         model: body.model,
         created_at: new Date().toISOString(),
         message: {
@@ -319,19 +455,46 @@ export class FakeOllama {
       sent++;
       await sleep(this.chunkDelayMs);
     }
-    if (fault?.kind === "midstream") line({ error: fault.error });
-    else if (fault?.kind !== "malformed") line(this.final(body, "", ""));
+    if (fault?.kind === "stall") {
+      this.hanging.push(res);
+      return;
+    }
+    if (fault?.kind === "midstream") await line({ error: fault.error });
+    else if (fault?.kind === "length") await line(this.final(body, "", "", record, "length"));
+    else if (fault?.kind !== "malformed" && fault?.kind !== "truncated")
+      await line(this.final(body, "", "", record));
     res.end();
   }
 
-  private final(body: ChatBody, content: string, thinking: string): Record<string, unknown> {
+  /** Writes `text` whole, or in {@link fragmentBytes}-sized pieces that leave one at a time. */
+  private async write(res: ServerResponse, text: string): Promise<void> {
+    const bytes = Buffer.from(text, "utf8");
+    if (this.fragmentBytes <= 0) {
+      res.write(bytes);
+      return;
+    }
+    for (let at = 0; at < bytes.length; at += this.fragmentBytes) {
+      res.write(bytes.subarray(at, at + this.fragmentBytes));
+      // A macrotask between pieces, so each leaves in its own TCP segment.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  private final(
+    body: ChatBody,
+    content: string,
+    thinking: string,
+    record: OllamaRequest | undefined,
+    doneReason = "stop",
+  ): Record<string, unknown> {
     const promptTokens = body.messages.reduce((n, m) => n + Math.ceil(m.content.length / 4), 0);
+    if (record) record.reported = { promptEvalCount: promptTokens, evalCount: 42 };
     return {
       model: body.model,
       created_at: new Date().toISOString(),
       message: { role: "assistant", content, ...(thinking ? { thinking } : {}) },
       done: true,
-      done_reason: "stop",
+      done_reason: doneReason,
       total_duration: 1_250_000_000,
       load_duration: 50_000_000,
       prompt_eval_count: promptTokens,
@@ -342,20 +505,47 @@ export class FakeOllama {
   }
 }
 
-function tagEntry(name: string): Record<string, unknown> {
+/** What the fake reports about an installed model (see {@link FakeOllama.setModelDetails}). */
+export interface ModelDetails {
+  readonly sizeBytes?: number;
+  readonly parameterSize?: string;
+  /** `/api/show` `capabilities`, e.g. `["completion", "vision"]`. */
+  readonly capabilities?: readonly string[];
+}
+
+function detailsOf(details: ModelDetails | undefined): Record<string, unknown> {
+  return {
+    parent_model: "",
+    format: "gguf",
+    family: "llama",
+    families: ["llama"],
+    parameter_size: details?.parameterSize ?? "8.0B",
+    quantization_level: "Q4_0",
+  };
+}
+
+function tagEntry(name: string, details: ModelDetails | undefined): Record<string, unknown> {
   return {
     name,
     model: name,
     modified_at: "2026-11-01T10:00:00Z",
-    size: 4_661_224_676,
+    size: details?.sizeBytes ?? 4_661_224_676,
     digest: "365c0bd3c000a25d28ddbf732fe1c6add414de7275464c4e4d1c3b5fcb5d8ad1",
-    details: {
-      format: "gguf",
-      family: "llama",
-      parameter_size: "8.0B",
-      quantization_level: "Q4_0",
-    },
+    details: detailsOf(details),
   };
+}
+
+/** After how many chunks a fault cuts the answer short (none for the others). */
+function cutAfter(fault: OllamaFault | undefined): number | undefined {
+  switch (fault?.kind) {
+    case "midstream":
+    case "stall":
+    case "truncated":
+    case "length":
+      return fault.afterChunks ?? 2;
+    default:
+      return undefined;
+  }
 }
 
 function pieces(text: string, size: number): string[] {

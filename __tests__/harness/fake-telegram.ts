@@ -5,10 +5,11 @@
  * 127.0.0.1 with a random port, keeps users' updates in a queue for `getUpdates`,
  * records every request and reproduces the server-side rules a bot must cope with:
  * HTML entity parsing and its errors, length limits, "message is not modified",
- * per-chat flood control (429 + retry_after), blocked users and long-poll conflicts.
+ * flood control (per chat, per group, overall; 429 + retry_after), blocked users and long-poll conflicts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { FloodControl, FloodError, type FloodOptions } from "./flood-control.js";
 
 /** A Telegram user as it appears in `from` of an incoming message. */
 export interface TgUser {
@@ -74,8 +75,37 @@ export interface FakeTelegramOptions {
   host?: string;
   botId?: number;
   botUsername?: string;
-  /** Flood control: `false` disables it; `true`/omitted uses the defaults (burst 3/s, retry after 1 s). */
-  flood?: boolean | { perChatBurst?: number; retryAfterSeconds?: number };
+  /**
+   * Flood control: `false` disables it; `true`/omitted applies Telegram's limits
+   * (see {@link FloodOptions}: 1/s per chat after a burst of 3, 20/min per group,
+   * 30/s overall, retry after 30 s); an object overrides some of them.
+   */
+  flood?: boolean | FloodOptions;
+  /**
+   * Whether `sendMessageDraft` exists (default true, as on api.telegram.org since Bot API 9.3);
+   * `false` answers it like any unknown method, 404 "Not Found", as an older self-hosted
+   * Bot API server does.
+   */
+  drafts?: boolean;
+}
+
+/** One `sendMessageDraft` frame the bot showed. */
+export interface DraftFrame {
+  chatId: number;
+  draftId: number;
+  /** Plain text after entity parsing ("" shows Telegram's "Thinking…" placeholder). */
+  text: string;
+  html?: string;
+  canStop: boolean;
+  keepOnStop: boolean;
+  at: number;
+}
+
+/** How the bot answered a button press (`answerCallbackQuery`). */
+export interface CallbackAnswer {
+  queryId: string;
+  text?: string;
+  showAlert: boolean;
 }
 
 /** A failure to inject with {@link FakeTelegram.failNext}. */
@@ -101,7 +131,6 @@ const FIRST_UPDATE_ID = 100_000;
 const MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
 const MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024;
-const GROUP_PER_MINUTE = 20;
 const BOT_FIRST_NAME = "Ollama Test Bot";
 const CHAT_ACTIONS = new Set([
   "typing",
@@ -555,58 +584,19 @@ function summarize(params: Params): Params {
   return out;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/** Waits `ms`, or less when the caller hangs up (nobody is left to answer). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
-// ---------------------------------------------------------------------------
-// Flood control
-// ---------------------------------------------------------------------------
-
-/** Per-chat sliding-window limiter: a burst per second, and 20/min in groups. */
-class FloodControl {
-  private readonly hits = new Map<number, number[]>();
-  private readonly penalties = new Map<number, number>();
-
-  constructor(
-    private readonly burst: number,
-    private readonly retryAfter: number,
-  ) {}
-
-  /** Throws 429 when one more send/edit to `chatId` would exceed the limits (or it is penalised). */
-  check(chatId: number, now: number): void {
-    const until = this.penalties.get(chatId);
-    if (until !== undefined && now < until) {
-      throw tooMany(Math.max(1, Math.ceil((until - now) / 1000)));
-    }
-    const recent = (this.hits.get(chatId) ?? []).filter((t) => now - t < 60_000);
-    this.hits.set(chatId, recent);
-    if (recent.filter((t) => now - t < 1000).length >= this.burst) {
-      this.penalize(chatId, now, this.retryAfter);
-    }
-    const oldest = recent[0];
-    if (chatId < 0 && recent.length >= GROUP_PER_MINUTE && oldest !== undefined) {
-      const wait = Math.max(this.retryAfter, Math.ceil((oldest + 60_000 - now) / 1000));
-      this.penalize(chatId, now, wait);
-    }
-  }
-
-  /** Counts a successful send/edit to `chatId`. */
-  count(chatId: number, now: number): void {
-    const recent = this.hits.get(chatId) ?? [];
-    recent.push(now);
-    this.hits.set(chatId, recent);
-  }
-
-  private penalize(chatId: number, now: number, seconds: number): never {
-    this.penalties.set(chatId, now + seconds * 1000);
-    throw tooMany(seconds);
-  }
-
-  reset(): void {
-    this.hits.clear();
-    this.penalties.clear();
-  }
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // ---------------------------------------------------------------------------
@@ -616,6 +606,8 @@ class FloodControl {
 interface StoredMessage {
   chatId: number;
   messageId: number;
+  /** Every callback_data this message has carried (a client may still show an old keyboard). */
+  everData?: Set<string>;
   date: number;
   sentAt: number;
   text: string;
@@ -664,7 +656,7 @@ export class FakeTelegram {
   readonly botUsername: string;
 
   private readonly server: Server;
-  private readonly flood: FloodControl | undefined;
+  private flood: FloodControl | undefined;
   private readonly handlers = new Map<string, { name: string; run: Handler }>();
   private nextUpdateId = FIRST_UPDATE_ID;
   private nextFileNo = 1;
@@ -677,12 +669,18 @@ export class FakeTelegram {
   private files = new Map<string, StoredFile>();
   private blocked = new Set<number>();
   private failures = new Map<string, InjectedFailure[]>();
-  private hangs = new Map<string, number[]>();
+  private hangs = new Map<string, { ms: number; afterEffect: boolean }[]>();
   private myCommands: { command: string; description: string }[] = [];
   private webhookUrl: string | undefined;
   /** The update types the last `allowed_updates` asked for; all when unset. */
   private allowedUpdates: Set<string> | undefined;
   private webhookSecret: string | undefined;
+  private readonly draftsEnabled: boolean;
+  private draftFrames: DraftFrame[] = [];
+  /** Presses not answered yet, by query id. */
+  private openQueries = new Map<string, { from: number }>();
+  private answers: CallbackAnswer[] = [];
+  private nextQueryNo = 1;
 
   private constructor(server: Server, options: FakeTelegramOptions) {
     this.server = server;
@@ -691,14 +689,8 @@ export class FakeTelegram {
     this.token = options.token ?? "123456:TEST-fake-telegram-token";
     this.botId = options.botId ?? 777000111;
     this.botUsername = options.botUsername ?? "ollama_test_bot";
-    const flood = options.flood ?? true;
-    this.flood =
-      flood === false
-        ? undefined
-        : new FloodControl(
-            (flood === true ? undefined : flood.perChatBurst) ?? 3,
-            (flood === true ? undefined : flood.retryAfterSeconds) ?? 1,
-          );
+    this.setFlood(options.flood ?? true);
+    this.draftsEnabled = options.drafts ?? true;
     this.registerHandlers();
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -804,6 +796,82 @@ export class FakeTelegram {
     return this.pushUpdate({ message });
   }
 
+  /**
+   * Queues a press of an inline button of the bot's message `messageId` in
+   * `chat`, as `callback_query` with the message as it reads now. Only buttons
+   * the message carries, or once carried (a client may still show an old
+   * keyboard), can be pressed. Returns the update_id.
+   */
+  pushPress(from: TgUser, chat: TgChat, messageId: number, data: string): number {
+    return this.pushUpdate(this.pressUpdate(from, chat, messageId, data));
+  }
+
+  /**
+   * The `callback_query` update of a press (see {@link pushPress}) without
+   * queueing it, for webhook deliveries; it gets the next update_id.
+   */
+  pressUpdate(
+    from: TgUser,
+    chat: TgChat,
+    messageId: number,
+    data: string,
+  ): { update_id: number } & Record<string, unknown> {
+    const message = this.messages.get(chat.id)?.find((m) => m.messageId === messageId);
+    if (!message?.everData?.has(data))
+      throw new Error(`message ${messageId} in chat ${chat.id} never had a button "${data}"`);
+    const id = `${4_000_000_000 + this.nextQueryNo++}`;
+    this.openQueries.set(id, { from: from.id });
+    return {
+      update_id: this.nextUpdateId++,
+      callback_query: {
+        id,
+        from: { is_bot: false, ...from },
+        message: this.messageJson(message),
+        chat_instance: `${chat.id}`,
+        data,
+      },
+    };
+  }
+
+  /**
+   * Queues a press of Telegram's own Stop on the draft `draftId` shown to `user`
+   * (`stopped_message_generation`); the draft must have been shown with `can_stop`.
+   */
+  pushDraftStop(user: TgUser, draftId: number): number {
+    return this.pushUpdate(this.draftStopUpdate(user, draftId));
+  }
+
+  /** The update of {@link pushDraftStop} without queueing it (webhook deliveries). */
+  draftStopUpdate(user: TgUser, draftId: number): { update_id: number } & Record<string, unknown> {
+    const shown = this.draftFrames.some(
+      (d) => d.chatId === user.id && d.draftId === draftId && d.canStop,
+    );
+    if (!shown) throw new Error(`no draft ${draftId} with a Stop button was shown to ${user.id}`);
+    return {
+      update_id: this.nextUpdateId++,
+      stopped_message_generation: {
+        chat: { id: user.id, type: "private", first_name: user.first_name },
+        draft_id: draftId,
+      },
+    };
+  }
+
+  /** Draft frames the bot showed in `chatId`, in order. */
+  drafts(chatId: number): DraftFrame[] {
+    return this.draftFrames.filter((d) => d.chatId === chatId);
+  }
+
+  /** Answers the bot gave to button presses, in order. */
+  callbackAnswers(): CallbackAnswer[] {
+    return [...this.answers];
+  }
+
+  /** The inline buttons (callback_data) the bot's message carries now. */
+  buttonsOf(chatId: number, messageId: number): string[] {
+    const message = this.messages.get(chatId)?.find((m) => m.messageId === messageId);
+    return callbackData(message?.replyMarkup);
+  }
+
   /** Number of queued updates not yet confirmed by a getUpdates offset. */
   pendingUpdates(): number {
     return this.queue.length;
@@ -864,12 +932,22 @@ export class FakeTelegram {
     this.failures.set(key, queue);
   }
 
-  /** Delays the next `times` calls of `method` by `ms` before they are processed. */
-  hang(method: string, ms: number, times = 1): void {
+  /**
+   * Delays the next `times` calls of `method` by `ms` before they are processed,
+   * or with `afterEffect` after: the message is delivered and only the answer
+   * hangs, as when a connection stalls after Telegram acted. A caller that gives
+   * up ends the wait.
+   */
+  hang(method: string, ms: number, times = 1, options: { afterEffect?: boolean } = {}): void {
     const key = method.toLowerCase();
     const queue = this.hangs.get(key) ?? [];
-    for (let n = 0; n < times; n++) queue.push(ms);
+    for (let n = 0; n < times; n++) queue.push({ ms, afterEffect: options.afterEffect ?? false });
     this.hangs.set(key, queue);
+  }
+
+  /** Replaces the flood limits (state starts afresh): `false` turns them off. */
+  setFlood(flood: boolean | FloodOptions): void {
+    this.flood = flood === false ? undefined : new FloodControl(flood === true ? {} : flood);
   }
 
   /** Sets (or with `undefined` removes) the webhook, as if setWebhook had been called. */
@@ -900,6 +978,9 @@ export class FakeTelegram {
     this.webhookUrl = undefined;
     this.webhookSecret = undefined;
     this.allowedUpdates = undefined;
+    this.draftFrames = [];
+    this.openQueries = new Map();
+    this.answers = [];
     this.flood?.reset();
   }
 
@@ -961,13 +1042,14 @@ export class FakeTelegram {
     if (!handler) throw new TgError(404, "Not Found");
     record.method = handler.name;
     const delay = this.hangs.get(key)?.shift();
-    if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay && !delay.afterEffect) await pause(delay.ms, signal);
     const queue = this.failures.get(key) ?? [];
     const at = queue.findIndex((f) => !f.when || f.when(params));
     const failure = at >= 0 ? queue.splice(at, 1)[0] : undefined;
     if (failure && !failure.afterEffect)
       throw new TgError(failure.status, failure.description, failure.retryAfter);
     const result = await handler.run(params, signal);
+    if (delay?.afterEffect) await pause(delay.ms, signal);
     if (failure) throw new TgError(failure.status, failure.description, failure.retryAfter);
     return result;
   }
@@ -996,6 +1078,8 @@ export class FakeTelegram {
       sendMessage: (p) => this.sendMessage(p),
       editMessageText: (p) => this.editMessageText(p),
       sendChatAction: (p) => this.sendChatAction(p),
+      ...(this.draftsEnabled ? { sendMessageDraft: (p: Params) => this.sendMessageDraft(p) } : {}),
+      answerCallbackQuery: (p) => this.answerCallbackQuery(p),
       sendDocument: (p) => this.sendDocument(p),
       getFile: (p) => this.getFile(p),
       setMyCommands: (p) => this.setMyCommands(p),
@@ -1095,6 +1179,7 @@ export class FakeTelegram {
       ...rendered,
       replyMarkup: jsonParam(params, "reply_markup"),
     };
+    noteButtons(message);
     this.store(message);
     return this.messageJson(message);
   }
@@ -1121,9 +1206,10 @@ export class FakeTelegram {
     message.html = rendered.html;
     message.parseMode = rendered.parseMode;
     message.replyMarkup = replyMarkup;
+    noteButtons(message);
     message.edits++;
     message.editDate = unixNow();
-    this.flood?.count(chatId, Date.now());
+    this.flood?.count(chatId);
     return this.messageJson(message);
   }
 
@@ -1138,10 +1224,51 @@ export class FakeTelegram {
     return message;
   }
 
+  private sendMessageDraft(params: Params): true {
+    const chatId = this.targetChat(params);
+    // Drafts exist in private chats only (user ids are positive, groups negative).
+    if (chatId < 0) throw badRequest("TEXTDRAFT_PEER_INVALID");
+    const draftId = intParam(params, "draft_id");
+    if (draftId === undefined || draftId === 0) throw badRequest("draft_id must be non-zero");
+    const rendered = this.render(strParam(params, "text") ?? "", strParam(params, "parse_mode"));
+    if (rendered.text.length > MAX_TEXT) throw badRequest("message is too long");
+    this.draftFrames.push({
+      chatId,
+      draftId,
+      text: rendered.text,
+      ...(rendered.html !== undefined ? { html: rendered.html } : {}),
+      canStop: boolParam(params, "can_stop"),
+      keepOnStop: boolParam(params, "keep_on_stop"),
+      at: Date.now(),
+    });
+    this.flood?.count(chatId);
+    return true;
+  }
+
+  private answerCallbackQuery(params: Params): true {
+    const queryId = strParam(params, "callback_query_id") ?? "";
+    if (!this.openQueries.delete(queryId))
+      throw badRequest("query is too old and response timeout expired or query ID is invalid");
+    const text = strParam(params, "text");
+    if (text !== undefined && text.length > 200) throw badRequest("MESSAGE_TOO_LONG");
+    this.answers.push({
+      queryId,
+      ...(text !== undefined ? { text } : {}),
+      showAlert: boolParam(params, "show_alert"),
+    });
+    return true;
+  }
+
   private sendChatAction(params: Params): true {
-    this.targetChat(params, false);
+    const chatId = this.targetChat(params, false);
     const action = strParam(params, "action") ?? "";
     if (!CHAT_ACTIONS.has(action)) throw badRequest("wrong parameter action in request");
+    try {
+      this.flood?.checkAction(chatId);
+    } catch (err) {
+      if (err instanceof FloodError) throw tooMany(err.retryAfter);
+      throw err;
+    }
     return true;
   }
 
@@ -1239,7 +1366,12 @@ export class FakeTelegram {
     const chatId = intParam(params, "chat_id");
     if (chatId === undefined || chatId === 0) throw badRequest("chat not found");
     if (this.blocked.has(chatId)) throw new TgError(403, "Forbidden: bot was blocked by the user");
-    if (counted) this.flood?.check(chatId, Date.now());
+    try {
+      if (counted) this.flood?.check(chatId);
+    } catch (err) {
+      if (err instanceof FloodError) throw tooMany(err.retryAfter);
+      throw err;
+    }
     return chatId;
   }
 
@@ -1281,7 +1413,7 @@ export class FakeTelegram {
   }
 
   private store(message: StoredMessage): void {
-    this.flood?.count(message.chatId, Date.now());
+    this.flood?.count(message.chatId);
     const list = this.messages.get(message.chatId) ?? [];
     list.push(message);
     this.messages.set(message.chatId, list);
@@ -1372,6 +1504,28 @@ export class FakeTelegram {
     };
     this.files.set(file.fileId, file);
     return file;
+  }
+}
+
+/** The callback_data of every button of an inline keyboard. */
+function callbackData(markup: unknown): string[] {
+  if (!isRecord(markup) || !Array.isArray(markup.inline_keyboard)) return [];
+  return markup.inline_keyboard.flatMap((row: unknown) =>
+    Array.isArray(row)
+      ? row.flatMap((b: unknown) =>
+          isRecord(b) && typeof b.callback_data === "string" ? [b.callback_data] : [],
+        )
+      : [],
+  );
+}
+
+/** Checks the keyboard like Telegram (callback_data 1-64 bytes) and remembers its buttons. */
+function noteButtons(message: StoredMessage): void {
+  for (const data of callbackData(message.replyMarkup)) {
+    if (Buffer.byteLength(data, "utf8") > 64 || data.length === 0)
+      throw badRequest("BUTTON_DATA_INVALID");
+    message.everData ??= new Set();
+    message.everData.add(data);
   }
 }
 

@@ -119,7 +119,7 @@ describe("storage", () => {
     );
   });
 
-  it("has a sparse index that finds idle sessions without a Scan", () => {
+  it("has sparse indexes that find idle sessions and a day's top users without a Scan", () => {
     const t = only(localstack.json.resource, "aws_dynamodb_table");
     expect(t.global_secondary_index).toEqual([
       {
@@ -128,7 +128,20 @@ describe("storage", () => {
         range_key: "GSI1SK",
         projection_type: "KEYS_ONLY",
       },
+      {
+        name: "UsageByDay",
+        hash_key: "usage_day",
+        range_key: "day_tokens",
+        projection_type: "INCLUDE",
+        non_key_attributes: ["user_id", "user_name", "day_messages", "messages", "tokens"],
+      },
     ]);
+    expect(t.attribute).toEqual(
+      expect.arrayContaining([
+        { name: "usage_day", type: "S" },
+        { name: "day_tokens", type: "N" },
+      ]),
+    );
   });
 
   it("turns point-in-time recovery on for AWS only", () => {

@@ -30,12 +30,15 @@ const SAMPLES: Readonly<Record<string, string>> = {
   CONTEXT_MESSAGES: "10",
   CLOSED_SESSION_RETENTION_DAYS: "30",
   STREAM_REPLIES: "false",
+  STREAM_MODE: "edit",
   SHOW_STATS: "true",
   SHOW_THINKING: "hidden",
   MAX_CONCURRENCY: "2",
   MAX_UPDATE_ATTEMPTS: "5",
   ALLOWED_USER_IDS: "11,22",
   ADMIN_USER_IDS: "22",
+  DAILY_MESSAGE_LIMIT: "100",
+  DAILY_TOKEN_LIMIT: "200000",
   LOG_LEVEL: "debug",
 };
 

@@ -28,6 +28,7 @@ describe("config loadConfig", () => {
         numCtx: 8192,
         numPredict: 2048,
         keepAlive: "5m",
+        stallMs: 60_000,
       },
       defaultModel: "llama3",
       table: "ChatbotSessions",
@@ -39,7 +40,7 @@ describe("config loadConfig", () => {
         contextMessages: 20,
         closedRetentionSeconds: 365 * 86_400,
       },
-      chat: { stream: true, showStats: false, showThinking: "collapsed" },
+      chat: { streamMode: "draft", showStats: false, showThinking: "collapsed" },
       media: {
         imageMaxBytes: 5 * 1024 * 1024,
         documentMaxBytes: 10 * 1024 * 1024,
@@ -49,8 +50,19 @@ describe("config loadConfig", () => {
       maxUpdateAttempts: 3,
       access: { kind: "owner" },
       adminUserIds: new Set<number>(),
+      limits: { messages: 0, tokens: 0 },
       logLevel: "info",
     });
+  });
+
+  it("parses DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT (empty: no limit) and refuses negatives", () => {
+    expect(
+      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, DAILY_MESSAGE_LIMIT: "50", DAILY_TOKEN_LIMIT: "" })
+        .limits,
+    ).toEqual({ messages: 50, tokens: 0 });
+    expect(configError({ TELEGRAM_BOT_TOKEN: TOKEN, DAILY_TOKEN_LIMIT: "-1" })).toContain(
+      "DAILY_TOKEN_LIMIT",
+    );
   });
 
   it("requires TELEGRAM_BOT_TOKEN and says where to get it", () => {
@@ -75,6 +87,7 @@ describe("config loadConfig", () => {
     ["SESSION_IDLE_MINUTES", "-1"],
     ["SESSION_IDLE_MINUTES", "0"],
     ["STREAM_REPLIES", "maybe"],
+    ["STREAM_MODE", "fast"],
     ["SHOW_THINKING", "expanded"],
     ["OLLAMA_URL", "ftp://example.com"],
     ["TELEGRAM_API_URL", "not a url"],
@@ -186,9 +199,22 @@ describe("config loadConfig", () => {
     });
 
     // Assess
-    expect(config.chat.stream).toBe(true);
+    expect(config.chat.streamMode).toBe("draft");
     expect(config.chat.showStats).toBe(false);
     expect(config.ollama.url).toBe("http://host.docker.internal:11434");
+  });
+
+  it("STREAM_MODE picks draft, edit or off; STREAM_REPLIES=false turns streaming off whatever it says", () => {
+    // Act
+    const modes = [
+      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, STREAM_MODE: "edit" }).chat.streamMode,
+      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, STREAM_MODE: "off" }).chat.streamMode,
+      loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, STREAM_MODE: "draft", STREAM_REPLIES: "false" }).chat
+        .streamMode,
+    ];
+
+    // Assess
+    expect(modes).toEqual(["edit", "off", "off"]);
   });
 
   it("strips trailing slashes from URLs", () => {

@@ -170,4 +170,47 @@ describe("app/lanes ChatLanes", () => {
     expect(events).not.toContain("start 3");
     expect(ranAfter(events, 2, 4)).toBe(true);
   });
+
+  it("runs an urgent update (a Stop press) at once, beside its chat's running update and past the limit", async () => {
+    // Arrange: chat 10's first update holds the only slot until released.
+    const events: string[] = [];
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const press = checkUpdate({
+      update_id: 2,
+      callback_query: {
+        id: "q",
+        from: { id: 10 },
+        message: { chat: { id: 10 } },
+        data: "stop:10:1",
+      },
+    } as unknown as Update);
+    const lanes = new ChatLanes(
+      1,
+      async (u) => {
+        events.push(`start ${u.updateId}`);
+        if (u.updateId === 1) await held;
+        events.push(`end ${u.updateId}`);
+        return true;
+      },
+      (u) => events.push(`skip ${u.updateId}`),
+      (u) => u.raw.callback_query !== undefined,
+    );
+
+    // Act
+    lanes.add(checkUpdate(msg(1, 10, 10)));
+    lanes.add(press);
+    lanes.add(checkUpdate(msg(3, 10, 10)));
+    await tick();
+    const beforeRelease = [...events];
+    release();
+    await lanes.idle();
+
+    // Assess
+    // The press ran to its end while update 1 held the lane and the only slot.
+    expect([...beforeRelease].sort()).toEqual(["end 2", "start 1", "start 2"]);
+    expect(events.slice(3)).toEqual(["end 1", "start 3", "end 3"]);
+  });
 });

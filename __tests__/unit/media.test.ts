@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { classifyFile } from "../../handler/app/media/file-kinds.js";
 import { imageKey, sniffImageType } from "../../handler/app/media/image-keys.js";
 import { pickPhotoSize } from "../../handler/app/media/photo.js";
-import { ModelCapabilities } from "../../handler/app/models/capabilities.js";
+import { CapabilityCache } from "../../handler/app/models/capabilities.js";
 import type { ModelGateway } from "../../handler/app/ports.js";
 
 describe("media: choosing, naming and classifying", () => {
@@ -58,7 +58,7 @@ describe("media: choosing, naming and classifying", () => {
   });
 });
 
-describe("ModelCapabilities", () => {
+describe("CapabilityCache.canSee", () => {
   /** A gateway that answers `capabilities` from `table` and counts the calls. */
   function gateway(table: Record<string, string[] | Error>) {
     const calls: string[] = [];
@@ -77,7 +77,11 @@ describe("ModelCapabilities", () => {
     // Prepare
     let now = 0;
     const { calls, model } = gateway({ llava: ["completion", "vision"], llama3: ["completion"] });
-    const caps = new ModelCapabilities(model, "http://ollama", () => now, 1_000);
+    const caps = new CapabilityCache(model, {
+      endpoint: "http://ollama",
+      now: () => new Date(now),
+      ttlMs: 1_000,
+    });
 
     // Act
     const first = [
@@ -98,7 +102,7 @@ describe("ModelCapabilities", () => {
   it("does not cache a failed lookup", async () => {
     // Prepare
     const { calls, model } = gateway({ llava: new Error("connection refused") });
-    const caps = new ModelCapabilities(model, "http://ollama");
+    const caps = new CapabilityCache(model, { endpoint: "http://ollama", now: () => new Date() });
 
     // Act
     const results = await Promise.allSettled([caps.canSee("llava")]);

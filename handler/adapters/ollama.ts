@@ -1,5 +1,12 @@
 import { Ollama } from "ollama";
-import type { ModelGateway, ModelInfo, ModelRequest, ModelResult } from "../app/ports.js";
+import type {
+  ModelGateway,
+  ModelInfo,
+  ModelRequest,
+  ModelResult,
+  PullProgress,
+  PullRequest,
+} from "../app/ports.js";
 import { ModelError, type ModelFailureKind } from "../errors.js";
 
 const NS_PER_MS = 1_000_000;
@@ -17,7 +24,12 @@ export class OllamaGateway implements ModelGateway {
     request: ModelRequest,
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult> {
-    const client = this.client(request.endpoint, request.signal);
+    const stall = new StallWatch(request.stallMs);
+    const client = this.client(
+      request.endpoint,
+      AbortSignal.any([request.signal, stall.signal]),
+      stall,
+    );
     let content = "";
     let thinking = "";
     let stage: "connect" | "stream" = "connect";
@@ -56,7 +68,17 @@ export class OllamaGateway implements ModelGateway {
       }
       throw new Error("the stream ended without a final message");
     } catch (err) {
+      if (stall.fired) {
+        throw new ModelError(
+          "stalled",
+          request.model,
+          `Ollama stalled: no text for ${Math.round((request.stallMs ?? 0) / 1000)} s after the answer had started`,
+          { cause: err },
+        );
+      }
       throw toModelError(err, request.model, stage, request.signal);
+    } finally {
+      stall.stop();
     }
   }
 
@@ -73,18 +95,46 @@ export class OllamaGateway implements ModelGateway {
     }
   }
 
-  async capabilities(endpoint: string, model: string, signal: AbortSignal): Promise<string[]> {
+  async pull(request: PullRequest, onProgress: (progress: PullProgress) => void): Promise<void> {
+    let stage: "connect" | "stream" = "connect";
+    try {
+      // An error line (an unknown name: "pull model manifest: file does not exist") makes the
+      // client throw; the last line of a complete pull says "success".
+      const stream = await this.client(request.endpoint, request.signal).pull({
+        model: request.model,
+        stream: true,
+      });
+      stage = "stream";
+      for await (const part of stream) {
+        onProgress({
+          status: part.status,
+          digest: part.digest,
+          total: part.total,
+          completed: part.completed,
+        });
+        if (part.status === "success") return;
+      }
+      throw new Error("the download stopped before Ollama said it succeeded");
+    } catch (err) {
+      throw toModelError(err, request.model, stage, request.signal);
+    }
+  }
+
+  async capabilities(
+    endpoint: string,
+    model: string,
+    signal: AbortSignal,
+  ): Promise<readonly string[]> {
     try {
       const res = await this.client(endpoint, signal).show({ model });
-      // Ollama before 0.6 had no `capabilities`: such a server reports none, so nothing is assumed.
-      const listed: unknown = (res as { capabilities?: unknown }).capabilities;
-      return Array.isArray(listed) ? listed.filter((c): c is string => typeof c === "string") : [];
+      // Older servers send no `capabilities`: then nothing is known about the model.
+      return Array.isArray(res.capabilities) ? res.capabilities : [];
     } catch (err) {
       throw toModelError(err, model, "connect", signal);
     }
   }
 
-  private client(host: string, signal: AbortSignal): Ollama {
+  private client(host: string, signal: AbortSignal, stall?: StallWatch): Ollama {
     const fetchFn = this.fetchFn;
     return new Ollama({
       host,
@@ -95,13 +145,46 @@ export class OllamaGateway implements ModelGateway {
         });
         const streamed = res.headers.get("content-type")?.includes("ndjson");
         if (!res.ok || !res.body || !streamed) return res;
-        return new Response(res.body.pipeThrough(validateLines()), {
+        return new Response(res.body.pipeThrough(validateLines(stall)), {
           status: res.status,
           statusText: res.statusText,
           headers: res.headers,
         });
       },
     });
+  }
+}
+
+/**
+ * Fails a streamed answer that goes silent after its first bytes. Before them
+ * the model may be loading (minutes for a large one), which the call's own
+ * deadline bounds; once Ollama streams, tokens come every fraction of a second,
+ * so a long silence means a stuck runner, and waiting for the deadline would
+ * only delay the reply the user is owed.
+ */
+class StallWatch {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ms: number | undefined) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get fired(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Bytes arrived: the silence starts again from now. */
+  touch(): void {
+    if (!this.ms || this.fired) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(), this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
   }
 }
 
@@ -117,8 +200,10 @@ const NO_FINAL_LINE = /did not receive done or success response/i;
  * Checks each NDJSON line before the ollama client sees it (the client logs and
  * skips a bad line, then reports only that the stream ended early): a line that
  * is not a JSON object fails the stream with a {@link MalformedLineError}.
+ * Lines may arrive split anywhere, even inside a multi-byte character: the
+ * decoder is streaming, and only whole lines are checked.
  */
-function validateLines(): TransformStream<Uint8Array, Uint8Array> {
+function validateLines(stall?: StallWatch): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   let pending = "";
   const check = (line: string) => {
@@ -136,12 +221,14 @@ function validateLines(): TransformStream<Uint8Array, Uint8Array> {
   };
   return new TransformStream({
     transform(chunk, controller) {
+      stall?.touch();
       const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
       pending = lines.pop() ?? "";
       for (const line of lines) check(line);
       controller.enqueue(chunk);
     },
     flush() {
+      stall?.stop();
       check(pending + decoder.decode());
     },
   });

@@ -1,7 +1,14 @@
 import type { Update } from "@grammyjs/types";
 import { Api, GrammyError, HttpError, InputFile } from "grammy";
 import { HANDLED_UPDATES } from "../app/intake/update-types.js";
-import type { BotCommandInfo, ChatGateway, SendOptions, UpdatesRequest } from "../app/ports.js";
+import type {
+  BotCommandInfo,
+  ChatGateway,
+  DraftOptions,
+  InlineButton,
+  SendOptions,
+  UpdatesRequest,
+} from "../app/ports.js";
 import {
   TelegramApiError,
   TelegramNetworkError,
@@ -58,6 +65,7 @@ export class TelegramGateway implements ChatGateway {
           ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }
           : {}),
         ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+        ...keyboard(options.buttons),
         link_preview_options: { is_disabled: true },
       }),
     );
@@ -74,6 +82,7 @@ export class TelegramGateway implements ChatGateway {
       await this.call("editMessageText", () =>
         this.api.editMessageText(chatId, messageId, text, {
           ...(options.html ? { parse_mode: "HTML" as const } : {}),
+          ...keyboard(options.buttons),
           link_preview_options: { is_disabled: true },
         }),
       );
@@ -90,6 +99,35 @@ export class TelegramGateway implements ChatGateway {
         "typing",
         threadId !== undefined ? { message_thread_id: threadId } : {},
       ),
+    );
+  }
+
+  async sendDraft(
+    chatId: number,
+    draftId: number,
+    text: string,
+    options: DraftOptions = {},
+  ): Promise<void> {
+    await this.call(
+      "sendMessageDraft",
+      () =>
+        this.api.sendMessageDraft(chatId, draftId, text, {
+          ...(options.html ? { parse_mode: "HTML" as const } : {}),
+          ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+          // The partial text stays while the final message (what was written so far) is sent.
+          ...(options.canStop ? { can_stop: true, keep_on_stop: true } : {}),
+        }),
+      // The token works (updates arrived): a 404 here means a Bot API server without drafts.
+      { notFoundIsMissingMethod: true },
+    );
+  }
+
+  async answerCallback(queryId: string, text: string, options: { alert?: boolean } = {}) {
+    await this.call("answerCallbackQuery", () =>
+      this.api.answerCallbackQuery(queryId, {
+        text: text.slice(0, 200),
+        ...(options.alert ? { show_alert: true } : {}),
+      }),
     );
   }
 
@@ -136,13 +174,17 @@ export class TelegramGateway implements ChatGateway {
     await this.call("setMyCommands", () => this.api.setMyCommands([...commands]));
   }
 
-  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
+  private async call<T>(
+    method: string,
+    fn: () => Promise<T>,
+    { notFoundIsMissingMethod = false } = {},
+  ): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       if (err instanceof GrammyError) {
         // 401: a revoked or mistyped token; 404: a string that is not a token at all.
-        if (err.error_code === 401 || err.error_code === 404) {
+        if (err.error_code === 401 || (err.error_code === 404 && !notFoundIsMissingMethod)) {
           throw new TokenRejectedError(method, err.error_code);
         }
         throw new TelegramApiError(
@@ -158,6 +200,16 @@ export class TelegramGateway implements ChatGateway {
       throw err;
     }
   }
+}
+
+/** `reply_markup` for inline buttons, one per row; none when there are none. */
+function keyboard(buttons: readonly InlineButton[] | undefined) {
+  if (!buttons || buttons.length === 0) return {};
+  return {
+    reply_markup: {
+      inline_keyboard: buttons.map((b) => [{ text: b.text, callback_data: b.data }]),
+    },
+  };
 }
 
 /** grammY types signals as the `abort-controller` polyfill's; the bundle aliases it to Node's own. */

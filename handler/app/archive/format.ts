@@ -29,6 +29,10 @@ export const archiveMessageSchema = z.object({
   failed: z.string().max(64).optional(),
   /** S3 keys of the message's images (see `media/image-keys.ts`). */
   images: z.array(z.string().max(400)).max(MAX_IMAGES_PER_MESSAGE).optional(),
+  /** Why an answer stopped before its end (`length`: it reached num_predict). */
+  cut_off: z.string().max(64).optional(),
+  /** An answer the user stopped part-way. */
+  stopped: z.boolean().optional(),
 });
 
 /**
@@ -139,7 +143,7 @@ export function buildArchive(
       ended_at: session.status === "closed" ? (session.closedAt ?? archivedAt) : null,
       archived_at: archivedAt,
       archive_reason: session.archiveReason ?? "size",
-      ollama_endpoint: session.ollamaEndpoint.slice(0, MAX_RECORDED_ENDPOINT_CHARS),
+      ollama_endpoint: session.ollamaUrl.slice(0, MAX_RECORDED_ENDPOINT_CHARS),
     },
     user: {
       id: session.userId,
@@ -180,6 +184,8 @@ export function toArchiveMessage(m: ChatMessage): ArchiveMessage {
     timestamp: m.ts,
     ...(m.failed ? { failed: m.failed } : {}),
     ...(m.images?.length ? { images: [...m.images] } : {}),
+    ...(m.cutOff ? { cut_off: m.cutOff } : {}),
+    ...(m.stopped ? { stopped: true } : {}),
   };
 }
 
@@ -192,6 +198,8 @@ export function fromArchiveMessage(m: ArchiveMessage): ChatMessage {
     ts: m.timestamp,
     ...(m.failed ? { failed: m.failed } : {}),
     ...(m.images?.length ? { images: m.images } : {}),
+    ...(m.cut_off ? { cutOff: m.cut_off } : {}),
+    ...(m.stopped ? { stopped: true } : {}),
   };
 }
 
@@ -217,8 +225,17 @@ export function renderTranscript(doc: ArchiveDocument): string {
     const speaker = m.role === "user" ? who : m.role === "assistant" ? doc.session.model : "system";
     // A failed message answered later by /retry is followed directly by that answer.
     const answeredLater = doc.messages[i + 1]?.role === "assistant";
-    const note = `${m.images?.length ? ` [${m.images.length === 1 ? "image" : `${m.images.length} images`}]` : ""}${
-      m.failed ? ` [${answeredLater ? "first attempt failed" : "not answered"}: ${m.failed}]` : ""
+    const images = m.images?.length
+      ? ` [${m.images.length === 1 ? "image" : `${m.images.length} images`}]`
+      : "";
+    const note = `${images}${
+      m.failed
+        ? ` [${answeredLater ? "first attempt failed" : "not answered"}: ${m.failed}]`
+        : m.cut_off
+          ? ` [cut off: ${m.cut_off}]`
+          : m.stopped
+            ? " [stopped by the user]"
+            : ""
     }`;
     return `[${m.timestamp}] ${speaker}${note}:\n${m.content}\n`;
   });

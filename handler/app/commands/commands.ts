@@ -1,14 +1,15 @@
 import { canonicalModelName } from "../../domain/model-name.js";
-import { ModelError } from "../../errors.js";
 import { escapeHtml } from "../../format/index.js";
 import { ARCHIVE_COMMANDS, ARCHIVE_DEFERRED_NOTE } from "../archive/commands.js";
-import { answer, DELIVERY_RESERVE_MS } from "../conversation/chat.js";
-import { activeSessionId } from "../conversation/conversations.js";
-import { describeModelError } from "../conversation/model-errors.js";
+import { answer } from "../conversation/chat.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { appliedAlready } from "../intake/handled.js";
 import { MEDIA_HELP } from "../media/file-kinds.js";
-import type { BotCommandInfo, ModelInfo } from "../ports.js";
+import { listModels, showModels } from "../models/models-command.js";
+import { PULL_COMMANDS } from "../models/pull.js";
+import type { BotCommandInfo } from "../ports.js";
+import { STOP_COMMANDS } from "../stop/stop-command.js";
+import { USAGE_COMMANDS } from "../usage/usage-command.js";
 import { ADMIN_COMMANDS } from "./admin.js";
 import { SETTINGS_COMMANDS } from "./settings.js";
 
@@ -58,29 +59,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     },
   },
   models: {
-    description: "List the models installed on Ollama",
-    run: async (turn) => {
-      const profile = await turn.conversations.profile(turn.msg);
-      const models = await listModels(turn);
-      if (!models) return undefined;
-      if (models.length === 0) {
-        await say(
-          turn,
-          "No models are installed on the Ollama server yet. Pull one with: ollama pull llama3",
-        );
-        return undefined;
-      }
-      const lines = models.map((m) => {
-        const name = canonicalModelName(m.name) ?? m.name;
-        const mark = name === profile.currentModel ? "✅" : "▫️";
-        return `${mark} <code>${escapeHtml(name)}</code>${m.parameterSize ? ` (${escapeHtml(m.parameterSize)})` : ""}`;
-      });
-      await sayHtml(
-        turn,
-        `<b>Installed models</b>\n${lines.join("\n")}\n\nSwitch with /model &lt;name&gt;.`,
-      );
-      return undefined;
-    },
+    description: "List the installed models: size and capabilities",
+    run: showModels,
   },
   model: {
     description: "Show or switch the model",
@@ -136,14 +116,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       const { conversations, msg, services } = turn;
       const profile = await conversations.profile(msg);
       if (appliedAlready(profile, msg.updateId)) return "duplicate";
-      const sessionId = activeSessionId(profile, msg, profile.currentModel);
-      const current = sessionId
-        ? await services.store.getSession({
-            userId: msg.userId,
-            model: profile.currentModel,
-            sessionId,
-          })
-        : undefined;
+      const current = await conversations.storedCurrent(msg, profile);
       const archive =
         current?.status === "active" && current.messageCount > 0 ? current : undefined;
       // If S3 fails, the old session is archived by a later invoke: the user does not wait.
@@ -229,9 +202,12 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       return answer(turn, session, lastUser, { history: before, regenerate: true });
     },
   },
+  ...STOP_COMMANDS,
   ...SETTINGS_COMMANDS,
   ...ARCHIVE_COMMANDS,
+  ...USAGE_COMMANDS,
   ...ADMIN_COMMANDS,
+  ...PULL_COMMANDS,
 };
 
 /** The command menu registered with Telegram (`setMyCommands`). */
@@ -239,18 +215,4 @@ export function commandMenu(): BotCommandInfo[] {
   return Object.entries(COMMANDS)
     .filter(([name]) => name !== "start")
     .map(([command, c]) => ({ command, description: c.description }));
-}
-
-async function listModels(turn: Turn): Promise<ModelInfo[] | undefined> {
-  const endpoint = turn.services.config.ollama.url;
-  try {
-    return await turn.services.model.listModels(
-      endpoint,
-      AbortSignal.timeout(Math.min(10_000, turn.deadline - Date.now() - DELIVERY_RESERVE_MS)),
-    );
-  } catch (err) {
-    if (!(err instanceof ModelError)) throw err;
-    await say(turn, describeModelError(err, endpoint).split("\n")[0] ?? "Ollama is not reachable.");
-    return undefined;
-  }
 }

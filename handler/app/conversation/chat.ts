@@ -4,16 +4,19 @@ import {
   MAX_STORED_MESSAGE_CHARS,
   type Session,
 } from "../../domain/session.js";
-import { ConflictError, ModelError, TelegramApiError } from "../../errors.js";
+import { ModelError, TelegramApiError } from "../../errors.js";
 import { escapeHtml, extractThinking, formatReply } from "../../format/index.js";
-import { StreamingReply } from "../delivery/streaming.js";
+import { openAnswerStream } from "../delivery/answer-stream.js";
+import type { AnswerStream } from "../delivery/streaming.js";
 import { keepTyping } from "../delivery/typing.js";
 import { MAX_INPUT_CHARS } from "../intake/addressing.js";
 import { appliedAlready } from "../intake/handled.js";
 import { withImages } from "../media/context-images.js";
 import type { ModelResult } from "../ports.js";
+import { workIdOf } from "../stop/stop-switch.js";
 import { buildContext } from "./context-window.js";
 import { describeModelError } from "./model-errors.js";
+import { storeTurn as store } from "./store-turn.js";
 import { say, type Turn, type TurnOutcome } from "./turn.js";
 
 /** Time kept back from the model call for delivering and storing the answer. */
@@ -99,6 +102,8 @@ export async function answer(
 ): Promise<TurnOutcome> {
   const { services, log, msg } = turn;
   const { config } = services;
+  // Over a daily limit: the user is told when it resets, and the model is not called.
+  if (await turn.usage.refuse(turn)) return "handled";
   const numCtx = session.options.num_ctx ?? config.ollama.numCtx;
   // Every answer is bounded: a model that never stops would otherwise fill the chat and the session.
   const numPredict = session.options.num_predict ?? config.ollama.numPredict;
@@ -113,60 +118,125 @@ export async function answer(
   });
   const messages = await withImages(turn, session.model, context.messages, freshImages);
   const timeoutMs = turn.deadline - Date.now() - DELIVERY_RESERVE_MS;
-  const stream = config.chat.stream
-    ? new StreamingReply(services.replier, turn.target, log, {
-        minEditIntervalMs: msg.isGroup ? 3_000 : 1_000,
-      })
-    : undefined;
-  const typing = keepTyping(services.telegram, msg, log);
-  let streamed = 0;
-  let result: ModelResult;
+  const work = { chatId: msg.chatId, userId: msg.userId, workId: workIdOf(msg.updateId) };
+  const running = await turn.stops.start(work);
   try {
-    result = await services.model.chat(
-      {
-        // Always the configured server: a session's endpoint is a record of where it ran, never
-        // an address to call (an imported file could name any host).
-        endpoint: config.ollama.url,
-        model: session.model,
-        messages,
-        options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
-        keepAlive: config.ollama.keepAlive,
-        signal: AbortSignal.timeout(Math.max(1_000, timeoutMs)),
-      },
-      (delta) => {
-        // What is shown live stops where the stored answer will be cut.
-        const room = MAX_STORED_MESSAGE_CHARS - streamed;
-        if (room > 0) stream?.push(delta.content.slice(0, room));
-        streamed += delta.content.length;
-        // "typing…" lasts until the user sees text: reasoning and a non-streamed answer can take minutes.
-        if (stream?.started) typing.stop();
-      },
-    );
-  } catch (err) {
+    const stream = openAnswerStream(turn, work);
+    const typing = keepTyping(services.telegram, msg.chatId, msg.threadId, log);
+    let streamed = 0;
+    // What was written so far: kept when the user stops the answer.
+    const partial = { content: "", thinking: "" };
+    let result: ModelResult;
+    try {
+      result = await services.model.chat(
+        {
+          // Always the configured server: a session's endpoint is a record of where it ran, never
+          // an address to call (an imported file could name any host).
+          endpoint: config.ollama.url,
+          model: session.model,
+          messages,
+          options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
+          keepAlive: config.ollama.keepAlive,
+          signal: AbortSignal.any([
+            AbortSignal.timeout(Math.max(1_000, timeoutMs)),
+            running.signal,
+          ]),
+          stallMs: config.ollama.stallMs,
+        },
+        (delta) => {
+          partial.content += delta.content;
+          partial.thinking += delta.thinking;
+          // What is shown live stops where the stored answer will be cut.
+          const room = MAX_STORED_MESSAGE_CHARS - streamed;
+          if (room > 0) stream?.push(delta.content.slice(0, room));
+          streamed += delta.content.length;
+          // "typing…" lasts until the user sees text: reasoning and a non-streamed answer can take minutes.
+          if (stream?.started) typing.stop();
+        },
+      );
+    } catch (err) {
+      typing.stop();
+      if (running.stopped && err instanceof ModelError) {
+        // Stopped by the user: what was written so far is the answer, shown and stored as such.
+        log.info("answer stopped by the user", { chars: partial.content.length });
+        result = {
+          ...partial,
+          promptTokens: 0,
+          completionTokens: 0,
+          totalMs: 0,
+          loadMs: 0,
+          doneReason: "stopped",
+        };
+      } else {
+        await stream?.settle();
+        if (!(err instanceof ModelError)) throw err;
+        log.warn("model call failed", { kind: err.kind, model: session.model, error: err.message });
+        // A regenerated message is stored already: nothing new to keep.
+        if (!regenerate) await store(turn, session, [{ ...userMessage, failed: err.kind }]);
+        await say(turn, describeModelError(err, config.ollama.url));
+        return "handled";
+      }
+    }
     typing.stop();
-    await stream?.settle();
-    if (!(err instanceof ModelError)) throw err;
-    log.warn("model call failed", { kind: err.kind, model: session.model, error: err.message });
-    // A regenerated message is stored already: nothing new to keep.
-    if (!regenerate) await store(turn, session, [{ ...userMessage, failed: err.kind }]);
-    await say(turn, describeModelError(err, config.ollama.url));
-    return "handled";
+    // From here on a press finds the answer finished: it is being delivered as it is.
+    await running.end();
+    return await deliver(turn, session, userMessage, {
+      result,
+      stream,
+      context,
+      numCtx,
+      numPredict,
+      regenerate,
+    });
+  } finally {
+    await running.end();
   }
-  typing.stop();
+}
+
+/** What {@link deliver} needs from the model call. */
+interface Answered {
+  readonly result: ModelResult;
+  readonly stream: AnswerStream | undefined;
+  readonly context: { readonly trimmed: boolean };
+  readonly numCtx: number;
+  readonly numPredict: number;
+  readonly regenerate: boolean;
+}
+
+/** Shows the answer in its final form and stores the turn. */
+async function deliver(
+  turn: Turn,
+  session: Session,
+  userMessage: ChatMessage,
+  { result, stream, context, numCtx, numPredict, regenerate }: Answered,
+): Promise<TurnOutcome> {
+  const { services, log } = turn;
+  const { config } = services;
+  const stopped = result.doneReason === "stopped";
   const { answer: whole, thinking } = result.thinking
     ? { answer: result.content, thinking: result.thinking }
     : extractThinking(result.content);
   // Shown and stored alike, so it can always be archived, exported and imported again.
   const text = capAnswer(whole);
   if (text !== whole) log.warn("answer cut to the stored limit", { chars: whole.length });
-  const shown = text.trim() || "(the model returned an empty answer)";
+  const empty = stopped
+    ? "(stopped before the model wrote anything)"
+    : "(the model returned an empty answer)";
+  const shown = text.trim() || empty;
   let html = formatReply({ answer: shown, thinking, showThinking: config.chat.showThinking });
-  if (config.chat.showStats) html += `\n\n<i>${escapeHtml(statsLine(session.model, result))}</i>`;
+  // num_predict stopped the model mid-answer: say so, and store it marked, never as complete.
+  const cutOff = result.doneReason === "length" ? "length" : undefined;
+  if (cutOff) html += `\n\n<i>${escapeHtml(cutOffNote(numPredict))}</i>`;
+  if (stopped) html += "\n\n<i>⏹ Stopped.</i>";
+  else if (config.chat.showStats)
+    html += `\n\n<i>${escapeHtml(statsLine(session.model, result))}</i>`;
   const reply: ChatMessage = {
     seq: session.messageCount + (regenerate ? 1 : 2),
     role: "assistant",
     content: text,
     ts: services.now().toISOString(),
+    ...(stopped ? { stopped: true } : {}),
+    ...(cutOff ? { cutOff } : {}),
   };
   try {
     if (stream) await stream.finish(html);
@@ -180,6 +250,7 @@ export async function answer(
     });
     const undelivered = { ...reply, failed: "undelivered" };
     await store(turn, session, regenerate ? [undelivered] : [userMessage, undelivered], result);
+    await turn.usage.count(turn, result);
     await say(
       turn,
       `😞 Telegram refused my answer (${err.description}). It is saved in this conversation (/export has it); try /retry, or ask for a shorter answer.`,
@@ -197,45 +268,13 @@ export async function answer(
   }
   const added = regenerate ? [reply] : [userMessage, reply];
   await store(turn, session, added, result, warn);
+  await turn.usage.count(turn, result);
   return "handled";
 }
 
-async function store(
-  turn: Turn,
-  session: Session,
-  messages: ChatMessage[],
-  result?: ModelResult,
-  warned = false,
-): Promise<void> {
-  const { conversations, services, msg } = turn;
-  try {
-    const updated = await services.store.appendMessages(session, messages, {
-      updateId: msg.updateId,
-      // last_message_ts is the time of the last message stored, exactly.
-      now: new Date(messages.at(-1)?.ts ?? services.now().toISOString()),
-      usage: result
-        ? {
-            promptTokens: result.promptTokens,
-            completionTokens: result.completionTokens,
-            totalMs: result.totalMs,
-          }
-        : undefined,
-      contextTrimWarned: warned || undefined,
-    });
-    conversations.remember(updated);
-    if (services.archiver.isOversized(updated)) {
-      // The answer is delivered and stored; a failed trim is retried after the next message.
-      await services.archiver.trim(updated).then(
-        (trimmed) => conversations.remember(trimmed),
-        (err: unknown) =>
-          turn.log.warn("moving older messages to S3 failed; will retry", { error: String(err) }),
-      );
-    }
-  } catch (err) {
-    // The session changed under us (e.g. archived by an idle sweep): forget the cache; the poller retries.
-    if (err instanceof ConflictError) conversations.forget(msg.userId);
-    throw err;
-  }
+/** The note under an answer that reached the length limit. */
+export function cutOffNote(numPredict: number): string {
+  return `✂️ Cut off: the answer reached the length limit (${numPredict} tokens). Ask me to continue, or raise the limit with /set num_predict.`;
 }
 
 function statsLine(model: string, r: ModelResult): string {

@@ -3,15 +3,18 @@ import type { Logger } from "../../log.js";
 import type { AccessControl } from "../access/access-control.js";
 import type { Archiver } from "../archive/archiver.js";
 import type { Replier, ReplyTarget } from "../delivery/replies.js";
-import type { Addressed } from "../intake/addressing.js";
-import type { ModelCapabilities } from "../models/capabilities.js";
+import type { AddressedMessage } from "../intake/addressing.js";
+import type { CapabilityCache } from "../models/capabilities.js";
 import type {
   ArchiveStore,
   ChatGateway,
   ModelGateway,
   SessionLifecycleStore,
   SessionStore,
+  UsageStore,
 } from "../ports.js";
+import type { StopSwitch } from "../stop/stop-switch.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import type { Conversations } from "./conversations.js";
 
 /** Long-lived collaborators, built once per process in the composition root. */
@@ -24,22 +27,41 @@ export interface BotServices {
   readonly archiver: Archiver;
   readonly replier: Replier;
   readonly access: AccessControl;
-  /** What each model can do (`/api/show`), cached. */
-  readonly capabilities: ModelCapabilities;
+  /** What each model can do (`/api/show`), cached across invokes: one cache for /models and photos. */
+  readonly capabilities: CapabilityCache;
   /** Where images users send are kept (the archive bucket, beside their conversations). */
   readonly media: ArchiveStore;
+  /** Per-user usage counters (the per-invoke view is {@link Turn.usage}). */
+  readonly usage: UsageStore;
   readonly now: () => Date;
 }
 
-/** Everything needed to answer one update. */
+/**
+ * One turn of a conversation: everything needed to answer one addressed
+ * message (what was asked and by whom, the services, the per-invoke
+ * conversations view, a logger carrying update/user/chat ids, the deadline and
+ * where replies go). Commands and the chat receive it; `say`/`sayHtml` reply.
+ */
 export interface Turn {
-  readonly msg: Addressed;
+  readonly msg: AddressedMessage;
   readonly services: BotServices;
   readonly conversations: Conversations;
+  /** Daily limits and usage counters, for this invoke. */
+  readonly usage: UsageMeter;
   readonly log: Logger;
   /** Epoch ms by which this update's work must be finished. */
   readonly deadline: number;
   readonly target: ReplyTarget;
+  /** Where running answers register, so that Stop and /stop can reach them. */
+  readonly stops: StopSwitch;
+  /** What this invoke learned about delivery, shared by its turns. */
+  readonly delivery: DeliveryState;
+}
+
+/** Delivery facts learned once per invoke. */
+export interface DeliveryState {
+  /** The Bot API server has no `sendMessageDraft` (an older self-hosted one): stream with edits. */
+  draftsUnavailable: boolean;
 }
 
 /** How an update ended. */

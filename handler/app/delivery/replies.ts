@@ -6,7 +6,7 @@ import {
   toPlainText,
 } from "../../format/index.js";
 import type { Logger } from "../../log.js";
-import type { ChatGateway } from "../ports.js";
+import type { ChatGateway, InlineButton } from "../ports.js";
 
 /** Where a reply goes. */
 export interface ReplyTarget {
@@ -68,13 +68,19 @@ export class Replier {
   }
 
   /** Sends one HTML chunk, falling back to its plain text on a parse error. */
-  async sendHtmlChunk(target: ReplyTarget, chunk: string, quote: boolean): Promise<number> {
+  async sendHtmlChunk(
+    target: ReplyTarget,
+    chunk: string,
+    quote: boolean,
+    buttons?: readonly InlineButton[],
+  ): Promise<number> {
     const replyTo = quote ? target.replyTo : undefined;
     try {
       return await this.telegram.sendMessage(target.chatId, chunk, {
         html: true,
         replyTo,
         threadId: target.threadId,
+        buttons,
       });
     } catch (err) {
       if (!(err instanceof TelegramApiError && err.isParseError)) throw err;
@@ -84,20 +90,29 @@ export class Replier {
       return this.telegram.sendMessage(target.chatId, toPlainText(chunk), {
         replyTo,
         threadId: target.threadId,
+        buttons,
       });
     }
   }
 
-  /** Edits a message to rendered HTML, falling back to plain text on a parse error. */
-  async editHtml(chatId: number, messageId: number, html: string): Promise<void> {
+  /**
+   * Edits a message to rendered HTML, falling back to plain text on a parse
+   * error. Buttons left out are removed (Telegram's rule for edits).
+   */
+  async editHtml(
+    chatId: number,
+    messageId: number,
+    html: string,
+    buttons?: readonly InlineButton[],
+  ): Promise<void> {
     try {
-      await this.telegram.editMessage(chatId, messageId, html, { html: true });
+      await this.telegram.editMessage(chatId, messageId, html, { html: true, buttons });
     } catch (err) {
       if (!(err instanceof TelegramApiError && err.isParseError)) throw err;
       this.log.warn("telegram rejected HTML edit; using plain text", {
         description: err.description,
       });
-      await this.telegram.editMessage(chatId, messageId, toPlainText(html));
+      await this.telegram.editMessage(chatId, messageId, toPlainText(html), { buttons });
     }
   }
 }

@@ -6,6 +6,7 @@ import {
   TELEGRAM_TEXT_LIMIT,
 } from "../../format/index.js";
 import type { Logger } from "../../log.js";
+import type { InlineButton } from "../ports.js";
 import { MIN_RESPLIT_LIMIT, type Replier, type ReplyTarget } from "./replies.js";
 
 /** Settings of a {@link StreamingReply}. */
@@ -14,6 +15,20 @@ export interface StreamingOptions {
   readonly minEditIntervalMs: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** Buttons under the message still growing (a Stop button); the final text has none. */
+  readonly buttons?: readonly InlineButton[];
+}
+
+/** An answer shown while it is written: by edits ({@link StreamingReply}) or as a draft. */
+export interface AnswerStream {
+  /** True once any text reached the chat. */
+  readonly started: boolean;
+  /** Feeds newly generated content. */
+  push(content: string): void;
+  /** Shows the final HTML for good. */
+  finish(finalHtml: string): Promise<unknown>;
+  /** Waits for writes in flight (before reporting an error, say); removes a Stop button. */
+  settle(): Promise<void>;
 }
 
 /** Longest wait before the final text (a longer flood penalty is waited out by the retry policy). */
@@ -32,7 +47,7 @@ const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolv
  * rolls over into a new message. Edits never block reading the model's stream;
  * `finish` waits for them and writes the final, fully formatted text.
  */
-export class StreamingReply {
+export class StreamingReply implements AnswerStream {
   private raw = "";
   private readonly messageIds: number[] = [];
   private readonly shown: string[] = [];
@@ -42,6 +57,8 @@ export class StreamingReply {
   private pending: Promise<void> = Promise.resolve();
   private flushing = false;
   private failed = false;
+  /** Which message carries the buttons now, if any. */
+  private buttonsOn: number | undefined;
   private readonly now: () => number;
 
   constructor(
@@ -85,7 +102,8 @@ export class StreamingReply {
     await this.pending;
     for (let limit = TELEGRAM_TEXT_LIMIT; ; limit = Math.floor(limit / 2)) {
       const chunks = this.finalChunks(finalHtml, limit);
-      if (this.started && chunks.some((c, i) => this.shown[i] !== c)) {
+      const changes = chunks.some((c, i) => this.shown[i] !== c) || this.buttonsOn !== undefined;
+      if (this.started && changes) {
         // The final edit is an edit like the others: it keeps the chat's pace too.
         const readyAt = Math.max(
           this.lastWriteAt + this.options.minEditIntervalMs,
@@ -95,7 +113,7 @@ export class StreamingReply {
         if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
       }
       try {
-        await this.show(chunks);
+        await this.show(chunks, true);
         return [...this.messageIds];
       } catch (err) {
         // Telegram counts after entity parsing and may find a part too long: spread it thinner.
@@ -126,28 +144,54 @@ export class StreamingReply {
     return chunks;
   }
 
-  /** Waits for edits in flight (before reporting an error, say). */
+  /**
+   * Waits for edits in flight and takes the buttons away: the answer ends
+   * without a final text (the model failed), and a Stop under it would lie.
+   */
   async settle(): Promise<void> {
     await this.pending;
+    const at = this.buttonsOn;
+    const id = at === undefined ? undefined : this.messageIds[at];
+    if (at === undefined || id === undefined) return;
+    this.buttonsOn = undefined;
+    await this.replier
+      .editHtml(this.target.chatId, id, this.shown[at] ?? "")
+      .catch((err: unknown) =>
+        this.log.warn("could not remove the Stop button", { error: String(err) }),
+      );
   }
 
-  private async show(chunks: readonly string[]): Promise<void> {
+  private async show(chunks: readonly string[], final = false): Promise<void> {
     for (const [i, chunk] of chunks.entries()) {
-      if (this.shown[i] === chunk) continue;
+      // The buttons go under the message still growing, and nowhere once the answer is final.
+      const buttons =
+        !final && i === chunks.length - 1 && this.options.buttons
+          ? this.options.buttons
+          : undefined;
+      if (this.shown[i] === chunk && (this.buttonsOn === i) === (buttons !== undefined)) continue;
       const id = this.messageIds[i];
       this.lastWriteAt = this.now();
       if (id === undefined) {
-        this.messageIds.push(await this.replier.sendHtmlChunk(this.target, chunk, i === 0));
+        this.messageIds.push(
+          await this.replier.sendHtmlChunk(this.target, chunk, i === 0, buttons),
+        );
       } else {
         try {
-          await this.replier.editHtml(this.target.chatId, id, chunk);
+          await this.replier.editHtml(this.target.chatId, id, chunk, buttons);
         } catch (err) {
           if (!isUneditable(err)) throw err;
           // Deleted by the user (or too old to edit): this part goes out as a new message.
-          this.messageIds[i] = await this.replier.sendHtmlChunk(this.target, chunk, i === 0);
+          this.messageIds[i] = await this.replier.sendHtmlChunk(
+            this.target,
+            chunk,
+            i === 0,
+            buttons,
+          );
         }
       }
       this.shown[i] = chunk;
+      if (buttons) this.buttonsOn = i;
+      else if (this.buttonsOn === i) this.buttonsOn = undefined;
     }
   }
 

@@ -7,16 +7,18 @@ const TYPING_DELAY_MS = 500;
 /**
  * Sends "typing…" after a moment and then every 4.5 s (it fades after 5 s)
  * until stopped. An answer ready within the moment needs no indicator, which
- * saves a Telegram call on every quick reply.
+ * saves a Telegram call on every quick reply. A failed indicator (a flood
+ * limit, say) is only logged: it must never hold up or fail the answer.
  */
 export function keepTyping(
   telegram: ChatGateway,
-  where: { readonly chatId: number; readonly threadId?: number },
+  chatId: number,
+  threadId: number | undefined,
   log: Logger,
 ): { stop(): void } {
   const send = () => {
     telegram
-      .sendTyping(where.chatId, where.threadId)
+      .sendTyping(chatId, threadId)
       .catch((err: unknown) => log.debug("typing failed", { error: String(err) }));
   };
   let timer: NodeJS.Timeout | undefined;

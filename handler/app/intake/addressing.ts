@@ -1,5 +1,6 @@
 import type { UserMeta } from "../../domain/session.js";
 import type { CheckedMessage, CheckedUpdate } from "./checked-update.js";
+import { addressControl } from "./controls.js";
 
 /** Largest text the bot accepts from a user (Telegram's own limit). */
 export const MAX_INPUT_CHARS = 4096;
@@ -39,10 +40,17 @@ export type Incoming =
   | { readonly kind: "text"; readonly text: string }
   | IncomingDocument
   | IncomingPhoto
-  | { readonly kind: "unsupported"; readonly what: string };
+  | { readonly kind: "unsupported"; readonly what: string }
+  /** A press of one of the bot's inline buttons (`callback_query`). */
+  | { readonly kind: "button"; readonly queryId: string; readonly data: string }
+  /** The user pressed Telegram's own Stop on a draft (`stopped_message_generation`). */
+  | { readonly kind: "draft_stopped"; readonly draftId: number };
 
-/** A message the bot should act on, with who sent it and where. */
-export interface Addressed {
+/**
+ * A message meant for the bot (in a group: a command, a mention or a reply to
+ * it), reduced to what the bot acts on: who sent it, where, and what it asks.
+ */
+export interface AddressedMessage {
   readonly updateId: number;
   readonly messageId: number;
   readonly userId: number;
@@ -87,7 +95,10 @@ export function needsIdentity(update: CheckedUpdate): boolean {
 export function addressUpdate(
   update: CheckedUpdate,
   bot: BotIdentity | undefined,
-): Addressed | Skip {
+): AddressedMessage | Skip {
+  // Presses and draft stops carry no message: they are addressed on their own.
+  const control = addressControl(update.raw);
+  if (control) return control;
   if (update.kind === "other") return { skip: "no_message" };
   if (update.kind === "malformed") return { skip: "malformed", detail: update.problem };
   const m = update.message;

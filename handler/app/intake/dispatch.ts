@@ -3,9 +3,19 @@ import { CLAIMED_TEXT, refusalText } from "../access/access-control.js";
 import { COMMANDS } from "../commands/commands.js";
 import { chatTurn } from "../conversation/chat.js";
 import type { Conversations } from "../conversation/conversations.js";
-import { type BotServices, say, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import {
-  type Addressed,
+  type BotServices,
+  type DeliveryState,
+  say,
+  type Turn,
+  type TurnOutcome,
+} from "../conversation/turn.js";
+import { answerPress, pressButton } from "../stop/buttons.js";
+import { stopDraft } from "../stop/stop-command.js";
+import type { StopSwitch } from "../stop/stop-switch.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
+import {
+  type AddressedMessage,
   addressUpdate,
   type BotIdentity,
   type IncomingDocument,
@@ -21,10 +31,15 @@ export type UpdateOutcome = TurnOutcome | "skipped";
 export interface DispatchContext {
   readonly services: BotServices;
   readonly conversations: Conversations;
+  readonly usage: UsageMeter;
   readonly log: Logger;
   readonly deadline: number;
   /** Users refused in this invoke: each is told once, not once per message. */
   readonly refused?: Set<number>;
+  /** Where running answers register (in-process when polling, DynamoDB for webhooks). */
+  readonly stops: StopSwitch;
+  /** Delivery facts learned in this invoke (shared by its turns). */
+  readonly delivery: DeliveryState;
   /** The bot's id and username, fetched lazily (only group messages need it). */
   readonly identity: () => Promise<BotIdentity>;
   /** Answers files (documents, images sent as files, session exports to import). */
@@ -55,6 +70,16 @@ export async function dispatch(
   const turn = makeTurn(addressed, ctx);
   const access = await ctx.services.access.decide(addressed);
   if (access === "refused") {
+    // Every press is answered (the button spins until it is), even the tenth from a stranger.
+    if (addressed.incoming.kind === "button") {
+      await answerPress(
+        ctx.services.telegram,
+        turn.log,
+        addressed.incoming.queryId,
+        "You may not use this bot.",
+      );
+      return "handled";
+    }
     if (ctx.refused?.has(addressed.userId)) {
       turn.log.info("refused a user who may not use the bot (already told in this invoke)");
       return "skipped";
@@ -89,6 +114,10 @@ export async function dispatch(
       if (ctx.onPhoto) return ctx.onPhoto(turn, incoming);
       await say(turn, "I can't look at photos. Send your question as a text message.");
       return "handled";
+    case "button":
+      return pressButton(turn, incoming.queryId, incoming.data);
+    case "draft_stopped":
+      return stopDraft(turn, incoming.draftId);
     case "unsupported":
       await say(
         turn,
@@ -99,11 +128,12 @@ export async function dispatch(
 }
 
 /** The turn for an addressed message: logs carry update, user and chat ids; groups quote the message answered. */
-export function makeTurn(msg: Addressed, ctx: DispatchContext): Turn {
+export function makeTurn(msg: AddressedMessage, ctx: DispatchContext): Turn {
   return {
     msg,
     services: ctx.services,
     conversations: ctx.conversations,
+    usage: ctx.usage,
     log: ctx.log.child({ updateId: msg.updateId, userId: msg.userId, chatId: msg.chatId }),
     deadline: ctx.deadline,
     target: {
@@ -111,5 +141,7 @@ export function makeTurn(msg: Addressed, ctx: DispatchContext): Turn {
       replyTo: msg.isGroup ? msg.messageId : undefined,
       threadId: msg.threadId,
     },
+    stops: ctx.stops,
+    delivery: ctx.delivery,
   };
 }

@@ -6,11 +6,15 @@ import { tellGivenUp } from "../delivery/give-up.js";
 import { documentTurn } from "../media/documents.js";
 import { photoTurn } from "../media/photo.js";
 import type { ChatGateway, PollerState, PollerStateStore, UpdateLedger } from "../ports.js";
+import type { StopSwitch } from "../stop/stop-switch.js";
+import type { UsageMeter } from "../usage/usage-meter.js";
 import type { BotIdentity } from "./addressing.js";
 import type { CheckedUpdate } from "./checked-update.js";
+import { isUrgent } from "./controls.js";
 import { type DispatchContext, dispatch } from "./dispatch.js";
 import { leaseOwner } from "./lease-owner.js";
-import { Poller, type PollOptions, type PollSummary } from "./polling/poller.js";
+import type { PollOptions } from "./polling/poll-timing.js";
+import { Poller, type PollSummary } from "./polling/poller.js";
 import type { LaneDeps } from "./webhook/lane-drain.js";
 import {
   handleQueuedUpdate,
@@ -28,6 +32,8 @@ export interface IntakeDeps {
   readonly pollerState: PollerStateStore;
   /** A fresh per-invoke view of the conversations (it caches what it read). */
   readonly conversations: () => Conversations;
+  /** A fresh per-invoke view of the usage counters (it caches what it read). */
+  readonly usage: () => UsageMeter;
   readonly identity: () => Promise<BotIdentity>;
   readonly webhookSecret: string;
   readonly maxConcurrency: number;
@@ -38,6 +44,12 @@ export interface IntakeDeps {
   readonly setDeadline: (deadline: number) => void;
   /** Queues webhook updates for an asynchronous invoke (the Lambda entry sets it). */
   readonly handOff?: (update: Update) => Promise<void>;
+  /**
+   * Where running answers register so that Stop reaches them: `local` when
+   * polling (one process sees every update, presses included), `shared` for
+   * webhooks (a press is another delivery, answered by another invoke).
+   */
+  readonly stops: { readonly local: StopSwitch; readonly shared: StopSwitch };
 }
 
 /**
@@ -51,17 +63,26 @@ export class Intake {
 
   /** Handles one webhook delivery (Lambda function URL). */
   webhook(request: WebhookRequest, until: number, invocationId: string): Promise<WebhookResponse> {
-    const ctx = this.begin(until, this.deps.log.child({ invocationId, mode: "webhook" }));
+    const ctx = this.begin(
+      until,
+      this.deps.log.child({ invocationId, mode: "webhook" }),
+      this.deps.stops.shared,
+    );
     return handleWebhook(request, {
       ...this.laneDeps(ctx, leaseOwner(invocationId)),
       secret: this.deps.webhookSecret,
+      urgent: isUrgent,
       ...(this.deps.handOff ? { handOff: this.deps.handOff } : {}),
     });
   }
 
   /** Answers an update a webhook delivery queued for this invoke. */
   queued(update: CheckedUpdate, until: number, invocationId: string): Promise<{ outcome: string }> {
-    const ctx = this.begin(until, this.deps.log.child({ invocationId, mode: "webhook-queued" }));
+    const ctx = this.begin(
+      until,
+      this.deps.log.child({ invocationId, mode: "webhook-queued" }),
+      this.deps.stops.shared,
+    );
     return handleQueuedUpdate(update, this.laneDeps(ctx, leaseOwner(invocationId)));
   }
 
@@ -69,7 +90,7 @@ export class Intake {
   async poll(until: number, invocationId: string, options: PollOptions = {}): Promise<PollSummary> {
     const { deps } = this;
     const invokeLog = deps.log.child({ invocationId });
-    const ctx = this.begin(until, invokeLog);
+    const ctx = this.begin(until, invokeLog, deps.stops.local);
     const owner = leaseOwner(invocationId);
     const poller = new Poller({
       telegram: deps.telegram,
@@ -79,6 +100,7 @@ export class Intake {
       maxAttempts: deps.maxAttempts,
       handle: (update) => dispatch(update, ctx),
       giveUp: (update, err) => tellGivenUp(deps.services.replier, update, err),
+      urgent: isUrgent,
       beforeBatch: (state) => deps.beforeBatch(state, owner),
     });
     const summary = await poller.run(owner, until, options);
@@ -89,14 +111,17 @@ export class Intake {
     return summary;
   }
 
-  private begin(until: number, log: Logger): DispatchContext {
+  private begin(until: number, log: Logger, stops: StopSwitch): DispatchContext {
     this.deps.setDeadline(until);
     return {
       services: this.deps.services,
       conversations: this.deps.conversations(),
+      usage: this.deps.usage(),
       log,
       deadline: until,
       refused: new Set<number>(),
+      stops,
+      delivery: { draftsUnavailable: false },
       onDocument: documentTurn,
       onPhoto: photoTurn,
       identity: this.deps.identity,

@@ -1,44 +1,58 @@
+import { canonicalModelName } from "../../domain/model-name.js";
 import type { ModelGateway } from "../ports.js";
 
-/** How long a model's capabilities are trusted: a re-pulled model may gain or lose vision. */
+/** How long a model's capabilities are trusted before `/api/show` is asked again. */
 export const CAPABILITIES_TTL_MS = 10 * 60_000;
-/** How long one `/api/show` may take before the lookup gives up. */
-const SHOW_TIMEOUT_MS = 10_000;
+
+/** What {@link CapabilityCache} needs to know. */
+export interface CapabilitySettings {
+  /** The configured Ollama server. */
+  readonly endpoint: string;
+  readonly now: () => Date;
+  /** @default {@link CAPABILITIES_TTL_MS} */
+  readonly ttlMs?: number;
+}
 
 /**
- * What each model can do (`/api/show` `capabilities`: `vision`, `tools`,
- * `thinking`, …), cached per model for {@link CAPABILITIES_TTL_MS}: asking on
- * every photo would add a round trip to Ollama. A failed lookup is not cached
- * (it throws the gateway's `ModelError`), so the next message asks again.
+ * What each installed model can do (`completion`, `vision`, `thinking`,
+ * `tools`, …), from Ollama's `/api/show`, cached per process for a while: a
+ * model's capabilities change only when it is pulled again, and asking for
+ * every model on every `/models` (or every photo) would cost one request each.
  */
-export class ModelCapabilities {
-  private readonly cache = new Map<string, { at: number; value: Promise<string[]> }>();
+export class CapabilityCache {
+  private readonly entries = new Map<
+    string,
+    { readonly until: number; readonly value: Promise<readonly string[]> }
+  >();
 
   constructor(
     private readonly model: ModelGateway,
-    private readonly endpoint: string,
-    private readonly now: () => number = Date.now,
-    private readonly ttlMs: number = CAPABILITIES_TTL_MS,
+    private readonly settings: CapabilitySettings,
   ) {}
 
-  /** The capabilities `/api/show` lists for `model` (cached). @throws ModelError */
-  capabilitiesOf(model: string): Promise<string[]> {
-    const hit = this.cache.get(model);
-    if (hit && this.now() - hit.at < this.ttlMs) return hit.value;
+  /**
+   * The capabilities of `model` (any spelling: `llama3` and `llama3:latest` are one).
+   * A failed lookup is not cached. @throws ModelError when Ollama cannot answer.
+   */
+  capabilitiesOf(model: string, signal?: AbortSignal): Promise<readonly string[]> {
+    const name = canonicalModelName(model) ?? model;
+    const now = this.settings.now().getTime();
+    const cached = this.entries.get(name);
+    if (cached && cached.until > now) return cached.value;
     const value = this.model.capabilities(
-      this.endpoint,
-      model,
-      AbortSignal.timeout(SHOW_TIMEOUT_MS),
+      this.settings.endpoint,
+      name,
+      signal ?? AbortSignal.timeout(10_000),
     );
-    this.cache.set(model, { at: this.now(), value });
+    this.entries.set(name, { until: now + (this.settings.ttlMs ?? CAPABILITIES_TTL_MS), value });
     value.catch(() => {
-      if (this.cache.get(model)?.value === value) this.cache.delete(model);
+      if (this.entries.get(name)?.value === value) this.entries.delete(name);
     });
     return value;
   }
 
-  /** True when `model` lists `vision`. @throws ModelError */
-  async canSee(model: string): Promise<boolean> {
-    return (await this.capabilitiesOf(model)).includes("vision");
+  /** True when `model` lists `vision` (photos are sent only to such models). @throws ModelError */
+  async canSee(model: string, signal?: AbortSignal): Promise<boolean> {
+    return (await this.capabilitiesOf(model, signal)).includes("vision");
   }
 }

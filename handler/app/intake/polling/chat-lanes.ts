@@ -35,6 +35,11 @@ export class ChatLanes {
     private readonly limit: number,
     private readonly run: (update: CheckedUpdate) => Promise<boolean>,
     private readonly skip: (update: CheckedUpdate) => void,
+    /**
+     * Updates that run at once, outside every lane and the concurrency cap:
+     * a Stop press must reach the answer it stops, not wait behind it.
+     */
+    private readonly urgent: (update: CheckedUpdate) => boolean = () => false,
   ) {}
 
   /** Updates added and not finished (waiting or running). */
@@ -42,8 +47,13 @@ export class ChatLanes {
     return this.unfinished;
   }
 
-  /** Queues `update` behind its lane. */
+  /** Queues `update` behind its lane (an urgent one runs at once). */
   add(update: CheckedUpdate): void {
+    if (this.urgent(update)) {
+      this.unfinished++;
+      void this.run(update).finally(() => this.finishOne());
+      return;
+    }
     const roots = [...new Set(laneKeys(update).map((k) => this.find(k)))];
     const root = roots[0] ?? `u${update.updateId}`;
     const before: Promise<boolean>[] = [];
@@ -60,10 +70,14 @@ export class ChatLanes {
     void task.finally(() => {
       const mine = this.find(root);
       if (this.tails.get(mine) === task) this.tails.delete(mine);
-      if (--this.unfinished > 0) return;
-      this.parent.clear();
-      for (const wake of this.idleWaiters.splice(0)) wake();
+      this.finishOne();
     });
+  }
+
+  private finishOne(): void {
+    if (--this.unfinished > 0) return;
+    this.parent.clear();
+    for (const wake of this.idleWaiters.splice(0)) wake();
   }
 
   /** Resolves once every added update has finished (at once when none is left). */

@@ -29,6 +29,12 @@ export interface WebhookDeps extends LaneDeps {
    * answered. Without it, or when it fails, the update is handled inline.
    */
   readonly handOff?: (update: Update) => Promise<void>;
+  /**
+   * Updates answered right here, outside the ledger and the sender's lane: a
+   * Stop press (or /stop) must reach the answer the lane is busy with. They
+   * only write a stop request, so answering one twice does no harm.
+   */
+  readonly urgent?: (update: CheckedUpdate) => boolean;
 }
 
 /** The event a webhook delivery hands to the asynchronous invoke that answers it. */
@@ -96,6 +102,7 @@ export async function handleWebhook(
     deps.log.warn("webhook body is not a Telegram update");
     return respond(400, { ok: false, error: "not a Telegram update" });
   }
+  if (deps.urgent?.(update)) return answerUrgent(update, deps);
   const lane = laneOf(update);
   const tooLarge = tooLargeToKeep(Buffer.byteLength(raw));
   if (tooLarge) {
@@ -154,6 +161,19 @@ export async function handleWebhook(
     return respond(200, { ok: true, outcome });
   } catch (err) {
     deps.log.warn("webhook update not finished; it stays pending and Telegram redelivers", {
+      updateId: update.updateId,
+      ...errorFields(err),
+    });
+    return respond(500, { ok: false, error: "temporary failure" });
+  }
+}
+
+async function answerUrgent(update: CheckedUpdate, deps: WebhookDeps): Promise<WebhookResponse> {
+  try {
+    const outcome = await deps.handle(update);
+    return respond(200, { ok: true, outcome });
+  } catch (err) {
+    deps.log.warn("urgent webhook update failed; Telegram redelivers it", {
       updateId: update.updateId,
       ...errorFields(err),
     });

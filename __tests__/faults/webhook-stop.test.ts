@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { startTestBed, type TestBed } from "../harness/bed.js";
+import { FakeLambda } from "../harness/fake-lambda.js";
+import { coldStart, type LambdaInstance } from "../harness/lambda.js";
+import {
+  ledgerItem,
+  type Person,
+  person,
+  queuedWebhookEnv,
+  repliesTo,
+  storedConversation,
+  TokenGuard,
+  type UrlResponse,
+  WEBHOOK_SECRET,
+  waitFor,
+  webhookDelivery,
+  webhookUpdate,
+} from "./support.js";
+
+const STORY = "Once upon a time there was a model that would not stop talking about itself.";
+const FIRST_CHUNK = STORY.slice(0, 16);
+
+/**
+ * Webhook mode as deployed: the answer streams in a queued invoke holding the
+ * sender's lane, and the Stop press arrives as another delivery. The press
+ * must not wait in that lane: it is answered at delivery and the stop request
+ * reaches the streaming invoke through DynamoDB.
+ */
+describe("faults: Stop in webhook mode reaches the invoke that streams the answer", () => {
+  let bed: TestBed;
+  let lambdaApi: FakeLambda;
+  let fn: LambdaInstance;
+  let env: Record<string, string>;
+  let releases: (() => void)[] = [];
+  const guard = new TokenGuard();
+
+  beforeAll(async () => {
+    bed = await startTestBed({ telegram: { flood: false } });
+    lambdaApi = await FakeLambda.start((payload) => fn.invoke(payload));
+    env = queuedWebhookEnv(bed, lambdaApi.url, { STREAM_MODE: "edit" });
+    fn = coldStart(env);
+  });
+  beforeEach(() => {
+    for (const release of releases) release();
+    releases = [];
+    bed.ollama.reset();
+    bed.ollama.setReply("llama3", () => STORY);
+  });
+  afterAll(async () => {
+    for (const release of releases) release();
+    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
+    await lambdaApi.close();
+    await bed.close();
+  });
+
+  const deliver = async (update: object): Promise<UrlResponse> => {
+    const response = await fn.invoke<UrlResponse>(webhookDelivery(update, WEBHOOK_SECRET));
+    guard.record(response);
+    return response;
+  };
+
+  /** Sends `text` from `p` and waits until its answer streams with a Stop button. */
+  const streaming = async (p: Person, text: string) => {
+    const hold = bed.ollama.holdAfterFirstChunk((b) => b.messages.at(-1)?.content === text);
+    releases.push(hold.release);
+    const update = webhookUpdate(p, text);
+    await deliver(update);
+    let button: { messageId: number; data: string } | undefined;
+    await waitFor(
+      () => {
+        const m = bed.telegram.sentMessages(p.chat.id).at(-1);
+        const data = m && bed.telegram.buttonsOf(p.chat.id, m.messageId)[0];
+        if (m && data) button = { messageId: m.messageId, data };
+        return button !== undefined;
+      },
+      20_000,
+      "the answer streaming with a Stop button",
+    );
+    return { update, button: button as { messageId: number; data: string } };
+  };
+
+  it("a Stop press delivered while the answer streams stops it within the check interval", async () => {
+    // Arrange
+    const ada = person("Ada");
+    const { update, button } = await streaming(ada, "tell me a story");
+
+    // Act
+    const press = bed.telegram.pressUpdate(ada.user, ada.chat, button.messageId, button.data);
+    const response = await deliver(press);
+    await lambdaApi.settled();
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(bed.telegram.callbackAnswers().at(-1)?.text).toBe("⏹ Stopping the answer…");
+    expect(bed.ollama.chats().at(-1)?.cancelledAt).toBeDefined();
+    expect(repliesTo(bed, ada)).toEqual([`${FIRST_CHUNK}\n\n⏹ Stopped.`]);
+    expect((await storedConversation(bed, ada.user.id)).at(-1)).toMatchObject({
+      role: "assistant",
+      content: FIRST_CHUNK,
+      stopped: true,
+    });
+    expect(await ledgerItem(bed, ada, update.update_id)).toMatchObject({ status: "done" });
+    // The press went around the lane: it never became a ledger entry waiting behind the answer.
+    expect(await ledgerItem(bed, ada, press.update_id)).toBeUndefined();
+  });
+
+  it("/stop delivered while the answer streams stops it too", async () => {
+    // Arrange
+    const bob = person("Bob");
+    await streaming(bob, "write an essay");
+
+    // Act
+    const stop = webhookUpdate(bob, "/stop");
+    Object.assign(stop.message, { entities: [{ type: "bot_command", offset: 0, length: 5 }] });
+    const response = await deliver(stop);
+    await lambdaApi.settled();
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(bed.ollama.chats().at(-1)?.cancelledAt).toBeDefined();
+    expect(repliesTo(bed, bob)).toEqual([`${FIRST_CHUNK}\n\n⏹ Stopped.`]);
+  });
+
+  it("a press for an answer that already finished is answered 'already finished'", async () => {
+    // Arrange
+    const cleo = person("Cleo");
+    const { button } = await streaming(cleo, "a short one");
+    for (const release of releases.splice(0)) release();
+    await lambdaApi.settled();
+    expect(repliesTo(bed, cleo)).toEqual([STORY]);
+
+    // Act: a client still showing the old keyboard
+    const press = bed.telegram.pressUpdate(cleo.user, cleo.chat, button.messageId, button.data);
+    await deliver(press);
+    await lambdaApi.settled();
+
+    // Assert
+    expect(bed.telegram.callbackAnswers().at(-1)?.text).toBe("That answer has already finished.");
+    expect(repliesTo(bed, cleo)).toEqual([STORY]);
+  });
+});
