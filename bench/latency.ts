@@ -132,8 +132,8 @@ function forBundle(bundle: string, env: Readonly<Record<string, string>>): Recor
   return rest;
 }
 
-/** CPU (user + system) the bot process spends on 100 messages from 20 users, per message. */
-async function cpuPerMessage(bundle: string, runs: number): Promise<number[]> {
+/** CPU (user + system) the bot process spends on 100 messages from 20 users, per message; one sample per run. */
+export async function cpuPerMessage(bundle: string, runs: number): Promise<number[]> {
   const bed = await startTestBed({
     env: { STREAM_REPLIES: "false", LOG_LEVEL: "info" },
     telegram: { flood: false },

@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
@@ -255,30 +255,57 @@ function synth(): Record<string, unknown> {
 const LONG_MESSAGES = Math.max(3_100, Number(process.env.BENCH_LONG_MESSAGES ?? 0));
 const LONG_MARKS = [200, 3_000, ...(LONG_MESSAGES >= 10_100 ? [10_000] : [])];
 
+/**
+ * The bench's sections, in the order they run. `BENCH_ONLY=cpu,bundle` runs only those
+ * (for a quick look while working; the documented figures come from a full run).
+ */
+const SECTIONS: Record<string, () => Promise<unknown> | unknown> = {
+  bundle,
+  synth,
+  perMessage: sessionCost,
+  batch: concurrency,
+  timeToFirstVisibleToken: timeToFirstToken,
+  // BENCH_LONG_MESSAGES=10100 adds the mark at message 10,000 (a few more minutes).
+  longConversation: () => longConversation(LONG_MESSAGES, LONG_MARKS),
+  latencyUnderLoad: waitBehindLongAnswer,
+  botCpuPerMessage: cpu,
+};
+const ONLY_ALIASES: Record<string, string> = {
+  cpu: "botCpuPerMessage",
+  latency: "latencyUnderLoad",
+};
+
 async function main(): Promise<void> {
   const started = performance.now();
+  const only = (process.env.BENCH_ONLY ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((s) => ONLY_ALIASES[s] ?? s);
+  const unknown = only.filter((s) => !(s in SECTIONS));
+  if (unknown.length > 0)
+    throw new Error(
+      `BENCH_ONLY: unknown section(s) ${unknown.join(", ")}; known: ${Object.keys(SECTIONS).join(", ")}`,
+    );
   execFileSync(process.execPath, ["--import", "tsx", "scripts/build-handler.ts"], {
     cwd: root,
     stdio: "ignore",
   });
-  const synthResult = synth();
-  const result = {
+  const result: Record<string, unknown> = {
     machine: {
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? "unknown",
       memoryGiB: round(totalmem() / 2 ** 30, 1),
+      // The machine is shared: the load beside the figures says how far to trust absolute ones.
+      loadAverageAtStart: loadavg().map((l) => round(l, 1)),
     },
-    bundle: bundle(),
-    synth: synthResult,
-    perMessage: await sessionCost(),
-    batch: await concurrency(),
-    timeToFirstVisibleToken: await timeToFirstToken(),
-    // BENCH_LONG_MESSAGES=10100 adds the mark at message 10,000 (a few more minutes).
-    longConversation: await longConversation(LONG_MESSAGES, LONG_MARKS),
-    latencyUnderLoad: await waitBehindLongAnswer(),
-    botCpuPerMessage: await cpu(),
-    benchSeconds: 0,
+  };
+  for (const [name, run] of Object.entries(SECTIONS))
+    if (only.length === 0 || only.includes(name)) result[name] = await run();
+  result.machine = {
+    ...(result.machine as Record<string, unknown>),
+    loadAverageAtEnd: loadavg().map((l) => round(l, 1)),
   };
   result.benchSeconds = Math.round((performance.now() - started) / 1000);
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

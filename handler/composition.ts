@@ -7,6 +7,7 @@ import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
 import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
+import { keepAliveFetch } from "./adapters/keep-alive-fetch.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
@@ -88,12 +89,15 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     });
   const now = overrides.now ?? (() => new Date());
   let deadline = Number.POSITIVE_INFINITY;
+  // One keep-alive HTTP client for Telegram and Ollama (far cheaper per call than global fetch).
+  const http = keepAliveFetch();
   const telegram =
     overrides.telegram ??
     new TelegramGateway({
       token: config.telegram.token,
       apiUrl: config.telegram.apiUrl,
       deadline: () => deadline,
+      fetch: http,
     });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
@@ -128,7 +132,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const services: BotServices = {
     config,
     telegram,
-    model: overrides.model ?? new OllamaGateway(),
+    model: overrides.model ?? new OllamaGateway(http),
     store,
     lifecycle,
     archiver,
