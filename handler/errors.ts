@@ -116,11 +116,26 @@ export class UserInputError extends BotError {
 }
 
 /**
+ * An update too large to keep while it waits to be answered (see
+ * `MAX_UPDATE_BYTES` in `app/intake/handled.ts`): given up at once, its user told.
+ */
+export class UpdateTooLargeError extends BotError {
+  override readonly name = "UpdateTooLargeError";
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`The update is ${bytes} bytes; at most ${limit} can be stored.`);
+  }
+}
+
+/**
  * True for a failure that retrying cannot fix: DynamoDB refused the request
  * itself as invalid (`ValidationException`, e.g. an item over 400 KB). Such an
  * update is given up at once; retrying would only answer its user again.
  */
 export function isPermanentFailure(err: unknown): boolean {
+  if (err instanceof UpdateTooLargeError) return true;
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (e.name === "ValidationException") return true;
   }

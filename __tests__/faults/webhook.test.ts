@@ -102,6 +102,39 @@ describe("faults: webhook deliveries (function URL)", () => {
     expect(repliesTo(bed, carol)).toEqual([]);
   });
 
+  it("webhook body over the stored-update cap (256 KB, DynamoDB holds 400 KB an item): 200, the user told, nothing stored or sent to the model", async () => {
+    // Arrange: Telegram's own texts stop at 4096 characters; a forged or broken body need not
+    const gus = person("Gus");
+    const huge = { ...webhookUpdate(gus, "short text"), padding: "x".repeat(300 * 1024) };
+    const fits = { ...webhookUpdate(gus, "padded but fine"), padding: "y".repeat(200 * 1024) };
+    const logsBefore = allLogs().length;
+
+    // Act
+    const refused = await deliver(webhookDelivery(huge, WEBHOOK_SECRET));
+    const accepted = await deliver(webhookDelivery(fits, WEBHOOK_SECRET));
+
+    // Assert
+    expect(refused.statusCode).toBe(200);
+    expect(JSON.parse(refused.body)).toMatchObject({ ok: true, outcome: "given_up" });
+    expect(await ledgerItem(bed, gus, huge.update_id)).toBeUndefined();
+    const logged = allLogs()
+      .slice(logsBefore)
+      .filter((l) => l.includes("too large to store"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toEqual([
+      expect.objectContaining({ updateId: huge.update_id, limit: 256 * 1024 }),
+    ]);
+    expect(accepted.statusCode).toBe(200);
+    expect(await ledgerItem(bed, gus, fits.update_id)).toMatchObject({ status: "done" });
+    expect(repliesTo(bed, gus)).toEqual([
+      expect.stringMatching(
+        /your message is too large for me \(301 KB; I can take at most 256 KB\)/,
+      ),
+      "You said: padded but fine",
+    ]);
+    expect(bed.ollama.chats()).toHaveLength(1);
+  });
+
   it("webhook redelivery of the same update_id: answered once, the redelivery acknowledged as a duplicate", async () => {
     // Arrange
     const dave = person("Dave");

@@ -1,6 +1,6 @@
-import type { Update } from "@grammyjs/types";
 import { isPermanentFailure, isRefusedReply } from "../../../errors.js";
 import { errorFields } from "../../../log.js";
+import type { CheckedUpdate } from "../checked-update.js";
 import type { PollProgress } from "./poll-progress.js";
 import type { PollerDeps, PollSummary } from "./poller.js";
 
@@ -21,37 +21,37 @@ export interface UpdateRunContext
  * invoke. Never throws.
  * @returns false when the rest of its lane must wait (failed or not started).
  */
-export async function runUpdate(update: Update, ctx: UpdateRunContext): Promise<boolean> {
+export async function runUpdate(update: CheckedUpdate, ctx: UpdateRunContext): Promise<boolean> {
   const { progress, summary, log } = ctx;
   if (!ctx.mayStart()) {
     summary.deferred++;
     return false;
   }
-  if (progress.isDone(update.update_id)) {
+  if (progress.isDone(update.updateId)) {
     summary.duplicates++;
     return true;
   }
   try {
     const outcome = await ctx.handle(update);
     summary[outcome === "duplicate" ? "duplicates" : outcome]++;
-    progress.finish(update.update_id);
+    progress.finish(update.updateId);
   } catch (err) {
     if (isRefusedReply(err)) {
       log.warn("reply refused by Telegram; update dropped", {
-        updateId: update.update_id,
+        updateId: update.updateId,
         ...errorFields(err),
       });
       summary.skipped++;
-      progress.finish(update.update_id);
+      progress.finish(update.updateId);
     } else {
-      const attempts = progress.fail(update.update_id);
+      const attempts = progress.fail(update.updateId);
       summary.errors.push(
-        `update ${update.update_id}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+        `update ${update.updateId}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
       );
       const permanent = isPermanentFailure(err);
       if (!permanent && attempts < ctx.maxAttempts) {
         log.warn("update failed; will retry on a later invoke", {
-          updateId: update.update_id,
+          updateId: update.updateId,
           attempts,
           ...errorFields(err),
         });
@@ -63,13 +63,13 @@ export async function runUpdate(update: Update, ctx: UpdateRunContext): Promise<
         permanent
           ? "update failed in a way retrying cannot fix; giving up"
           : "update failed too often; giving up",
-        { updateId: update.update_id, attempts, ...errorFields(err) },
+        { updateId: update.updateId, attempts, ...errorFields(err) },
       );
       summary.givenUp++;
       await ctx
         .giveUp(update, err)
         .catch((e: unknown) => log.warn("could not tell the user", errorFields(e)));
-      progress.finish(update.update_id);
+      progress.finish(update.updateId);
     }
   }
   ctx.saveSoon();

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Update } from "@grammyjs/types";
-import * as z from "zod";
 import { errorFields } from "../../../log.js";
+import { type CheckedUpdate, parseUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
+import { tooLargeToKeep } from "../handled.js";
 import { answerInLane, drainLane, type LaneDeps, laneOf } from "./lane-drain.js";
 
 /** The parts of a Lambda function URL request the webhook reads. */
@@ -18,11 +19,6 @@ export interface WebhookResponse {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
-
-/** Largest webhook body accepted (Telegram updates are a few KB). */
-export const MAX_WEBHOOK_BODY_BYTES = 1_000_000;
-
-const updateShape = z.object({ update_id: z.number().int().nonnegative() }).passthrough();
 
 /** Collaborators of {@link handleWebhook}: the lane's plus the secret and the hand-off. */
 export interface WebhookDeps extends LaneDeps {
@@ -41,11 +37,14 @@ export interface QueuedUpdateEvent {
   readonly update: Update;
 }
 
-/** Whether a Lambda event is a {@link QueuedUpdateEvent}. */
-export function isQueuedUpdate(event: unknown): event is QueuedUpdateEvent {
-  if (typeof event !== "object" || event === null) return false;
-  const e = event as { source?: unknown; update?: { update_id?: unknown } };
-  return e.source === "telegram-webhook" && typeof e.update?.update_id === "number";
+/**
+ * The update of a Lambda event that is a {@link QueuedUpdateEvent}, checked;
+ * undefined for any other event.
+ */
+export function queuedUpdateOf(event: unknown): CheckedUpdate | undefined {
+  if (typeof event !== "object" || event === null) return undefined;
+  const e = event as { source?: unknown; update?: unknown };
+  return e.source === "telegram-webhook" ? parseUpdate(e.update) : undefined;
 }
 
 const respond = (statusCode: number, body: object): WebhookResponse => ({
@@ -64,7 +63,8 @@ export function secretsMatch(expected: string, given: string | undefined): boole
 
 /**
  * Handles one Telegram webhook delivery: checks the secret before reading the
- * body (401 otherwise), records the update in the ledger under its lane (a
+ * body (401 otherwise), gives up an update too large to store (200, its user
+ * told: see `MAX_UPDATE_BYTES`), records the update in the ledger under its lane (a
  * redelivery of a finished update gets 200 and nothing more), then queues it
  * for an asynchronous invoke and answers 200 at once. Without a queue, or when
  * queueing fails, it drains the lane inline: 503 while another invoke holds
@@ -86,57 +86,75 @@ export async function handleWebhook(
   const raw = request.isBase64Encoded
     ? Buffer.from(request.body ?? "", "base64").toString("utf8")
     : (request.body ?? "");
-  if (raw.length > MAX_WEBHOOK_BODY_BYTES)
-    return respond(413, { ok: false, error: "body too large" });
-  let update: Update;
+  let update: CheckedUpdate | undefined;
   try {
-    update = updateShape.parse(JSON.parse(raw)) as unknown as Update;
+    update = parseUpdate(JSON.parse(raw));
   } catch {
+    update = undefined;
+  }
+  if (update === undefined) {
     deps.log.warn("webhook body is not a Telegram update");
     return respond(400, { ok: false, error: "not a Telegram update" });
   }
   const lane = laneOf(update);
-  const known = await deps.ledger.record(lane, update, now());
+  const tooLarge = tooLargeToKeep(Buffer.byteLength(raw));
+  if (tooLarge) {
+    // 200, not an error: Telegram would redeliver the same body for a day. Its user is told.
+    deps.log.warn("webhook update too large to store; given up", {
+      updateId: update.updateId,
+      lane,
+      bytes: tooLarge.bytes,
+      limit: tooLarge.limit,
+    });
+    await deps.giveUp(update, tooLarge).catch((err: unknown) =>
+      deps.log.warn("could not tell the user their update was given up", {
+        updateId: update.updateId,
+        ...errorFields(err),
+      }),
+    );
+    return respond(200, { ok: true, outcome: "given_up", error: "update too large" });
+  }
+  const known = await deps.ledger.record(lane, update.raw, now());
   if (known === "done" || known === "failed") {
     deps.log.info("webhook redelivery ignored: update already handled", {
-      updateId: update.update_id,
+      updateId: update.updateId,
     });
     return respond(200, { ok: true, duplicate: true });
   }
   if (deps.handOff) {
     try {
       // A redelivery of a still-pending update is queued again: draining is idempotent.
-      await deps.handOff(update);
+      await deps.handOff(update.raw);
       deps.log.info("webhook update stored and queued for an asynchronous invoke", {
-        updateId: update.update_id,
+        updateId: update.updateId,
         lane,
       });
       return respond(200, { ok: true, queued: true });
     } catch (err) {
       deps.log.warn("could not queue the webhook update; answering it inline", {
-        updateId: update.update_id,
+        updateId: update.updateId,
         ...errorFields(err),
       });
     }
   }
   try {
-    const drained = await drainLane(lane, deps, update.update_id);
+    const drained = await drainLane(lane, deps, update.updateId);
     if (drained === "busy") {
       // Not 200: the holder may be dying; the update waits in the ledger either way.
       deps.log.info(
         "webhook update waits for another invoke answering its lane; asking Telegram to retry",
         {
-          updateId: update.update_id,
+          updateId: update.updateId,
           lane,
         },
       );
       return respond(503, { ok: false, error: "update in progress; retry later" });
     }
-    const outcome = drained.get(update.update_id) ?? "duplicate";
+    const outcome = drained.get(update.updateId) ?? "duplicate";
     return respond(200, { ok: true, outcome });
   } catch (err) {
     deps.log.warn("webhook update not finished; it stays pending and Telegram redelivers", {
-      updateId: update.update_id,
+      updateId: update.updateId,
       ...errorFields(err),
     });
     return respond(500, { ok: false, error: "temporary failure" });
@@ -151,12 +169,12 @@ export async function handleWebhook(
  * update is listed as failed.
  */
 export async function handleQueuedUpdate(
-  update: Update,
+  update: CheckedUpdate,
   deps: LaneDeps,
 ): Promise<{ outcome: UpdateOutcome | "duplicate" | "given_up" }> {
   const lane = laneOf(update);
-  const known = await deps.ledger.status(lane, update.update_id);
+  const known = await deps.ledger.status(lane, update.updateId);
   if (known === "done" || known === "failed") return { outcome: "duplicate" };
-  if (known === undefined) await deps.ledger.record(lane, update, (deps.now ?? Date.now)());
+  if (known === undefined) await deps.ledger.record(lane, update.raw, (deps.now ?? Date.now)());
   return { outcome: await answerInLane(update, deps) };
 }
