@@ -31,6 +31,8 @@ export interface Config {
     /** Longest answer in tokens where a session sets none (`/set num_predict`). */
     readonly numPredict: number;
     readonly keepAlive: string;
+    /** Longest silence once an answer streams, in ms: a longer one means a stuck runner. */
+    readonly stallMs: number;
   };
   readonly defaultModel: string;
   readonly table: string;
@@ -81,6 +83,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       numCtx: e.OLLAMA_NUM_CTX,
       numPredict: e.OLLAMA_NUM_PREDICT,
       keepAlive: e.OLLAMA_KEEP_ALIVE,
+      stallMs: e.OLLAMA_STALL_SECONDS * 1000,
     },
     defaultModel: e.DEFAULT_MODEL,
     table: e.SESSIONS_TABLE,

@@ -84,6 +84,7 @@ export type ModelFailureKind =
   | "busy"
   | "server_error"
   | "timeout"
+  | "stalled"
   | "stream_error"
   | "bad_response";
 
@@ -116,15 +117,40 @@ export class UserInputError extends BotError {
 }
 
 /**
+ * An update too large to keep while it waits to be answered (see
+ * `MAX_UPDATE_BYTES` in `app/intake/handled.ts`): given up at once, its user told.
+ */
+export class UpdateTooLargeError extends BotError {
+  override readonly name = "UpdateTooLargeError";
+  constructor(
+    readonly bytes: number,
+    readonly limit: number,
+  ) {
+    super(`The update is ${bytes} bytes; at most ${limit} can be stored.`);
+  }
+}
+
+/**
  * True for a failure that retrying cannot fix: DynamoDB refused the request
  * itself as invalid (`ValidationException`, e.g. an item over 400 KB). Such an
  * update is given up at once; retrying would only answer its user again.
  */
 export function isPermanentFailure(err: unknown): boolean {
+  if (err instanceof UpdateTooLargeError) return true;
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
     if (e.name === "ValidationException") return true;
   }
   return false;
+}
+
+/**
+ * True when Telegram's flood limit refused a call and asked for a pause longer
+ * than the invoke had left (shorter ones are waited out by the retry policy).
+ * Not the update's fault: it keeps its attempts and waits for a later invoke,
+ * since giving it up would lose the answer (and the apology would meet the same limit).
+ */
+export function isFloodLimited(err: unknown): err is TelegramApiError {
+  return err instanceof TelegramApiError && err.code === 429;
 }
 
 /**

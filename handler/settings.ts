@@ -6,110 +6,19 @@
  * them from `.env` to Terraform, and a test holds the README table to them.
  */
 import * as z from "zod";
-import { canonicalModelName } from "./domain/model-name.js";
+import {
+  allowList,
+  bool,
+  ids,
+  int,
+  modelName,
+  required,
+  setting,
+  url,
+  withVariables,
+} from "./setting-kinds.js";
 
-const bool = (fallback: boolean) =>
-  z
-    .enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""])
-    .default(fallback ? "true" : "false")
-    .transform((v) => (v === "" ? fallback : ["true", "1", "yes", "on"].includes(v)));
-
-const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
-
-const url = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((v) => (v === "" ? fallback : v))
-    .pipe(z.url({ protocol: /^https?$/ }))
-    .transform((v) => v.replace(/\/+$/, ""));
-
-const modelName = z.string().transform((v, ctx) => {
-  // Canonical form, so `llama3:latest`, `Llama3` and `llama3` are one model (and one session key).
-  const canonical = canonicalModelName(v);
-  if (canonical === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: "must look like an Ollama model name, e.g. llama3 or llama3:8b",
-    });
-    return z.NEVER;
-  }
-  return canonical;
-});
-
-const ID_LIST_RULE = "must be a comma-separated list of numeric Telegram user ids";
-
-const idList = (v: string): string[] =>
-  v
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
-
-const allowList = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform(idList)
-    .pipe(
-      z
-        .array(z.string().regex(/^(\d+|\*)$/, `${ID_LIST_RULE}, or * for everyone`))
-        .refine((ids) => !ids.includes("*") || ids.length === 1, "* (everyone) must stand alone"),
-    );
-
-const ids = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform(idList)
-    .pipe(z.array(z.string().regex(/^\d+$/, ID_LIST_RULE)));
-
-/** What a setting is, apart from how it is validated. */
-export interface SettingInfo {
-  /** The stack sets the value from its own resources: no Terraform variable. */
-  readonly stackSets?: true;
-  readonly type: "string" | "number" | "bool";
-  readonly sensitive?: boolean;
-  readonly description: string;
-}
-
-/** One handler setting. */
-export interface Setting<S extends z.ZodType = z.ZodType> extends SettingInfo {
-  /**
-   * Terraform variable (`-var name=…` or `TF_VAR_name`): derived from the
-   * environment name ({@link variableOf}); absent when the stack sets the value.
-   */
-  readonly variable?: string;
-  /** Absent for required settings. */
-  readonly default?: string | number | boolean;
-  readonly schema: S;
-}
-
-/** A setting with a default: the schema is built from that one value, so the two cannot differ. */
-function setting<D extends string | number | boolean, S extends z.ZodType>(
-  info: SettingInfo,
-  fallback: D,
-  schema: (fallback: D) => S,
-): Setting<S> {
-  return { ...info, default: fallback, schema: schema(fallback) };
-}
-
-function required<S extends z.ZodType>(info: SettingInfo, schema: S): Setting<S> {
-  return { ...info, schema };
-}
-
-/** A setting's Terraform variable: its environment name in lower case (`LOG_LEVEL` → `log_level`). */
-export const variableOf = (env: string): string => env.toLowerCase();
-
-/** Adds each setting's Terraform variable, derived from its key, so the name is written once. */
-function withVariables<T extends Record<string, Setting>>(table: T): { [K in keyof T]: T[K] } {
-  return Object.fromEntries(
-    Object.entries(table).map(([env, s]) => [
-      env,
-      s.stackSets ? s : { ...s, variable: variableOf(env) },
-    ]),
-  ) as { [K in keyof T]: T[K] };
-}
+export { type Setting, type SettingInfo, variableOf } from "./setting-kinds.js";
 
 /** Every handler setting, keyed by its environment name. */
 export const SETTINGS = withVariables({
@@ -187,6 +96,15 @@ export const SETTINGS = withVariables({
     },
     "5m",
     (d) => z.string().default(d),
+  ),
+  OLLAMA_STALL_SECONDS: setting(
+    {
+      type: "number",
+      description:
+        "Seconds of silence after an answer has started streaming before it is given up as stalled (the user is told, the message kept).",
+    },
+    60,
+    (d) => int(d, 1, 900),
   ),
   SESSIONS_TABLE: setting(
     {

@@ -14,6 +14,7 @@ import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { AssetType, Fn, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
+import { failedUpdatesQueueName } from "./settings.js";
 import type { BotVariables } from "./variables.js";
 
 /**
@@ -151,7 +152,7 @@ export class TelegramBotFunction extends Construct {
       // Answering Telegram at once means handing the update to an asynchronous invoke of itself.
       // Lambda drops an event that failed every attempt unless it has somewhere to send it.
       this.failureQueue = new SqsQueue(this, "failed-updates", {
-        name: `${props.functionName}-failed-updates`,
+        name: failedUpdatesQueueName(props.functionName),
         messageRetentionSeconds: 14 * 86_400,
         sqsManagedSseEnabled: true,
       });

@@ -2,7 +2,7 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { TelegramBotFunction } from "./bot-function.js";
 import { AWS_PROVIDER_VERSION, awsProvider } from "./provider.js";
-import type { StackSettings } from "./settings.js";
+import { checkWebhookSecret, type StackSettings } from "./settings.js";
 import { ConversationArchive, SessionsTable } from "./storage.js";
 import { BotVariables } from "./variables.js";
 
@@ -27,11 +27,12 @@ export class ChatbotStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: ChatbotStackProps) {
     super(scope, id);
     const { settings } = props;
+    if (settings.webhook) checkWebhookSecret(settings.webhookSecret);
     awsProvider(this, settings);
     // `invoked_via_function_url` (function URL permissions) exists from 6.29.0 on; the
     // pinned bindings would otherwise ask Terraform for exactly 6.25.0.
     this.addOverride("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION);
-    const variables = new BotVariables(this, "variables");
+    const variables = new BotVariables(this, "variables", { webhook: settings.webhook });
     this.archive = new ConversationArchive(this, "archive", {
       bucketName: settings.bucketName,
       target: settings.target,

@@ -26,7 +26,22 @@ export interface StackSettings {
   readonly webhook: boolean;
   /** Adds an EventBridge rule that invokes the function every minute. */
   readonly schedule: boolean;
+  /**
+   * The webhook secret, read only to check it at synth when `webhook` is on
+   * (Telegram's rule: 1–256 of `A-Z a-z 0-9 _ -`). Never written into the
+   * synthesized JSON: the function gets it from the sensitive Terraform
+   * variable `telegram_webhook_secret`. @default undefined
+   */
+  readonly webhookSecret?: string;
 }
+
+/**
+ * Name of the SQS queue that gets asynchronous invocations which failed every
+ * attempt (webhook mode's on-failure destination): one rule for the stack and
+ * for `npm run failed`, which finds the queue by it.
+ */
+export const failedUpdatesQueueName = (functionName: string): string =>
+  `${functionName}-failed-updates`;
 
 /** Defaults: the names of the design document, LocalStack on localhost. */
 export const DEFAULT_SETTINGS: StackSettings = {
@@ -83,6 +98,29 @@ const NAME_RULES: readonly {
   },
 ];
 
+/** Telegram's rule for `secret_token` (setWebhook): 1–256 characters, A-Z a-z 0-9 _ -. */
+export const WEBHOOK_SECRET_RE = /^[A-Za-z0-9_-]{1,256}$/;
+/** The rule in words, for error messages and the Terraform variable's validation. */
+export const WEBHOOK_SECRET_RULE = "1–256 characters, only A-Z, a-z, 0-9, _ and -";
+
+/**
+ * Webhook mode without a usable secret would answer every delivery 401 (an
+ * empty one) or be refused by Telegram's setWebhook (a malformed one): refused
+ * at synth, before anything is deployed. The value itself is never echoed.
+ * @throws Error naming the setting, the rule and how to make a secret.
+ */
+export function checkWebhookSecret(secret: string | undefined): void {
+  if (secret === undefined || secret === "")
+    throw new Error(
+      "ENABLE_WEBHOOK=true needs TELEGRAM_WEBHOOK_SECRET (or TF_VAR_telegram_webhook_secret): " +
+        `Telegram sends it with every delivery and the function refuses requests without it. Use ${WEBHOOK_SECRET_RULE}, e.g. the output of "openssl rand -hex 32".`,
+    );
+  if (!WEBHOOK_SECRET_RE.test(secret))
+    throw new Error(
+      `TELEGRAM_WEBHOOK_SECRET is not a valid webhook secret (${secret.length} characters): Telegram accepts ${WEBHOOK_SECRET_RULE}, e.g. the output of "openssl rand -hex 32".`,
+    );
+}
+
 function validate(settings: StackSettings): StackSettings {
   for (const { key, setting, re, rule } of NAME_RULES) {
     const value = String(settings[key]);
@@ -99,7 +137,9 @@ function validate(settings: StackSettings): StackSettings {
  * Reads the settings. Context keys: `target`, `localstackEndpoint`, `region`,
  * `bucketName`, `tableName`, `functionName`, `webhook`, `schedule`. Environment:
  * `DEPLOY_TARGET`, `LOCALSTACK_ENDPOINT`, `AWS_REGION`, `ARCHIVE_BUCKET_NAME`,
- * `SESSIONS_TABLE_NAME`, `FUNCTION_NAME`, `ENABLE_WEBHOOK`, `ENABLE_SCHEDULE`.
+ * `SESSIONS_TABLE_NAME`, `FUNCTION_NAME`, `ENABLE_WEBHOOK`, `ENABLE_SCHEDULE`, and
+ * `TELEGRAM_WEBHOOK_SECRET` (or `TF_VAR_telegram_webhook_secret`), checked when
+ * the webhook is on.
  * @throws Error naming the setting and the rule when a value is malformed.
  */
 export function readSettings(lookup: Lookup): StackSettings {
@@ -117,5 +157,8 @@ export function readSettings(lookup: Lookup): StackSettings {
     functionName: str("functionName", "FUNCTION_NAME", d.functionName),
     webhook: parseBool("ENABLE_WEBHOOK", lookup("webhook", "ENABLE_WEBHOOK"), d.webhook),
     schedule: parseBool("ENABLE_SCHEDULE", lookup("schedule", "ENABLE_SCHEDULE"), d.schedule),
+    webhookSecret:
+      lookup("webhookSecret", "TELEGRAM_WEBHOOK_SECRET") ||
+      lookup("webhookSecret", "TF_VAR_telegram_webhook_secret"),
   });
 }

@@ -1,6 +1,7 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { SETTINGS, type Setting } from "../handler/settings.js";
+import { WEBHOOK_SECRET_RE, WEBHOOK_SECRET_RULE } from "./settings.js";
 
 /** One handler setting exposed as a Terraform variable and passed as a Lambda environment variable. */
 export interface HandlerSetting {
@@ -46,6 +47,23 @@ export const FUNCTION_SETTINGS = {
   reservedConcurrency: -1,
 } as const;
 
+/** Settings of {@link BotVariables}. */
+export interface BotVariablesProps {
+  /**
+   * Webhook mode: the secret variable also refuses, at plan, a value Telegram
+   * would refuse (synth already checked the one in the environment). @default false
+   */
+  readonly webhook?: boolean;
+}
+
+/** Terraform's own check of the secret, for a `TF_VAR_` set after synth (e.g. a plain `terraform apply`). */
+function webhookSecretValidation(variable: string): { condition: string; errorMessage: string } {
+  return {
+    condition: `\${can(regex("${WEBHOOK_SECRET_RE.source}", var.${variable}))}`,
+    errorMessage: `Webhook mode needs ${variable}: ${WEBHOOK_SECRET_RULE} (Telegram's rule), e.g. the output of "openssl rand -hex 32".`,
+  };
+}
+
 /**
  * The stack's Terraform variables: every handler setting plus the function's
  * timeout, memory and log retention. The token variable is `sensitive`, so
@@ -59,7 +77,7 @@ export class BotVariables extends Construct {
   readonly logRetentionDays: TerraformVariable;
   readonly reservedConcurrency: TerraformVariable;
 
-  constructor(scope: Construct, id: string) {
+  constructor(scope: Construct, id: string, props: BotVariablesProps = {}) {
     super(scope, id);
     this.environment = {};
     for (const s of HANDLER_SETTINGS) {
@@ -69,6 +87,9 @@ export class BotVariables extends Construct {
         ...(s.default !== undefined ? { default: s.default } : {}),
         ...(s.sensitive ? { sensitive: true } : {}),
         nullable: false,
+        ...(props.webhook && s.env === "TELEGRAM_WEBHOOK_SECRET"
+          ? { validation: [webhookSecretValidation(s.variable)] }
+          : {}),
       });
       this.environment[s.env] = s.type === "string" ? v.stringValue : `\${var.${s.variable}}`;
     }

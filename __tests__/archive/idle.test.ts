@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { TestBed } from "../harness/bed.js";
 import {
+  ageSessions,
   archiveAt,
   expectedKeyBase,
   invoke,
@@ -13,18 +14,17 @@ import {
   s3Keys,
   say,
   sessionItems,
-  sleep,
   startArchiveBed,
   windowOf,
 } from "./support.js";
 
-/** SESSION_IDLE_MINUTES=0.01: a session is idle after 600 ms. */
-const IDLE_MS = 600;
+/** A session is idle after an hour; tests age sessions (ageSessions) instead of sleeping. */
+const IDLE_MINUTES = "60";
 
 describe("idle sessions are archived on a later invoke, even if their user never writes again", () => {
   let bed: TestBed;
   beforeAll(async () => {
-    bed = await startArchiveBed({ SESSION_IDLE_MINUTES: "0.01" });
+    bed = await startArchiveBed({ SESSION_IDLE_MINUTES: IDLE_MINUTES });
   });
   afterAll(async () => {
     await bed.close();
@@ -36,7 +36,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
     const bob = person(4002, "Bob");
     await say(bed, ada, "Ada's only message");
     const live = await onlySession(bed, ada);
-    await sleep(IDLE_MS + 200);
+    await ageSessions(bed, ada);
     const callsBefore = bed.aws.dynamoCalls().length;
 
     // Act
@@ -75,7 +75,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
     const carol = person(4003, "Carol");
     await say(bed, carol, "Carol writes once");
     const live = await onlySession(bed, carol);
-    await sleep(IDLE_MS + 200);
+    await ageSessions(bed, carol);
 
     // Act
     const summary = await invoke(bed);
@@ -96,10 +96,10 @@ describe("idle sessions are archived on a later invoke, even if their user never
     // Arrange
     const dan = person(4004, "Dan");
     await say(bed, dan, "before the break");
-    await sleep(IDLE_MS + 200);
+    await ageSessions(bed, dan);
     await invoke(bed);
 
-    // Act (one invoke: with a 600 ms idle time, the new session must not go idle in between)
+    // Act
     await say(bed, dan, "after the break", "/sessions");
     const afterBreak = bed.ollama.chats().at(-1);
 
@@ -122,7 +122,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
     const eve = person(4005, "Eve");
     await say(bed, eve, "/status");
     const empty = await onlySession(bed, eve);
-    await sleep(IDLE_MS + 200);
+    await ageSessions(bed, eve);
 
     // Act
     await invoke(bed);
@@ -139,8 +139,8 @@ describe("idle sessions are archived on a later invoke, even if their user never
     // Arrange
     const fay = person(4006, "Fay");
     await say(bed, fay, "Fay's message");
+    await ageSessions(bed, fay);
     const live = await onlySession(bed, fay);
-    await sleep(IDLE_MS + 200);
     await bed.aws.stopS3();
 
     // Act

@@ -3,10 +3,10 @@
  * handler stored in DynamoDB and S3 (through the test's own clients).
  */
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey } from "@aws-sdk/client-s3";
-import { GetCommand, PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { startTestBed, type TestBed } from "../harness/bed.js";
-import type { TgChat, TgUser } from "../harness/fake-telegram.js";
-import { coldStart } from "../harness/lambda.js";
+import type { TgUser } from "../harness/fake-telegram.js";
+import { invokeCold, person as makePerson, type Person, textsTo } from "../harness/people.js";
 
 /**
  * A test bed for archive tests: replies are sent whole (streaming and Telegram's
@@ -16,18 +16,14 @@ export function startArchiveBed(env: Readonly<Record<string, string>> = {}): Pro
   return startTestBed({ env: { STREAM_REPLIES: "false", ...env }, telegram: { flood: false } });
 }
 
-/** A Telegram user with a private chat. */
-export interface Person {
-  readonly user: TgUser;
-  readonly chat: TgChat;
-}
+export type { Person };
 
 /** A user with every metadata field Telegram sends, in their private chat. */
 export function person(id: number, name: string, extra: Partial<TgUser> = {}): Person {
-  return {
-    user: { id, first_name: name, username: name.toLowerCase(), language_code: "en", ...extra },
-    chat: { id, type: "private" },
-  };
+  return makePerson(name, {
+    id,
+    user: { username: name.toLowerCase(), language_code: "en", ...extra },
+  });
 }
 
 /** The poll summary the handler returns. */
@@ -42,7 +38,7 @@ export interface PollSummary {
 
 /** One cold invoke (empty poll event), as a scheduler would trigger it. */
 export function invoke(bed: TestBed): Promise<PollSummary> {
-  return coldStart(bed.env).invoke<PollSummary>({});
+  return invokeCold<PollSummary>(bed);
 }
 
 /** Queues each text from `who`, then invokes once. */
@@ -53,10 +49,7 @@ export async function say(bed: TestBed, who: Person, ...texts: string[]): Promis
 
 /** Texts the bot sent to `who`, from index `from` on. */
 export function replies(bed: TestBed, who: Person, from = 0): string[] {
-  return bed.telegram
-    .sentMessages(who.chat.id)
-    .slice(from)
-    .map((m) => m.text);
+  return textsTo(bed, who.chat.id).slice(from);
 }
 
 /** The last text the bot sent to `who`. */
@@ -109,6 +102,30 @@ export async function onlySession(bed: TestBed, who: Person): Promise<Item> {
   if (items.length !== 1)
     throw new Error(`expected 1 session of ${who.user.id}, got ${items.length}`);
   return items[0] as Item;
+}
+
+/**
+ * Moves the last activity of `who`'s active sessions `byMs` into the past (their
+ * `last_message_ts` and its index key): a session becomes idle without the test
+ * sleeping, and without racing an idle time short enough to pass during an invoke.
+ */
+export async function ageSessions(
+  bed: TestBed,
+  who: Person,
+  byMs = 2 * 60 * 60_000,
+): Promise<void> {
+  for (const item of await sessionItems(bed, who)) {
+    if (item.status !== "active") continue;
+    const past = new Date(Date.parse(String(item.last_message_ts)) - byMs).toISOString();
+    await bed.aws.db.send(
+      new UpdateCommand({
+        TableName: bed.aws.table,
+        Key: { PK: item.PK, SK: item.SK },
+        UpdateExpression: "SET last_message_ts = :past, GSI1SK = :past",
+        ExpressionAttributeValues: { ":past": past },
+      }),
+    );
+  }
 }
 
 /** A session item read again by its key. */

@@ -73,4 +73,50 @@ describe("bounded answers: a runaway answer cannot wedge a conversation", () => 
     const stored = (await sessionItems(bed, bob.user.id)).flatMap(conversationOf);
     expect(Math.max(...stored.map((m) => m.content.length))).toBeLessThanOrEqual(20_000);
   });
+
+  it("an answer Ollama stopped at num_predict (done_reason length) is marked cut off in the chat, the stored conversation and the export", async () => {
+    // Arrange: the model stops after its first chunk (16 characters) because num_predict ran out.
+    const cy = newPerson("Cy");
+    bed.ollama.reset();
+    bed.ollama.failNext({ kind: "length", afterChunks: 1 });
+    bed.telegram.pushText(cy.user, cy.chat, "tell me a long story");
+
+    // Act
+    await invoke(bed);
+    bed.telegram.pushText(cy.user, cy.chat, "/export");
+    await invoke(bed);
+
+    // Assess
+    expect(texts(bed, cy.chat.id)[0]).toBe(
+      "You said: tell m\n\n✂️ Cut off: the answer reached the length limit (2048 tokens). Ask me to continue, or raise the limit with /set num_predict.",
+    );
+    const stored = (await sessionItems(bed, cy.user.id)).flatMap(conversationOf);
+    expect(stored.map((m) => [m.role, m.content, (m as { cut_off?: string }).cut_off])).toEqual([
+      ["user", "tell me a long story", undefined],
+      ["assistant", "You said: tell m", "length"],
+    ]);
+    const [exported] = bed.telegram.documents(cy.chat.id);
+    const doc = JSON.parse(exported?.content.toString("utf8") ?? "{}") as {
+      messages?: { role: string; cut_off?: string }[];
+    };
+    expect(doc.messages?.map((m) => [m.role, m.cut_off])).toEqual([
+      ["user", undefined],
+      ["assistant", "length"],
+    ]);
+  });
+
+  it("a complete answer (done_reason stop) carries no cut-off mark", async () => {
+    // Arrange
+    const di = newPerson("Di");
+    bed.ollama.reset();
+    bed.telegram.pushText(di.user, di.chat, "short one");
+
+    // Act
+    await invoke(bed);
+
+    // Assess
+    expect(texts(bed, di.chat.id)).toEqual(["You said: short one"]);
+    const stored = (await sessionItems(bed, di.user.id)).flatMap(conversationOf);
+    expect(stored.map((m) => (m as { cut_off?: string }).cut_off)).toEqual([undefined, undefined]);
+  });
 });

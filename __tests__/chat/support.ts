@@ -9,25 +9,18 @@ import type { AddressInfo } from "node:net";
 import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import type { TestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
-import type { RecordedRequest, TgChat, TgUser } from "../harness/fake-telegram.js";
+import type { RecordedRequest, TgChat } from "../harness/fake-telegram.js";
 import { userItems } from "../harness/items.js";
-import { coldStart } from "../harness/lambda.js";
+import { invokeCold, type Person, person, textsTo } from "../harness/people.js";
 
-/** A Telegram user talking to the bot in a private chat. */
-export interface Person {
-  readonly user: TgUser;
-  readonly chat: TgChat;
-}
+export type { Person };
 
 let nextId = 7000;
 
 /** A new user with their private chat (ids unique within a test file). */
 export function newPerson(firstName = "Tester"): Person {
   const id = nextId++;
-  return {
-    user: { id, first_name: `${firstName}${id}`, username: `user${id}` },
-    chat: { id, type: "private" },
-  };
+  return person(`${firstName}${id}`, { id, user: { username: `user${id}` } });
 }
 
 let nextGroup = 1;
@@ -53,7 +46,7 @@ export async function say(
   env: Readonly<Record<string, string>> = envWith(bed),
 ): Promise<PollSummary> {
   bed.telegram.pushText(person.user, person.chat, text);
-  return coldStart(env).invoke<PollSummary>({});
+  return invokeCold<PollSummary>(bed, env);
 }
 
 /** Runs one cold invoke with whatever is queued. */
@@ -61,13 +54,11 @@ export function invoke(
   bed: TestBed,
   env: Readonly<Record<string, string>> = envWith(bed),
 ): Promise<PollSummary> {
-  return coldStart(env).invoke<PollSummary>({});
+  return invokeCold<PollSummary>(bed, env);
 }
 
 /** Current texts of the messages the bot sent to `chatId`, in order. */
-export function texts(bed: TestBed, chatId: number): string[] {
-  return bed.telegram.sentMessages(chatId).map((m) => m.text);
-}
+export const texts = textsTo;
 
 /** The text of the last message the bot sent to `chatId`. */
 export function lastText(bed: TestBed, chatId: number): string {

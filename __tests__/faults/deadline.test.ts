@@ -27,23 +27,25 @@ describe("faults: the Lambda deadline approaches", () => {
   });
 
   it("deadline near with a slow model: stops taking work, stores the offset of the first unstarted update, the next invoke answers the rest once", async () => {
-    // Arrange: 23 s left and a 4 s model: only the first update can start with the 20 s reserve intact
+    // Arrange: 30 s left and a 12 s model: the first update starts (10 s of slack for a cold
+    // start on a loaded machine), and once it is answered less than the 20 s reserve is left,
+    // however fast or slow the machine, so no other update may start.
     const ada = person("Ada");
     const ids = [1, 2, 3, 4].map((n) => bed.telegram.pushText(ada.user, ada.chat, `slow ${n}`));
-    bed.ollama.latencyMs = 4_000;
-    const timeoutMs = 23_000;
+    bed.ollama.latencyMs = 12_000;
+    const timeoutMs = 30_000;
 
     // Act
-    const started = Date.now();
     const first = await poll(bed, guard, { timeoutMs });
-    const elapsed = Date.now() - started;
+    const modelCallsInFirst = bed.ollama.chats().length;
     const stored = await pollerItem(bed);
     bed.ollama.latencyMs = 0;
     const second = await poll(bed, guard);
 
     // Assert
     expect(first).toMatchObject({ status: "ok", updates: 4, handled: 1, deferred: 3, failed: 0 });
-    expect(elapsed).toBeLessThan(timeoutMs - 15_000);
+    expect(modelCallsInFirst).toBe(1); // stopped taking work: the model was asked once
+
     expect(first.offset).toBe(ids[1]);
     expect(stored?.next_offset).toBe(ids[1]);
     expect(stored?.lease_owner).toBeUndefined();
@@ -84,15 +86,13 @@ describe("faults: the Lambda deadline approaches", () => {
     const timeoutMs = 6_000;
 
     // Act
-    const started = Date.now();
     const error = await failure(guard, () => poll(bed, guard, { timeoutMs }));
-    const elapsed = Date.now() - started;
     const lease = (await pollerItem(bed))?.lease_owner;
     const next = await poll(bed, guard);
 
     // Assert
-    expect(elapsed).toBeLessThan(timeoutMs);
-    expect(error.message).toMatch(/getUpdates/);
+    // Cut off by the deadline (the hang lasts 30 s, five times the invoke), not ended by the hang.
+    expect(error.message).toMatch(/getUpdates did not answer before the invoke's deadline/);
     expect(lease).toBeUndefined();
     expect(next).toMatchObject({ handled: 1 });
     expect(repliesTo(bed, carol)).toEqual(["You said: hello through a stuck network"]);

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { listenWithRetry } from "../harness/http.js";
 
 /** One request that went through the proxy. */
 export interface DynamoCall {
@@ -78,10 +79,11 @@ export class DynamoProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Reachable again on the same port. */
+  /** Reachable again on the same port (EADDRINUSE retried; see {@link listenWithRetry}). */
   async comeBack(): Promise<void> {
     if (this.server.listening) return;
-    await new Promise<void>((resolve) => this.server.listen(this.port, "127.0.0.1", resolve));
+    await listenWithRetry(this.server, this.port, "127.0.0.1");
+    this.port = (this.server.address() as AddressInfo).port;
   }
 
   /** Every request so far. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { LEASE_MS, type PollSummary } from "../../handler/app/intake/polling/poller.js";
+import { LEASE_MS } from "../../handler/app/intake/polling/poll-timing.js";
+import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 import { person, repliesTo, waitFor } from "./support.js";

@@ -8,18 +8,12 @@ import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "@jest/globals";
 import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import type { TestBed } from "../harness/bed.js";
-import type { TgChat, TgUser } from "../harness/fake-telegram.js";
 import { userItems } from "../harness/items.js";
 import { allLogs, coldStart } from "../harness/lambda.js";
-
-/** A Telegram user in their private chat with the bot. */
-export interface Person {
-  readonly user: TgUser;
-  readonly chat: TgChat;
-}
+import { person as makePerson, type Person, textsTo } from "../harness/people.js";
 
 /** The invoke result of a poll. */
-export type { PollSummary };
+export type { Person, PollSummary };
 
 /** A message of a session's conversation as stored in the table. */
 export interface StoredMessage {
@@ -28,6 +22,7 @@ export interface StoredMessage {
   content: string;
   update_id?: number;
   failed?: string;
+  cut_off?: string;
 }
 
 /** A function URL response (webhook mode). */
@@ -37,18 +32,11 @@ export interface UrlResponse {
   body: string;
 }
 
-let nextId = 40_000 + Math.floor(Math.random() * 1000) * 10;
-
 /** A new person with a unique id (ids are unique per process, so files never collide). */
-export function person(name: string): Person {
-  const id = nextId++;
-  return { user: { id, first_name: name }, chat: { id, type: "private" } };
-}
+export const person = (name: string): Person => makePerson(name);
 
 /** Texts of the messages the bot sent to `p`, in order, as they read now (after edits). */
-export function repliesTo(bed: TestBed, p: Person): string[] {
-  return bed.telegram.sentMessages(p.chat.id).map((m) => m.text);
-}
+export const repliesTo = (bed: TestBed, p: Person): string[] => textsTo(bed, p.chat.id);
 
 /** How many of `texts` contain `needle`. */
 export function countContaining(texts: readonly string[], needle: string): number {

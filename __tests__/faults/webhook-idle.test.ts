@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { ageSessions } from "../archive/support.js";
 import { startTestBed, type TestBed } from "../harness/bed.js";
 import { FakeLambda } from "../harness/fake-lambda.js";
 import { coldStart, type LambdaInstance } from "../harness/lambda.js";
@@ -6,7 +7,6 @@ import {
   person,
   queuedWebhookEnv,
   repliesTo,
-  sleep,
   storedConversation,
   TokenGuard,
   type UrlResponse,
@@ -17,8 +17,8 @@ import {
   webhookUpdate,
 } from "./support.js";
 
-/** SESSION_IDLE_MINUTES=0.01: a session is idle after 600 ms. */
-const IDLE_MS = 600;
+/** A session is idle after an hour; tests age sessions (ageSessions) instead of sleeping. */
+const IDLE_MINUTES = "60";
 
 /**
  * In webhook mode the idle sweep runs in the scheduled poll invoke while
@@ -36,7 +36,7 @@ describe("faults: the idle sweep meets a webhook answer in progress", () => {
   beforeAll(async () => {
     bed = await startTestBed({ telegram: { flood: false } });
     lambdaApi = await FakeLambda.start((payload) => coldStart(env).invoke(payload));
-    env = queuedWebhookEnv(bed, lambdaApi.url, { SESSION_IDLE_MINUTES: "0.01" });
+    env = queuedWebhookEnv(bed, lambdaApi.url, { SESSION_IDLE_MINUTES: IDLE_MINUTES });
     fn = coldStart(env);
   });
   beforeEach(() => {
@@ -64,7 +64,7 @@ describe("faults: the idle sweep meets a webhook answer in progress", () => {
     await lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
     await lambdaApi.settled();
     const [original] = await sessionItems(ada.user.id);
-    await sleep(IDLE_MS + 200);
+    await ageSessions(bed, ada);
     // Her next answer streams its first chunk, then waits in the model
     const slow = bed.ollama.holdAfterFirstChunk(
       (body) => body.messages.at(-1)?.content === "second message, after a pause",
@@ -102,7 +102,7 @@ describe("faults: the idle sweep meets a webhook answer in progress", () => {
     await deliver(webhookUpdate(bob, "hello once"));
     await lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
     await lambdaApi.settled();
-    await sleep(IDLE_MS + 200);
+    await ageSessions(bed, bob);
 
     // Act
     guard.record(await coldStart(env).invoke({}));

@@ -86,6 +86,30 @@ describe("faults: webhook deliveries (function URL)", () => {
     expect(repliesTo(bed, bob)).toEqual([]);
   });
 
+  it("webhook with the right secret but a body that is no update: 400, nothing processed or stored, the next delivery served", async () => {
+    // Arrange
+    const bea = person("Bea");
+    const update = webhookUpdate(bea, "after the garbage");
+    const bodies = ["{this is not json", '{"hello":"world"}', "[1,2,3]", ""];
+
+    // Act
+    const refused: UrlResponse[] = [];
+    for (const body of bodies)
+      refused.push(await deliver(webhookDelivery(update, WEBHOOK_SECRET, body)));
+    const chatsAfterGarbage = bed.ollama.chats().length;
+    const ledgerAfterGarbage = await ledgerItem(bed, bea, update.update_id);
+    const next = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
+
+    // Assert: the secret passed, so each refusal is the parse branch's 400, not a 401.
+    expect(refused.map((r) => [r.statusCode, JSON.parse(r.body)])).toEqual(
+      bodies.map(() => [400, { ok: false, error: "not a Telegram update" }]),
+    );
+    expect(chatsAfterGarbage).toBe(0);
+    expect(ledgerAfterGarbage).toBeUndefined();
+    expect(next.statusCode).toBe(200);
+    expect(repliesTo(bed, bea)).toEqual(["You said: after the garbage"]);
+  });
+
   it("webhook with the secret missing: 401, nothing processed, nothing stored, nothing sent", async () => {
     // Arrange
     const carol = person("Carol");
@@ -100,6 +124,39 @@ describe("faults: webhook deliveries (function URL)", () => {
     expect(await userItems(bed, carol.user.id)).toEqual([]);
     expect(await ledgerItem(bed, carol, update.update_id)).toBeUndefined();
     expect(repliesTo(bed, carol)).toEqual([]);
+  });
+
+  it("webhook body over the stored-update cap (256 KB, DynamoDB holds 400 KB an item): 200, the user told, nothing stored or sent to the model", async () => {
+    // Arrange: Telegram's own texts stop at 4096 characters; a forged or broken body need not
+    const gus = person("Gus");
+    const huge = { ...webhookUpdate(gus, "short text"), padding: "x".repeat(300 * 1024) };
+    const fits = { ...webhookUpdate(gus, "padded but fine"), padding: "y".repeat(200 * 1024) };
+    const logsBefore = allLogs().length;
+
+    // Act
+    const refused = await deliver(webhookDelivery(huge, WEBHOOK_SECRET));
+    const accepted = await deliver(webhookDelivery(fits, WEBHOOK_SECRET));
+
+    // Assert
+    expect(refused.statusCode).toBe(200);
+    expect(JSON.parse(refused.body)).toMatchObject({ ok: true, outcome: "given_up" });
+    expect(await ledgerItem(bed, gus, huge.update_id)).toBeUndefined();
+    const logged = allLogs()
+      .slice(logsBefore)
+      .filter((l) => l.includes("too large to store"))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toEqual([
+      expect.objectContaining({ updateId: huge.update_id, limit: 256 * 1024 }),
+    ]);
+    expect(accepted.statusCode).toBe(200);
+    expect(await ledgerItem(bed, gus, fits.update_id)).toMatchObject({ status: "done" });
+    expect(repliesTo(bed, gus)).toEqual([
+      expect.stringMatching(
+        /your message is too large for me \(301 KB; I can take at most 256 KB\)/,
+      ),
+      "You said: padded but fine",
+    ]);
+    expect(bed.ollama.chats()).toHaveLength(1);
   });
 
   it("webhook redelivery of the same update_id: answered once, the redelivery acknowledged as a duplicate", async () => {

@@ -27,6 +27,11 @@ export class FakeLambda {
    * Lambda's asynchronous queue is not FIFO, so tests choose the order.
    */
   hold = false;
+  /**
+   * The on-failure destination: receives, as Lambda sends it, the invocation
+   * record of an event whose every attempt failed (e.g. `FakeSqs.enqueue`).
+   */
+  onFailure?: (record: string) => void;
   private held: QueuedInvocation[] = [];
   private readonly started: unknown[] = [];
 
@@ -108,6 +113,7 @@ export class FakeLambda {
   }
 
   private async execute(invocation: QueuedInvocation): Promise<void> {
+    let failure: Error | undefined;
     for (let attempt = 0; attempt <= this.maxRetries; attempt++) {
       if (attempt > 0) await new Promise((r) => setTimeout(r, this.retryDelayMs));
       invocation.attempts++;
@@ -117,8 +123,33 @@ export class FakeLambda {
         delete invocation.error;
         return;
       } catch (err) {
-        invocation.error = err instanceof Error ? err.message : String(err);
+        failure = err instanceof Error ? err : new Error(String(err));
+        invocation.error = failure.message;
       }
     }
+    this.onFailure?.(JSON.stringify(invocationRecord(invocation, failure)));
   }
+}
+
+/**
+ * The record Lambda sends to an on-failure destination after the last retry
+ * (AWS Lambda developer guide, "Capturing records of asynchronous invocations").
+ */
+function invocationRecord(invocation: QueuedInvocation, failure: Error | undefined): object {
+  return {
+    version: "1.0",
+    timestamp: new Date().toISOString(),
+    requestContext: {
+      requestId: `fake-${Math.random().toString(16).slice(2)}`,
+      functionArn: `arn:aws:lambda:us-east-1:000000000000:function:${invocation.functionName}:$LATEST`,
+      condition: "RetriesExhausted",
+      approximateInvokeCount: invocation.attempts,
+    },
+    requestPayload: invocation.payload,
+    responseContext: { statusCode: 200, executedVersion: "$LATEST", functionError: "Unhandled" },
+    responsePayload: {
+      errorType: failure?.name ?? "Error",
+      errorMessage: failure?.message ?? "unknown",
+    },
+  };
 }

@@ -35,7 +35,13 @@ export type OllamaFault =
   | { kind: "status"; status: number; error: string }
   | { kind: "midstream"; error: string; afterChunks?: number }
   | { kind: "hang" }
-  | { kind: "malformed" };
+  | { kind: "malformed" }
+  /** Sends `afterChunks` chunks, then nothing more: the response stays open, silent. */
+  | { kind: "stall"; afterChunks?: number }
+  /** Sends `afterChunks` chunks, then closes the stream with neither a final line nor an error. */
+  | { kind: "truncated"; afterChunks?: number }
+  /** Stops after `afterChunks` chunks with a final line saying `done_reason: "length"` (num_predict reached). */
+  | { kind: "length"; afterChunks?: number };
 
 const canonical = (name: string): string => (name.includes(":") ? name : `${name}:latest`);
 
@@ -65,6 +71,12 @@ export class FakeOllama {
   chunkDelayMs = 0;
   /** Characters per streamed chunk. */
   chunkSize = 16;
+  /**
+   * When above 0, every NDJSON write is cut into pieces of this many bytes, each
+   * written on its own: lines then arrive split at arbitrary byte boundaries, also
+   * inside a multi-byte UTF-8 character, as TCP may deliver them from a real server.
+   */
+  fragmentBytes = 0;
   /** Requests being answered right now, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
@@ -137,6 +149,7 @@ export class FakeOllama {
     this.holds = [];
     this.latencyMs = 0;
     this.chunkDelayMs = 0;
+    this.fragmentBytes = 0;
     this.maxInFlight = 0;
   }
 
@@ -246,7 +259,7 @@ export class FakeOllama {
     record: OllamaRequest,
   ): Promise<void> {
     res.writeHead(200, { "content-type": "application/x-ndjson" });
-    const line = (o: unknown) => res.write(`${JSON.stringify(o)}\n`);
+    const line = (o: unknown) => this.write(res, `${JSON.stringify(o)}\n`);
     const chunks = [
       ...pieces(body.think ? thinking : "", this.chunkSize).map((t) => ({
         thinking: t,
@@ -260,14 +273,15 @@ export class FakeOllama {
     const holdIndex = this.holds.findIndex((h) => h.matches(body));
     const hold = holdIndex >= 0 ? this.holds.splice(holdIndex, 1)[0] : undefined;
     let sent = 0;
+    const stopAt = cutAfter(fault);
     for (const c of chunks) {
       if (hold && sent === 1) await hold.released;
-      if (fault?.kind === "midstream" && sent === (fault.afterChunks ?? 2)) break;
+      if (sent === stopAt) break;
       if (fault?.kind === "malformed" && sent === 1) {
         res.write("{not json\n");
         break;
       }
-      line({
+      await line({
         model: body.model,
         created_at: new Date().toISOString(),
         message: {
@@ -281,19 +295,44 @@ export class FakeOllama {
       sent++;
       await sleep(this.chunkDelayMs);
     }
-    if (fault?.kind === "midstream") line({ error: fault.error });
-    else if (fault?.kind !== "malformed") line(this.final(body, "", ""));
+    if (fault?.kind === "stall") {
+      this.hanging.push(res);
+      return;
+    }
+    if (fault?.kind === "midstream") await line({ error: fault.error });
+    else if (fault?.kind === "length") await line(this.final(body, "", "", "length"));
+    else if (fault?.kind !== "malformed" && fault?.kind !== "truncated")
+      await line(this.final(body, "", ""));
     res.end();
   }
 
-  private final(body: ChatBody, content: string, thinking: string): Record<string, unknown> {
+  /** Writes `text` whole, or in {@link fragmentBytes}-sized pieces that leave one at a time. */
+  private async write(res: ServerResponse, text: string): Promise<void> {
+    const bytes = Buffer.from(text, "utf8");
+    if (this.fragmentBytes <= 0) {
+      res.write(bytes);
+      return;
+    }
+    for (let at = 0; at < bytes.length; at += this.fragmentBytes) {
+      res.write(bytes.subarray(at, at + this.fragmentBytes));
+      // A macrotask between pieces, so each leaves in its own TCP segment.
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+  }
+
+  private final(
+    body: ChatBody,
+    content: string,
+    thinking: string,
+    doneReason = "stop",
+  ): Record<string, unknown> {
     const promptTokens = body.messages.reduce((n, m) => n + Math.ceil(m.content.length / 4), 0);
     return {
       model: body.model,
       created_at: new Date().toISOString(),
       message: { role: "assistant", content, ...(thinking ? { thinking } : {}) },
       done: true,
-      done_reason: "stop",
+      done_reason: doneReason,
       total_duration: 1_250_000_000,
       load_duration: 50_000_000,
       prompt_eval_count: promptTokens,
@@ -318,6 +357,19 @@ function tagEntry(name: string): Record<string, unknown> {
       quantization_level: "Q4_0",
     },
   };
+}
+
+/** After how many chunks a fault cuts the answer short (none for the others). */
+function cutAfter(fault: OllamaFault | undefined): number | undefined {
+  switch (fault?.kind) {
+    case "midstream":
+    case "stall":
+    case "truncated":
+    case "length":
+      return fault.afterChunks ?? 2;
+    default:
+      return undefined;
+  }
 }
 
 function pieces(text: string, size: number): string[] {

@@ -177,7 +177,9 @@ describe("FakeTelegram", () => {
   });
 
   it("applies per-chat flood control with retry_after and keeps other chats unaffected", async () => {
-    // Arrange
+    // Arrange: a frozen clock, so the burst cannot refill while the machine is slow.
+    const frozen = Date.now();
+    tg.setFlood({ now: () => frozen });
     for (let n = 1; n <= 3; n++) await call("sendMessage", { chat_id: ada.id, text: `m${n}` });
 
     // Act
@@ -195,13 +197,66 @@ describe("FakeTelegram", () => {
       body: {
         ok: false,
         error_code: 429,
-        description: "Too Many Requests: retry after 1",
-        parameters: { retry_after: 1 },
+        description: "Too Many Requests: retry after 30",
+        parameters: { retry_after: 30 },
       },
     });
     expect(stillPenalised.status).toBe(429);
     expect(otherChat.status).toBe(200);
     expect(tg.sentMessages(ada.id).map((m) => m.text)).toEqual(["m1", "m2", "m3"]);
+  });
+
+  it("limits a group to 20 writes a minute, asking to wait until the oldest leaves the window", async () => {
+    // Arrange: a fast per-chat pace, so only the group limit can refuse.
+    const frozen = Date.now();
+    tg.setFlood({ perChatBurst: 100, perChatPerSecond: 100, now: () => frozen });
+    const group = -5005;
+    const statuses: number[] = [];
+
+    // Act
+    for (let n = 1; n <= 21; n++)
+      statuses.push((await call("sendMessage", { chat_id: group, text: `g${n}` })).status);
+    const flooded = await call("sendMessage", { chat_id: group, text: "again" });
+
+    // Assert
+    expect(statuses.filter((s) => s === 200)).toHaveLength(20);
+    expect(statuses.at(-1)).toBe(429);
+    const retryAfter = flooded.body.parameters?.retry_after ?? 0;
+    expect(retryAfter).toBeGreaterThanOrEqual(30);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+  });
+
+  it("limits writes overall to 30 a second across chats", async () => {
+    // Arrange
+    const frozen = Date.now();
+    tg.setFlood({ retryAfterSeconds: 7, now: () => frozen });
+    const statuses: number[] = [];
+
+    // Act: one message to each of 31 chats, then one to a chat that sent nothing yet.
+    for (let chat = 3001; chat <= 3031; chat++)
+      statuses.push((await call("sendMessage", { chat_id: chat, text: "hi" })).status);
+    const fresh = await call("sendMessage", { chat_id: 4004, text: "hi" });
+
+    // Assert
+    expect(statuses.slice(0, 30).every((s) => s === 200)).toBe(true);
+    expect(statuses[30]).toBe(429);
+    expect(fresh.body.parameters?.retry_after).toBe(7);
+  });
+
+  it("throttles sendChatAction too, and refuses it while the chat is penalised", async () => {
+    // Arrange
+    const frozen = Date.now();
+    tg.setFlood({ now: () => frozen });
+    const actions: number[] = [];
+
+    // Act
+    for (let n = 1; n <= 4; n++)
+      actions.push((await call("sendChatAction", { chat_id: ada.id, action: "typing" })).status);
+    const send = await call("sendMessage", { chat_id: ada.id, text: "during the penalty" });
+
+    // Assert
+    expect(actions).toEqual([200, 200, 200, 429]);
+    expect(send.status).toBe(429);
   });
 
   it("answers 403 for a blocking user and replays injected failures", async () => {

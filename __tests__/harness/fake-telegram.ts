@@ -5,10 +5,11 @@
  * 127.0.0.1 with a random port, keeps users' updates in a queue for `getUpdates`,
  * records every request and reproduces the server-side rules a bot must cope with:
  * HTML entity parsing and its errors, length limits, "message is not modified",
- * per-chat flood control (429 + retry_after), blocked users and long-poll conflicts.
+ * flood control (per chat, per group, overall; 429 + retry_after), blocked users and long-poll conflicts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { FloodControl, FloodError, type FloodOptions } from "./flood-control.js";
 
 /** A Telegram user as it appears in `from` of an incoming message. */
 export interface TgUser {
@@ -74,8 +75,12 @@ export interface FakeTelegramOptions {
   host?: string;
   botId?: number;
   botUsername?: string;
-  /** Flood control: `false` disables it; `true`/omitted uses the defaults (burst 3/s, retry after 1 s). */
-  flood?: boolean | { perChatBurst?: number; retryAfterSeconds?: number };
+  /**
+   * Flood control: `false` disables it; `true`/omitted applies Telegram's limits
+   * (see {@link FloodOptions}: 1/s per chat after a burst of 3, 20/min per group,
+   * 30/s overall, retry after 30 s); an object overrides some of them.
+   */
+  flood?: boolean | FloodOptions;
 }
 
 /** A failure to inject with {@link FakeTelegram.failNext}. */
@@ -100,7 +105,6 @@ type Handler = (params: Params, signal: AbortSignal) => unknown;
 const FIRST_UPDATE_ID = 100_000;
 const MAX_TEXT = 4096;
 const MAX_CAPTION = 1024;
-const GROUP_PER_MINUTE = 20;
 const BOT_FIRST_NAME = "Ollama Test Bot";
 const CHAT_ACTIONS = new Set([
   "typing",
@@ -554,58 +558,19 @@ function summarize(params: Params): Params {
   return out;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/** Waits `ms`, or less when the caller hangs up (nobody is left to answer). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
-// ---------------------------------------------------------------------------
-// Flood control
-// ---------------------------------------------------------------------------
-
-/** Per-chat sliding-window limiter: a burst per second, and 20/min in groups. */
-class FloodControl {
-  private readonly hits = new Map<number, number[]>();
-  private readonly penalties = new Map<number, number>();
-
-  constructor(
-    private readonly burst: number,
-    private readonly retryAfter: number,
-  ) {}
-
-  /** Throws 429 when one more send/edit to `chatId` would exceed the limits (or it is penalised). */
-  check(chatId: number, now: number): void {
-    const until = this.penalties.get(chatId);
-    if (until !== undefined && now < until) {
-      throw tooMany(Math.max(1, Math.ceil((until - now) / 1000)));
-    }
-    const recent = (this.hits.get(chatId) ?? []).filter((t) => now - t < 60_000);
-    this.hits.set(chatId, recent);
-    if (recent.filter((t) => now - t < 1000).length >= this.burst) {
-      this.penalize(chatId, now, this.retryAfter);
-    }
-    const oldest = recent[0];
-    if (chatId < 0 && recent.length >= GROUP_PER_MINUTE && oldest !== undefined) {
-      const wait = Math.max(this.retryAfter, Math.ceil((oldest + 60_000 - now) / 1000));
-      this.penalize(chatId, now, wait);
-    }
-  }
-
-  /** Counts a successful send/edit to `chatId`. */
-  count(chatId: number, now: number): void {
-    const recent = this.hits.get(chatId) ?? [];
-    recent.push(now);
-    this.hits.set(chatId, recent);
-  }
-
-  private penalize(chatId: number, now: number, seconds: number): never {
-    this.penalties.set(chatId, now + seconds * 1000);
-    throw tooMany(seconds);
-  }
-
-  reset(): void {
-    this.hits.clear();
-    this.penalties.clear();
-  }
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 // ---------------------------------------------------------------------------
@@ -663,7 +628,7 @@ export class FakeTelegram {
   readonly botUsername: string;
 
   private readonly server: Server;
-  private readonly flood: FloodControl | undefined;
+  private flood: FloodControl | undefined;
   private readonly handlers = new Map<string, { name: string; run: Handler }>();
   private nextUpdateId = FIRST_UPDATE_ID;
   private nextFileNo = 1;
@@ -676,7 +641,7 @@ export class FakeTelegram {
   private files = new Map<string, StoredFile>();
   private blocked = new Set<number>();
   private failures = new Map<string, InjectedFailure[]>();
-  private hangs = new Map<string, number[]>();
+  private hangs = new Map<string, { ms: number; afterEffect: boolean }[]>();
   private myCommands: { command: string; description: string }[] = [];
   private webhookUrl: string | undefined;
   /** The update types the last `allowed_updates` asked for; all when unset. */
@@ -690,14 +655,7 @@ export class FakeTelegram {
     this.token = options.token ?? "123456:TEST-fake-telegram-token";
     this.botId = options.botId ?? 777000111;
     this.botUsername = options.botUsername ?? "ollama_test_bot";
-    const flood = options.flood ?? true;
-    this.flood =
-      flood === false
-        ? undefined
-        : new FloodControl(
-            (flood === true ? undefined : flood.perChatBurst) ?? 3,
-            (flood === true ? undefined : flood.retryAfterSeconds) ?? 1,
-          );
+    this.setFlood(options.flood ?? true);
     this.registerHandlers();
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -833,12 +791,22 @@ export class FakeTelegram {
     this.failures.set(key, queue);
   }
 
-  /** Delays the next `times` calls of `method` by `ms` before they are processed. */
-  hang(method: string, ms: number, times = 1): void {
+  /**
+   * Delays the next `times` calls of `method` by `ms` before they are processed,
+   * or with `afterEffect` after: the message is delivered and only the answer
+   * hangs, as when a connection stalls after Telegram acted. A caller that gives
+   * up ends the wait.
+   */
+  hang(method: string, ms: number, times = 1, options: { afterEffect?: boolean } = {}): void {
     const key = method.toLowerCase();
     const queue = this.hangs.get(key) ?? [];
-    for (let n = 0; n < times; n++) queue.push(ms);
+    for (let n = 0; n < times; n++) queue.push({ ms, afterEffect: options.afterEffect ?? false });
     this.hangs.set(key, queue);
+  }
+
+  /** Replaces the flood limits (state starts afresh): `false` turns them off. */
+  setFlood(flood: boolean | FloodOptions): void {
+    this.flood = flood === false ? undefined : new FloodControl(flood === true ? {} : flood);
   }
 
   /** Sets (or with `undefined` removes) the webhook, as if setWebhook had been called. */
@@ -930,13 +898,14 @@ export class FakeTelegram {
     if (!handler) throw new TgError(404, "Not Found");
     record.method = handler.name;
     const delay = this.hangs.get(key)?.shift();
-    if (delay !== undefined) await new Promise((resolve) => setTimeout(resolve, delay));
+    if (delay && !delay.afterEffect) await pause(delay.ms, signal);
     const queue = this.failures.get(key) ?? [];
     const at = queue.findIndex((f) => !f.when || f.when(params));
     const failure = at >= 0 ? queue.splice(at, 1)[0] : undefined;
     if (failure && !failure.afterEffect)
       throw new TgError(failure.status, failure.description, failure.retryAfter);
     const result = await handler.run(params, signal);
+    if (delay?.afterEffect) await pause(delay.ms, signal);
     if (failure) throw new TgError(failure.status, failure.description, failure.retryAfter);
     return result;
   }
@@ -1092,7 +1061,7 @@ export class FakeTelegram {
     message.replyMarkup = replyMarkup;
     message.edits++;
     message.editDate = unixNow();
-    this.flood?.count(chatId, Date.now());
+    this.flood?.count(chatId);
     return this.messageJson(message);
   }
 
@@ -1108,9 +1077,15 @@ export class FakeTelegram {
   }
 
   private sendChatAction(params: Params): true {
-    this.targetChat(params, false);
+    const chatId = this.targetChat(params, false);
     const action = strParam(params, "action") ?? "";
     if (!CHAT_ACTIONS.has(action)) throw badRequest("wrong parameter action in request");
+    try {
+      this.flood?.checkAction(chatId);
+    } catch (err) {
+      if (err instanceof FloodError) throw tooMany(err.retryAfter);
+      throw err;
+    }
     return true;
   }
 
@@ -1206,7 +1181,12 @@ export class FakeTelegram {
     const chatId = intParam(params, "chat_id");
     if (chatId === undefined || chatId === 0) throw badRequest("chat not found");
     if (this.blocked.has(chatId)) throw new TgError(403, "Forbidden: bot was blocked by the user");
-    if (counted) this.flood?.check(chatId, Date.now());
+    try {
+      if (counted) this.flood?.check(chatId);
+    } catch (err) {
+      if (err instanceof FloodError) throw tooMany(err.retryAfter);
+      throw err;
+    }
     return chatId;
   }
 
@@ -1248,7 +1228,7 @@ export class FakeTelegram {
   }
 
   private store(message: StoredMessage): void {
-    this.flood?.count(message.chatId, Date.now());
+    this.flood?.count(message.chatId);
     const list = this.messages.get(message.chatId) ?? [];
     list.push(message);
     this.messages.set(message.chatId, list);

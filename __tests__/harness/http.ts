@@ -41,14 +41,15 @@ export class RestartableServer {
     return this.portNumber;
   }
 
-  /** Listens (on the previous port after a stop, else on a free one). */
+  /**
+   * Listens (on the previous port after a stop, else on a free one). Another
+   * process may take the old port while it is closed: EADDRINUSE is retried for
+   * a while, and then a fresh port is taken (read {@link url} again after a restart).
+   */
   async start(): Promise<void> {
     if (this.server) return;
     const server = createServer((req, res) => this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.portNumber, this.host, () => resolve());
-    });
+    await listenWithRetry(server, this.portNumber, this.host);
     this.portNumber = (server.address() as AddressInfo).port;
     this.server = server;
   }
@@ -60,5 +61,34 @@ export class RestartableServer {
     this.server = undefined;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}
+
+/**
+ * Listens on `port` (0: any free one). A port just released can be taken by
+ * another process (the suite runs files in parallel): EADDRINUSE is retried up
+ * to `attempts` times, then a free port is used instead.
+ */
+export async function listenWithRetry(
+  server: Server,
+  port: number,
+  host: string,
+  attempts = 20,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const wanted = attempt > attempts ? 0 : port;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(wanted, host, () => {
+          server.off("error", reject);
+          resolve();
+        });
+      });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || wanted === 0) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }

@@ -15,7 +15,7 @@ import {
 import { STACK_SERVICES } from "../../src/provider.js";
 import { readSettings } from "../../src/settings.js";
 import { HANDLER_SETTINGS } from "../../src/variables.js";
-import { only, synth } from "./synth.js";
+import { only, synth, TEST_WEBHOOK_SECRET } from "./synth.js";
 
 interface PolicyStatement {
   sid?: string;
@@ -300,6 +300,58 @@ describe("webhook on real AWS (DEPLOY_TARGET=aws ENABLE_WEBHOOK=true)", () => {
       depends_on: [expect.stringMatching(/^aws_iam_role_policy\..*self-invoke-policy/)],
     });
     expect(json.output.failed_updates_queue).toBeDefined();
+  });
+
+  it("refuses an empty, too long or malformed webhook secret at synth, naming the setting and the rule", () => {
+    const withSecret = (webhookSecret: string | undefined) => () =>
+      synth({ target: "aws", webhook: true, webhookSecret });
+    expect(withSecret(undefined)).toThrow(/ENABLE_WEBHOOK=true needs TELEGRAM_WEBHOOK_SECRET/);
+    expect(withSecret("")).toThrow(/needs TELEGRAM_WEBHOOK_SECRET.*1–256 characters/);
+    expect(withSecret("a".repeat(257))).toThrow(/not a valid webhook secret \(257 characters\)/);
+    expect(withSecret("has space")).toThrow(/only A-Z, a-z, 0-9, _ and -/);
+    expect(withSecret("ünicode")).toThrow(/not a valid webhook secret/);
+    // The error never echoes the value: a near-miss secret is still a secret.
+    const message = (() => {
+      try {
+        withSecret("secret!value")();
+        return "no error";
+      } catch (err) {
+        return err instanceof Error ? err.message : String(err);
+      }
+    })();
+    expect(message).toMatch(/not a valid webhook secret \(12 characters\)/);
+    expect(message).not.toContain("secret!value");
+    // Telegram's bounds are allowed; polling mode needs no secret at all.
+    expect(withSecret("x")).not.toThrow();
+    expect(withSecret("a".repeat(256))).not.toThrow();
+    expect(() => synth({ webhook: false, webhookSecret: "" })).not.toThrow();
+  });
+
+  it("reads the secret at synth from TELEGRAM_WEBHOOK_SECRET or TF_VAR_telegram_webhook_secret", () => {
+    const read = (values: Record<string, string>) =>
+      readSettings((_c, env) => ({ ENABLE_WEBHOOK: "true", ...values })[env]).webhookSecret;
+    expect(read({ TELEGRAM_WEBHOOK_SECRET: "from-env" })).toBe("from-env");
+    expect(read({ TF_VAR_telegram_webhook_secret: "from-tf-var" })).toBe("from-tf-var");
+    expect(read({})).toBeUndefined();
+  });
+
+  it("keeps the secret out of the JSON and lets Terraform refuse a bad TF_VAR at plan too", () => {
+    const { raw, json } = synth({
+      target: "aws",
+      webhook: true,
+      webhookSecret: TEST_WEBHOOK_SECRET,
+    });
+    expect(raw).not.toContain(TEST_WEBHOOK_SECRET);
+    const variable = json.variable.telegram_webhook_secret;
+    expect(variable).toMatchObject({ sensitive: true });
+    expect(variable?.validation).toEqual([
+      {
+        condition: `\${can(regex("^[A-Za-z0-9_-]{1,256}$", var.telegram_webhook_secret))}`,
+        error_message: expect.stringContaining("1–256 characters"),
+      },
+    ]);
+    // Polling mode keeps the empty default usable.
+    expect(synth().json.variable.telegram_webhook_secret?.validation).toBeUndefined();
   });
 
   it("asks Terraform for a hashicorp/aws version that knows invoked_via_function_url (>= 6.29.0)", () => {

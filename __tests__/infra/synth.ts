@@ -16,11 +16,17 @@ export interface SynthJson {
   output: Record<string, { value: string; sensitive?: boolean }>;
 }
 
-/** Synthesizes the stack with `overrides` applied to the default settings. */
+/** A valid webhook secret (Telegram's rule), never expected in the synthesized JSON. */
+export const TEST_WEBHOOK_SECRET = "Synth_only-webhook-secret-42";
+
+/**
+ * Synthesizes the stack with `overrides` applied to the default settings (and
+ * {@link TEST_WEBHOOK_SECRET}, which webhook mode requires, unless overridden).
+ */
 export function synth(overrides: Partial<StackSettings> = {}): { json: SynthJson; raw: string } {
   const app = Testing.app();
   const stack = new ChatbotStack(app, "chatbot", {
-    settings: { ...DEFAULT_SETTINGS, ...overrides },
+    settings: { ...DEFAULT_SETTINGS, webhookSecret: TEST_WEBHOOK_SECRET, ...overrides },
     bundleDir: resolve(import.meta.dirname, "..", "..", "dist", "handler"),
   });
   const raw = Testing.synth(stack);

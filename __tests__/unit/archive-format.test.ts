@@ -39,7 +39,7 @@ function session(overrides: Partial<Session> = {}): Session {
       chatId: 4242,
       model: "llama3:8b",
       sessionId: "20260301T100000Z-abc123",
-      ollamaEndpoint: "http://ollama:11434",
+      ollamaUrl: "http://ollama:11434",
       user: { id: 42, username: "alice", firstName: "Alice", languageCode: "en" },
       now: new Date(T0),
     }),
@@ -225,6 +225,21 @@ describe("app/archive/format", () => {
     expect(text).not.toContain("not answered");
   });
 
+  it("marks an answer cut off at the length limit in the transcript and keeps the mark through export and import", () => {
+    // Prepare
+    const messages = [message(1, "q"), message(2, "half an ans", { cutOff: "length" })];
+
+    // Act
+    const doc = buildArchive(session(), messages, ARCHIVED_AT);
+    const text = renderTranscript(doc);
+
+    // Assess
+    expect(doc.messages[1]).toMatchObject({ role: "assistant", cut_off: "length" });
+    expect(doc.messages[0]).not.toHaveProperty("cut_off");
+    expect(text).toContain(" [cut off: length]:\nhalf an ans");
+    expect(archiveMessages(doc).map((m) => m.cutOff)).toEqual([undefined, "length"]);
+  });
+
   it("merges archived and live messages by seq, in seq order, without duplicates", () => {
     // Prepare
     const archived = [message(1), message(2), message(3)];
@@ -317,7 +332,7 @@ describe("app/archive/format writer limits", () => {
   it("clips what it records to the reader's limits, so its own archives always import", () => {
     // Prepare
     const s = session({
-      ollamaEndpoint: `http://${"o".repeat(MAX_RECORDED_ENDPOINT_CHARS)}`,
+      ollamaUrl: `http://${"o".repeat(MAX_RECORDED_ENDPOINT_CHARS)}`,
       systemPrompt: "p".repeat(MAX_SYSTEM_PROMPT_CHARS + 1),
     });
     const long = message(1, "c".repeat(MAX_ARCHIVED_MESSAGE_CHARS + 1));

@@ -28,6 +28,7 @@ describe("config loadConfig", () => {
         numCtx: 8192,
         numPredict: 2048,
         keepAlive: "5m",
+        stallMs: 60_000,
       },
       defaultModel: "llama3",
       table: "ChatbotSessions",

@@ -1,7 +1,7 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
 import {
-  type Addressed,
+  type AddressedMessage,
   addressUpdate,
   type BotIdentity,
   needsIdentity,
@@ -45,11 +45,11 @@ function command(text: string): Entity {
   return { type: "bot_command", offset: 0, length };
 }
 
-function isAddressed(result: Addressed | Skip): result is Addressed {
+function isAddressed(result: AddressedMessage | Skip): result is AddressedMessage {
   return !("skip" in result);
 }
 
-function expectAddressed(result: Addressed | Skip): Addressed {
+function expectAddressed(result: AddressedMessage | Skip): AddressedMessage {
   if (!isAddressed(result)) throw new Error(`expected an addressed message, got ${result.skip}`);
   return result;
 }

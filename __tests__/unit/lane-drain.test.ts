@@ -259,6 +259,33 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     expect(answered).toEqual(["next"]);
   });
 
+  it("keeps an update Telegram's flood limit held past the invoke pending even after its last attempt: never given up for it", async () => {
+    // Arrange: a 429 on every run beyond maxAttempts (3), then Telegram lets it through.
+    const ledger = new MemoryLedger();
+    await ledger.record("u7", text(70, 7, "flooded"));
+    let runs = 0;
+    const { d, answered, told } = deps(ledger, {
+      handle: async (u) => {
+        runs++;
+        if (runs <= 4)
+          throw new TelegramApiError("sendMessage", 429, "Too Many Requests: retry after 60", 60);
+        answered.push(u.raw.message?.text ?? "");
+        return "handled";
+      },
+    });
+
+    // Act
+    const failures: unknown[] = [];
+    for (let run = 0; run < 4; run++) await drainLane("u7", d).catch((e) => failures.push(e));
+    const last = await drainLane("u7", d);
+
+    // Assess
+    expect(failures).toHaveLength(4);
+    expect(last).toEqual(new Map([[70, "handled"]]));
+    expect(told).toEqual([]);
+    expect(answered).toEqual(["flooded"]);
+  });
+
   it("lets only one of two drains that share a request id hold the lane (Lambda's retries reuse it)", async () => {
     // Arrange: the first drain is inside its answer when the second starts
     const ledger = new MemoryLedger();

@@ -1,6 +1,6 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
-import { coalesce, runPool } from "../../handler/app/intake/polling/concurrency.js";
+import { coalescedWriter, runPool } from "../../handler/app/intake/polling/concurrency.js";
 import {
   MAX_PENDING,
   MAX_PENDING_BYTES,
@@ -275,10 +275,10 @@ describe("app/concurrency", () => {
     expect(seen.sort()).toEqual([1, 2, 3, 4, 5, 6, 7]);
   });
 
-  it("coalesce folds requests made during a write into one more write", async () => {
+  it("coalescedWriter folds requests made during a write into one more write", async () => {
     // Prepare
     let writes = 0;
-    const saver = coalesce(async () => {
+    const saver = coalescedWriter(async () => {
       writes++;
       await new Promise((r) => setTimeout(r, 10));
     });

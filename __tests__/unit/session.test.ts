@@ -52,7 +52,7 @@ describe("domain/session newSession", () => {
     chatId: 70,
     model: "llama3",
     sessionId: "20261124T101500Z-00000a",
-    ollamaEndpoint: "http://ollama:11434",
+    ollamaUrl: "http://ollama:11434",
     user: { id: 7, username: "ada" },
     now: new Date("2026-11-24T10:15:00.000Z"),
   };
@@ -69,7 +69,7 @@ describe("domain/session newSession", () => {
       archivedCount: 0,
       createdAt: "2026-11-24T10:15:00.000Z",
       lastMessageTs: "2026-11-24T10:15:00.000Z",
-      ollamaEndpoint: "http://ollama:11434",
+      ollamaUrl: "http://ollama:11434",
       options: {},
       usage: { promptTokens: 0, completionTokens: 0, totalMs: 0, replies: 0 },
       lastUpdateId: 0,

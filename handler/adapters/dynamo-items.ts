@@ -2,7 +2,9 @@
  * The mapping between domain objects and `ChatbotSessions` items. Attribute
  * names follow the design document (`user_id`, `chat_id`, `model_name`, …).
  */
+import type { IdleSession } from "../app/ports.js";
 import {
+  type ArchiveReason,
   type ChatMessage,
   messagesBytes,
   type Session,
@@ -59,6 +61,7 @@ export function messageToItem(m: ChatMessage): Item {
     ts: m.ts,
     ...(m.updateId !== undefined ? { update_id: m.updateId } : {}),
     ...(m.failed ? { failed: m.failed } : {}),
+    ...(m.cutOff ? { cut_off: m.cutOff } : {}),
   };
 }
 
@@ -71,6 +74,7 @@ function messageFromItem(raw: unknown): ChatMessage {
     ts: String(i.ts),
     ...(i.update_id !== undefined ? { updateId: Number(i.update_id) } : {}),
     ...(i.failed ? { failed: String(i.failed) } : {}),
+    ...(i.cut_off ? { cutOff: String(i.cut_off) } : {}),
   };
 }
 
@@ -95,7 +99,7 @@ export function sessionToItem(s: Session): Item {
     created_at: s.createdAt,
     last_message_ts: s.lastMessageTs,
     status: s.status,
-    ollama_endpoint: s.ollamaEndpoint,
+    ollama_endpoint: s.ollamaUrl,
     ...(s.s3Path ? { s3_path: s.s3Path } : {}),
     options: { ...s.options },
     ...(s.systemPrompt ? { system_prompt: s.systemPrompt } : {}),
@@ -115,7 +119,6 @@ export function sessionToItem(s: Session): Item {
 
 /** Item → session (tolerates the bulky fields being absent on closed sessions). */
 export function sessionFromItem(i: Item): Session {
-  const user = (i.user ?? {}) as Item;
   return {
     userId: num(i.user_id),
     chatId: num(i.chat_id),
@@ -129,7 +132,7 @@ export function sessionFromItem(i: Item): Session {
     archiveTail: typeof i.archive_tail === "number" ? i.archive_tail : undefined,
     createdAt: String(i.created_at),
     lastMessageTs: String(i.last_message_ts),
-    ollamaEndpoint: String(i.ollama_endpoint ?? ""),
+    ollamaUrl: String(i.ollama_endpoint ?? ""),
     s3Path: str(i.s3_path),
     options: (i.options ?? {}) as Session["options"],
     systemPrompt: str(i.system_prompt),
@@ -140,17 +143,23 @@ export function sessionFromItem(i: Item): Session {
       replies: num(i.replies),
     },
     lastUpdateId: num(i.last_update_id),
-    user: {
-      id: num(user.id, num(i.user_id)),
-      username: str(user.username),
-      firstName: str(user.first_name),
-      languageCode: str(user.language_code),
-    },
+    user: userMetaFromItem(i),
     closedAt: str(i.closed_at),
     archivedAt: str(i.archived_at),
     archiveReason: str(i.archive_reason) as Session["archiveReason"],
     pendingArchive: str(i.pending_archive) as Session["pendingArchive"],
     contextTrimWarned: i.context_trim_warned === true,
+  };
+}
+
+/** The `user` map of a session or profile item; its id falls back to the item's `user_id`. */
+function userMetaFromItem(i: Item): Session["user"] {
+  const user = (i.user ?? {}) as Item;
+  return {
+    id: num(user.id, num(i.user_id)),
+    username: str(user.username),
+    firstName: str(user.first_name),
+    languageCode: str(user.language_code),
   };
 }
 
@@ -180,18 +189,39 @@ export function profileToItem(p: UserProfile): Item {
 
 /** Item → profile. */
 export function profileFromItem(i: Item): UserProfile {
-  const user = (i.user ?? {}) as Item;
   return {
     userId: num(i.user_id),
     chatId: num(i.chat_id),
     currentModel: String(i.current_model),
     activeSessions: (i.active_sessions ?? {}) as Record<string, string>,
     lastUpdateId: num(i.last_update_id),
-    user: {
-      id: num(user.id, num(i.user_id)),
-      username: str(user.username),
-      firstName: str(user.first_name),
-      languageCode: str(user.language_code),
-    },
+    user: userMetaFromItem(i),
+  };
+}
+
+const ARCHIVE_REASONS: readonly ArchiveReason[] = ["ended", "new", "idle", "size", "imported"];
+
+/**
+ * `GSI1SK` of a session whose ending waits for S3: sorts before every ISO
+ * timestamp, so the next sweep's index query finds it first, whatever its age.
+ */
+export const pendingSortKey = (reason: ArchiveReason): string => `0#${reason}`;
+
+function pendingReasonOf(sortKey: unknown): ArchiveReason | undefined {
+  const match = /^0#(\w+)$/.exec(String(sortKey));
+  return ARCHIVE_REASONS.find((r) => r === match?.[1]);
+}
+
+/** An item of the active-sessions index as the idle sweep needs it; undefined for a key it cannot read. */
+export function idleSessionOf(item: Item): IdleSession | undefined {
+  const match = /^USER#(\d+)$/.exec(String(item.PK));
+  const sk = /^MODEL#(.+)#SESSION#(.+)$/.exec(String(item.SK));
+  const pendingReason = pendingReasonOf(item.GSI1SK);
+  if (!(match?.[1] && sk?.[1] && sk[2])) return undefined;
+  return {
+    userId: Number(match[1]),
+    model: sk[1],
+    sessionId: sk[2],
+    ...(pendingReason ? { pendingReason } : {}),
   };
 }

@@ -5,7 +5,7 @@ import {
   QueryCommand,
   UpdateCommand,
 } from "@aws-sdk/lib-dynamodb";
-import type { IdleSession, SessionLifecycleStore } from "../app/ports.js";
+import type { ArchivedClose, IdleSession, SessionLifecycleStore } from "../app/ports.js";
 import {
   type ArchiveReason,
   type ChatMessage,
@@ -16,23 +16,25 @@ import {
   ACTIVE_INDEX,
   ACTIVE_MARKER,
   conditionalWrite,
+  idleSessionOf,
   messageToItem,
+  pendingSortKey,
   sessionKeyOf,
   sessionToItem,
 } from "./dynamo-items.js";
 
-const ARCHIVE_REASONS: readonly ArchiveReason[] = ["ended", "new", "idle", "size", "imported"];
-
 /**
- * `GSI1SK` of a session whose ending waits for S3: sorts before every ISO
- * timestamp, so the next sweep's index query finds it first, whatever its age.
+ * The guard of an archive write: the session is still active and no message
+ * was added or archived since it was read (see {@link unchangedSinceRead}).
  */
-const pendingSortKey = (reason: ArchiveReason): string => `0#${reason}`;
+const UNCHANGED_SINCE_READ =
+  "#status = :active AND message_count = :count AND archived_count = :archived";
 
-function pendingReasonOf(sortKey: unknown): ArchiveReason | undefined {
-  const match = /^0#(\w+)$/.exec(String(sortKey));
-  return ARCHIVE_REASONS.find((r) => r === match?.[1]);
-}
+const unchangedSinceRead = (session: Session) => ({
+  ":active": "active",
+  ":count": session.messageCount,
+  ":archived": session.archivedCount,
+});
 
 /**
  * {@link SessionLifecycleStore}: the archive's writes to `ChatbotSessions`.
@@ -47,46 +49,27 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
     private readonly table: string,
   ) {}
 
-  async closeArchived(
-    session: Session,
-    change: {
-      s3Path: string;
-      archiveTail?: number;
-      reason: ArchiveReason;
-      now: Date;
-      expiresAt?: number;
-    },
-  ): Promise<Session> {
+  async closeArchived(session: Session, change: ArchivedClose): Promise<Session> {
     const now = change.now.toISOString();
     const tail = change.archiveTail !== undefined;
-    await this.write(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: sessionKeyOf(session),
-          UpdateExpression:
-            "SET #status = :closed, s3_path = :path, archived_count = message_count, closed_at = :now, archived_at = :now, " +
-            "archive_reason = :reason, window_bytes = :zero" +
-            (tail ? ", archive_tail = :tail" : "") +
-            (change.expiresAt ? ", expires_at = :exp" : "") +
-            " REMOVE conversation, GSI1PK, GSI1SK, pending_archive",
-          ConditionExpression:
-            "#status = :active AND message_count = :count AND archived_count = :archived",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":closed": "closed",
-            ":active": "active",
-            ":path": change.s3Path,
-            ":now": now,
-            ":reason": change.reason,
-            ":zero": 0,
-            ":count": session.messageCount,
-            ":archived": session.archivedCount,
-            ...(tail ? { ":tail": change.archiveTail } : {}),
-            ...(change.expiresAt ? { ":exp": change.expiresAt } : {}),
-          },
-        }),
-      ),
+    await this.update(
+      session,
+      "SET #status = :closed, s3_path = :path, archived_count = message_count, closed_at = :now, archived_at = :now, " +
+        "archive_reason = :reason, window_bytes = :zero" +
+        (tail ? ", archive_tail = :tail" : "") +
+        (change.expiresAt ? ", expires_at = :exp" : "") +
+        " REMOVE conversation, GSI1PK, GSI1SK, pending_archive",
+      UNCHANGED_SINCE_READ,
+      {
+        ...unchangedSinceRead(session),
+        ":closed": "closed",
+        ":path": change.s3Path,
+        ":now": now,
+        ":reason": change.reason,
+        ":zero": 0,
+        ...(tail ? { ":tail": change.archiveTail } : {}),
+        ...(change.expiresAt ? { ":exp": change.expiresAt } : {}),
+      },
     );
     return {
       ...session,
@@ -107,29 +90,19 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
   ): Promise<Session> {
     const now = change.now.toISOString();
     const tail = change.archiveTail !== undefined;
-    await this.write(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: sessionKeyOf(session),
-          // No s3_path: while the session is active there is no composed archive to point at.
-          UpdateExpression:
-            "SET conversation = :keep, archived_count = message_count, archived_at = :now, window_bytes = :bytes" +
-            (tail ? ", archive_tail = :tail" : ""),
-          ConditionExpression:
-            "#status = :active AND message_count = :count AND archived_count = :archived",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":keep": change.keep.map(messageToItem),
-            ":now": now,
-            ":bytes": messagesBytes(change.keep),
-            ":active": "active",
-            ":count": session.messageCount,
-            ":archived": session.archivedCount,
-            ...(tail ? { ":tail": change.archiveTail } : {}),
-          },
-        }),
-      ),
+    // No s3_path: while the session is active there is no composed archive to point at.
+    await this.update(
+      session,
+      "SET conversation = :keep, archived_count = message_count, archived_at = :now, window_bytes = :bytes" +
+        (tail ? ", archive_tail = :tail" : ""),
+      UNCHANGED_SINCE_READ,
+      {
+        ...unchangedSinceRead(session),
+        ":keep": change.keep.map(messageToItem),
+        ":now": now,
+        ":bytes": messagesBytes(change.keep),
+        ...(tail ? { ":tail": change.archiveTail } : {}),
+      },
     );
     return {
       ...session,
@@ -142,26 +115,19 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
 
   async reopen(session: Session, window: readonly ChatMessage[], now: Date): Promise<Session> {
     const ts = now.toISOString();
-    await this.write(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: sessionKeyOf(session),
-          UpdateExpression:
-            "SET #status = :active, conversation = :window, window_bytes = :bytes, last_message_ts = :now, GSI1PK = :marker, GSI1SK = :now " +
-            "REMOVE closed_at, expires_at, archive_reason",
-          ConditionExpression: "#status = :closed",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":active": "active",
-            ":closed": "closed",
-            ":window": window.map(messageToItem),
-            ":bytes": messagesBytes(window),
-            ":now": ts,
-            ":marker": ACTIVE_MARKER,
-          },
-        }),
-      ),
+    await this.update(
+      session,
+      "SET #status = :active, conversation = :window, window_bytes = :bytes, last_message_ts = :now, GSI1PK = :marker, GSI1SK = :now " +
+        "REMOVE closed_at, expires_at, archive_reason",
+      "#status = :closed",
+      {
+        ":active": "active",
+        ":closed": "closed",
+        ":window": window.map(messageToItem),
+        ":bytes": messagesBytes(window),
+        ":now": ts,
+        ":marker": ACTIVE_MARKER,
+      },
     );
     return {
       ...session,
@@ -188,22 +154,16 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
   }
 
   async deferClose(session: Session, reason: ArchiveReason): Promise<void> {
-    await this.write(() =>
-      this.db.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: sessionKeyOf(session),
-          UpdateExpression: "SET GSI1SK = :pending, pending_archive = :reason",
-          ConditionExpression: "#status = :active AND message_count = :count",
-          ExpressionAttributeNames: { "#status": "status" },
-          ExpressionAttributeValues: {
-            ":pending": pendingSortKey(reason),
-            ":reason": reason,
-            ":active": "active",
-            ":count": session.messageCount,
-          },
-        }),
-      ),
+    await this.update(
+      session,
+      "SET GSI1SK = :pending, pending_archive = :reason",
+      "#status = :active AND message_count = :count",
+      {
+        ":pending": pendingSortKey(reason),
+        ":reason": reason,
+        ":active": "active",
+        ":count": session.messageCount,
+      },
     );
   }
 
@@ -238,20 +198,30 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
       }),
     );
     return (res.Items ?? []).flatMap((item) => {
-      const match = /^USER#(\d+)$/.exec(String(item.PK));
-      const sk = /^MODEL#(.+)#SESSION#(.+)$/.exec(String(item.SK));
-      const pendingReason = pendingReasonOf(item.GSI1SK);
-      return match?.[1] && sk?.[1] && sk[2]
-        ? [
-            {
-              userId: Number(match[1]),
-              model: sk[1],
-              sessionId: sk[2],
-              ...(pendingReason ? { pendingReason } : {}),
-            },
-          ]
-        : [];
+      const idle = idleSessionOf(item);
+      return idle ? [idle] : [];
     });
+  }
+
+  /** Updates a session item if `condition` holds (`#status` stands for the status attribute). */
+  private async update(
+    session: Session,
+    expression: string,
+    condition: string,
+    values: Record<string, unknown>,
+  ): Promise<void> {
+    await this.write(() =>
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: sessionKeyOf(session),
+          UpdateExpression: expression,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { "#status": "status" },
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
   }
 
   private async write(send: () => Promise<unknown>): Promise<void> {

@@ -17,7 +17,12 @@ export class OllamaGateway implements ModelGateway {
     request: ModelRequest,
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult> {
-    const client = this.client(request.endpoint, request.signal);
+    const stall = new StallWatch(request.stallMs);
+    const client = this.client(
+      request.endpoint,
+      AbortSignal.any([request.signal, stall.signal]),
+      stall,
+    );
     let content = "";
     let thinking = "";
     let stage: "connect" | "stream" = "connect";
@@ -52,7 +57,17 @@ export class OllamaGateway implements ModelGateway {
       }
       throw new Error("the stream ended without a final message");
     } catch (err) {
+      if (stall.fired) {
+        throw new ModelError(
+          "stalled",
+          request.model,
+          `Ollama stalled: no text for ${Math.round((request.stallMs ?? 0) / 1000)} s after the answer had started`,
+          { cause: err },
+        );
+      }
       throw toModelError(err, request.model, stage, request.signal);
+    } finally {
+      stall.stop();
     }
   }
 
@@ -69,7 +84,7 @@ export class OllamaGateway implements ModelGateway {
     }
   }
 
-  private client(host: string, signal: AbortSignal): Ollama {
+  private client(host: string, signal: AbortSignal, stall?: StallWatch): Ollama {
     const fetchFn = this.fetchFn;
     return new Ollama({
       host,
@@ -80,13 +95,46 @@ export class OllamaGateway implements ModelGateway {
         });
         const streamed = res.headers.get("content-type")?.includes("ndjson");
         if (!res.ok || !res.body || !streamed) return res;
-        return new Response(res.body.pipeThrough(validateLines()), {
+        return new Response(res.body.pipeThrough(validateLines(stall)), {
           status: res.status,
           statusText: res.statusText,
           headers: res.headers,
         });
       },
     });
+  }
+}
+
+/**
+ * Fails a streamed answer that goes silent after its first bytes. Before them
+ * the model may be loading (minutes for a large one), which the call's own
+ * deadline bounds; once Ollama streams, tokens come every fraction of a second,
+ * so a long silence means a stuck runner, and waiting for the deadline would
+ * only delay the reply the user is owed.
+ */
+class StallWatch {
+  private readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ms: number | undefined) {}
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get fired(): boolean {
+    return this.controller.signal.aborted;
+  }
+
+  /** Bytes arrived: the silence starts again from now. */
+  touch(): void {
+    if (!this.ms || this.fired) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.controller.abort(), this.ms);
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
   }
 }
 
@@ -102,8 +150,10 @@ const NO_FINAL_LINE = /did not receive done or success response/i;
  * Checks each NDJSON line before the ollama client sees it (the client logs and
  * skips a bad line, then reports only that the stream ended early): a line that
  * is not a JSON object fails the stream with a {@link MalformedLineError}.
+ * Lines may arrive split anywhere, even inside a multi-byte character: the
+ * decoder is streaming, and only whole lines are checked.
  */
-function validateLines(): TransformStream<Uint8Array, Uint8Array> {
+function validateLines(stall?: StallWatch): TransformStream<Uint8Array, Uint8Array> {
   const decoder = new TextDecoder();
   let pending = "";
   const check = (line: string) => {
@@ -121,12 +171,14 @@ function validateLines(): TransformStream<Uint8Array, Uint8Array> {
   };
   return new TransformStream({
     transform(chunk, controller) {
+      stall?.touch();
       const lines = (pending + decoder.decode(chunk, { stream: true })).split("\n");
       pending = lines.pop() ?? "";
       for (const line of lines) check(line);
       controller.enqueue(chunk);
     },
     flush() {
+      stall?.stop();
       check(pending + decoder.decode());
     },
   });

@@ -36,6 +36,11 @@ export interface ChatMessage {
   readonly updateId?: number;
   /** Set on a user message the model could not answer (e.g. Ollama was down). */
   readonly failed?: string;
+  /**
+   * Set on an answer the model did not finish: `length` when it reached
+   * `num_predict`. Such an answer is shown and stored, marked, never as complete.
+   */
+  readonly cutOff?: string;
 }
 
 /** Ollama generation parameters a user may set per session (`/set`). */
@@ -95,7 +100,11 @@ export interface Session {
   readonly archiveTail?: number;
   readonly createdAt: string;
   readonly lastMessageTs: string;
-  readonly ollamaEndpoint: string;
+  /**
+   * The Ollama server (`OLLAMA_URL`, `config.ollama.url`) the session was
+   * started against; stored as `ollama_endpoint` in DynamoDB and the archive.
+   */
+  readonly ollamaUrl: string;
   readonly s3Path?: string;
   readonly options: ModelOptions;
   readonly systemPrompt?: string;
@@ -137,7 +146,7 @@ export function newSession(args: {
   groupChatId?: number;
   model: string;
   sessionId: string;
-  ollamaEndpoint: string;
+  ollamaUrl: string;
   user: UserMeta;
   now: Date;
 }): Session {
@@ -154,7 +163,7 @@ export function newSession(args: {
     archivedCount: 0,
     createdAt: now,
     lastMessageTs: now,
-    ollamaEndpoint: args.ollamaEndpoint,
+    ollamaUrl: args.ollamaUrl,
     options: {},
     usage: { promptTokens: 0, completionTokens: 0, totalMs: 0, replies: 0 },
     lastUpdateId: 0,

@@ -1,13 +1,17 @@
 /**
  * `npm run failed [-- --replay [update_id …]]`: the webhook updates nobody
  * answered. Lists the ones given up (every attempt failed; their users were
- * told) and the ones still pending after {@link STUCK_AFTER_MS} (a queued
- * invoke that died or timed out every time, whose event went to the failure
- * queue). `--replay` puts them back to pending with fresh attempts and queues
- * an asynchronous invoke for each, which answers them in their lane's order.
+ * told), the ones still pending after {@link STUCK_AFTER_MS} (a queued
+ * invoke that died or timed out every time), and the records in the stack's
+ * failure queue (SQS, `failure-queue.ts`): queued webhook events and poll
+ * events that failed every attempt, each kind said as such. `--replay` puts
+ * updates back to pending with fresh attempts and queues an asynchronous
+ * invoke for each, which answers them in their lane's order, then deletes
+ * their queue records.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { QueueDoesNotExist, SQSClient } from "@aws-sdk/client-sqs";
 import {
   DynamoDBDocumentClient as DocumentClient,
   type DynamoDBDocumentClient,
@@ -20,6 +24,15 @@ import {
   FAILED_UPDATE_MARKER,
   PENDING_UPDATE_MARKER,
 } from "../../handler/adapters/dynamo-update-ledger.js";
+import { failedUpdatesQueueName } from "../../src/settings.js";
+import {
+  deleteFailureRecord,
+  type FailureRecord,
+  failureQueueUrl,
+  formatFailureRecord,
+  readFailureQueue,
+  releaseFailureRecords,
+} from "./failure-queue.js";
 import {
   clientConfig,
   explain,
@@ -121,16 +134,10 @@ export async function replay(
       },
     }),
   );
-  const event = { source: "telegram-webhook", update: JSON.parse(entry.update) as unknown };
-  const res = await lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: "Event",
-      Payload: new TextEncoder().encode(JSON.stringify(event)),
-    }),
-  );
-  if (res.StatusCode !== 202)
-    throw new Error(`Lambda refused to queue update ${entry.updateId} (status ${res.StatusCode})`);
+  await invokeAsync(lambda, functionName, {
+    source: "telegram-webhook",
+    update: JSON.parse(entry.update) as unknown,
+  });
 }
 
 /** One line per update, for people. */
@@ -144,9 +151,50 @@ export function formatUnanswered(entry: UnansweredUpdate): string {
 export interface FailedClients {
   readonly db: DynamoDBDocumentClient;
   readonly lambda: LambdaClient;
+  /** The failure queue's SQS; without it only the ledger is read. */
+  readonly sqs?: SQSClient;
 }
 
-/** The CLI: lists, and with `--replay` (optionally followed by update ids) replays. */
+/** Queues one asynchronous invoke of the function with `event`. */
+async function invokeAsync(
+  lambda: LambdaClient,
+  functionName: string,
+  event: object,
+): Promise<void> {
+  const res = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: "Event",
+      Payload: new TextEncoder().encode(JSON.stringify(event)),
+    }),
+  );
+  if (res.StatusCode !== 202)
+    throw new Error(`Lambda refused to queue an event (status ${res.StatusCode})`);
+}
+
+/** The failure queue's records, or none when the stack has no queue (polling mode). */
+async function queueRecords(
+  sqs: SQSClient | undefined,
+  functionName: string,
+): Promise<{ url?: string; records: FailureRecord[] }> {
+  if (!sqs) return { records: [] };
+  let url: string;
+  try {
+    url = await failureQueueUrl(sqs, failedUpdatesQueueName(functionName));
+  } catch (err) {
+    if (err instanceof QueueDoesNotExist) return { records: [] };
+    throw err;
+  }
+  return { url, records: await readFailureQueue(sqs, url) };
+}
+
+/**
+ * The CLI: lists the ledger's unanswered updates and the failure queue's
+ * records, and with `--replay` (optionally followed by update ids) replays
+ * them: each update once (a queue record whose update the ledger also lists is
+ * the same update), its queue record deleted after; poll records are deleted
+ * and one poll is queued in their place (they carry no update of their own).
+ */
 export async function main(
   argv = process.argv.slice(2),
   env: Readonly<Record<string, string | undefined>> = process.env,
@@ -156,24 +204,60 @@ export async function main(
   const target = targetFromEnv(env);
   const db = clients?.db ?? DocumentClient.from(new DynamoDBClient(clientConfig(target)));
   const lambda = clients?.lambda ?? new LambdaClient(clientConfig(target));
+  const sqs = clients ? clients.sqs : new SQSClient(clientConfig(target));
   const doReplay = argv[0] === "--replay";
   const only = new Set(argv.slice(doReplay ? 1 : 0).map(Number));
+  const wanted = (updateId: number | undefined) => only.size === 0 || only.has(Number(updateId));
   try {
-    const found = (await listUnanswered(db, target.tableName, Date.now())).filter(
-      (e) => only.size === 0 || only.has(e.updateId),
+    const found = (await listUnanswered(db, target.tableName, Date.now())).filter((e) =>
+      wanted(e.updateId),
     );
-    if (found.length === 0) {
-      io.out("No unanswered webhook updates.");
+    const queue = await queueRecords(sqs, target.functionName);
+    const records = queue.records.filter((r) =>
+      r.kind === "poll" ? only.size === 0 : wanted(r.update?.update_id),
+    );
+    const release = async (list: readonly FailureRecord[]) => {
+      if (sqs && queue.url && list.length > 0) await releaseFailureRecords(sqs, queue.url, list);
+    };
+    if (found.length === 0 && records.length === 0) {
+      await release(queue.records);
+      io.out("No unanswered webhook updates and no failed events in the failure queue.");
       return 0;
     }
     for (const entry of found) io.out(formatUnanswered(entry));
+    for (const record of records) io.out(formatFailureRecord(record));
     if (!doReplay) {
+      // Every record read (not only those shown) goes back on the queue for the next run.
+      await release(queue.records);
       io.err("Replay them with: npm run failed -- --replay [update_id …]");
       return 0;
     }
+    const replayed = new Set<number>();
     for (const entry of found) {
       await replay(db, lambda, target.tableName, target.functionName, entry, Date.now());
+      replayed.add(entry.updateId);
       io.out(`update ${entry.updateId} queued again`);
+    }
+    let polls = 0;
+    for (const record of records) {
+      const id = record.update?.update_id;
+      if (record.kind === "poll") polls++;
+      else if (id !== undefined && !replayed.has(id)) {
+        // Not listed by the ledger: pending for less than STUCK_AFTER_MS, or answered since.
+        // The queued handler answers a pending update and does nothing for an answered one.
+        await invokeAsync(lambda, target.functionName, {
+          source: "telegram-webhook",
+          update: record.update,
+        });
+        replayed.add(id);
+        io.out(`update ${id} queued again (from the failure queue)`);
+      }
+      if (sqs && queue.url) await deleteFailureRecord(sqs, queue.url, record);
+    }
+    await release(queue.records.filter((r) => !records.includes(r)));
+    if (polls > 0) {
+      await invokeAsync(lambda, target.functionName, { source: "npm-run-failed" });
+      io.out(`${polls} poll event record(s) removed; one poll queued in their place`);
     }
     return 0;
   } catch (err) {

@@ -1,6 +1,6 @@
 import type { Access } from "../../config.js";
 import type { Logger } from "../../log.js";
-import type { Addressed } from "../intake/addressing.js";
+import type { AddressedMessage } from "../intake/addressing.js";
 import type { AccessStore } from "../ports.js";
 
 /** What {@link AccessControl.decide} concluded for one message. */
@@ -36,7 +36,7 @@ export class AccessControl {
   ) {}
 
   /** Decides whether `msg`'s sender may use the bot, claiming it for them when nobody has. */
-  async decide(msg: Addressed): Promise<AccessDecision> {
+  async decide(msg: AddressedMessage): Promise<AccessDecision> {
     const { access } = this.settings;
     if (access.kind === "everyone") return "allowed";
     if (access.kind === "list" && access.ids.includes(msg.userId)) return "allowed";

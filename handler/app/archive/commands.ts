@@ -13,7 +13,7 @@ const day = (iso: string | undefined) => (iso ? iso.slice(0, 16).replace("T", " 
  * /resume use. In a group only that group's conversations are listed, so a
  * private conversation can never be shown, exported or resumed there.
  */
-async function numbered(turn: Turn): Promise<Session[]> {
+async function sessionsInListOrder(turn: Turn): Promise<Session[]> {
   return turn.conversations.listInChat(turn.msg);
 }
 
@@ -55,14 +55,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
     run: async (turn) => {
       const { conversations, msg, services } = turn;
       const profile = await conversations.profile(msg);
-      const sessionId = activeSessionId(profile, msg, profile.currentModel);
-      const session = sessionId
-        ? await services.store.getSession({
-            userId: msg.userId,
-            model: profile.currentModel,
-            sessionId,
-          })
-        : undefined;
+      const session = await conversations.storedCurrent(msg, profile);
       if (appliedAlready(profile, msg.updateId)) return "duplicate";
       if (session?.status !== "active" || session.messageCount === 0) {
         await say(turn, "There is no conversation to end. Send a message to start one.");
@@ -87,7 +80,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
   sessions: {
     description: "Your conversations, live and archived",
     run: async (turn) => {
-      const sessions = await numbered(turn);
+      const sessions = await sessionsInListOrder(turn);
       if (sessions.length === 0) {
         await say(turn, "You have no conversations yet.");
         return undefined;
@@ -111,7 +104,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
   archives: {
     description: "Where your archived conversations are stored",
     run: async (turn) => {
-      const sessions = await numbered(turn);
+      const sessions = await sessionsInListOrder(turn);
       const lines = sessions.flatMap((s, i) =>
         s.status === "closed" && s.s3Path
           ? [
@@ -136,7 +129,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
         const { services, conversations, msg } = turn;
         let session: Session | undefined;
         if (args) {
-          session = pick(await numbered(turn), args);
+          session = pick(await sessionsInListOrder(turn), args);
           if (!session) {
             await say(
               turn,
@@ -175,7 +168,7 @@ export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
     run: (turn, args) =>
       needingStorage(turn, "reopen it", async (): Promise<TurnOutcome | undefined> => {
         const { services, conversations, msg } = turn;
-        const target = pick(await numbered(turn), args);
+        const target = pick(await sessionsInListOrder(turn), args);
         if (target?.status === "active") {
           const { currentModel } = await conversations.profile(msg);
           await say(

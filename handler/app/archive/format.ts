@@ -24,6 +24,8 @@ export const archiveMessageSchema = z.object({
   content: z.string().max(MAX_ARCHIVED_MESSAGE_CHARS),
   timestamp: z.string().datetime({ offset: true }),
   failed: z.string().max(64).optional(),
+  /** Why an answer stopped before its end (`length`: it reached num_predict). */
+  cut_off: z.string().max(64).optional(),
 });
 
 /** A model name as Ollama spells it, in its canonical form (it becomes part of keys). */
@@ -121,7 +123,7 @@ export function buildArchive(
       ended_at: session.status === "closed" ? (session.closedAt ?? archivedAt) : null,
       archived_at: archivedAt,
       archive_reason: session.archiveReason ?? "size",
-      ollama_endpoint: session.ollamaEndpoint.slice(0, MAX_RECORDED_ENDPOINT_CHARS),
+      ollama_endpoint: session.ollamaUrl.slice(0, MAX_RECORDED_ENDPOINT_CHARS),
     },
     user: {
       id: session.userId,
@@ -161,6 +163,7 @@ export function toArchiveMessage(m: ChatMessage): ArchiveMessage {
     content: m.content.slice(0, MAX_ARCHIVED_MESSAGE_CHARS),
     timestamp: m.ts,
     ...(m.failed ? { failed: m.failed } : {}),
+    ...(m.cutOff ? { cut_off: m.cutOff } : {}),
   };
 }
 
@@ -172,6 +175,7 @@ export function fromArchiveMessage(m: ArchiveMessage): ChatMessage {
     content: m.content,
     ts: m.timestamp,
     ...(m.failed ? { failed: m.failed } : {}),
+    ...(m.cut_off ? { cutOff: m.cut_off } : {}),
   };
 }
 
@@ -199,7 +203,9 @@ export function renderTranscript(doc: ArchiveDocument): string {
     const answeredLater = doc.messages[i + 1]?.role === "assistant";
     const note = m.failed
       ? ` [${answeredLater ? "first attempt failed" : "not answered"}: ${m.failed}]`
-      : "";
+      : m.cut_off
+        ? ` [cut off: ${m.cut_off}]`
+        : "";
     return `[${m.timestamp}] ${speaker}${note}:\n${m.content}\n`;
   });
   return `${header.join("\n")}\n\n${body.join("\n")}`;

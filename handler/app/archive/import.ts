@@ -69,7 +69,7 @@ export async function importArchive(
     archivedCount: messages.length,
     createdAt: doc.session.started_at,
     lastMessageTs: doc.session.last_message_at,
-    ollamaEndpoint: doc.session.ollama_endpoint,
+    ollamaUrl: doc.session.ollama_endpoint,
     options,
     systemPrompt: doc.parameters.system_prompt ?? undefined,
     usage: {

@@ -3,7 +3,6 @@ import { ModelError } from "../../errors.js";
 import { escapeHtml } from "../../format/index.js";
 import { ARCHIVE_COMMANDS, ARCHIVE_DEFERRED_NOTE } from "../archive/commands.js";
 import { answer, DELIVERY_RESERVE_MS } from "../conversation/chat.js";
-import { activeSessionId } from "../conversation/conversations.js";
 import { describeModelError } from "../conversation/model-errors.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { appliedAlready } from "../intake/handled.js";
@@ -135,14 +134,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       const { conversations, msg, services } = turn;
       const profile = await conversations.profile(msg);
       if (appliedAlready(profile, msg.updateId)) return "duplicate";
-      const sessionId = activeSessionId(profile, msg, profile.currentModel);
-      const current = sessionId
-        ? await services.store.getSession({
-            userId: msg.userId,
-            model: profile.currentModel,
-            sessionId,
-          })
-        : undefined;
+      const current = await conversations.storedCurrent(msg, profile);
       const archive =
         current?.status === "active" && current.messageCount > 0 ? current : undefined;
       // If S3 fails, the old session is archived by a later invoke: the user does not wait.

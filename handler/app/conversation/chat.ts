@@ -7,6 +7,7 @@ import {
 import { ConflictError, ModelError, TelegramApiError } from "../../errors.js";
 import { escapeHtml, extractThinking, formatReply } from "../../format/index.js";
 import { StreamingReply } from "../delivery/streaming.js";
+import { keepTyping } from "../delivery/typing.js";
 import { MAX_INPUT_CHARS } from "../intake/addressing.js";
 import { appliedAlready } from "../intake/handled.js";
 import type { ModelResult } from "../ports.js";
@@ -16,8 +17,6 @@ import { say, type Turn, type TurnOutcome } from "./turn.js";
 
 /** Time kept back from the model call for delivering and storing the answer. */
 export const DELIVERY_RESERVE_MS = 10_000;
-const TYPING_REFRESH_MS = 4_500;
-const TYPING_DELAY_MS = 500;
 
 /**
  * One chat turn: the user's text goes to their current model with the
@@ -95,7 +94,7 @@ export async function answer(
         minEditIntervalMs: msg.isGroup ? 3_000 : 1_000,
       })
     : undefined;
-  const typing = keepTyping(turn);
+  const typing = keepTyping(services.telegram, msg.chatId, msg.threadId, log);
   let streamed = 0;
   let result: ModelResult;
   try {
@@ -109,6 +108,7 @@ export async function answer(
         options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
         keepAlive: config.ollama.keepAlive,
         signal: AbortSignal.timeout(Math.max(1_000, timeoutMs)),
+        stallMs: config.ollama.stallMs,
       },
       (delta) => {
         // What is shown live stops where the stored answer will be cut.
@@ -138,12 +138,16 @@ export async function answer(
   if (text !== whole) log.warn("answer cut to the stored limit", { chars: whole.length });
   const shown = text.trim() || "(the model returned an empty answer)";
   let html = formatReply({ answer: shown, thinking, showThinking: config.chat.showThinking });
+  // num_predict stopped the model mid-answer: say so, and store it marked, never as complete.
+  const cutOff = result.doneReason === "length" ? "length" : undefined;
+  if (cutOff) html += `\n\n<i>${escapeHtml(cutOffNote(numPredict))}</i>`;
   if (config.chat.showStats) html += `\n\n<i>${escapeHtml(statsLine(session.model, result))}</i>`;
   const reply: ChatMessage = {
     seq: session.messageCount + (regenerate ? 1 : 2),
     role: "assistant",
     content: text,
     ts: services.now().toISOString(),
+    ...(cutOff ? { cutOff } : {}),
   };
   try {
     if (stream) await stream.finish(html);
@@ -215,32 +219,11 @@ async function store(
   }
 }
 
-function statsLine(model: string, r: ModelResult): string {
-  return `${model} · ${r.promptTokens}+${r.completionTokens} tokens · ${(r.totalMs / 1000).toFixed(1)} s`;
+/** The note under an answer that reached the length limit. */
+export function cutOffNote(numPredict: number): string {
+  return `✂️ Cut off: the answer reached the length limit (${numPredict} tokens). Ask me to continue, or raise the limit with /set num_predict.`;
 }
 
-/**
- * Sends "typing…" after a moment and then every 4.5 s (it fades after 5 s)
- * until stopped. An answer ready within the moment needs no indicator, which
- * saves a Telegram call on every quick reply.
- */
-function keepTyping(turn: Turn): { stop(): void } {
-  const send = () => {
-    turn.services.telegram
-      .sendTyping(turn.msg.chatId, turn.msg.threadId)
-      .catch((err: unknown) => turn.log.debug("typing failed", { error: String(err) }));
-  };
-  let timer: NodeJS.Timeout | undefined;
-  const first = setTimeout(() => {
-    send();
-    timer = setInterval(send, TYPING_REFRESH_MS);
-    timer.unref?.();
-  }, TYPING_DELAY_MS);
-  first.unref?.();
-  return {
-    stop: () => {
-      clearTimeout(first);
-      clearInterval(timer);
-    },
-  };
+function statsLine(model: string, r: ModelResult): string {
+  return `${model} · ${r.promptTokens}+${r.completionTokens} tokens · ${(r.totalMs / 1000).toFixed(1)} s`;
 }

@@ -1,6 +1,6 @@
 import { activeKey, inScope, scopeOf } from "../../domain/chat-scope.js";
 import { newSession, newSessionId, type Session, type UserProfile } from "../../domain/session.js";
-import type { Addressed } from "../intake/addressing.js";
+import type { AddressedMessage } from "../intake/addressing.js";
 import type { SessionStore } from "../ports.js";
 
 /** What {@link Conversations} needs to know. */
@@ -26,7 +26,7 @@ export class Conversations {
   ) {}
 
   /** The user's profile, created (in memory only) on first contact. */
-  async profile(msg: Addressed): Promise<UserProfile> {
+  async profile(msg: AddressedMessage): Promise<UserProfile> {
     const cached = this.profiles.get(msg.userId);
     if (cached) return cached;
     const stored = await this.store.getProfile(msg.userId);
@@ -50,14 +50,24 @@ export class Conversations {
   }
 
   /** The active session of the user's current model, resumed or created. */
-  async current(msg: Addressed): Promise<{ profile: UserProfile; session: Session }> {
+  async current(msg: AddressedMessage): Promise<{ profile: UserProfile; session: Session }> {
     const profile = await this.profile(msg);
     return this.activeFor(msg, profile, profile.currentModel);
   }
 
+  /**
+   * The stored active session of the user's current model in this chat, read
+   * afresh and never created (for commands that end it).
+   */
+  async storedCurrent(msg: AddressedMessage, profile: UserProfile): Promise<Session | undefined> {
+    const sessionId = activeSessionId(profile, msg, profile.currentModel);
+    if (!sessionId) return undefined;
+    return this.store.getSession({ userId: msg.userId, model: profile.currentModel, sessionId });
+  }
+
   /** The active session for `model`, resumed or created. */
   async activeFor(
-    msg: Addressed,
+    msg: AddressedMessage,
     profile: UserProfile,
     model: string,
   ): Promise<{ profile: UserProfile; session: Session }> {
@@ -82,7 +92,7 @@ export class Conversations {
    * must run once); implicit creation on a first message leaves the marker alone.
    */
   async startSession(
-    msg: Addressed,
+    msg: AddressedMessage,
     profile: UserProfile,
     model: string,
     stampUpdateId?: number,
@@ -94,7 +104,7 @@ export class Conversations {
       groupChatId: scopeOf(msg),
       model,
       sessionId: newSessionId(now),
-      ollamaEndpoint: this.settings.ollamaUrl,
+      ollamaUrl: this.settings.ollamaUrl,
       user: msg.user,
       now,
     });
@@ -111,7 +121,7 @@ export class Conversations {
   }
 
   /** The user's sessions in the chat `msg` came from (active and closed), newest first. */
-  async listInChat(msg: Addressed): Promise<Session[]> {
+  async listInChat(msg: AddressedMessage): Promise<Session[]> {
     const scope = scopeOf(msg);
     return (await this.store.listSessions(msg.userId)).filter((s) => inScope(s, scope));
   }
@@ -134,7 +144,7 @@ export class Conversations {
 /** The id of the user's active session for `model` in the chat of `msg`, if any. */
 export function activeSessionId(
   profile: UserProfile,
-  msg: Pick<Addressed, "isGroup" | "chatId">,
+  msg: Pick<AddressedMessage, "isGroup" | "chatId">,
   model: string,
 ): string | undefined {
   const key = activeKey(scopeOf(msg), model);
@@ -144,7 +154,7 @@ export function activeSessionId(
 /** The profile's active-session map with `model` in the chat of `msg` set to `sessionId` (or removed). */
 export function withActive(
   profile: UserProfile,
-  msg: Pick<Addressed, "isGroup" | "chatId">,
+  msg: Pick<AddressedMessage, "isGroup" | "chatId">,
   model: string,
   sessionId: string | undefined,
 ): Record<string, string> {

@@ -17,6 +17,8 @@ export function describeModelError(err: ModelError, endpoint: string): string {
       return `⚠️ The Ollama server failed while answering (${err.message}).\n${kept}`;
     case "timeout":
       return `⌛ The model "${err.model}" took too long to answer, so I stopped waiting. Large models can be slow to load; try again, or choose a smaller one with /model.\n${kept}`;
+    case "stalled":
+      return `⚠️ The model "${err.model}" went silent mid-answer, so I stopped waiting; any text shown above is incomplete.\n${kept}`;
     case "stream_error":
       return `⚠️ The model stopped with an error mid-answer: ${err.message.replace(/^Ollama stream error: /, "")}\n${kept}`;
     case "bad_response":

@@ -3,7 +3,7 @@ import type { Logger } from "../../log.js";
 import type { AccessControl } from "../access/access-control.js";
 import type { Archiver } from "../archive/archiver.js";
 import type { Replier, ReplyTarget } from "../delivery/replies.js";
-import type { Addressed } from "../intake/addressing.js";
+import type { AddressedMessage } from "../intake/addressing.js";
 import type { ChatGateway, ModelGateway, SessionLifecycleStore, SessionStore } from "../ports.js";
 import type { Conversations } from "./conversations.js";
 
@@ -20,9 +20,14 @@ export interface BotServices {
   readonly now: () => Date;
 }
 
-/** Everything needed to answer one update. */
+/**
+ * One turn of a conversation: everything needed to answer one addressed
+ * message (what was asked and by whom, the services, the per-invoke
+ * conversations view, a logger carrying update/user/chat ids, the deadline and
+ * where replies go). Commands and the chat receive it; `say`/`sayHtml` reply.
+ */
 export interface Turn {
-  readonly msg: Addressed;
+  readonly msg: AddressedMessage;
   readonly services: BotServices;
   readonly conversations: Conversations;
   readonly log: Logger;

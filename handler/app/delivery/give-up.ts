@@ -1,4 +1,4 @@
-import { isPermanentFailure } from "../../errors.js";
+import { isPermanentFailure, UpdateTooLargeError } from "../../errors.js";
 import type { CheckedUpdate } from "../intake/checked-update.js";
 import type { Replier } from "./replies.js";
 
@@ -20,6 +20,9 @@ export async function tellGivenUp(
 
 /** The apology for a given-up update; says whether sending it again can help. */
 export function givenUpText(err: unknown): string {
+  if (err instanceof UpdateTooLargeError) {
+    return `😞 Sorry, your message is too large for me (${Math.ceil(err.bytes / 1024)} KB; I can take at most ${err.limit / 1024} KB), so I skipped it. Please send something shorter.`;
+  }
   const reason = err instanceof Error ? err.name : "an internal error";
   const what = isPermanentFailure(err)
     ? `the database refused to store it (${reason}), and trying again cannot fix that`

@@ -16,8 +16,11 @@ export type Incoming =
     }
   | { readonly kind: "unsupported"; readonly what: string };
 
-/** A message the bot should act on, with who sent it and where. */
-export interface Addressed {
+/**
+ * A message meant for the bot (in a group: a command, a mention or a reply to
+ * it), reduced to what the bot acts on: who sent it, where, and what it asks.
+ */
+export interface AddressedMessage {
   readonly updateId: number;
   readonly messageId: number;
   readonly userId: number;
@@ -62,7 +65,7 @@ export function needsIdentity(update: CheckedUpdate): boolean {
 export function addressUpdate(
   update: CheckedUpdate,
   bot: BotIdentity | undefined,
-): Addressed | Skip {
+): AddressedMessage | Skip {
   if (update.kind === "other") return { skip: "no_message" };
   if (update.kind === "malformed") return { skip: "malformed", detail: update.problem };
   const m = update.message;

@@ -4,7 +4,12 @@ import { COMMANDS } from "../commands/commands.js";
 import { chatTurn } from "../conversation/chat.js";
 import type { Conversations } from "../conversation/conversations.js";
 import { type BotServices, say, type Turn, type TurnOutcome } from "../conversation/turn.js";
-import { type Addressed, addressUpdate, type BotIdentity, needsIdentity } from "./addressing.js";
+import {
+  type AddressedMessage,
+  addressUpdate,
+  type BotIdentity,
+  needsIdentity,
+} from "./addressing.js";
 import type { CheckedUpdate } from "./checked-update.js";
 
 /** How one update ended, as counted in the invoke's summary. */
@@ -92,7 +97,7 @@ export async function dispatch(
 }
 
 /** The turn for an addressed message: logs carry update, user and chat ids; groups quote the message answered. */
-export function makeTurn(msg: Addressed, ctx: DispatchContext): Turn {
+export function makeTurn(msg: AddressedMessage, ctx: DispatchContext): Turn {
   return {
     msg,
     services: ctx.services,

@@ -1,3 +1,5 @@
+import { UpdateTooLargeError } from "../../errors.js";
+
 /**
  * "Was this update handled?" has one owner per layer, and this file names both.
  *
@@ -11,6 +13,22 @@
  *   on it, so a retried update never stores twice. {@link appliedAlready} is
  *   that check, made before any work.
  */
+/**
+ * Largest update (its JSON, in bytes) kept while it waits to be answered. It
+ * is stored whole in a DynamoDB item (the ledger's update item, or the
+ * poller item's pending list), and an item holds at most 400 KB with its
+ * other attributes; an asynchronous invoke carries it too (1 MB at most).
+ * Real Telegram updates are a few KB (text is at most 4096 characters), so
+ * this only refuses forged or broken ones; they are given up at once, their
+ * user told, never stored.
+ */
+export const MAX_UPDATE_BYTES = 256 * 1024;
+
+/** The error for an update over {@link MAX_UPDATE_BYTES}, or undefined when it fits. */
+export function tooLargeToKeep(bytes: number): UpdateTooLargeError | undefined {
+  return bytes > MAX_UPDATE_BYTES ? new UpdateTooLargeError(bytes, MAX_UPDATE_BYTES) : undefined;
+}
+
 /** The part of a session or profile that records the last update applied to it. */
 export interface UpdateStamp {
   readonly lastUpdateId: number;

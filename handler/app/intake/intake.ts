@@ -9,7 +9,8 @@ import type { BotIdentity } from "./addressing.js";
 import type { CheckedUpdate } from "./checked-update.js";
 import { type DispatchContext, dispatch } from "./dispatch.js";
 import { leaseOwner } from "./lease-owner.js";
-import { Poller, type PollOptions, type PollSummary } from "./polling/poller.js";
+import type { PollOptions } from "./polling/poll-timing.js";
+import { Poller, type PollSummary } from "./polling/poller.js";
 import type { LaneDeps } from "./webhook/lane-drain.js";
 import {
   handleQueuedUpdate,

@@ -16,8 +16,15 @@ export async function runPool<T>(
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
-/** At most one write in flight; requests made meanwhile fold into one more write. */
-export function coalesce(write: () => Promise<void>): { request(): void; flush(): Promise<void> } {
+/**
+ * Wraps a state write so that at most one runs at a time; requests made while
+ * one runs fold into one more write (the poller saves its progress this way).
+ * `flush` waits for the writes asked for so far; it rethrows a lost lease.
+ */
+export function coalescedWriter(write: () => Promise<void>): {
+  request(): void;
+  flush(): Promise<void>;
+} {
   let running: Promise<void> | undefined;
   let dirty = false;
   let failure: unknown;

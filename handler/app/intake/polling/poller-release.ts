@@ -1,7 +1,8 @@
 import { ConflictError } from "../../../errors.js";
 import { errorFields } from "../../../log.js";
 import type { PollerState } from "../../ports.js";
-import { LEASE_MS, type PollerDeps } from "./poller.js";
+import { LEASE_MS } from "./poll-timing.js";
+import type { PollerDeps } from "./poller.js";
 
 /**
  * Stores the final state and gives the lease back. Never throws: a lease that

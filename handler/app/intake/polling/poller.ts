@@ -5,44 +5,20 @@ import type { ChatGateway, PollerState, PollerStateStore } from "../../ports.js"
 import { type CheckedUpdate, checkUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
 import { ChatLanes } from "./chat-lanes.js";
-import { coalesce } from "./concurrency.js";
+import { coalescedWriter } from "./concurrency.js";
 import { PollProgress } from "./poll-progress.js";
 import { emptySummary, type PollSummary, pollFailed } from "./poll-summary.js";
+import {
+  FINISH_SAVE_MS,
+  LEASE_MS,
+  LEASE_RENEW_MS,
+  LEASE_SAFETY_MS,
+  LONG_POLL_SECONDS,
+  type PollOptions,
+  START_RESERVE_MS,
+} from "./poll-timing.js";
 import { releaseLease } from "./poller-release.js";
 import { runUpdate } from "./update-runner.js";
-
-/** No update is started with less time than this left: it could not finish. */
-export const START_RESERVE_MS = 20_000;
-/**
- * How long the poller lease lasts without renewal. It is renewed every
- * {@link LEASE_RENEW_MS} while the invoke runs and released when it ends, so a
- * poller that died (killed, out of memory, timed out) blocks the others for at
- * most this long, whatever the Lambda timeout.
- */
-export const LEASE_MS = 15_000;
-export const LEASE_RENEW_MS = 5_000;
-/** Finished updates are written to the poller state at most this often (see saveSoon). */
-const FINISH_SAVE_MS = 500;
-/** No update is started when the lease was last confirmed longer ago than LEASE_MS minus this. */
-const LEASE_SAFETY_MS = 3_000;
-/**
- * Longest `getUpdates` wait. Telegram answers as soon as an update arrives, so
- * a long wait costs no latency; it is cut short when the answers in hand are
- * done (Lambda) or the bot stops.
- */
-export const LONG_POLL_SECONDS = 25;
-
-/** How one {@link Poller.run} listens. */
-export interface PollOptions {
-  /**
-   * Keep long-polling when nothing is in hand (`npm start`). Without it (a
-   * Lambda invoke), the run ends once the updates in hand are answered and
-   * none arrived meanwhile; with nothing to do it asks once without waiting.
-   */
-  readonly listenWhenIdle?: boolean;
-  /** Stops polling at once; the answers running finish, nothing new starts. */
-  readonly signal?: AbortSignal;
-}
 
 export type { PollSummary } from "./poll-summary.js";
 
@@ -109,7 +85,7 @@ export class Poller {
     let leaseLost = false;
     let changes = 0;
     let stored = 0;
-    const save = coalesce(async () => {
+    const save = coalescedWriter(async () => {
       const at = this.now();
       const upTo = changes;
       try {

@@ -1,4 +1,4 @@
-import { isPermanentFailure, isRefusedReply } from "../../../errors.js";
+import { isFloodLimited, isPermanentFailure, isRefusedReply } from "../../../errors.js";
 import { errorFields } from "../../../log.js";
 import type { CheckedUpdate } from "../checked-update.js";
 import type { PollProgress } from "./poll-progress.js";
@@ -43,6 +43,15 @@ export async function runUpdate(update: CheckedUpdate, ctx: UpdateRunContext): P
       });
       summary.skipped++;
       progress.finish(update.updateId);
+    } else if (isFloodLimited(err)) {
+      log.warn("telegram flood limit outlasts this invoke; the update waits for a later one", {
+        updateId: update.updateId,
+        ...errorFields(err),
+      });
+      summary.failed++;
+      summary.errors.push(`update ${update.updateId}: ${err.name}: ${err.message}`);
+      ctx.saveSoon();
+      return false;
     } else {
       const attempts = progress.fail(update.updateId);
       summary.errors.push(

@@ -1,4 +1,4 @@
-import { isPermanentFailure, isRefusedReply } from "../../../errors.js";
+import { isFloodLimited, isPermanentFailure, isRefusedReply } from "../../../errors.js";
 import { errorFields, type Logger } from "../../../log.js";
 import type { PendingUpdate, UpdateLedger } from "../../ports.js";
 import { type CheckedUpdate, checkUpdate } from "../checked-update.js";
@@ -145,7 +145,8 @@ async function answerOne(
       await deps.ledger.finish(lane, update.updateId, "done", now());
       return "skipped";
     }
-    if (attempt < deps.maxAttempts && !isPermanentFailure(err)) {
+    // A flood limit longer than the invoke is Telegram's pause, not a fault of the update.
+    if ((attempt < deps.maxAttempts || isFloodLimited(err)) && !isPermanentFailure(err)) {
       deps.log.warn("update failed; it stays pending and is tried again", fields);
       throw err;
     }

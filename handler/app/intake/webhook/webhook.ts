@@ -3,6 +3,7 @@ import type { Update } from "@grammyjs/types";
 import { errorFields } from "../../../log.js";
 import { type CheckedUpdate, parseUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
+import { tooLargeToKeep } from "../handled.js";
 import { answerInLane, drainLane, type LaneDeps, laneOf } from "./lane-drain.js";
 
 /** The parts of a Lambda function URL request the webhook reads. */
@@ -18,9 +19,6 @@ export interface WebhookResponse {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string;
 }
-
-/** Largest webhook body accepted (Telegram updates are a few KB). */
-export const MAX_WEBHOOK_BODY_BYTES = 1_000_000;
 
 /** Collaborators of {@link handleWebhook}: the lane's plus the secret and the hand-off. */
 export interface WebhookDeps extends LaneDeps {
@@ -65,7 +63,8 @@ export function secretsMatch(expected: string, given: string | undefined): boole
 
 /**
  * Handles one Telegram webhook delivery: checks the secret before reading the
- * body (401 otherwise), records the update in the ledger under its lane (a
+ * body (401 otherwise), gives up an update too large to store (200, its user
+ * told: see `MAX_UPDATE_BYTES`), records the update in the ledger under its lane (a
  * redelivery of a finished update gets 200 and nothing more), then queues it
  * for an asynchronous invoke and answers 200 at once. Without a queue, or when
  * queueing fails, it drains the lane inline: 503 while another invoke holds
@@ -87,8 +86,6 @@ export async function handleWebhook(
   const raw = request.isBase64Encoded
     ? Buffer.from(request.body ?? "", "base64").toString("utf8")
     : (request.body ?? "");
-  if (raw.length > MAX_WEBHOOK_BODY_BYTES)
-    return respond(413, { ok: false, error: "body too large" });
   let update: CheckedUpdate | undefined;
   try {
     update = parseUpdate(JSON.parse(raw));
@@ -100,6 +97,23 @@ export async function handleWebhook(
     return respond(400, { ok: false, error: "not a Telegram update" });
   }
   const lane = laneOf(update);
+  const tooLarge = tooLargeToKeep(Buffer.byteLength(raw));
+  if (tooLarge) {
+    // 200, not an error: Telegram would redeliver the same body for a day. Its user is told.
+    deps.log.warn("webhook update too large to store; given up", {
+      updateId: update.updateId,
+      lane,
+      bytes: tooLarge.bytes,
+      limit: tooLarge.limit,
+    });
+    await deps.giveUp(update, tooLarge).catch((err: unknown) =>
+      deps.log.warn("could not tell the user their update was given up", {
+        updateId: update.updateId,
+        ...errorFields(err),
+      }),
+    );
+    return respond(200, { ok: true, outcome: "given_up", error: "update too large" });
+  }
   const known = await deps.ledger.record(lane, update.raw, now());
   if (known === "done" || known === "failed") {
     deps.log.info("webhook redelivery ignored: update already handled", {
