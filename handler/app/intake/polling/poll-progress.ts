@@ -94,6 +94,11 @@ export class PollProgress {
     delete this.attempts[String(id)];
   }
 
+  /** Failed attempts recorded for an update still pending (0 for a new one). */
+  failures(id: number): number {
+    return this.attempts[String(id)] ?? 0;
+  }
+
   fail(id: number): number {
     const n = (this.attempts[String(id)] ?? 0) + 1;
     this.attempts[String(id)] = n;
