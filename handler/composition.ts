@@ -12,35 +12,19 @@ import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
 import { AccessControl } from "./app/access/access-control.js";
 import { Archiver } from "./app/archive/archiver.js";
-import { importArchive } from "./app/archive/import.js";
-import { commandMenu } from "./app/commands/commands.js";
+import { sweepIdleSessions } from "./app/archive/idle-sweep.js";
+import { MenuRegistration } from "./app/commands/menu-registration.js";
 import { Conversations } from "./app/conversation/conversations.js";
 import type { BotServices } from "./app/conversation/turn.js";
 import { Replier } from "./app/delivery/replies.js";
-import type { BotIdentity } from "./app/intake/addressing.js";
-import { type DispatchContext, dispatch } from "./app/intake/dispatch.js";
-import { leaseOwner } from "./app/intake/lease-owner.js";
-import {
-  LEASE_MS,
-  Poller,
-  type PollOptions,
-  type PollSummary,
-} from "./app/intake/polling/poller.js";
-import { type LaneDeps, userLane } from "./app/intake/webhook/lane-drain.js";
-import { holdLane } from "./app/intake/webhook/lane-hold.js";
-import {
-  handleQueuedUpdate,
-  handleWebhook,
-  type WebhookRequest,
-  type WebhookResponse,
-} from "./app/intake/webhook/webhook.js";
-import type { ArchiveStore, ChatGateway, ModelGateway, PollerState } from "./app/ports.js";
+import { cachedIdentity } from "./app/intake/bot-identity.js";
+import type { CheckedUpdate } from "./app/intake/checked-update.js";
+import { Intake } from "./app/intake/intake.js";
+import { LEASE_MS, type PollOptions, type PollSummary } from "./app/intake/polling/poller.js";
+import type { WebhookRequest, WebhookResponse } from "./app/intake/webhook/webhook.js";
+import type { ArchiveStore, ChatGateway, ModelGateway } from "./app/ports.js";
 import type { Config } from "./config.js";
-import { isPermanentFailure, TokenRejectedError, UpdateTooLargeError } from "./errors.js";
-import { createLogger, errorFields, type Logger } from "./log.js";
-
-/** Idle sessions archived per invoke at most; the rest wait for the next one. */
-const IDLE_SWEEP_LIMIT = 25;
+import { createLogger, type Logger } from "./log.js";
 
 /** The bot as one object: what the Lambda entry and the local runner call. */
 export interface App {
@@ -57,8 +41,12 @@ export interface App {
     deadline: number,
     invocationId: string,
   ): Promise<WebhookResponse>;
-  /** Answers an update a webhook delivery queued for this invoke. */
-  queued(update: Update, deadline: number, invocationId: string): Promise<{ outcome: string }>;
+  /** Answers an update a webhook delivery queued for this invoke (checked where the event entered). */
+  queued(
+    update: CheckedUpdate,
+    deadline: number,
+    invocationId: string,
+  ): Promise<{ outcome: string }>;
   readonly log: Logger;
 }
 
@@ -140,126 +128,36 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     ),
     now,
   };
-  let identity: Promise<BotIdentity> | undefined;
-  const menu = commandMenu();
-  const menuVersion = menu.map((c) => `${c.command}:${c.description}`).join("|");
-
-  const beforeBatch = async (state: PollerState, owner: string): Promise<PollerState> => {
-    try {
-      // Under the user's lane lease: a webhook invoke may be answering that user right now.
-      const idle = await archiver.sweepIdle(IDLE_SWEEP_LIMIT, (userId, work) =>
-        holdLane(userLane(userId), { ledger, log, owner }, work),
-      );
-      if (idle.archived + idle.dropped + idle.failed > 0) log.info("idle sessions archived", idle);
-    } catch (err) {
-      // Answering users matters more than archiving on time: the next invoke sweeps again.
-      log.warn("idle sweep failed; will retry next invoke", errorFields(err));
-    }
-    return registerCommands(state);
-  };
-
-  const registerCommands = async (state: PollerState): Promise<PollerState> => {
-    if (state.commandsVersion === menuVersion) return state;
-    try {
-      await telegram.setCommands(menu);
-      log.info("registered the command menu with Telegram", { commands: menu.length });
-      return { ...state, commandsVersion: menuVersion };
-    } catch (err) {
-      // A rejected token stops the bot; saying it once, from the poller, is enough.
-      if (err instanceof TokenRejectedError) throw err;
-      log.warn("could not register the command menu; will try again next invoke", errorFields(err));
-      return state;
-    }
-  };
-
-  const dispatchContext = (until: number, invokeLog: Logger): DispatchContext => ({
+  const menu = new MenuRegistration(telegram, log);
+  const intake = new Intake({
     services,
-    conversations: new Conversations(store, {
-      defaultModel: config.defaultModel,
-      ollamaUrl: config.ollama.url,
-      now,
-    }),
-    log: invokeLog,
-    deadline: until,
-    refused: new Set<number>(),
-    onDocument: importArchive,
-    identity: () => {
-      identity ??= telegram.getMe().catch((err: unknown) => {
-        identity = undefined;
-        throw err;
-      });
-      return identity;
-    },
-  });
-
-  const laneDeps = (ctx: DispatchContext, until: number, owner: string): LaneDeps => ({
+    telegram,
+    log,
     ledger,
-    log: ctx.log,
+    pollerState,
+    conversations: () =>
+      new Conversations(store, {
+        defaultModel: config.defaultModel,
+        ollamaUrl: config.ollama.url,
+        now,
+      }),
+    identity: cachedIdentity(telegram),
+    webhookSecret: config.telegram.webhookSecret,
+    maxConcurrency: config.maxConcurrency,
     maxAttempts: config.maxUpdateAttempts,
-    handle: (update) => dispatch(update, ctx),
-    giveUp: (update, err) => giveUp(services, update, err),
-    deadline: until,
-    owner,
+    beforeBatch: async (state, owner) => {
+      await sweepIdleSessions(archiver, { ledger, log, owner });
+      return menu.ensure(state);
+    },
+    setDeadline: (until) => {
+      deadline = until;
+    },
+    ...(overrides.handOff ? { handOff: overrides.handOff } : {}),
   });
-
   return {
     log,
-    async webhook(request, until, invocationId) {
-      deadline = until;
-      const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook" }));
-      return handleWebhook(request, {
-        ...laneDeps(ctx, until, leaseOwner(invocationId)),
-        secret: config.telegram.webhookSecret,
-        ...(overrides.handOff ? { handOff: overrides.handOff } : {}),
-      });
-    },
-    async queued(update, until, invocationId) {
-      deadline = until;
-      const ctx = dispatchContext(until, log.child({ invocationId, mode: "webhook-queued" }));
-      return handleQueuedUpdate(update, laneDeps(ctx, until, leaseOwner(invocationId)));
-    },
-    async poll(until, invocationId, options = {}) {
-      deadline = until;
-      const invokeLog = log.child({ invocationId });
-      const ctx = dispatchContext(until, invokeLog);
-      const owner = leaseOwner(invocationId);
-      const poller = new Poller({
-        telegram,
-        state: pollerState,
-        log: invokeLog,
-        maxConcurrency: config.maxConcurrency,
-        maxAttempts: config.maxUpdateAttempts,
-        handle: (update) => dispatch(update, ctx),
-        giveUp: (update, err) => giveUp(services, update, err),
-        beforeBatch: (state) => beforeBatch(state, owner),
-      });
-      const summary = await poller.run(owner, until, options);
-      // One line per run that did something; an empty poll is not news (npm start polls all
-      // day), and a conflict was already explained by the poller (once, for a webhook).
-      const news = summary.updates > 0 || summary.status === "busy" || summary.errors.length > 0;
-      invokeLog[news ? "info" : "debug"]("poll finished", { ...summary });
-      return summary;
-    },
+    webhook: (request, until, invocationId) => intake.webhook(request, until, invocationId),
+    queued: (update, until, invocationId) => intake.queued(update, until, invocationId),
+    poll: (until, invocationId, options) => intake.poll(until, invocationId, options),
   };
-}
-
-async function giveUp(services: BotServices, update: Update, err: unknown): Promise<void> {
-  const chatId: unknown = update.message?.chat?.id;
-  if (typeof chatId !== "number") return;
-  const topic = update.message?.is_topic_message ? update.message.message_thread_id : undefined;
-  const reason = err instanceof Error ? err.name : "an internal error";
-  if (err instanceof UpdateTooLargeError) {
-    await services.replier.text(
-      { chatId, threadId: topic },
-      `😞 Sorry, your message is too large for me (${Math.ceil(err.bytes / 1024)} KB; I can take at most ${err.limit / 1024} KB), so I skipped it. Please send something shorter.`,
-    );
-    return;
-  }
-  const what = isPermanentFailure(err)
-    ? `the database refused to store it (${reason}), and trying again cannot fix that`
-    : `after several attempts (${reason})`;
-  await services.replier.text(
-    { chatId, threadId: topic },
-    `😞 Sorry, I couldn't process your message: ${what}. I've moved on so the bot keeps working; please send it again later.`,
-  );
 }

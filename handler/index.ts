@@ -2,7 +2,7 @@ import type { Context } from "aws-lambda";
 import { lambdaHandOff } from "./adapters/lambda-handoff.js";
 import type { PollSummary } from "./app/intake/polling/poller.js";
 import {
-  isQueuedUpdate,
+  queuedUpdateOf,
   type WebhookRequest,
   type WebhookResponse,
 } from "./app/intake/webhook/webhook.js";
@@ -36,6 +36,7 @@ export async function handler(
   app ??= createApp(loadConfig(process.env), self ? { handOff: lambdaHandOff(self) } : {});
   const deadline = Date.now() + context.getRemainingTimeInMillis();
   if (isHttpRequest(event)) return app.webhook(event, deadline, context.awsRequestId);
-  if (isQueuedUpdate(event)) return app.queued(event.update, deadline, context.awsRequestId);
+  const queued = queuedUpdateOf(event);
+  if (queued) return app.queued(queued, deadline, context.awsRequestId);
   return app.poll(deadline, context.awsRequestId);
 }

@@ -66,8 +66,8 @@ const ids = (fallback: string) =>
 
 /** What a setting is, apart from how it is validated. */
 export interface SettingInfo {
-  /** Terraform variable (`-var name=…` or `TF_VAR_name`); absent when the stack sets the value itself. */
-  readonly variable?: string;
+  /** The stack sets the value from its own resources: no Terraform variable. */
+  readonly stackSets?: true;
   readonly type: "string" | "number" | "bool";
   readonly sensitive?: boolean;
   readonly description: string;
@@ -75,6 +75,11 @@ export interface SettingInfo {
 
 /** One handler setting. */
 export interface Setting<S extends z.ZodType = z.ZodType> extends SettingInfo {
+  /**
+   * Terraform variable (`-var name=…` or `TF_VAR_name`): derived from the
+   * environment name ({@link variableOf}); absent when the stack sets the value.
+   */
+  readonly variable?: string;
   /** Absent for required settings. */
   readonly default?: string | number | boolean;
   readonly schema: S;
@@ -93,11 +98,23 @@ function required<S extends z.ZodType>(info: SettingInfo, schema: S): Setting<S>
   return { ...info, schema };
 }
 
+/** A setting's Terraform variable: its environment name in lower case (`LOG_LEVEL` → `log_level`). */
+export const variableOf = (env: string): string => env.toLowerCase();
+
+/** Adds each setting's Terraform variable, derived from its key, so the name is written once. */
+function withVariables<T extends Record<string, Setting>>(table: T): { [K in keyof T]: T[K] } {
+  return Object.fromEntries(
+    Object.entries(table).map(([env, s]) => [
+      env,
+      s.stackSets ? s : { ...s, variable: variableOf(env) },
+    ]),
+  ) as { [K in keyof T]: T[K] };
+}
+
 /** Every handler setting, keyed by its environment name. */
-export const SETTINGS = {
+export const SETTINGS = withVariables({
   TELEGRAM_BOT_TOKEN: required(
     {
-      variable: "telegram_bot_token",
       type: "string",
       sensitive: true,
       description: "Bot token from @BotFather. Required; pass it as TF_VAR_telegram_bot_token.",
@@ -108,7 +125,6 @@ export const SETTINGS = {
   ),
   TELEGRAM_API_URL: setting(
     {
-      variable: "telegram_api_url",
       type: "string",
       description: "Bot API base URL (a self-hosted Bot API server works too).",
     },
@@ -117,7 +133,6 @@ export const SETTINGS = {
   ),
   TELEGRAM_WEBHOOK_SECRET: setting(
     {
-      variable: "telegram_webhook_secret",
       type: "string",
       sensitive: true,
       description: "Secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token (webhook mode).",
@@ -134,7 +149,6 @@ export const SETTINGS = {
   ),
   OLLAMA_URL: setting(
     {
-      variable: "ollama_url",
       type: "string",
       description: "Ollama server as seen from the Lambda container.",
     },
@@ -143,7 +157,6 @@ export const SETTINGS = {
   ),
   DEFAULT_MODEL: setting(
     {
-      variable: "default_model",
       type: "string",
       description: "Model for users who have not chosen one with /model.",
     },
@@ -152,7 +165,6 @@ export const SETTINGS = {
   ),
   OLLAMA_NUM_CTX: setting(
     {
-      variable: "ollama_num_ctx",
       type: "number",
       description:
         "Context window (tokens) sent with every request unless /set num_ctx overrides it.",
@@ -162,7 +174,6 @@ export const SETTINGS = {
   ),
   OLLAMA_NUM_PREDICT: setting(
     {
-      variable: "ollama_num_predict",
       type: "number",
       description: "Longest answer in tokens (1-16384) unless a conversation sets num_predict.",
     },
@@ -171,7 +182,6 @@ export const SETTINGS = {
   ),
   OLLAMA_KEEP_ALIVE: setting(
     {
-      variable: "ollama_keep_alive",
       type: "string",
       description: "How long Ollama keeps the model loaded after a reply.",
     },
@@ -179,13 +189,18 @@ export const SETTINGS = {
     (d) => z.string().default(d),
   ),
   SESSIONS_TABLE: setting(
-    { type: "string", description: "DynamoDB table; the stack sets it to the table it creates." },
+    {
+      type: "string",
+      stackSets: true,
+      description: "DynamoDB table; the stack sets it to the table it creates.",
+    },
     "ChatbotSessions",
     (d) => z.string().min(3).default(d),
   ),
   ARCHIVE_BUCKET: setting(
     {
       type: "string",
+      stackSets: true,
       description: "S3 bucket for archives; the stack sets it to the bucket it creates.",
     },
     "chatbot-conversations",
@@ -193,7 +208,6 @@ export const SETTINGS = {
   ),
   SESSION_IDLE_MINUTES: setting(
     {
-      variable: "session_idle_minutes",
       type: "number",
       description: "An active session untouched this long is archived to S3 and closed.",
     },
@@ -202,7 +216,6 @@ export const SETTINGS = {
   ),
   ARCHIVE_AFTER_MESSAGES: setting(
     {
-      variable: "archive_after_messages",
       type: "number",
       description: "Messages kept in DynamoDB before older ones move to the S3 archive.",
     },
@@ -211,7 +224,6 @@ export const SETTINGS = {
   ),
   ARCHIVE_AFTER_KB: setting(
     {
-      variable: "archive_after_kb",
       type: "number",
       description: "Size of the DynamoDB message window (KiB) before older messages move to S3.",
     },
@@ -220,7 +232,6 @@ export const SETTINGS = {
   ),
   CONTEXT_MESSAGES: setting(
     {
-      variable: "context_messages",
       type: "number",
       description: "Most recent messages sent to the model (then trimmed to fit num_ctx).",
     },
@@ -229,7 +240,6 @@ export const SETTINGS = {
   ),
   CLOSED_SESSION_RETENTION_DAYS: setting(
     {
-      variable: "closed_session_retention_days",
       type: "number",
       description:
         "Days closed-session metadata stays in DynamoDB (TTL; 0 keeps it). S3 keeps the transcript.",
@@ -239,7 +249,6 @@ export const SETTINGS = {
   ),
   STREAM_REPLIES: setting(
     {
-      variable: "stream_replies",
       type: "bool",
       description: "Show answers growing as the model writes them.",
     },
@@ -248,7 +257,6 @@ export const SETTINGS = {
   ),
   SHOW_STATS: setting(
     {
-      variable: "show_stats",
       type: "bool",
       description: "Add a footer with model, tokens and seconds to every answer.",
     },
@@ -257,7 +265,6 @@ export const SETTINGS = {
   ),
   SHOW_THINKING: setting(
     {
-      variable: "show_thinking",
       type: "string",
       description: "Reasoning of thinking models: collapsed (expandable quote) or hidden.",
     },
@@ -266,7 +273,6 @@ export const SETTINGS = {
   ),
   MAX_CONCURRENCY: setting(
     {
-      variable: "max_concurrency",
       type: "number",
       description: "Chats answered at once per invoke (match OLLAMA_NUM_PARALLEL).",
     },
@@ -275,7 +281,6 @@ export const SETTINGS = {
   ),
   MAX_UPDATE_ATTEMPTS: setting(
     {
-      variable: "max_update_attempts",
       type: "number",
       description: "Attempts before an update that keeps failing is given up (its user is told).",
     },
@@ -284,7 +289,6 @@ export const SETTINGS = {
   ),
   ALLOWED_USER_IDS: setting(
     {
-      variable: "allowed_user_ids",
       type: "string",
       description:
         "Who may chat: empty = closed, the first private-chat user claims the bot; * = everyone; or comma-separated Telegram user ids.",
@@ -294,7 +298,6 @@ export const SETTINGS = {
   ),
   ADMIN_USER_IDS: setting(
     {
-      variable: "admin_user_ids",
       type: "string",
       description:
         "Comma-separated Telegram user ids allowed to use admin commands (/allow). Empty: the owner, or the first allowed id.",
@@ -302,12 +305,10 @@ export const SETTINGS = {
     "",
     (d) => ids(d),
   ),
-  LOG_LEVEL: setting(
-    { variable: "log_level", type: "string", description: "debug, info, warn or error." },
-    "info",
-    (d) => z.enum(["debug", "info", "warn", "error"]).default(d),
+  LOG_LEVEL: setting({ type: "string", description: "debug, info, warn or error." }, "info", (d) =>
+    z.enum(["debug", "info", "warn", "error"]).default(d),
   ),
-};
+});
 
 /** The environment names of every setting. */
 export type SettingName = keyof typeof SETTINGS;

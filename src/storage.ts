@@ -6,10 +6,8 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy/index.j
 import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js";
 import { Construct } from "constructs";
+import { ACTIVE_INDEX } from "../handler/adapters/dynamo-items.js";
 import type { DeployTarget } from "./settings.js";
-
-/** Name of the sparse index of active sessions, keyed by last activity (the handler's `ACTIVE_INDEX`). */
-export const ACTIVE_SESSIONS_INDEX = "ActiveByLastMessage";
 /** Attribute DynamoDB's TTL reads (epoch seconds) to expire closed-session metadata and webhook claims. */
 export const TTL_ATTRIBUTE = "expires_at";
 
@@ -105,8 +103,9 @@ export class SessionsTable extends Construct {
       ],
       globalSecondaryIndex: [
         {
-          // Only active sessions carry GSI1PK, so the index holds exactly them.
-          name: ACTIVE_SESSIONS_INDEX,
+          // Only active sessions carry GSI1PK, so the index holds exactly them. The name is
+          // the handler's, which queries it: defined once, there.
+          name: ACTIVE_INDEX,
           hashKey: "GSI1PK",
           rangeKey: "GSI1SK",
           projectionType: "KEYS_ONLY",

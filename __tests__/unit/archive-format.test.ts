@@ -2,6 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import {
   ARCHIVE_FORMAT,
   ARCHIVE_VERSION,
+  type ArchiveDocument,
   archiveKeyBase,
   archiveMessages,
   archiveSchema,
@@ -9,7 +10,14 @@ import {
   mergeMessages,
   renderTranscript,
 } from "../../handler/app/archive/format.js";
-import { type ChatMessage, newSession, type Session } from "../../handler/domain/session.js";
+import { MAX_SYSTEM_PROMPT_CHARS } from "../../handler/domain/model-options.js";
+import {
+  type ChatMessage,
+  MAX_ARCHIVED_MESSAGE_CHARS,
+  MAX_RECORDED_ENDPOINT_CHARS,
+  newSession,
+  type Session,
+} from "../../handler/domain/session.js";
 
 const T0 = "2026-03-01T10:00:00.000Z";
 const ARCHIVED_AT = "2026-03-01T12:00:00.000Z";
@@ -253,5 +261,116 @@ describe("app/archive/format", () => {
 
   it("merges empty inputs to an empty list", () => {
     expect(mergeMessages([], [])).toEqual([]);
+  });
+});
+
+describe("app/archive/format import validation", () => {
+  const doc = (): ArchiveDocument =>
+    buildArchive(session(), [message(1), message(2), message(3)], ARCHIVED_AT);
+
+  /** The issues of a rejected document, as `path: message`. */
+  const issues = (input: unknown): string[] => {
+    const parsed = archiveSchema.safeParse(input);
+    expect(parsed.success).toBe(false);
+    return (parsed.error?.issues ?? []).map((i) => `${i.path.join(".")}: ${i.message}`);
+  };
+
+  it("reads the model name in its canonical form", () => {
+    // Act
+    const parsed = archiveSchema.parse({
+      ...doc(),
+      session: { ...doc().session, model: "Llama3:latest" },
+    });
+
+    // Assess
+    expect(parsed.session.model).toBe("llama3");
+  });
+
+  it("rejects a model name Ollama could not have, saying so", () => {
+    expect(issues({ ...doc(), session: { ...doc().session, model: "../llama" } })).toEqual([
+      "session.model: is not a valid Ollama model name",
+    ]);
+  });
+
+  it("names the first message out of sequence", () => {
+    // Prepare
+    const gapped = { ...doc(), messages: [doc().messages[0], doc().messages[2]], message_count: 2 };
+    const late = { ...doc(), messages: doc().messages.slice(1), message_count: 2 };
+
+    // Act / Assess
+    expect(issues(gapped)).toEqual([
+      "messages.1.seq: expected message number 2; messages must be numbered 1..n without gaps",
+    ]);
+    expect(issues(late)).toEqual([
+      "messages.0.seq: expected message number 1; messages must be numbered 1..n without gaps",
+    ]);
+  });
+
+  it("rejects a message count that disagrees with the messages", () => {
+    expect(issues({ ...doc(), message_count: 5 })).toEqual([
+      "message_count: says 5 but the file has 3 messages",
+    ]);
+  });
+});
+
+describe("app/archive/format writer limits", () => {
+  it("clips what it records to the reader's limits, so its own archives always import", () => {
+    // Prepare
+    const s = session({
+      ollamaEndpoint: `http://${"o".repeat(MAX_RECORDED_ENDPOINT_CHARS)}`,
+      systemPrompt: "p".repeat(MAX_SYSTEM_PROMPT_CHARS + 1),
+    });
+    const long = message(1, "c".repeat(MAX_ARCHIVED_MESSAGE_CHARS + 1));
+
+    // Act
+    const doc = buildArchive(s, [long], ARCHIVED_AT);
+
+    // Assess
+    expect(doc.session.ollama_endpoint).toHaveLength(MAX_RECORDED_ENDPOINT_CHARS);
+    expect(doc.parameters.system_prompt).toBe("p".repeat(MAX_SYSTEM_PROMPT_CHARS));
+    expect(doc.messages[0]?.content).toBe("c".repeat(MAX_ARCHIVED_MESSAGE_CHARS));
+    expect(archiveSchema.safeParse(doc).success).toBe(true);
+  });
+
+  it("records the model defaults in effect, the session's own options over them, numbers only", () => {
+    // Prepare: an option cleared in the session is stored as undefined.
+    const s = session({ options: { num_ctx: 4096, temperature: undefined } });
+
+    // Act
+    const doc = buildArchive(s, [], ARCHIVED_AT, { num_ctx: 8192, num_predict: 2048 });
+
+    // Assess
+    expect(doc.parameters.options).toEqual({ num_ctx: 4096, num_predict: 2048 });
+    expect(archiveSchema.safeParse(doc).success).toBe(true);
+  });
+});
+
+describe("app/archive/format transcript layout", () => {
+  it("lays out the header, a rule, then messages separated by blank lines", () => {
+    // Prepare
+    const s = session({ user: { id: 42 }, systemPrompt: undefined });
+    const msgs: ChatMessage[] = [
+      { seq: 1, role: "system", content: "persona", ts: "2026-03-01T10:00:00.000Z" },
+      message(2, "answer"),
+      message(3, "question"),
+    ];
+
+    // Act
+    const text = renderTranscript(buildArchive(s, msgs, ARCHIVED_AT));
+
+    // Assess
+    expect(text).toBe(
+      [
+        "Conversation with llama3:8b",
+        "User: 42 (id 42, chat 4242)",
+        `Session: 20260301T100000Z-abc123 · started ${T0} · still active`,
+        `Archived: ${ARCHIVED_AT} (size) · 3 messages · 0+0 tokens`,
+        "=".repeat(72),
+        "",
+        "[2026-03-01T10:00:00.000Z] system:\npersona\n",
+        "[2026-03-01T10:00:02.000Z] llama3:8b:\nanswer\n",
+        "[2026-03-01T10:00:03.000Z] 42:\nquestion\n",
+      ].join("\n"),
+    );
   });
 });

@@ -95,6 +95,18 @@ describe("config loadConfig", () => {
     expect(message).toContain("SHOW_STATS");
   });
 
+  it("lists one problem per variable, each after its name, separated by semicolons", () => {
+    // Act
+    const message = configError({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_NUM_CTX: "x",
+      SHOW_STATS: "perhaps",
+    });
+
+    // Assess
+    expect(message).toMatch(/^Invalid configuration: OLLAMA_NUM_CTX [^;]+; SHOW_STATS [^;]+$/);
+  });
+
   it("accepts fractional SESSION_IDLE_MINUTES, rounded to whole milliseconds", () => {
     // Act
     const half = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, SESSION_IDLE_MINUTES: "0.5" });

@@ -154,6 +154,49 @@ describe("app/context-window", () => {
     expect(out.estimatedTokens).toBe(expected);
   });
 
+  it("keeps history that fits the window exactly, the answer's reserve set aside", () => {
+    // Prepare: system prompt 9 tokens, prompt 8, two history messages 14 each.
+    const exact = 1000 + 9 + 8 + 2 * 14;
+
+    // Act
+    const fits = buildContext(
+      input({ history: history(2), numCtx: exact, reserveForAnswer: 1000 }),
+    );
+    const short = buildContext(
+      input({ history: history(2), numCtx: exact - 1, reserveForAnswer: 1000 }),
+    );
+
+    // Assess: one token short, the turn goes whole (its answer would have no question).
+    expect(fits.messages).toHaveLength(4);
+    expect(fits.trimmed).toBe(false);
+    expect(short.messages.map((m) => m.role)).toEqual(["system", "user"]);
+    expect(short.trimmed).toBe(true);
+  });
+
+  it("sends only the latest of several answers in a row (a /retry replaces the old answer)", () => {
+    // Prepare
+    const msgs: ChatMessage[] = [
+      { seq: 1, role: "user", content: "question", ts: "t" },
+      { seq: 2, role: "assistant", content: "first answer", ts: "t" },
+      { seq: 3, role: "assistant", content: "regenerated answer", ts: "t" },
+      { seq: 4, role: "user", content: "follow-up", ts: "t" },
+      { seq: 5, role: "assistant", content: "second answer", ts: "t" },
+    ];
+
+    // Act
+    const out = buildContext(input({ history: msgs }));
+
+    // Assess
+    expect(out.messages.map((m) => m.content)).toEqual([
+      "You are helpful.",
+      "question",
+      "regenerated answer",
+      "follow-up",
+      "second answer",
+      "new question",
+    ]);
+  });
+
   it("keeps only role and content in the messages sent", () => {
     // Act
     const out = buildContext(input({ history: history(1) }));

@@ -458,6 +458,31 @@ describe("format/thinking", () => {
     expect(out).toContain(`💭 …${"m".repeat(MAX_THINKING_SHOWN - 3)}END</blockquote>`);
   });
 
+  it("shows thinking of exactly the shown length whole, without an ellipsis", () => {
+    // Prepare
+    const thinking = "t".repeat(MAX_THINKING_SHOWN);
+
+    // Act
+    const out = formatReply({ answer: "a", thinking, showThinking: "collapsed" });
+
+    // Assess
+    expect(out).toBe(`<blockquote expandable>💭 ${thinking}</blockquote>\na`);
+  });
+
+  it("trims the thinking of an unterminated <think> block", () => {
+    expect(extractThinking("answer so far <think>\n  still thinking  ")).toEqual({
+      thinking: "still thinking",
+      answer: "answer so far",
+    });
+  });
+
+  it("joins the non-empty think blocks only, with no blank line for an empty one", () => {
+    expect(extractThinking("<think></think>x<think>b</think>y")).toEqual({
+      thinking: "b",
+      answer: "xy",
+    });
+  });
+
   it("renders a partial answer with tags balanced", () => {
     // Act
     const html = renderPartial("Some **bold text still stream");

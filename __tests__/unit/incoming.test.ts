@@ -7,6 +7,7 @@ import {
   needsIdentity,
   type Skip,
 } from "../../handler/app/intake/addressing.js";
+import { type CheckedUpdate, checkUpdate } from "../../handler/app/intake/checked-update.js";
 
 const BOT: BotIdentity = { id: 999, username: "OllamaBot" };
 
@@ -17,8 +18,8 @@ interface Entity {
   user?: { id: number };
 }
 
-/** A message update as Telegram sends it; `extra` overrides or adds fields. */
-function update(extra: Record<string, unknown> = {}, chatType = "private"): Update {
+/** A message update as Telegram sends it, checked as at the edge; `extra` overrides or adds fields. */
+function update(extra: Record<string, unknown> = {}, chatType = "private"): CheckedUpdate {
   const message = {
     message_id: 10,
     date: 1_700_000_000,
@@ -26,7 +27,7 @@ function update(extra: Record<string, unknown> = {}, chatType = "private"): Upda
     chat: { id: chatType === "private" ? 42 : -100, type: chatType },
     ...extra,
   };
-  return { update_id: 7, message } as unknown as Update;
+  return checkUpdate({ update_id: 7, message } as unknown as Update);
 }
 
 /** A text update with entities computed from `@mentions` and a leading `/command`. */
@@ -35,7 +36,7 @@ function textUpdate(
   chatType = "private",
   entities: Entity[] = [],
   extra: Record<string, unknown> = {},
-): Update {
+): CheckedUpdate {
   return update({ text, entities, ...extra }, chatType);
 }
 
@@ -298,7 +299,7 @@ describe("app/incoming addressUpdate", () => {
 
   it("skips updates without a message", () => {
     // Prepare
-    const edited = { update_id: 8, edited_message: {} } as unknown as Update;
+    const edited = checkUpdate({ update_id: 8, edited_message: {} } as unknown as Update);
 
     // Act
     const result = addressUpdate(edited, BOT);
@@ -348,6 +349,6 @@ describe("app/incoming needsIdentity", () => {
     expect(needsIdentity(update({ text: "x" }, "group"))).toBe(true);
     expect(needsIdentity(update({ text: "x" }, "supergroup"))).toBe(true);
     expect(needsIdentity(update({ text: "x" }, "private"))).toBe(false);
-    expect(needsIdentity({ update_id: 1 } as Update)).toBe(false);
+    expect(needsIdentity(checkUpdate({ update_id: 1 } as Update))).toBe(false);
   });
 });

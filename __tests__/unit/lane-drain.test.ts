@@ -1,5 +1,6 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
+import { checkUpdate } from "../../handler/app/intake/checked-update.js";
 import { leaseOwner } from "../../handler/app/intake/lease-owner.js";
 import {
   answerInLane,
@@ -85,11 +86,11 @@ function deps(ledger: UpdateLedger, overrides: Partial<LaneDeps> = {}) {
     log: createLogger({ level: "debug", secrets: [], write: (l) => lines.push(l) }),
     maxAttempts: 3,
     handle: async (u) => {
-      answered.push(u.message?.text ?? "");
+      answered.push(u.raw.message?.text ?? "");
       return "handled";
     },
     giveUp: async (u) => {
-      told.push(u.update_id);
+      told.push(u.updateId);
     },
     deadline: Date.now() + 60_000,
     owner: "invoke-1",
@@ -100,11 +101,13 @@ function deps(ledger: UpdateLedger, overrides: Partial<LaneDeps> = {}) {
 
 describe("lane drain: a lane's updates answered once, in update_id order", () => {
   it("puts an update in its sender's lane, else its chat's, else one of its own", () => {
-    expect(laneOf(text(1, 42, "hi"))).toBe("u42");
-    expect(laneOf({ update_id: 2, channel_post: { chat: { id: -5 } } } as unknown as Update)).toBe(
-      "c-5",
-    );
-    expect(laneOf({ update_id: 3 } as Update)).toBe("x3");
+    expect(laneOf(checkUpdate(text(1, 42, "hi")))).toBe("u42");
+    expect(
+      laneOf(
+        checkUpdate({ update_id: 2, channel_post: { chat: { id: -5 } } } as unknown as Update),
+      ),
+    ).toBe("c-5");
+    expect(laneOf(checkUpdate({ update_id: 3 } as Update))).toBe("x3");
   });
 
   it("answers pending updates lowest update_id first, whatever order they were recorded in", async () => {
@@ -143,8 +146,8 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     await ledger.record("u2", text(22, 2, "after"));
     const { d, answered } = deps(ledger, {
       handle: async (u) => {
-        if (u.message?.text === "breaks") throw new Error("DynamoDB throttled");
-        answered.push(u.message?.text ?? "");
+        if (u.raw.message?.text === "breaks") throw new Error("DynamoDB throttled");
+        answered.push(u.raw.message?.text ?? "");
         return "handled";
       },
     });
@@ -168,12 +171,12 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     await ledger.record("u3", text(32, 3, "fine"));
     const { d, answered, told } = deps(ledger, {
       handle: async (u) => {
-        if (u.message?.text === "always fails") throw new Error("still down");
-        if (u.message?.text === "too big")
+        if (u.raw.message?.text === "always fails") throw new Error("still down");
+        if (u.raw.message?.text === "too big")
           throw Object.assign(new Error("Item size has exceeded the maximum allowed size"), {
             name: "ValidationException",
           });
-        answered.push(u.message?.text ?? "");
+        answered.push(u.raw.message?.text ?? "");
         return "handled";
       },
     });
@@ -215,7 +218,7 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
 
     // Act
     const plain = await drainLane("u5", d);
-    const outcome = await answerInLane(late, d);
+    const outcome = await answerInLane(checkUpdate(late), d);
 
     // Assess
     expect(plain).toEqual(new Map());
@@ -231,9 +234,9 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     await ledger.record("u6", text(61, 6, "next"));
     const { d, answered, told } = deps(ledger, {
       handle: async (u) => {
-        if (u.message?.text === "blocked")
+        if (u.raw.message?.text === "blocked")
           throw new TelegramApiError("sendMessage", 403, "Forbidden: bot was blocked by the user");
-        answered.push(u.message?.text ?? "");
+        answered.push(u.raw.message?.text ?? "");
         return "handled";
       },
     });
@@ -268,7 +271,7 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     const { d, answered } = deps(ledger, {
       owner: leaseOwner("same-request-id"),
       handle: async (u) => {
-        answered.push(u.message?.text ?? "");
+        answered.push(u.raw.message?.text ?? "");
         if (answered.length > 1) return "handled";
         inAnswer();
         await new Promise<void>((resolve) => {
@@ -300,7 +303,7 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
 
     // Act
     const busy = await drainLane("u4", d);
-    const waiting = answerInLane(update, d);
+    const waiting = answerInLane(checkUpdate(update), d);
     await ledger.finish("u4", 40, "done");
     await ledger.releaseLane("u4", "other-invoke");
     const outcome = await waiting;

@@ -1,5 +1,6 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
+import { checkUpdate } from "../../handler/app/intake/checked-update.js";
 import { ChatLanes } from "../../handler/app/intake/polling/chat-lanes.js";
 
 function msg(updateId: number, chatId: number, userId: number): Update {
@@ -33,15 +34,15 @@ async function trace(
     async (u) => {
       running++;
       most = Math.max(most, running);
-      events.push(`start ${u.update_id}`);
+      events.push(`start ${u.updateId}`);
       for (let i = 0; i < 3; i++) await tick();
-      events.push(`end ${u.update_id}`);
+      events.push(`end ${u.updateId}`);
       running--;
-      return !(options.fails ?? []).includes(u.update_id);
+      return !(options.fails ?? []).includes(u.updateId);
     },
-    (u) => events.push(`skip ${u.update_id}`),
+    (u) => events.push(`skip ${u.updateId}`),
   );
-  for (const u of updates) lanes.add(u);
+  for (const u of updates) lanes.add(checkUpdate(u));
   await lanes.idle();
   expect(lanes.size).toBe(0);
   return { events, most };

@@ -1,7 +1,11 @@
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "@jest/globals";
 import { coalesce, runPool } from "../../handler/app/intake/polling/concurrency.js";
-import { PollProgress } from "../../handler/app/intake/polling/poll-progress.js";
+import {
+  MAX_PENDING,
+  MAX_PENDING_BYTES,
+  PollProgress,
+} from "../../handler/app/intake/polling/poll-progress.js";
 import type { PollerState } from "../../handler/app/ports.js";
 
 const updates = (...ids: number[]): Update[] => ids.map((update_id) => ({ update_id }));
@@ -95,6 +99,158 @@ describe("app/poll-progress PollProgress", () => {
 
   it("keeps the stored offset when Telegram returned nothing", () => {
     expect(new PollProgress(state({ offset: 250 })).snapshot().offset).toBe(250);
+  });
+});
+
+/** An update whose stored JSON is exactly `bytes` long. */
+const sized = (update_id: number, bytes: number): Update => {
+  const empty = JSON.stringify({ update_id, message: { text: "" } }).length;
+  return { update_id, message: { text: "x".repeat(bytes - empty) } } as unknown as Update;
+};
+const ids = (list: readonly Update[] | undefined): number[] => (list ?? []).map((u) => u.update_id);
+
+describe("app/poll-progress limits and bookkeeping", () => {
+  it("takes at most MAX_PENDING updates at once and has room again once one finishes", () => {
+    // Prepare
+    const p = new PollProgress(state());
+    const many = updates(...Array.from({ length: MAX_PENDING + 50 }, (_, i) => 100 + i));
+
+    // Act
+    const { taken } = p.take(many);
+
+    // Assess: the rest stay with Telegram (the offset stops after the last one taken).
+    expect(taken).toHaveLength(MAX_PENDING);
+    expect(p.room).toBe(0);
+    expect(p.nextOffset).toBe(100 + MAX_PENDING);
+    p.finish(100);
+    expect(p.room).toBe(1);
+  });
+
+  it("takes updates that fill the byte budget exactly", () => {
+    // Prepare
+    const p = new PollProgress(state());
+    const half = MAX_PENDING_BYTES / 2;
+
+    // Act
+    const { taken } = p.take([sized(100, half), sized(101, half), sized(102, 100)]);
+
+    // Assess
+    expect(ids(taken)).toEqual([100, 101]);
+  });
+
+  it("takes one update larger than the whole byte budget on its own, so it cannot stall polling", () => {
+    // Prepare
+    const p = new PollProgress(state());
+
+    // Act
+    const first = p.take([sized(100, MAX_PENDING_BYTES + 1000), sized(101, 100)]);
+
+    // Assess
+    expect(ids(first.taken)).toEqual([100]);
+    expect(p.nextOffset).toBe(101);
+  });
+
+  it("frees a finished update's bytes for the next ones", () => {
+    // Prepare
+    const p = new PollProgress(state());
+    const half = MAX_PENDING_BYTES / 2;
+    p.take([sized(100, half), sized(101, half)]);
+
+    // Act
+    p.finish(100);
+    const { taken } = p.take([sized(102, half)]);
+
+    // Assess
+    expect(ids(taken)).toEqual([102]);
+  });
+
+  it("treats finishing an update twice as finishing it once", () => {
+    // Prepare
+    const p = new PollProgress(state());
+    p.take(updates(100, 101));
+
+    // Act
+    p.finish(101);
+    p.finish(101);
+
+    // Assess
+    expect(p.snapshot()).toMatchObject({ offset: 100, done: [101] });
+    expect(ids(p.snapshot().pending)).toEqual([100]);
+  });
+
+  it("confirms an update finished in an earlier run when Telegram sends it again", () => {
+    // Prepare: 101 was finished out of order; the run ended before 100 was.
+    const p = new PollProgress(state({ offset: 100, done: [101] }));
+
+    // Act
+    const again = p.take(updates(100, 101));
+
+    // Assess: 101 is not taken again, and Telegram is asked past it.
+    expect(ids(again.taken)).toEqual([100]);
+    expect(again.duplicates).toBe(1);
+    expect(p.nextOffset).toBe(102);
+  });
+
+  it("does not carry over a pending update that was already finished", () => {
+    // Prepare
+    const stored = state({
+      offset: 100,
+      fetchedTo: 103,
+      pending: updates(100, 101, 102),
+      done: [101],
+    });
+
+    // Act / Assess
+    expect(ids(new PollProgress(stored).carriedOver())).toEqual([100, 102]);
+  });
+
+  it("carries over pending updates in id order, whatever order they were stored in", () => {
+    // Prepare
+    const stored = state({ offset: 100, fetchedTo: 103, pending: updates(102, 100, 101) });
+
+    // Act
+    const p = new PollProgress(stored);
+
+    // Assess
+    expect(ids(p.carriedOver())).toEqual([100, 101, 102]);
+    expect(ids(p.snapshot().pending)).toEqual([100, 101, 102]);
+  });
+
+  it("stores the finished updates above the offset only, in id order", () => {
+    // Prepare
+    const p = new PollProgress(state());
+    p.take(updates(100, 101, 102, 103));
+
+    // Act
+    p.finish(103);
+    p.finish(101);
+    const outOfOrder = p.snapshot();
+    p.finish(100);
+
+    // Assess: once 100 and 101 are below the offset they need not be remembered.
+    expect(outOfOrder).toMatchObject({ offset: 100, done: [101, 103] });
+    expect(p.snapshot()).toMatchObject({ offset: 102, done: [103] });
+  });
+
+  it("forgets failed attempts of updates below the offset", () => {
+    // Prepare
+    const p = new PollProgress(state({ offset: 100, attempts: { "50": 2, "100": 1 } }));
+    p.take(updates(100));
+
+    // Act / Assess
+    expect(p.snapshot().attempts).toEqual({ "100": 1 });
+  });
+
+  it("keeps the webhook notice until getUpdates answers again", () => {
+    // Prepare
+    const fresh = new PollProgress(state());
+    const noticed = new PollProgress(state({ webhookNoticed: true }));
+
+    // Act / Assess
+    expect(fresh.snapshot().webhookNoticed).toBe(false);
+    expect(noticed.snapshot().webhookNoticed).toBe(true);
+    noticed.take([]);
+    expect(noticed.snapshot().webhookNoticed).toBe(false);
   });
 });
 

@@ -11,8 +11,8 @@ const MODEL_NAME = /^[a-z0-9][a-z0-9._/-]*(:[a-z0-9][a-z0-9._-]*)?$/;
  */
 export function canonicalModelName(raw: string): string | undefined {
   const name = raw.trim().toLowerCase();
-  if (name.length === 0 || name.length > MAX_MODEL_NAME_LENGTH || !MODEL_NAME.test(name))
-    return undefined;
+  // The pattern needs a first character, so it also refuses an empty name.
+  if (name.length > MAX_MODEL_NAME_LENGTH || !MODEL_NAME.test(name)) return undefined;
   return name.endsWith(":latest") ? name.slice(0, -":latest".length) : name;
 }
 

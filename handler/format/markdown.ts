@@ -95,7 +95,10 @@ export function renderTelegramHtml(markdown: string): string {
         break;
     }
   }
-  return out.replace(/\n{3,}/g, "\n\n").trim();
+  // No run of blank lines to collapse: every block ends with at most one ("\n\n" after its
+  // content, lists and quotes trimmed first), and the blank lines inside a code block are
+  // the code's own (PEP 8 puts two between functions), so they are kept as written.
+  return out.trim();
 }
 
 function renderInline(children: readonly Token[]): string {

@@ -100,14 +100,15 @@ export function splitTelegramHtml(html: string, limit = TELEGRAM_TEXT_LIMIT): st
       .map((s) => `</${s.name}>`)
       .join("");
     vis = cut;
-    if (visibleText(chunk).trim().length > 0)
-      chunks.push(chunk.replace(/^((?:<[^>]+>)*)\n+/, "$1"));
+    if (hasVisibleText(chunk)) chunks.push(chunk.replace(/^((?:<[^>]+>)*)\n+/, "$1"));
   }
   return chunks;
 }
 
-function visibleText(html: string): string {
-  return html.replace(/<[^>]*>/g, "").replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, "x");
+/** True when a chunk shows something: Telegram refuses a message of tags and whitespace only. */
+function hasVisibleText(html: string): boolean {
+  // An entity is never whitespace (`&amp;`, `&lt;`…), so only the tags need removing.
+  return html.replace(/<[^>]*>/g, "").trim().length > 0;
 }
 
 /** Splits plain text into messages of at most `limit` characters, at the best boundary. */

@@ -3,7 +3,7 @@
  * Lambda puts an asynchronous invocation that failed every attempt, as an
  * invocation record (`requestContext`, `requestPayload`, `responsePayload`).
  * Two kinds land there, told apart by the rule the handler itself routes by
- * (`isQueuedUpdate`): queued webhook updates, whose update is also still
+ * (`queuedUpdateOf`): queued webhook updates, whose update is also still
  * pending in the ledger, and poll events (the schedule), which carry no update.
  */
 import {
@@ -14,7 +14,7 @@ import {
   type SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { Update } from "@grammyjs/types";
-import { isQueuedUpdate } from "../../handler/app/intake/webhook/webhook.js";
+import { queuedUpdateOf } from "../../handler/app/intake/webhook/webhook.js";
 
 /** How long records read by a listing stay hidden from other readers (SQS visibility timeout). */
 export const LISTING_VISIBILITY_SECONDS = 60;
@@ -105,16 +105,16 @@ export function parseRecord(body: string, receiptHandle: string): FailureRecord 
   } catch {
     parsed = { responsePayload: { errorMessage: body.slice(0, 200) } };
   }
-  const payload = parsed.requestPayload;
+  const queued = queuedUpdateOf(parsed.requestPayload);
   const response = parsed.responsePayload;
   return {
-    kind: isQueuedUpdate(payload) ? "webhook" : "poll",
+    kind: queued ? "webhook" : "poll",
     receiptHandle,
     condition: parsed.requestContext?.condition ?? "unknown",
     attempts: Number(parsed.requestContext?.approximateInvokeCount ?? 0),
     error: [response?.errorType, response?.errorMessage].filter(Boolean).join(": ") || "unknown",
     at: parsed.timestamp ?? "unknown",
-    ...(isQueuedUpdate(payload) ? { update: payload.update } : {}),
+    ...(queued ? { update: queued.raw } : {}),
   };
 }
 

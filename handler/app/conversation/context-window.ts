@@ -38,9 +38,7 @@ export function buildContext(input: ContextInput): {
   for (const m of system) budget -= estimateTokens(m.content);
   const recent = withoutSuperseded(input.history).slice(-input.maxMessages);
   const kept: ModelMessage[] = [];
-  for (let i = recent.length - 1; i >= 0; i--) {
-    const m = recent[i];
-    if (!m) continue;
+  for (const m of [...recent].reverse()) {
     const cost = estimateTokens(m.content);
     if (cost > budget) break;
     budget -= cost;

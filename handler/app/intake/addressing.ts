@@ -1,44 +1,8 @@
-import type { Update } from "@grammyjs/types";
-import * as z from "zod";
 import type { UserMeta } from "../../domain/session.js";
+import type { CheckedMessage, CheckedUpdate } from "./checked-update.js";
 
 /** Largest text the bot accepts from a user (Telegram's own limit). */
 export const MAX_INPUT_CHARS = 4096;
-
-const entity = z.object({
-  type: z.string(),
-  offset: z.number().int().min(0),
-  length: z.number().int().min(0),
-  user: z.object({ id: z.number() }).optional(),
-});
-
-const messageSchema = z.object({
-  message_id: z.number().int(),
-  from: z.object({
-    id: z.number().int(),
-    is_bot: z.boolean().optional(),
-    username: z.string().optional(),
-    first_name: z.string().optional(),
-    language_code: z.string().optional(),
-  }),
-  chat: z.object({ id: z.number().int(), type: z.string() }),
-  message_thread_id: z.number().int().optional(),
-  is_topic_message: z.boolean().optional(),
-  text: z.string().optional(),
-  caption: z.string().optional(),
-  entities: z.array(entity).optional(),
-  document: z
-    .object({
-      file_id: z.string(),
-      file_name: z.string().optional(),
-      mime_type: z.string().optional(),
-      file_size: z.number().optional(),
-    })
-    .optional(),
-  reply_to_message: z.object({ from: z.object({ id: z.number() }).optional() }).optional(),
-});
-
-type RawMessage = z.infer<typeof messageSchema>;
 
 /** What an update asks of the bot, once validated and addressed. */
 export type Incoming =
@@ -81,33 +45,31 @@ export interface BotIdentity {
  * True when the bot's username is needed: for group messages, and for a
  * command addressed to a bot by name (`/help@my_bot`), in any chat.
  */
-export function needsIdentity(update: Update): boolean {
-  // Not validated yet: a malformed message may lack its chat.
-  const type = update.message?.chat?.type;
-  if (type === "group" || type === "supergroup") return true;
-  const text = update.message?.text ?? "";
-  const command = update.message?.entities?.find((e) => e.type === "bot_command" && e.offset === 0);
+export function needsIdentity(update: CheckedUpdate): boolean {
+  if (update.kind !== "message") return false;
+  const m = update.message;
+  if (m.chat.type === "group" || m.chat.type === "supergroup") return true;
+  const text = m.text ?? "";
+  const command = m.entities?.find((e) => e.type === "bot_command" && e.offset === 0);
   return command !== undefined && text.slice(0, command.length).includes("@");
 }
 
 /**
- * Validates an update and decides whether and how the bot should answer.
+ * Decides whether and how the bot should answer a checked update.
  * In groups the bot answers only commands, mentions (found from `entities`,
  * never by string prefix) and replies to its own messages.
  */
-export function addressUpdate(update: Update, bot: BotIdentity | undefined): Addressed | Skip {
-  if (!update.message) return { skip: "no_message" };
-  const parsed = messageSchema.safeParse(update.message);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue?.path.length ? `message.${issue.path.join(".")}: ` : "";
-    return { skip: "malformed", detail: `${where}${issue?.message ?? "invalid"}` };
-  }
-  const m = parsed.data;
+export function addressUpdate(
+  update: CheckedUpdate,
+  bot: BotIdentity | undefined,
+): Addressed | Skip {
+  if (update.kind === "other") return { skip: "no_message" };
+  if (update.kind === "malformed") return { skip: "malformed", detail: update.problem };
+  const m = update.message;
   if (m.from.is_bot) return { skip: "from_bot" };
   const isGroup = m.chat.type === "group" || m.chat.type === "supergroup";
   const base = {
-    updateId: update.update_id,
+    updateId: update.updateId,
     messageId: m.message_id,
     userId: m.from.id,
     chatId: m.chat.id,
@@ -147,11 +109,14 @@ export function addressUpdate(update: Update, bot: BotIdentity | undefined): Add
       },
     };
   }
-  return { ...base, incoming: { kind: "unsupported", what: describeNonText(update.message) } };
+  return {
+    ...base,
+    incoming: { kind: "unsupported", what: describeNonText(update.raw.message ?? {}) },
+  };
 }
 
 function parseCommand(
-  m: RawMessage,
+  m: CheckedMessage,
   bot: BotIdentity | undefined,
   isGroup: boolean,
 ): Incoming | "other_bot" | undefined {
@@ -164,7 +129,7 @@ function parseCommand(
   return { kind: "command", name: rawName.toLowerCase(), args: m.text.slice(first.length).trim() };
 }
 
-function addressedText(m: RawMessage, bot: BotIdentity | undefined): string | undefined {
+function addressedText(m: CheckedMessage, bot: BotIdentity | undefined): string | undefined {
   if (!bot || m.text === undefined) return undefined;
   const text = m.text;
   const mention = m.entities?.find(

@@ -1,4 +1,3 @@
-import type { Update } from "@grammyjs/types";
 import type { Logger } from "../../log.js";
 import { CLAIMED_TEXT, refusalText } from "../access/access-control.js";
 import { COMMANDS } from "../commands/commands.js";
@@ -6,6 +5,7 @@ import { chatTurn } from "../conversation/chat.js";
 import type { Conversations } from "../conversation/conversations.js";
 import { type BotServices, say, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { type Addressed, addressUpdate, type BotIdentity, needsIdentity } from "./addressing.js";
+import type { CheckedUpdate } from "./checked-update.js";
 
 /** How one update ended, as counted in the invoke's summary. */
 export type UpdateOutcome = TurnOutcome | "skipped";
@@ -29,13 +29,20 @@ export interface DispatchContext {
   ) => Promise<TurnOutcome>;
 }
 
-/** Answers one update. Throws only for failures worth retrying (storage, network). */
-export async function dispatch(update: Update, ctx: DispatchContext): Promise<UpdateOutcome> {
+/**
+ * Answers one checked update. Throws only for failures worth retrying
+ * (storage, network); a malformed update is logged and finished as skipped.
+ */
+export async function dispatch(
+  update: CheckedUpdate,
+  ctx: DispatchContext,
+): Promise<UpdateOutcome> {
   const identity = needsIdentity(update) ? await ctx.identity() : undefined;
   const addressed = addressUpdate(update, identity);
   if ("skip" in addressed) {
-    ctx.log.debug("update skipped", {
-      updateId: update.update_id,
+    // A malformed update is news for the operator (Telegram or a replay sent it); the rest is not.
+    ctx.log[addressed.skip === "malformed" ? "warn" : "debug"]("update skipped", {
+      updateId: update.updateId,
       reason: addressed.skip,
       detail: addressed.detail,
     });

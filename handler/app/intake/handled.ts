@@ -1,6 +1,6 @@
-import type { Update } from "@grammyjs/types";
 import { isPermanentFailure, isRefusedReply, UpdateTooLargeError } from "../../errors.js";
 import { errorFields, type Logger } from "../../log.js";
+import type { CheckedUpdate } from "./checked-update.js";
 import type { UpdateOutcome } from "./dispatch.js";
 
 /**
@@ -61,9 +61,9 @@ export function appliedAlready(item: UpdateStamp, updateId: number): boolean {
 /** Collaborators of {@link attemptUpdate}: the same for the poller and the lanes. */
 export interface AttemptDeps {
   /** Answers one update; throws for failures worth retrying. */
-  readonly handle: (update: Update) => Promise<UpdateOutcome>;
+  readonly handle: (update: CheckedUpdate) => Promise<UpdateOutcome>;
   /** Tells the user their update was given up. */
-  readonly giveUp: (update: Update, err: unknown) => Promise<void>;
+  readonly giveUp: (update: CheckedUpdate, err: unknown) => Promise<void>;
   readonly log: Logger;
   readonly maxAttempts: number;
 }
@@ -90,7 +90,7 @@ export type Attempted =
  * leaves it pending. Never throws.
  */
 export async function attemptUpdate(
-  update: Update,
+  update: CheckedUpdate,
   attempt: number,
   deps: AttemptDeps,
   context: Readonly<Record<string, unknown>> = {},
@@ -99,7 +99,7 @@ export async function attemptUpdate(
     return { finished: true, outcome: await deps.handle(update) };
   } catch (err) {
     const fields = {
-      updateId: update.update_id,
+      updateId: update.updateId,
       attempts: attempt,
       ...context,
       ...errorFields(err),
@@ -121,7 +121,7 @@ export async function attemptUpdate(
     );
     await deps.giveUp(update, err).catch((tellErr: unknown) =>
       deps.log.warn("could not tell the user their update was given up", {
-        updateId: update.update_id,
+        updateId: update.updateId,
         ...errorFields(tellErr),
       }),
     );

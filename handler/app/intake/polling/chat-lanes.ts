@@ -1,17 +1,13 @@
-import type { Update } from "@grammyjs/types";
+import type { CheckedUpdate } from "../checked-update.js";
 
 /**
  * What ties updates into one lane: the chat, and the sender (a user's session
- * has one writer, whether they write in private or in a group). Updates are
- * not validated yet here: a malformed one (no chat, no sender) has a key of its own.
+ * has one writer, whether they write in private or in a group). An update that
+ * names neither has a key of its own.
  */
-export function laneKeys(u: Update): string[] {
-  const m = u.message ?? u.edited_message ?? u.callback_query?.message;
-  const from = u.message?.from ?? u.edited_message?.from ?? u.callback_query?.from;
-  const chatId: unknown = m?.chat?.id;
-  const fromId: unknown = from?.id;
-  const keys = [typeof chatId === "number" ? `c${chatId}` : `u${u.update_id}`];
-  if (typeof fromId === "number") keys.push(`f${fromId}`);
+export function laneKeys(u: CheckedUpdate): string[] {
+  const keys = [u.chatId !== undefined ? `c${u.chatId}` : `u${u.updateId}`];
+  if (u.senderId !== undefined) keys.push(`f${u.senderId}`);
   return keys;
 }
 
@@ -37,8 +33,8 @@ export class ChatLanes {
 
   constructor(
     private readonly limit: number,
-    private readonly run: (update: Update) => Promise<boolean>,
-    private readonly skip: (update: Update) => void,
+    private readonly run: (update: CheckedUpdate) => Promise<boolean>,
+    private readonly skip: (update: CheckedUpdate) => void,
   ) {}
 
   /** Updates added and not finished (waiting or running). */
@@ -47,9 +43,9 @@ export class ChatLanes {
   }
 
   /** Queues `update` behind its lane. */
-  add(update: Update): void {
+  add(update: CheckedUpdate): void {
     const roots = [...new Set(laneKeys(update).map((k) => this.find(k)))];
-    const root = roots[0] ?? `u${update.update_id}`;
+    const root = roots[0] ?? `u${update.updateId}`;
     const before: Promise<boolean>[] = [];
     for (const r of roots) {
       const tail = this.tails.get(r);
@@ -83,7 +79,7 @@ export class ChatLanes {
     return root;
   }
 
-  private async after(before: Promise<boolean>[], update: Update): Promise<boolean> {
+  private async after(before: Promise<boolean>[], update: CheckedUpdate): Promise<boolean> {
     const ok = (await Promise.all(before)).every(Boolean);
     if (!ok) {
       this.skip(update);

@@ -2,6 +2,7 @@ import type { Update } from "@grammyjs/types";
 import { ConflictError, StorageError } from "../../../errors.js";
 import { errorFields, type Logger } from "../../../log.js";
 import type { ChatGateway, PollerState, PollerStateStore } from "../../ports.js";
+import { type CheckedUpdate, checkUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
 import { ChatLanes } from "./chat-lanes.js";
 import { coalesce } from "./concurrency.js";
@@ -54,9 +55,9 @@ export interface PollerDeps {
   readonly maxConcurrency: number;
   readonly maxAttempts: number;
   /** Answers one update; throws for failures worth retrying. */
-  readonly handle: (update: Update) => Promise<UpdateOutcome>;
+  readonly handle: (update: CheckedUpdate) => Promise<UpdateOutcome>;
   /** Tells the user we gave up on their update. */
-  readonly giveUp: (update: Update, err: unknown) => Promise<void>;
+  readonly giveUp: (update: CheckedUpdate, err: unknown) => Promise<void>;
   /** Work done once per invoke while holding the lease, before the batch (may update the state). */
   readonly beforeBatch?: (state: PollerState) => Promise<PollerState>;
   readonly now?: () => number;
@@ -161,9 +162,10 @@ export class Poller {
         (update) => runUpdate(update, { ...deps, progress, summary, mayStart, saveSoon }),
         () => summary.deferred++,
       );
+      // Updates read back from the poller state enter here, so they are checked here.
       for (const update of progress.carriedOver()) {
         summary.updates++;
-        lanes.add(update);
+        lanes.add(checkUpdate(update));
       }
       const fatal = await this.listen(deadline, options, {
         progress,
@@ -257,7 +259,7 @@ export class Poller {
         firstUpdateId: taken[0]?.update_id,
         lastUpdateId: taken.at(-1)?.update_id,
       });
-      for (const update of taken) lanes.add(update);
+      for (const update of taken) lanes.add(checkUpdate(update));
       if (!(await persist())) {
         deps.log.warn("could not store the updates taken on; not polling again in this invoke");
         return undefined;

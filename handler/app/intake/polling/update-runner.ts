@@ -1,4 +1,4 @@
-import type { Update } from "@grammyjs/types";
+import type { CheckedUpdate } from "../checked-update.js";
 import { attemptUpdate } from "../handled.js";
 import type { PollProgress } from "./poll-progress.js";
 import type { PollerDeps, PollSummary } from "./poller.js";
@@ -21,33 +21,33 @@ export interface UpdateRunContext
  * or failed and left pending for a later invoke. Never throws.
  * @returns false when the rest of its lane must wait (failed or not started).
  */
-export async function runUpdate(update: Update, ctx: UpdateRunContext): Promise<boolean> {
+export async function runUpdate(update: CheckedUpdate, ctx: UpdateRunContext): Promise<boolean> {
   const { progress, summary } = ctx;
   if (!ctx.mayStart()) {
     summary.deferred++;
     return false;
   }
-  if (progress.isDone(update.update_id)) {
+  if (progress.isDone(update.updateId)) {
     summary.duplicates++;
     return true;
   }
   // Failed attempts are counted in the poller item; this one is the next.
-  const result = await attemptUpdate(update, progress.failures(update.update_id) + 1, ctx);
+  const result = await attemptUpdate(update, progress.failures(update.updateId) + 1, ctx);
   if (!result.finished || result.outcome === "given_up") {
     const err = result.error;
     summary.errors.push(
-      `update ${update.update_id}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+      `update ${update.updateId}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
     );
   }
   if (!result.finished) {
-    progress.fail(update.update_id);
+    progress.fail(update.updateId);
     summary.failed++;
     ctx.saveSoon();
     return false;
   }
   if (result.outcome === "given_up") summary.givenUp++;
   else summary[result.outcome === "duplicate" ? "duplicates" : result.outcome]++;
-  progress.finish(update.update_id);
+  progress.finish(update.updateId);
   ctx.saveSoon();
   return true;
 }

@@ -1,6 +1,6 @@
-import type { Update } from "@grammyjs/types";
 import { errorFields, type Logger } from "../../../log.js";
 import type { PendingUpdate, UpdateLedger } from "../../ports.js";
+import { type CheckedUpdate, checkUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
 import { attemptUpdate } from "../handled.js";
 
@@ -23,13 +23,10 @@ export class RetryLaterError extends Error {
  * the user, whatever chat they write from, so a lane is the sender; updates
  * without one fall back to their chat, then to a lane of their own.
  */
-export function laneOf(update: Update): string {
-  const from = update.message?.from ?? update.edited_message?.from ?? update.callback_query?.from;
-  if (typeof from?.id === "number") return userLane(from.id);
-  const chatId: unknown = (update.message ?? update.edited_message ?? update.channel_post)?.chat
-    ?.id;
-  if (typeof chatId === "number") return `c${chatId}`;
-  return `x${update.update_id}`;
+export function laneOf(update: CheckedUpdate): string {
+  if (update.senderId !== undefined) return userLane(update.senderId);
+  if (update.chatId !== undefined) return `c${update.chatId}`;
+  return `x${update.updateId}`;
 }
 
 /** The lane of a user's updates, which is also the lane that guards their sessions. */
@@ -41,9 +38,9 @@ export interface LaneDeps {
   readonly log: Logger;
   readonly maxAttempts: number;
   /** Answers one update; throws for failures worth retrying. */
-  readonly handle: (update: Update) => Promise<UpdateOutcome>;
+  readonly handle: (update: CheckedUpdate) => Promise<UpdateOutcome>;
   /** Tells the user their update was given up. */
-  readonly giveUp: (update: Update, err: unknown) => Promise<void>;
+  readonly giveUp: (update: CheckedUpdate, err: unknown) => Promise<void>;
   /** Epoch ms by which the invoke must be done. */
   readonly deadline: number;
   /** Identifies this invoke as a lease holder. */
@@ -133,15 +130,16 @@ async function answerOne(
   deps: LaneDeps,
 ): Promise<UpdateOutcome | "given_up"> {
   const now = deps.now ?? Date.now;
-  const { update } = pending;
+  // Read back from the ledger: it enters the bot here, so it is checked here.
+  const update = checkUpdate(pending.update);
   // Counted before the attempt: an invoke that dies mid-answer has used one too.
-  const attempt = await deps.ledger.startAttempt(lane, update.update_id);
+  const attempt = await deps.ledger.startAttempt(lane, update.updateId);
   const result = await attemptUpdate(update, attempt, deps, { lane });
   // Still pending: rethrown, so the drain stops here and the lane's later updates wait.
   if (!result.finished) throw result.error;
   await deps.ledger.finish(
     lane,
-    update.update_id,
+    update.updateId,
     result.outcome === "given_up" ? { failed: result.reason ?? "unknown" } : "done",
     now(),
   );
@@ -156,15 +154,15 @@ async function answerOne(
  * another invoke finished it).
  */
 export async function answerInLane(
-  update: Update,
+  update: CheckedUpdate,
   deps: LaneDeps,
 ): Promise<UpdateOutcome | "given_up" | "duplicate"> {
   const now = deps.now ?? Date.now;
   const lane = laneOf(update);
   for (;;) {
-    const drained = await drainLane(lane, deps, update.update_id);
-    if (drained !== "busy") return drained.get(update.update_id) ?? "duplicate";
-    const status = await deps.ledger.status(lane, update.update_id);
+    const drained = await drainLane(lane, deps, update.updateId);
+    if (drained !== "busy") return drained.get(update.updateId) ?? "duplicate";
+    const status = await deps.ledger.status(lane, update.updateId);
     if (status === "done" || status === "failed") return "duplicate";
     if (deps.deadline - now() < LANE_START_RESERVE_MS)
       throw new RetryLaterError(`lane ${lane} stayed busy until the deadline`);

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Update } from "@grammyjs/types";
-import * as z from "zod";
 import { errorFields } from "../../../log.js";
+import { type CheckedUpdate, parseUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
 import { tooLargeToKeep } from "../handled.js";
 import { answerInLane, drainLane, type LaneDeps, laneOf } from "./lane-drain.js";
@@ -20,8 +20,6 @@ export interface WebhookResponse {
   readonly body: string;
 }
 
-const updateShape = z.object({ update_id: z.number().int().nonnegative() }).passthrough();
-
 /** Collaborators of {@link handleWebhook}: the lane's plus the secret and the hand-off. */
 export interface WebhookDeps extends LaneDeps {
   readonly secret: string;
@@ -39,11 +37,14 @@ export interface QueuedUpdateEvent {
   readonly update: Update;
 }
 
-/** Whether a Lambda event is a {@link QueuedUpdateEvent}. */
-export function isQueuedUpdate(event: unknown): event is QueuedUpdateEvent {
-  if (typeof event !== "object" || event === null) return false;
-  const e = event as { source?: unknown; update?: { update_id?: unknown } };
-  return e.source === "telegram-webhook" && typeof e.update?.update_id === "number";
+/**
+ * The update of a Lambda event that is a {@link QueuedUpdateEvent}, checked;
+ * undefined for any other event.
+ */
+export function queuedUpdateOf(event: unknown): CheckedUpdate | undefined {
+  if (typeof event !== "object" || event === null) return undefined;
+  const e = event as { source?: unknown; update?: unknown };
+  return e.source === "telegram-webhook" ? parseUpdate(e.update) : undefined;
 }
 
 const respond = (statusCode: number, body: object): WebhookResponse => ({
@@ -85,10 +86,13 @@ export async function handleWebhook(
   const raw = request.isBase64Encoded
     ? Buffer.from(request.body ?? "", "base64").toString("utf8")
     : (request.body ?? "");
-  let update: Update;
+  let update: CheckedUpdate | undefined;
   try {
-    update = updateShape.parse(JSON.parse(raw)) as unknown as Update;
+    update = parseUpdate(JSON.parse(raw));
   } catch {
+    update = undefined;
+  }
+  if (update === undefined) {
     deps.log.warn("webhook body is not a Telegram update");
     return respond(400, { ok: false, error: "not a Telegram update" });
   }
@@ -97,60 +101,61 @@ export async function handleWebhook(
   if (tooLarge) {
     // 200, not an error: Telegram would redeliver the same body for a day. Its user is told.
     deps.log.warn("webhook update too large to store; given up", {
-      updateId: update.update_id,
+      updateId: update.updateId,
       lane,
       bytes: tooLarge.bytes,
       limit: tooLarge.limit,
     });
-    await deps.giveUp(update, tooLarge).catch((err: unknown) =>
+    const given = update;
+    await deps.giveUp(given, tooLarge).catch((err: unknown) =>
       deps.log.warn("could not tell the user their update was given up", {
-        updateId: update.update_id,
+        updateId: given.updateId,
         ...errorFields(err),
       }),
     );
     return respond(200, { ok: true, outcome: "given_up", error: "update too large" });
   }
-  const known = await deps.ledger.record(lane, update, now());
+  const known = await deps.ledger.record(lane, update.raw, now());
   if (known === "done" || known === "failed") {
     deps.log.info("webhook redelivery ignored: update already handled", {
-      updateId: update.update_id,
+      updateId: update.updateId,
     });
     return respond(200, { ok: true, duplicate: true });
   }
   if (deps.handOff) {
     try {
       // A redelivery of a still-pending update is queued again: draining is idempotent.
-      await deps.handOff(update);
+      await deps.handOff(update.raw);
       deps.log.info("webhook update stored and queued for an asynchronous invoke", {
-        updateId: update.update_id,
+        updateId: update.updateId,
         lane,
       });
       return respond(200, { ok: true, queued: true });
     } catch (err) {
       deps.log.warn("could not queue the webhook update; answering it inline", {
-        updateId: update.update_id,
+        updateId: update.updateId,
         ...errorFields(err),
       });
     }
   }
   try {
-    const drained = await drainLane(lane, deps, update.update_id);
+    const drained = await drainLane(lane, deps, update.updateId);
     if (drained === "busy") {
       // Not 200: the holder may be dying; the update waits in the ledger either way.
       deps.log.info(
         "webhook update waits for another invoke answering its lane; asking Telegram to retry",
         {
-          updateId: update.update_id,
+          updateId: update.updateId,
           lane,
         },
       );
       return respond(503, { ok: false, error: "update in progress; retry later" });
     }
-    const outcome = drained.get(update.update_id) ?? "duplicate";
+    const outcome = drained.get(update.updateId) ?? "duplicate";
     return respond(200, { ok: true, outcome });
   } catch (err) {
     deps.log.warn("webhook update not finished; it stays pending and Telegram redelivers", {
-      updateId: update.update_id,
+      updateId: update.updateId,
       ...errorFields(err),
     });
     return respond(500, { ok: false, error: "temporary failure" });
@@ -165,12 +170,12 @@ export async function handleWebhook(
  * update is listed as failed.
  */
 export async function handleQueuedUpdate(
-  update: Update,
+  update: CheckedUpdate,
   deps: LaneDeps,
 ): Promise<{ outcome: UpdateOutcome | "duplicate" | "given_up" }> {
   const lane = laneOf(update);
-  const known = await deps.ledger.status(lane, update.update_id);
+  const known = await deps.ledger.status(lane, update.updateId);
   if (known === "done" || known === "failed") return { outcome: "duplicate" };
-  if (known === undefined) await deps.ledger.record(lane, update, (deps.now ?? Date.now)());
+  if (known === undefined) await deps.ledger.record(lane, update.raw, (deps.now ?? Date.now)());
   return { outcome: await answerInLane(update, deps) };
 }
