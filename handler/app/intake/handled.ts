@@ -129,3 +129,28 @@ export async function attemptUpdate(
     return { finished: true, outcome: "given_up", reason, error: err };
   }
 }
+
+/**
+ * Gives up an update too large to keep ({@link tooLargeToKeep}), in any
+ * intake: one warning line with its id and size, and its user told (at most
+ * once: the apology is not stored). Never throws.
+ */
+export async function giveUpTooLarge(
+  update: CheckedUpdate,
+  error: UpdateTooLargeError,
+  deps: Pick<AttemptDeps, "giveUp" | "log">,
+  context: Readonly<Record<string, unknown>> = {},
+): Promise<void> {
+  deps.log.warn("update too large to store; given up", {
+    updateId: update.updateId,
+    ...context,
+    bytes: error.bytes,
+    limit: error.limit,
+  });
+  await deps.giveUp(update, error).catch((err: unknown) =>
+    deps.log.warn("could not tell the user their update was given up", {
+      updateId: update.updateId,
+      ...errorFields(err),
+    }),
+  );
+}
