@@ -20,8 +20,9 @@ export async function tellGivenUp(
 
 /** The apology for a given-up update; says whether sending it again can help. */
 export function givenUpText(err: unknown): string {
-  if (err instanceof UpdateTooLargeError)
+  if (err instanceof UpdateTooLargeError) {
     return `😞 Sorry, your message is too large for me (${Math.ceil(err.bytes / 1024)} KB; I can take at most ${err.limit / 1024} KB), so I skipped it. Please send something shorter.`;
+  }
   const reason = err instanceof Error ? err.name : "an internal error";
   const what = isPermanentFailure(err)
     ? `the database refused to store it (${reason}), and trying again cannot fix that`
