@@ -25,7 +25,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  * baseline is built from it. Its figure measured on the issue's machine is
  * kept in {@link STORED_BASELINE_CPU_MS} for clones without that history.
  */
-const BASELINE_COMMIT = "83e11cd";
+export const BASELINE_COMMIT = "83e11cd";
 /**
  * CPU ms per message of BASELINE_COMMIT as this bench measured it on 2026-11-26 01:32 UTC
  * (2 vCPU shared with other jobs, load average 6–10; this bundle: 17.8 ms in the same run).
@@ -132,8 +132,8 @@ function forBundle(bundle: string, env: Readonly<Record<string, string>>): Recor
   return rest;
 }
 
-/** CPU (user + system) the bot process spends on 100 messages from 20 users, per message. */
-async function cpuPerMessage(bundle: string, runs: number): Promise<number[]> {
+/** CPU (user + system) the bot process spends on 100 messages from 20 users, per message; one sample per run. */
+export async function cpuPerMessage(bundle: string, runs: number): Promise<number[]> {
   const bed = await startTestBed({
     env: { STREAM_REPLIES: "false", LOG_LEVEL: "info" },
     telegram: { flood: false },
@@ -201,17 +201,34 @@ function buildBaseline(commit: string): { bundle: string; cleanup: () => void } 
   return { bundle: join(dir, "dist", "handler", "index.js"), cleanup };
 }
 
+let builtBaseline: { bundle: string; cleanup: () => void } | undefined | null = null;
+
+/**
+ * The bundle of {@link BASELINE_COMMIT}, built on first use and shared by the sections
+ * that compare against it (undefined when git cannot build it); {@link removeBaseline} deletes it.
+ */
+export function baselineBundle(): string | undefined {
+  if (builtBaseline === null) builtBaseline = buildBaseline(BASELINE_COMMIT);
+  return builtBaseline?.bundle;
+}
+
+/** Deletes the baseline build, if one was made. */
+export function removeBaseline(): void {
+  builtBaseline?.cleanup();
+  builtBaseline = null;
+}
+
 /** This bundle's CPU per message beside the baseline commit's, alternating runs so load hits both alike. */
 export async function cpu(): Promise<Record<string, unknown>> {
   progress(`bot CPU per message (streaming off, instant model), now and at ${BASELINE_COMMIT}…`);
-  const baseline = buildBaseline(BASELINE_COMMIT);
+  const baselinePath = baselineBundle();
+  const baseline = baselinePath ? { bundle: baselinePath } : undefined;
   const now: number[] = [];
   const before: number[] = [];
   for (let round = 0; round < 3; round++) {
     now.push(...(await cpuPerMessage(BUNDLE, 1)));
     if (baseline) before.push(...(await cpuPerMessage(baseline.bundle, 1)));
   }
-  baseline?.cleanup();
   return {
     messagesPerSample: 100,
     samples: now.length,

@@ -9,6 +9,7 @@ import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
 import { DynamoStopSwitch } from "./adapters/dynamo-stop-switch.js";
 import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
 import { DynamoUsageStore } from "./adapters/dynamo-usage.js";
+import { keepAliveFetch } from "./adapters/keep-alive-fetch.js";
 import { OllamaGateway } from "./adapters/ollama.js";
 import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
@@ -82,12 +83,15 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     });
   const now = overrides.now ?? (() => new Date());
   let deadline = Number.POSITIVE_INFINITY;
+  // One keep-alive HTTP client for Telegram and Ollama (far cheaper per call than global fetch).
+  const http = keepAliveFetch();
   const telegram =
     overrides.telegram ??
     new TelegramGateway({
       token: config.telegram.token,
       apiUrl: config.telegram.apiUrl,
       deadline: () => deadline,
+      fetch: http,
     });
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
@@ -120,7 +124,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const botId = Number(config.telegram.token.split(":")[0]);
   const pollerState = new DynamoPollerStateStore(db, config.table, botId, LEASE_MS);
   const ledger = new DynamoUpdateLedger(db, config.table, botId);
-  const model = overrides.model ?? new OllamaGateway();
+  const model = overrides.model ?? new OllamaGateway(http);
   const usage = new DynamoUsageStore(db, config.table);
   const services: BotServices = {
     config,

@@ -36,6 +36,31 @@ describe("polling: each invoke answers every pending update once", () => {
     }
   });
 
+  it("an update over 256 KB is given up at once (its user told), never stored in the poller item, and the next one answered", async () => {
+    // Prepare: Telegram's texts stop at 4096 characters; a quoted message here is padded past the cap
+    const huge = { message_id: 1, date: 0, chat: privateChat(bob), text: "x".repeat(300 * 1024) };
+    bed.telegram.pushText(bob, privateChat(bob), "look at this", { reply_to_message: huge });
+    bed.telegram.pushText(bob, privateChat(bob), "after the big one");
+    const before = bed.telegram.sentMessages(bob.id).length;
+
+    // Act
+    const first = await coldStart(bed.env).invoke({});
+    const second = await coldStart(bed.env).invoke({});
+
+    // Assess
+    expect(first).toMatchObject({ updates: 2, givenUp: 1, handled: 1, failed: 0 });
+    expect(second).toMatchObject({ updates: 0 });
+    const texts = bed.telegram
+      .sentMessages(bob.id)
+      .slice(before)
+      .map((m) => m.text);
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(
+      /your message is too large for me \(30\d KB; I can take at most 256 KB\)/,
+    );
+    expect(texts[1]).toContain("after the big one");
+  });
+
   it("continues from the stored offset after a cold start: nothing answered twice, nothing skipped", async () => {
     // Prepare
     bed.telegram.pushText(ada, privateChat(ada), "first after restart");

@@ -17,6 +17,10 @@ describe("format/markdown blocks", () => {
     expect(renderTelegramHtml("1. a\n2. b\n\nafter")).toBe("1. a\n2. b\n\nafter");
   });
 
+  it("goes on with the outer list right after a nested list, without a blank line", () => {
+    expect(renderTelegramHtml("- a\n  - b\n- c")).toBe("• a\n   • b\n• c");
+  });
+
   it("starts a list after a closed list at the left margin, not nested", () => {
     expect(renderTelegramHtml("1. a\n\n- b")).toBe("1. a\n\n• b");
   });

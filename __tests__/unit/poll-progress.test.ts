@@ -17,6 +17,22 @@ const state = (over: Partial<PollerState> = {}): PollerState => ({
 });
 
 describe("app/poll-progress PollProgress", () => {
+  it("never holds an update over 256 KB (the poller item could not store it): finished at once, handed back to be given up", () => {
+    // Prepare
+    const p = new PollProgress(state());
+    const huge = { update_id: 101, padding: "x".repeat(300 * 1024) } as Update;
+
+    // Act
+    const { taken, tooLarge } = p.take([...updates(100), huge, ...updates(102)]);
+
+    // Assess
+    expect(taken.map((u) => u.update_id)).toEqual([100, 102]);
+    expect(tooLarge.map((t) => [t.update.update_id, t.error.limit])).toEqual([[101, 256 * 1024]]);
+    expect(p.isDone(101)).toBe(true);
+    expect(p.snapshot()).toMatchObject({ offset: 100, fetchedTo: 103, done: [101] });
+    expect(p.snapshot().pending?.map((u) => u.update_id)).toEqual([100, 102]);
+  });
+
   it("moves the offset past updates once every one is finished", () => {
     // Prepare
     const p = new PollProgress(state());
@@ -138,16 +154,17 @@ describe("app/poll-progress limits and bookkeeping", () => {
     expect(ids(taken)).toEqual([100, 101]);
   });
 
-  it("takes one update larger than the whole byte budget on its own, so it cannot stall polling", () => {
-    // Prepare
+  it("an update larger than the whole byte budget cannot stall polling: it is too large to keep (given up), the next is taken", () => {
+    // Prepare: the byte budget is MAX_UPDATE_BYTES, the one cap every intake applies
     const p = new PollProgress(state());
 
     // Act
     const first = p.take([sized(100, MAX_PENDING_BYTES + 1000), sized(101, 100)]);
 
     // Assess
-    expect(ids(first.taken)).toEqual([100]);
-    expect(p.nextOffset).toBe(101);
+    expect(ids(first.taken)).toEqual([101]);
+    expect(first.tooLarge.map((t) => t.update.update_id)).toEqual([100]);
+    expect(p.nextOffset).toBe(102);
   });
 
   it("frees a finished update's bytes for the next ones", () => {

@@ -1,5 +1,5 @@
 import type { Update } from "@grammyjs/types";
-import { Api, GrammyError, HttpError, InputFile } from "grammy";
+import { Api, type ApiClientOptions, GrammyError, HttpError, InputFile } from "grammy";
 import { HANDLED_UPDATES } from "../app/intake/update-types.js";
 import type {
   BotCommandInfo,
@@ -37,9 +37,13 @@ export class TelegramGateway implements ChatGateway {
   private readonly fetchFn: typeof fetch;
 
   constructor(private readonly options: TelegramGatewayOptions) {
-    this.api = new Api(options.token, { apiRoot: options.apiUrl });
-    this.api.config.use(telegramRetryPolicy({ deadline: options.deadline }));
     this.fetchFn = options.fetch ?? fetch;
+    this.api = new Api(options.token, {
+      apiRoot: options.apiUrl,
+      // grammY's own type for fetch is the node-fetch polyfill's; it calls it as the standard one.
+      fetch: this.fetchFn as unknown as NonNullable<ApiClientOptions["fetch"]>,
+    });
+    this.api.config.use(telegramRetryPolicy({ deadline: options.deadline }));
   }
 
   async getMe(): Promise<{ id: number; username: string }> {

@@ -105,9 +105,8 @@ export function parseRecord(body: string, receiptHandle: string): FailureRecord 
   } catch {
     parsed = { responsePayload: { errorMessage: body.slice(0, 200) } };
   }
-  const payload = parsed.requestPayload;
+  const queued = queuedUpdateOf(parsed.requestPayload);
   const response = parsed.responsePayload;
-  const queued = queuedUpdateOf(payload);
   return {
     kind: queued ? "webhook" : "poll",
     receiptHandle,

@@ -1,5 +1,7 @@
 import type { Update } from "@grammyjs/types";
+import type { UpdateTooLargeError } from "../../../errors.js";
 import type { PollerState } from "../../ports.js";
+import { tooLargeToKeep } from "../handled.js";
 
 /** Most updates taken on at once (one `getUpdates` answer holds at most 100). */
 export const MAX_PENDING = 100;
@@ -58,12 +60,18 @@ export class PollProgress {
   /**
    * Takes on the updates Telegram returned, in id order, while they fit; the
    * rest stay with Telegram for a later call. Updates already taken on or
-   * finished are not taken again.
-   * @returns the updates newly taken on, and how many were seen before.
+   * finished are not taken again; one over `MAX_UPDATE_BYTES` is finished at
+   * once, never held, and returned in `tooLarge` for the caller to give up.
+   * @returns the updates newly taken on, how many were seen before, and the too large ones.
    */
-  take(updates: readonly Update[]): { taken: Update[]; duplicates: number } {
+  take(updates: readonly Update[]): {
+    taken: Update[];
+    duplicates: number;
+    tooLarge: { update: Update; error: UpdateTooLargeError }[];
+  } {
     this.webhookNoticed = false;
     const taken: Update[] = [];
+    const tooLarge: { update: Update; error: UpdateTooLargeError }[] = [];
     let duplicates = 0;
     for (const update of [...updates].sort((a, b) => a.update_id - b.update_id)) {
       const id = update.update_id;
@@ -73,6 +81,14 @@ export class PollProgress {
         continue;
       }
       const bytes = sizeOf(update);
+      const error = tooLargeToKeep(bytes);
+      if (error) {
+        // Never held: the poller item could not store it. Finished here, given up by the caller.
+        this.done.add(id);
+        this.fetchedTo = id + 1;
+        tooLarge.push({ update, error });
+        continue;
+      }
       const full =
         this.pending.size >= MAX_PENDING ||
         (this.pending.size > 0 && this.pendingBytes + bytes > MAX_PENDING_BYTES);
@@ -81,7 +97,7 @@ export class PollProgress {
       this.fetchedTo = id + 1;
       taken.push(update);
     }
-    return { taken, duplicates };
+    return { taken, duplicates, tooLarge };
   }
 
   finish(id: number): void {
@@ -92,6 +108,11 @@ export class PollProgress {
       this.pending.delete(id);
     }
     delete this.attempts[String(id)];
+  }
+
+  /** Failed attempts recorded for an update still pending (0 for a new one). */
+  failures(id: number): number {
+    return this.attempts[String(id)] ?? 0;
   }
 
   fail(id: number): number {

@@ -4,6 +4,7 @@ import { errorFields, type Logger } from "../../../log.js";
 import type { ChatGateway, PollerState, PollerStateStore } from "../../ports.js";
 import { type CheckedUpdate, checkUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
+import { giveUpTooLarge } from "../handled.js";
 import { ChatLanes } from "./chat-lanes.js";
 import { coalescedWriter } from "./concurrency.js";
 import { PollProgress } from "./poll-progress.js";
@@ -228,8 +229,13 @@ export class Poller {
       } finally {
         options.signal?.removeEventListener("abort", stop);
       }
-      const { taken, duplicates } = progress.take(updates);
+      const { taken, duplicates, tooLarge } = progress.take(updates);
       summary.duplicates += duplicates;
+      for (const { update, error } of tooLarge) {
+        summary.updates++;
+        summary.givenUp++;
+        await giveUpTooLarge(checkUpdate(update), error, deps);
+      }
       if (taken.length === 0) continue;
       summary.updates += taken.length;
       // One line per batch (npm start runs for minutes; its "poll finished" comes at the end).

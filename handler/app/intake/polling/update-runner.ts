@@ -1,6 +1,5 @@
-import { isFloodLimited, isPermanentFailure, isRefusedReply } from "../../../errors.js";
-import { errorFields } from "../../../log.js";
 import type { CheckedUpdate } from "../checked-update.js";
+import { attemptUpdate } from "../handled.js";
 import type { PollProgress } from "./poll-progress.js";
 import type { PollerDeps, PollSummary } from "./poller.js";
 
@@ -16,13 +15,14 @@ export interface UpdateRunContext
 }
 
 /**
- * Answers one update and records how it ended: finished (handled, skipped,
- * given up with a reply to the user), or failed and left pending for a later
- * invoke. Never throws.
+ * Answers one update and records in the poller's progress how it ended, by
+ * the rule every intake follows (`attemptUpdate` in `handled.ts`): finished
+ * (handled, skipped, refused by Telegram, given up with a reply to the user),
+ * or failed and left pending for a later invoke. Never throws.
  * @returns false when the rest of its lane must wait (failed or not started).
  */
 export async function runUpdate(update: CheckedUpdate, ctx: UpdateRunContext): Promise<boolean> {
-  const { progress, summary, log } = ctx;
+  const { progress, summary } = ctx;
   if (!ctx.mayStart()) {
     summary.deferred++;
     return false;
@@ -31,56 +31,23 @@ export async function runUpdate(update: CheckedUpdate, ctx: UpdateRunContext): P
     summary.duplicates++;
     return true;
   }
-  try {
-    const outcome = await ctx.handle(update);
-    summary[outcome === "duplicate" ? "duplicates" : outcome]++;
-    progress.finish(update.updateId);
-  } catch (err) {
-    if (isRefusedReply(err)) {
-      log.warn("reply refused by Telegram; update dropped", {
-        updateId: update.updateId,
-        ...errorFields(err),
-      });
-      summary.skipped++;
-      progress.finish(update.updateId);
-    } else if (isFloodLimited(err)) {
-      log.warn("telegram flood limit outlasts this invoke; the update waits for a later one", {
-        updateId: update.updateId,
-        ...errorFields(err),
-      });
-      summary.failed++;
-      summary.errors.push(`update ${update.updateId}: ${err.name}: ${err.message}`);
-      ctx.saveSoon();
-      return false;
-    } else {
-      const attempts = progress.fail(update.updateId);
-      summary.errors.push(
-        `update ${update.updateId}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
-      );
-      const permanent = isPermanentFailure(err);
-      if (!permanent && attempts < ctx.maxAttempts) {
-        log.warn("update failed; will retry on a later invoke", {
-          updateId: update.updateId,
-          attempts,
-          ...errorFields(err),
-        });
-        summary.failed++;
-        ctx.saveSoon();
-        return false;
-      }
-      log.error(
-        permanent
-          ? "update failed in a way retrying cannot fix; giving up"
-          : "update failed too often; giving up",
-        { updateId: update.updateId, attempts, ...errorFields(err) },
-      );
-      summary.givenUp++;
-      await ctx
-        .giveUp(update, err)
-        .catch((e: unknown) => log.warn("could not tell the user", errorFields(e)));
-      progress.finish(update.updateId);
-    }
+  // Failed attempts are counted in the poller item; this one is the next.
+  const result = await attemptUpdate(update, progress.failures(update.updateId) + 1, ctx);
+  if (!result.finished || result.outcome === "given_up") {
+    const err = result.error;
+    summary.errors.push(
+      `update ${update.updateId}: ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+    );
   }
+  if (!result.finished) {
+    if (!result.floodLimited) progress.fail(update.updateId);
+    summary.failed++;
+    ctx.saveSoon();
+    return false;
+  }
+  if (result.outcome === "given_up") summary.givenUp++;
+  else summary[result.outcome === "duplicate" ? "duplicates" : result.outcome]++;
+  progress.finish(update.updateId);
   ctx.saveSoon();
   return true;
 }

@@ -1,8 +1,8 @@
-import { isFloodLimited, isPermanentFailure, isRefusedReply } from "../../../errors.js";
 import { errorFields, type Logger } from "../../../log.js";
 import type { PendingUpdate, UpdateLedger } from "../../ports.js";
 import { type CheckedUpdate, checkUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
+import { attemptUpdate } from "../handled.js";
 
 /** How long a lane lease lasts without renewal: a dead holder blocks its lane this long at most. */
 export const LANE_LEASE_MS = 15_000;
@@ -132,38 +132,18 @@ async function answerOne(
   const now = deps.now ?? Date.now;
   // Read back from the ledger: it enters the bot here, so it is checked here.
   const update = checkUpdate(pending.update);
+  // Counted before the attempt: an invoke that dies mid-answer has used one too.
   const attempt = await deps.ledger.startAttempt(lane, update.updateId);
-  try {
-    const outcome = await deps.handle(update);
-    await deps.ledger.finish(lane, update.updateId, "done", now());
-    return outcome;
-  } catch (err) {
-    const fields = { updateId: update.updateId, lane, attempt, ...errorFields(err) };
-    if (isRefusedReply(err)) {
-      // Sending again gets the same refusal: finished, and the lane moves on.
-      deps.log.warn("reply refused by Telegram; update dropped", fields);
-      await deps.ledger.finish(lane, update.updateId, "done", now());
-      return "skipped";
-    }
-    // A flood limit longer than the invoke is Telegram's pause, not a fault of the update.
-    if ((attempt < deps.maxAttempts || isFloodLimited(err)) && !isPermanentFailure(err)) {
-      deps.log.warn("update failed; it stays pending and is tried again", fields);
-      throw err;
-    }
-    deps.log.error(
-      "update failed too often or for good; giving up (listed by npm run failed)",
-      fields,
-    );
-    await deps.giveUp(update, err).catch((tellErr: unknown) =>
-      deps.log.warn("could not tell the user their update was given up", {
-        updateId: update.updateId,
-        ...errorFields(tellErr),
-      }),
-    );
-    const reason = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    await deps.ledger.finish(lane, update.updateId, { failed: reason }, now());
-    return "given_up";
-  }
+  const result = await attemptUpdate(update, attempt, deps, { lane });
+  // Still pending: rethrown, so the drain stops here and the lane's later updates wait.
+  if (!result.finished) throw result.error;
+  await deps.ledger.finish(
+    lane,
+    update.updateId,
+    result.outcome === "given_up" ? { failed: result.reason ?? "unknown" } : "done",
+    now(),
+  );
+  return result.outcome;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Update } from "@grammyjs/types";
 import { errorFields } from "../../../log.js";
 import { type CheckedUpdate, parseUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
-import { tooLargeToKeep } from "../handled.js";
+import { giveUpTooLarge, tooLargeToKeep } from "../handled.js";
 import { answerInLane, drainLane, type LaneDeps, laneOf } from "./lane-drain.js";
 
 /** The parts of a Lambda function URL request the webhook reads. */
@@ -106,19 +106,8 @@ export async function handleWebhook(
   const lane = laneOf(update);
   const tooLarge = tooLargeToKeep(Buffer.byteLength(raw));
   if (tooLarge) {
-    // 200, not an error: Telegram would redeliver the same body for a day. Its user is told.
-    deps.log.warn("webhook update too large to store; given up", {
-      updateId: update.updateId,
-      lane,
-      bytes: tooLarge.bytes,
-      limit: tooLarge.limit,
-    });
-    await deps.giveUp(update, tooLarge).catch((err: unknown) =>
-      deps.log.warn("could not tell the user their update was given up", {
-        updateId: update.updateId,
-        ...errorFields(err),
-      }),
-    );
+    // 200, not an error: Telegram would redeliver the same body for a day.
+    await giveUpTooLarge(update, tooLarge, deps, { lane });
     return respond(200, { ok: true, outcome: "given_up", error: "update too large" });
   }
   const known = await deps.ledger.record(lane, update.raw, now());

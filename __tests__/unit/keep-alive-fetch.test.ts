@@ -1,0 +1,173 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { keepAliveFetch } from "../../handler/adapters/keep-alive-fetch.js";
+
+type Route = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+describe("keepAliveFetch: the HTTP client of the Telegram and Ollama adapters", () => {
+  let server: Server;
+  let base: string;
+  const routes = new Map<string, Route>();
+  const ports: number[] = [];
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      ports.push(req.socket.remotePort ?? 0);
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (c: string) => {
+        body += c;
+      });
+      req.on("end", () => routes.get(req.url ?? "")?.(req, body, res));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("sends method, headers and a JSON body, and reads a JSON answer with its status and headers", async () => {
+    // Prepare
+    let seen: { method?: string; type?: string; length?: string; body?: string } = {};
+    routes.set("/botT/sendMessage", (req, body, res) => {
+      seen = {
+        method: req.method,
+        type: req.headers["content-type"],
+        length: req.headers["content-length"],
+        body,
+      };
+      res.writeHead(400, { "content-type": "application/json", "x-trace": "abc" });
+      res.end('{"ok":false,"error_code":400,"description":"Bad Request: message text is empty"}');
+    });
+    const payload = JSON.stringify({ chat_id: 1, text: "héllo" });
+
+    // Act
+    const res = await keepAliveFetch()(`${base}/botT/sendMessage`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: payload,
+    });
+
+    // Assess
+    expect(seen).toEqual({
+      method: "POST",
+      type: "application/json",
+      length: String(Buffer.byteLength(payload)),
+      body: payload,
+    });
+    expect(res.status).toBe(400);
+    expect(res.ok).toBe(false);
+    expect(res.headers.get("x-trace")).toBe("abc");
+    expect(await res.json()).toEqual({
+      ok: false,
+      error_code: 400,
+      description: "Bad Request: message text is empty",
+    });
+  });
+
+  it("streams an NDJSON answer: the first line is readable before the server writes the second", async () => {
+    // Prepare
+    let writeSecond: () => void = () => {};
+    routes.set("/api/chat", (_req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.write('{"message":{"content":"Hel"},"done":false}\n');
+      writeSecond = () => res.end('{"message":{"content":"lo"},"done":true}\n');
+    });
+
+    // Act
+    const res = await keepAliveFetch()(`${base}/api/chat`, { method: "POST", body: "{}" });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const first = await reader.read();
+    writeSecond();
+    let rest = "";
+    for (let part = await reader.read(); !part.done; part = await reader.read())
+      rest += Buffer.from(part.value).toString("utf8");
+
+    // Assess
+    expect(Buffer.from(first.value ?? new Uint8Array()).toString("utf8")).toBe(
+      '{"message":{"content":"Hel"},"done":false}\n',
+    );
+    expect(rest).toBe('{"message":{"content":"lo"},"done":true}\n');
+  });
+
+  it("rejects with the signal's reason when aborted before any answer", async () => {
+    // Prepare: the server never answers
+    routes.set("/botT/getUpdates", () => {});
+    const controller = new AbortController();
+
+    // Act
+    const call = keepAliveFetch()(`${base}/botT/getUpdates`, {
+      method: "POST",
+      body: "{}",
+      signal: controller.signal,
+    });
+    controller.abort(new Error("deadline"));
+
+    // Assess
+    await expect(call).rejects.toThrow("deadline");
+  });
+
+  it("ends a streamed body with an error when aborted mid-stream", async () => {
+    // Prepare: one line, then silence
+    routes.set("/api/chat?hang", (_req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/x-ndjson" });
+      res.write('{"done":false}\n');
+    });
+    const controller = new AbortController();
+    const res = await keepAliveFetch()(`${base}/api/chat?hang`, {
+      method: "POST",
+      body: "{}",
+      signal: controller.signal,
+    });
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+
+    // Act
+    controller.abort(new Error("model timeout"));
+
+    // Assess
+    await expect(reader.read()).rejects.toThrow();
+  });
+
+  it("reuses one connection for calls made one after another", async () => {
+    // Prepare
+    routes.set("/botT/getMe", (_req, _body, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true,"result":{"id":1}}');
+    });
+    const client = keepAliveFetch();
+    const from = ports.length;
+
+    // Act
+    for (let i = 0; i < 3; i++)
+      await (await client(`${base}/botT/getMe`, { method: "POST" })).json();
+
+    // Assess
+    const used = ports.slice(from);
+    expect(used).toHaveLength(3);
+    expect(new Set(used).size).toBe(1);
+  });
+
+  it("hands a body it does not send itself (form data, a file upload) to the global fetch", async () => {
+    // Prepare
+    let seen = "";
+    routes.set("/botT/sendDocument", (req, body, res) => {
+      seen = `${req.headers["content-type"]?.split(";")[0]} ${body.includes("file contents")}`;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"ok":true,"result":true}');
+    });
+    const form = new FormData();
+    form.append("document", new Blob(["file contents"]), "a.txt");
+
+    // Act
+    const res = await keepAliveFetch()(`${base}/botT/sendDocument`, { method: "POST", body: form });
+
+    // Assess
+    expect(await res.json()).toEqual({ ok: true, result: true });
+    expect(seen).toBe("multipart/form-data true");
+  });
+});
