@@ -27,7 +27,10 @@ export function keepAliveFetch(): typeof fetch {
     )
       return fetch(input, init);
     const signal = init?.signal ?? undefined;
-    signal?.throwIfAborted();
+    // Not throwIfAborted(): unbundled grammY (npm start) passes the abort-controller
+    // polyfill's signal, which has only `aborted` and the listener methods.
+    if (signal?.aborted)
+      throw signal.reason ?? new DOMException("This operation was aborted", "AbortError");
     const headers = plainHeaders(init?.headers);
     if (body != null) headers["content-length"] = String(Buffer.byteLength(body));
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
