@@ -88,9 +88,22 @@ export class DraftReply implements AnswerStream {
     return this.replier.html(this.target, finalHtml);
   }
 
+  /**
+   * Ends an answer that gets no final text (the model failed mid-answer). A
+   * draft vanishes on its own, so what the user saw of it is sent as a real
+   * message: the partial answer stays in the chat, as it does with edits.
+   */
   async settle(): Promise<void> {
     await this.pending;
-    await this.fallback?.settle();
+    if (this.fallback) return this.fallback.settle();
+    if (!this.shownAny) return;
+    const { answer } = extractThinking(this.raw);
+    if (answer.trim().length === 0) return;
+    await this.replier
+      .html(this.target, renderPartial(answer))
+      .catch((err: unknown) =>
+        this.log.warn("could not keep the partial answer", { error: String(err) }),
+      );
   }
 
   private async frame(html: string): Promise<void> {
