@@ -60,7 +60,7 @@ describe("faults: Telegram fails after it delivered", () => {
     });
 
     // Act
-    const summary = await poll(bed, guard, { env: { STREAM_REPLIES: "true" } });
+    const summary = await poll(bed, guard, { env: { STREAM_MODE: "edit" } });
 
     // Assert
     expect(summary).toMatchObject({ handled: 1, failed: 0 });

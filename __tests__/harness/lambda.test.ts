@@ -26,9 +26,11 @@ describe("harness: coldStart", () => {
 
     // Assess
     expect(nodeProcess.env.STREAM_REPLIES).toBeUndefined();
-    const edits = bed.telegram
-      .requests("editMessageText")
-      .filter((r) => Number(r.params.chat_id) === ada.id);
-    expect(edits.length).toBeGreaterThan(0);
+    // Streaming on shows the answer growing: as a draft in a private chat (the default mode).
+    const streamed = [
+      ...bed.telegram.requests("sendMessageDraft"),
+      ...bed.telegram.requests("editMessageText"),
+    ].filter((r) => Number(r.params.chat_id) === ada.id);
+    expect(streamed.length).toBeGreaterThan(0);
   });
 });

@@ -288,7 +288,11 @@ describe("against emulators", () => {
     // Assess
     expect(secretSeen).toBe("s3cret_value-1");
     // Exactly the update types the bot handles: Telegram keeps an older filter when none is named.
-    expect(telegram.requests("setWebhook")[0]?.params.allowed_updates).toEqual(["message"]);
+    expect(telegram.requests("setWebhook")[0]?.params.allowed_updates).toEqual([
+      "message",
+      "callback_query",
+      "stopped_message_generation",
+    ]);
     expect(io.lines[0]).toContain(`Webhook set to ${url}`);
     expect(io.lines[1]).toContain(`Webhook: ${url}`);
     expect(io.lines[3]).toContain("No webhook");
