@@ -34,7 +34,14 @@ export interface TestBedOptions {
 export async function startTestBed(options: TestBedOptions = {}): Promise<TestBed> {
   const [aws, telegram, ollama] = await Promise.all([
     AwsEmulators.start(),
-    FakeTelegram.start({ token: testToken(), ...options.telegram }),
+    // Telegram's rates (1/s per chat after a burst, 20/min per group, 30/s overall) with a short
+    // penalty: a test that trips a limit sees the 429 and the wait, without a real 30 s pause
+    // racing its timeout. Tests about long retry_after values set their own.
+    FakeTelegram.start({
+      token: testToken(),
+      flood: { retryAfterSeconds: 2 },
+      ...options.telegram,
+    }),
     FakeOllama.start(),
   ]);
   const env: Record<string, string> = {
