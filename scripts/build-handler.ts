@@ -25,19 +25,24 @@ const pdfEngine: Plugin = {
   },
 };
 
-const result = await build({
-  entryPoints: { index: resolve(import.meta.dirname, "..", "handler", "index.ts") },
-  outdir,
+/** What both builds share: one minified, tree-shaken Node 20 bundle with a source map. */
+const common = {
   bundle: true,
   platform: "node",
   target: "node20",
-  format: "cjs",
   minify: true,
   treeShaking: true,
   sourcemap: true,
   sourcesContent: false,
   legalComments: "none",
   metafile: true,
+} as const;
+
+const result = await build({
+  entryPoints: { index: resolve(import.meta.dirname, "..", "handler", "index.ts") },
+  outdir,
+  ...common,
+  format: "cjs",
   // ESM builds first: the AWS SDK's ESM tree-shakes far better than its CJS.
   mainFields: ["module", "main"],
   // Node's own AbortController and fetch instead of grammY's polyfills (see the shims for why).
@@ -55,17 +60,9 @@ const engine = await build({
   },
   outdir,
   outExtension: { ".js": ".mjs" },
-  bundle: true,
-  platform: "node",
-  target: "node20",
+  ...common,
   // pdf.js is ESM and reads import.meta.url; the engine stays ESM, imported from the CommonJS bundle.
   format: "esm",
-  minify: true,
-  treeShaking: true,
-  sourcemap: true,
-  sourcesContent: false,
-  legalComments: "none",
-  metafile: true,
   logLevel: "error",
 });
 

@@ -8,16 +8,22 @@ const entity = z.object({
   user: z.object({ id: z.number() }).optional(),
 });
 
+/** A Telegram user as the bot reads one (`from` of a message or a button press). */
+export const senderSchema = z.object({
+  id: z.number().int(),
+  is_bot: z.boolean().optional(),
+  username: z.string().optional(),
+  first_name: z.string().optional(),
+  language_code: z.string().optional(),
+});
+
+/** A chat as the bot reads one. */
+export const chatSchema = z.object({ id: z.number().int(), type: z.string() });
+
 const messageSchema = z.object({
   message_id: z.number().int(),
-  from: z.object({
-    id: z.number().int(),
-    is_bot: z.boolean().optional(),
-    username: z.string().optional(),
-    first_name: z.string().optional(),
-    language_code: z.string().optional(),
-  }),
-  chat: z.object({ id: z.number().int(), type: z.string() }),
+  from: senderSchema,
+  chat: chatSchema,
   message_thread_id: z.number().int().optional(),
   is_topic_message: z.boolean().optional(),
   text: z.string().optional(),

@@ -1,20 +1,15 @@
 import type { Update } from "@grammyjs/types";
 import * as z from "zod";
 import type { AddressedMessage, Skip } from "./addressing.js";
+import { chatSchema, senderSchema } from "./checked-update.js";
 
 const pressSchema = z.object({
   id: z.string(),
-  from: z.object({
-    id: z.number().int(),
-    is_bot: z.boolean().optional(),
-    username: z.string().optional(),
-    first_name: z.string().optional(),
-    language_code: z.string().optional(),
-  }),
+  from: senderSchema,
   // Absent for buttons of inline-mode messages, which this bot never sends.
   message: z.object({
     message_id: z.number().int(),
-    chat: z.object({ id: z.number().int(), type: z.string() }),
+    chat: chatSchema,
     message_thread_id: z.number().int().optional(),
     is_topic_message: z.boolean().optional(),
   }),
