@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
-import { killIfRunning, nodeStart, type TerminalBot, until } from "./terminal.js";
+import { killIfRunning, nodeStart, type TerminalBot, terminalEnv, until } from "./terminal.js";
 
 const bea = { id: 5151, first_name: "Bea" };
 const chat = { id: 5151, type: "private" as const };
@@ -19,15 +17,7 @@ describe("npm start: idle and a rejected token", () => {
   beforeAll(async () => {
     telegram = await FakeTelegram.start({ flood: false });
     ollama = await FakeOllama.start();
-    dataDir = mkdtempSync(join(tmpdir(), "chatbot-idle-"));
-    env = {
-      TELEGRAM_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_URL: telegram.url,
-      OLLAMA_URL: ollama.url,
-      DATA_DIR: dataDir,
-      // Open to everyone: this test is about polling, not the owner's first-message claim.
-      ALLOWED_USER_IDS: "*",
-    };
+    ({ dataDir, env } = terminalEnv("idle", telegram, ollama));
   });
   afterEach(async () => {
     await killIfRunning(running);

@@ -1,10 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
-import { nodeStart, until } from "./terminal.js";
+import { nodeStart, terminalEnv, until } from "./terminal.js";
 
 const ada = { id: 4242, first_name: "Ada", username: "ada" };
 const chat = { id: 4242, type: "private" as const };
@@ -18,15 +16,7 @@ describe("npm start: the bot as a local process with embedded storage", () => {
   beforeAll(async () => {
     telegram = await FakeTelegram.start({ flood: false });
     ollama = await FakeOllama.start();
-    dataDir = mkdtempSync(join(tmpdir(), "chatbot-start-"));
-    env = {
-      TELEGRAM_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_URL: telegram.url,
-      OLLAMA_URL: ollama.url,
-      DATA_DIR: dataDir,
-      // About running and restarting, not access (closed by default is tested in faults/owner).
-      ALLOWED_USER_IDS: "*",
-    };
+    ({ dataDir, env } = terminalEnv("start", telegram, ollama));
   });
   afterAll(async () => {
     await Promise.all([telegram.close(), ollama.close()]);

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { LOCK_FILE } from "../../local/data-dir.js";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
-import { killIfRunning, npmStart, type TerminalBot, until } from "./terminal.js";
+import { killIfRunning, npmStart, type TerminalBot, terminalEnv, until } from "./terminal.js";
 
 const ada = { id: 4242, first_name: "Ada", username: "ada" };
 const chat = { id: 4242, type: "private" as const };
@@ -24,15 +23,7 @@ describe("npm start: what a new user is told at start-up", () => {
     ollama = await FakeOllama.start();
   });
   beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), "chatbot-startup-"));
-    env = {
-      TELEGRAM_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_URL: telegram.url,
-      OLLAMA_URL: ollama.url,
-      DATA_DIR: dataDir,
-      // About the terminal, not access (closed by default is tested in faults/owner).
-      ALLOWED_USER_IDS: "*",
-    };
+    ({ dataDir, env } = terminalEnv("startup", telegram, ollama));
   });
   afterEach(async () => {
     await killIfRunning(bot);

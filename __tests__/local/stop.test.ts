@@ -1,12 +1,18 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { SAME_PRESS_MS } from "../../local/stop-signals.js";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
-import { killIfRunning, nodeStart, npmStart, pause, type TerminalBot, until } from "./terminal.js";
+import {
+  killIfRunning,
+  nodeStart,
+  npmStart,
+  pause,
+  type TerminalBot,
+  terminalEnv,
+  until,
+} from "./terminal.js";
 
 const ada = { id: 4242, first_name: "Ada", username: "ada" };
 const chat = { id: 4242, type: "private" as const };
@@ -35,15 +41,7 @@ describe("stopping npm start from a terminal", () => {
 
   /** Starts the bot and leaves it in the middle of answering Ada. */
   async function answering(start: typeof npmStart, model: "slow" | "hangs"): Promise<TerminalBot> {
-    dataDir = mkdtempSync(join(tmpdir(), "chatbot-stop-"));
-    env = {
-      TELEGRAM_BOT_TOKEN: telegram.token,
-      TELEGRAM_API_URL: telegram.url,
-      OLLAMA_URL: ollama.url,
-      DATA_DIR: dataDir,
-      // About the terminal, not access (closed by default is tested in faults/owner).
-      ALLOWED_USER_IDS: "*",
-    };
+    ({ dataDir, env } = terminalEnv("stop", telegram, ollama));
     const started = start(env);
     bot = started;
     await until(() => started.output().includes("Polling Telegram"), "the bot to poll", 60_000);

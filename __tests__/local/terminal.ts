@@ -4,9 +4,34 @@
  * signals can be sent to the whole group, as a terminal sends Ctrl-C and hang-up.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 
 export const root = resolve(import.meta.dirname, "..", "..");
+
+/**
+ * A fresh `DATA_DIR` and the environment `npm start` runs with against the fake
+ * Telegram and Ollama. Open to everyone: these tests are about the terminal, not
+ * access (closed by default is tested in faults/owner).
+ */
+export function terminalEnv(
+  name: string,
+  telegram: { readonly token: string; readonly url: string },
+  ollama: { readonly url: string },
+): { dataDir: string; env: Record<string, string> } {
+  const dataDir = mkdtempSync(join(tmpdir(), `chatbot-${name}-`));
+  return {
+    dataDir,
+    env: {
+      TELEGRAM_BOT_TOKEN: telegram.token,
+      TELEGRAM_API_URL: telegram.url,
+      OLLAMA_URL: ollama.url,
+      DATA_DIR: dataDir,
+      ALLOWED_USER_IDS: "*",
+    },
+  };
+}
 
 /** A bot process started from a "terminal". */
 export interface TerminalBot {
