@@ -52,7 +52,12 @@ export async function waitBehindLongAnswer(): Promise<Record<string, unknown>> {
   const writer = user(6000);
   bed.telegram.pushText(writer.user, writer.chat, "tell me everything");
   const running = lambda.invoke<{ handled: number }>({});
-  while (bed.telegram.sentMessages(writer.chat.id).length === 0) await sleep(20);
+  // Streaming has begun once the writer sees text: a draft frame (private chats' default) or a message.
+  while (
+    bed.telegram.drafts(writer.chat.id).length === 0 &&
+    bed.telegram.sentMessages(writer.chat.id).length === 0
+  )
+    await sleep(20);
   const arrivals: { chatId: number; at: number }[] = [];
   for (let i = 1; i <= 12; i++) {
     const u = user(6000 + i);
