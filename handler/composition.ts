@@ -1,8 +1,7 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
-import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Update } from "@grammyjs/types";
 import { DynamoAccessStore } from "./adapters/dynamo-access.js";
+import { createDocumentClient } from "./adapters/dynamo-client.js";
 import { DynamoLifecycleStore } from "./adapters/dynamo-lifecycle.js";
 import { DynamoPollerStateStore } from "./adapters/dynamo-poller-state.js";
 import { DynamoSessionStore } from "./adapters/dynamo-sessions.js";
@@ -93,9 +92,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       deadline: () => deadline,
       fetch: http,
     });
-  const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
-    marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
-  });
+  const db = createDocumentClient();
   // Path-style for LocalStack and emulators; checksums only when required, which
   // S3 emulators need and AWS accepts.
   const s3 = new S3Client({
