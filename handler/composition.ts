@@ -1,4 +1,3 @@
-import { S3Client } from "@aws-sdk/client-s3";
 import type { Update } from "@grammyjs/types";
 import { DynamoAccessStore } from "./adapters/dynamo-access.js";
 import { createDocumentClient } from "./adapters/dynamo-client.js";
@@ -9,8 +8,8 @@ import { DynamoStopSwitch } from "./adapters/dynamo-stop-switch.js";
 import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
 import { DynamoUsageStore } from "./adapters/dynamo-usage.js";
 import { keepAliveFetch } from "./adapters/keep-alive-fetch.js";
+import { lazyS3Archive } from "./adapters/lazy-archive.js";
 import { OllamaGateway } from "./adapters/ollama.js";
-import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
 import { AccessControl } from "./app/access/access-control.js";
 import { Archiver } from "./app/archive/archiver.js";
@@ -93,16 +92,9 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       fetch: http,
     });
   const db = createDocumentClient();
-  // Path-style for LocalStack and emulators; checksums only when required, which
-  // S3 emulators need and AWS accepts.
-  const s3 = new S3Client({
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
   const store = new DynamoSessionStore(db, config.table);
   const lifecycle = new DynamoLifecycleStore(db, config.table);
-  const objects = overrides.archive ?? new S3ArchiveStore(s3, config.bucket);
+  const objects = overrides.archive ?? lazyS3Archive(config.bucket);
   const archiver = new Archiver(
     store,
     lifecycle,
