@@ -122,6 +122,34 @@ describe("faults: a poison update fails every time", () => {
     expect(again.summary).toMatchObject({ updates: 0 });
   });
 
+  it("a malformed button press (an inline-mode press: no message it was under) is skipped at the edge with a log line naming the field, and its sender is still answered", async () => {
+    // Arrange
+    const dan = person("Dan");
+    const press = bed.telegram.pushUpdate({
+      callback_query: {
+        id: "4100000001",
+        from: { ...dan.user, is_bot: false },
+        chat_instance: "1",
+        inline_message_id: "AAAAAAAAAAA",
+        data: "stop:1:1",
+      },
+    });
+    bed.telegram.pushText(dan.user, dan.chat, "and now a real question");
+
+    // Act
+    const { summary, logs } = await invoke();
+
+    // Assert
+    expect(summary).toMatchObject({ updates: 2, handled: 1, skipped: 1, failed: 0 });
+    expect(summary.offset).toBeGreaterThan(press);
+    const skipped = logs.find((l) => l.includes("update skipped"));
+    expect(skipped).toContain(`"updateId":${press}`);
+    expect(skipped).toContain("malformed");
+    expect(skipped).toContain("callback_query.message");
+    expect(bed.telegram.callbackAnswers()).toEqual([]);
+    expect(repliesTo(bed, dan)).toEqual(["You said: and now a real question"]);
+  });
+
   it("an answer DynamoDB refuses to store (the item would pass 400 KB): given up at the first attempt, so its user gets one answer and one apology, not one answer per retry", async () => {
     // Arrange: a long session (250 KB live, under the trim-first bound) with a 140 KB system
     // prompt stored before prompts were bounded, and a runaway model: even cut to the stored

@@ -121,6 +121,33 @@ describe("faults: Stop in webhook mode reaches the invoke that streams the answe
     expect(repliesTo(bed, bob)).toEqual([`${FIRST_CHUNK}\n\n⏹ Stopped.`]);
   });
 
+  it("a malformed press (no message it was under) is answered 200 as skipped at delivery, never queued in its sender's lane", async () => {
+    // Arrange: an id from the same sequence as the other deliveries
+    const dan = person("Dan");
+    const { update_id } = webhookUpdate(dan, "unused");
+    const queuedBefore = lambdaApi.queued().length;
+
+    // Act
+    const response = await deliver({
+      update_id,
+      callback_query: {
+        id: "4100000002",
+        from: { ...dan.user, is_bot: false },
+        chat_instance: "1",
+        inline_message_id: "AAAAAAAAAAA",
+        data: "stop:1:1",
+      },
+    });
+    await lambdaApi.settled();
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ ok: true, outcome: "skipped" });
+    expect(lambdaApi.queued()).toHaveLength(queuedBefore);
+    expect(await ledgerItem(bed, dan, update_id)).toBeUndefined();
+    expect(repliesTo(bed, dan)).toEqual([]);
+  });
+
   it("a press for an answer that already finished is answered 'already finished'", async () => {
     // Arrange
     const cleo = person("Cleo");
