@@ -42,6 +42,8 @@ export class DynamoProxy {
   private readonly recorded: DynamoCall[] = [];
   private refusal: DynamoRefusal | undefined;
   private port = 0;
+  private resetting = false;
+  private resets = 0;
 
   private constructor(
     private readonly server: Server,
@@ -52,6 +54,11 @@ export class DynamoProxy {
   static async start(target: string): Promise<DynamoProxy> {
     const server = createServer();
     const proxy = new DynamoProxy(server, target);
+    server.on("connection", (socket) => {
+      if (!proxy.resetting) return;
+      proxy.resets += 1;
+      socket.resetAndDestroy();
+    });
     server.on("request", (req, res) => {
       proxy.forward(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(502);
@@ -79,8 +86,25 @@ export class DynamoProxy {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * DynamoDB becomes unreachable in a way that can be counted: the port stays
+   * open, but every new connection is reset at once (TCP RST, which the SDK
+   * sees as `ECONNRESET`, a network error it retries like a refused connection)
+   * until {@link comeBack}. {@link connectionsReset} says how many tries there were.
+   */
+  resetConnections(): void {
+    this.resetting = true;
+    this.server.closeAllConnections();
+  }
+
+  /** Connections reset since the proxy started (see {@link resetConnections}). */
+  connectionsReset(): number {
+    return this.resets;
+  }
+
   /** Reachable again on the same port (EADDRINUSE retried; see {@link listenWithRetry}). */
   async comeBack(): Promise<void> {
+    this.resetting = false;
     if (this.server.listening) return;
     await listenWithRetry(this.server, this.port, "127.0.0.1");
     this.port = (this.server.address() as AddressInfo).port;
