@@ -1,8 +1,8 @@
 import { TelegramApiError } from "../../errors.js";
 import {
   extractThinking,
+  partialAnswerParts,
   renderPartial,
-  splitTelegramHtml,
   toPlainText,
 } from "../../format/index.js";
 import type { Logger } from "../../log.js";
@@ -21,8 +21,6 @@ export interface DraftOptions {
   readonly fallback: () => AnswerStream;
   readonly now?: () => number;
 }
-
-const THINK_OPEN = "<think>";
 
 /**
  * Shows an answer growing as a native draft (`sendMessageDraft`, private
@@ -67,11 +65,10 @@ export class DraftReply implements AnswerStream {
     if (this.flushing || this.failed) return;
     const now = this.now();
     if (now - this.lastWriteAt < this.options.minIntervalMs || now < this.blockedUntil) return;
-    if (THINK_OPEN.startsWith(this.raw.trimStart())) return;
-    const { answer } = extractThinking(this.raw);
-    if (answer.trim().length === 0) return;
+    const parts = partialAnswerParts(this.raw);
+    if (parts === undefined) return;
     // A draft is one message: show the part being written.
-    const frame = splitTelegramHtml(renderPartial(answer)).at(-1) ?? "";
+    const frame = parts.at(-1) ?? "";
     this.flushing = true;
     this.lastWriteAt = now;
     this.pending = this.frame(frame)

@@ -1,10 +1,5 @@
 import { TelegramApiError } from "../../errors.js";
-import {
-  extractThinking,
-  renderPartial,
-  splitTelegramHtml,
-  TELEGRAM_TEXT_LIMIT,
-} from "../../format/index.js";
+import { partialAnswerParts, splitTelegramHtml, TELEGRAM_TEXT_LIMIT } from "../../format/index.js";
 import type { Logger } from "../../log.js";
 import type { InlineButton } from "../ports.js";
 import { MIN_RESPLIT_LIMIT, type Replier, type ReplyTarget } from "./replies.js";
@@ -36,8 +31,6 @@ const MAX_FINAL_WAIT_MS = 5_000;
 
 /** Smallest chunk the final text is re-split into to fill messages already shown. */
 const MIN_FILL_LIMIT = 256;
-
-const THINK_OPEN = "<think>";
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -85,12 +78,10 @@ export class StreamingReply implements AnswerStream {
       (now - this.lastWriteAt < this.options.minEditIntervalMs || now < this.blockedUntil)
     )
       return;
-    // "<thi" may be the start of a reasoning block: never show it as text.
-    if (THINK_OPEN.startsWith(this.raw.trimStart())) return;
-    const { answer } = extractThinking(this.raw);
-    if (answer.trim().length === 0) return;
+    const parts = partialAnswerParts(this.raw);
+    if (parts === undefined) return;
     this.flushing = true;
-    this.pending = this.show(splitTelegramHtml(renderPartial(answer)))
+    this.pending = this.show(parts)
       .catch((err: unknown) => this.onEditError(err))
       .finally(() => {
         this.flushing = false;
