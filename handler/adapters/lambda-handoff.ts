@@ -14,14 +14,27 @@ export function lambdaHandOff(functionName: string): (update: Update) => Promise
   return async (update) => {
     client ??= new LambdaClient({});
     const event: QueuedUpdateEvent = { source: "telegram-webhook", update };
-    const res = await client.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: "Event",
-        Payload: new TextEncoder().encode(JSON.stringify(event)),
-      }),
-    );
-    if (res.StatusCode !== 202)
-      throw new Error(`Lambda queued the update with status ${res.StatusCode}`);
+    await queueInvoke(client, functionName, event);
   };
+}
+
+/**
+ * Queues one asynchronous invoke of `functionName` with `event` (the webhook's
+ * hand-off, and `npm run failed -- --replay`). Lambda answers 202 once it has
+ * the event; anything else means it was not queued.
+ */
+export async function queueInvoke(
+  client: LambdaClient,
+  functionName: string,
+  event: object,
+): Promise<void> {
+  const res = await client.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: "Event",
+      Payload: new TextEncoder().encode(JSON.stringify(event)),
+    }),
+  );
+  if (res.StatusCode !== 202)
+    throw new Error(`Lambda refused to queue an event (status ${res.StatusCode})`);
 }
