@@ -24,7 +24,7 @@ import {
   FAILED_UPDATE_MARKER,
   PENDING_UPDATE_MARKER,
 } from "../../handler/adapters/dynamo-update-ledger.js";
-import { queueInvoke } from "../../handler/adapters/lambda-handoff.js";
+import { queueInvoke } from "../../handler/adapters/lambda-invoke.js";
 import { failedUpdatesQueueName } from "../../src/settings.js";
 import {
   deleteFailureRecord,
