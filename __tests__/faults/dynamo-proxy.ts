@@ -1,12 +1,13 @@
 /**
  * A DynamoDB fault proxy: sits between the handler and the emulator, forwards
- * every request, records when each was answered, and can refuse the requests
- * that match a rule with a real DynamoDB error (throttling, validation), the
- * way AWS refuses one hot or oversized item while serving everything else.
+ * every request and can refuse the requests that match a rule with a real
+ * DynamoDB error (throttling, validation), the way AWS refuses one hot or
+ * oversized item while serving everything else. It records what it answered,
+ * refusals included. (An outage and the calls the emulator served are the
+ * emulator's own: `bed.aws.stopDynamo()`, `bed.aws.dynamoRequests()`.)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { listenWithRetry } from "../harness/http.js";
 
 /** One request that went through the proxy. */
 export interface DynamoCall {
@@ -63,27 +64,9 @@ export class DynamoProxy {
     return proxy;
   }
 
-  /** What `AWS_ENDPOINT_URL_DYNAMODB` should be (the same while down). */
+  /** What `AWS_ENDPOINT_URL_DYNAMODB` should be. */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
-  }
-
-  /**
-   * DynamoDB becomes unreachable: connections are refused until {@link comeBack}.
-   * The data stays in the emulator (unlike `aws.stopDynamo()`, whose dynalite
-   * restart comes back empty).
-   */
-  async goDown(): Promise<void> {
-    if (!this.server.listening) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  /** Reachable again on the same port (EADDRINUSE retried; see {@link listenWithRetry}). */
-  async comeBack(): Promise<void> {
-    if (this.server.listening) return;
-    await listenWithRetry(this.server, this.port, "127.0.0.1");
-    this.port = (this.server.address() as AddressInfo).port;
   }
 
   /** Every request so far. */
@@ -102,7 +85,8 @@ export class DynamoProxy {
   }
 
   async close(): Promise<void> {
-    await this.goDown();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -25,7 +25,7 @@ describe("faults: DynamoDB unreachable or refusing", () => {
   });
   beforeEach(async () => {
     proxy.allow();
-    await proxy.comeBack();
+    await bed.aws.startDynamo();
   });
   afterAll(async () => {
     guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
@@ -37,20 +37,20 @@ describe("faults: DynamoDB unreachable or refusing", () => {
     // Arrange: Ada already has a conversation, so we can see the data survived
     const ada = person("Ada");
     bed.telegram.pushText(ada.user, ada.chat, "before the outage");
-    await poll(bed, guard, { env: viaProxy });
+    await poll(bed, guard);
     bed.telegram.pushText(ada.user, ada.chat, "is the database up?");
     const getUpdatesBefore = bed.telegram.requests("getUpdates").length;
-    await proxy.goDown();
+    await bed.aws.stopDynamo();
 
     // Act
     const started = Date.now();
-    const error = await failure(guard, () => poll(bed, guard, { env: viaProxy }));
+    const error = await failure(guard, () => poll(bed, guard));
     const elapsed = Date.now() - started;
     const readWhileDown = bed.telegram.requests("getUpdates").length - getUpdatesBefore;
     const modelCallsWhileDown = bed.ollama.chats().length;
-    await proxy.comeBack();
-    const next = await poll(bed, guard, { env: viaProxy });
-    const after = await poll(bed, guard, { env: viaProxy });
+    await bed.aws.startDynamo();
+    const next = await poll(bed, guard);
+    const after = await poll(bed, guard);
 
     // Assert
     expect(error.name).toBe("StorageError");
@@ -133,7 +133,6 @@ describe("faults: DynamoDB unreachable or refusing", () => {
       ["assistant", "You said: store me please"],
     ]);
   });
-  // Last in the file: dynalite comes back from aws.stopDynamo() empty.
   it("DynamoDB stopped outright (aws.stopDynamo): the invoke fails with a clear message and reads nothing from Telegram", async () => {
     // Arrange
     const eve = person("Eve");
