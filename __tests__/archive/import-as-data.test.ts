@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { TestBed } from "../harness/bed.js";
 import { FakeOllama } from "../harness/fake-ollama.js";
-import { lastReply, person, say, startArchiveBed } from "./support.js";
+import { lastText, person, say, startArchiveBed } from "./support.js";
 
 /** A well-formed archive file, as /export writes it, with `overrides` applied. */
 function archiveFile(args: {
@@ -57,7 +57,7 @@ describe("an imported file is data: it never chooses the server or the settings"
     bed.ollama.reset();
 
     // Act
-    await say(bed, ada, "continue please", "/status");
+    await say(bed, ada, ["continue please", "/status"]);
 
     // Assess
     expect(elsewhere.requests()).toEqual([]);
@@ -65,7 +65,7 @@ describe("an imported file is data: it never chooses the server or the settings"
     expect(bed.ollama.chats()[0]?.body.messages.map((m) => m.content)).toContain(
       "imported question",
     );
-    expect(lastReply(bed, ada)).toContain("reachable");
+    expect(lastText(bed, ada.chat.id)).toContain("reachable");
   });
 
   it("imported options pass the /set checks: unknown names and out-of-range values are dropped", async () => {

@@ -9,7 +9,7 @@ import {
   newPerson,
   say,
   sessionItems,
-  texts,
+  textsTo,
   userItems,
 } from "./support.js";
 
@@ -181,7 +181,7 @@ describe("commands: what each one answers", () => {
     );
 
     // Assess
-    const lists = texts(bed, gus.chat.id).slice(-2);
+    const lists = textsTo(bed, gus.chat.id).slice(-2);
     for (const list of lists)
       expect(list.split("\n")).toEqual([
         "Installed models",

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeEach, describe, expect, it } from "@jest/globals";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import { spawnLambda } from "./child-lambda.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   type Person,
   person,
@@ -9,7 +9,6 @@ import {
   pollerItem,
   sleep,
   storedConversation,
-  TokenGuard,
   waitFor,
 } from "./support.js";
 
@@ -22,20 +21,12 @@ const lastQuestion = (body: ChatBody) =>
   body.messages.filter((m) => m.role === "user").at(-1)?.content ?? "";
 
 describe("faults: the process dies in the middle of a batch", () => {
-  let bed: TestBed;
-  const guard = new TokenGuard();
+  const { bed, guard } = useFaultBed();
   const streaming = { STREAM_REPLIES: "true" };
 
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
   beforeEach(() => {
     bed.ollama.reset();
     bed.ollama.setReply("llama3", (body) => answerTo(lastQuestion(body)));
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await bed.close();
   });
 
   /** Bot messages to `p` that answer `question` (partial ones included), as they read now. */

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { DynamoProxy } from "./dynamo-proxy.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   countContaining,
   failure,
@@ -9,17 +9,14 @@ import {
   pollerItem,
   repliesTo,
   storedConversation,
-  TokenGuard,
 } from "./support.js";
 
 describe("faults: DynamoDB unreachable or refusing", () => {
-  let bed: TestBed;
+  const { bed, guard } = useFaultBed();
   let proxy: DynamoProxy;
   let viaProxy: Record<string, string>;
-  const guard = new TokenGuard();
 
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     proxy = await DynamoProxy.start(bed.aws.dynamoUrl);
     viaProxy = { AWS_ENDPOINT_URL_DYNAMODB: proxy.url };
   });
@@ -27,11 +24,7 @@ describe("faults: DynamoDB unreachable or refusing", () => {
     proxy.allow();
     await bed.aws.startDynamo();
   });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await proxy.close();
-    await bed.close();
-  });
+  bed.beforeClose(() => proxy.close());
 
   it("DynamoDB unreachable: the invoke fails with a clear message before reading Telegram; once it is back the next invoke answers the update exactly once", async () => {
     // Arrange: Ada already has a conversation, so we can see the data survived

@@ -5,8 +5,8 @@ import { useFaultBed, useQueuedWebhook } from "./fault-bed.js";
 import {
   person,
   repliesTo,
+  sessionItems,
   storedConversation,
-  userItems,
   waitFor,
   webhookUpdate,
 } from "./support.js";
@@ -34,8 +34,6 @@ describe("faults: the idle sweep meets a webhook answer in progress", () => {
   const deliver = async (update: object): Promise<void> => {
     expect((await webhook.deliver(update)).statusCode).toBe(200);
   };
-  const sessionItems = async (userId: number) =>
-    (await userItems(bed, userId)).filter((i) => String(i.SK).startsWith("MODEL#"));
 
   it("a poll invoke's sweep skips a session whose queued answer is still in the model: one reply, the turn in the original session", async () => {
     // Arrange: Ada talked once, then stayed away past the idle time
@@ -43,7 +41,7 @@ describe("faults: the idle sweep meets a webhook answer in progress", () => {
     await deliver(webhookUpdate(ada, "first message"));
     await webhook.lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
     await webhook.lambdaApi.settled();
-    const [original] = await sessionItems(ada.user.id);
+    const [original] = await sessionItems(bed, ada.user.id);
     await ageSessions(bed, ada);
     // Her next answer streams its first chunk, then waits in the model
     const slow = bed.ollama.holdAfterFirstChunk(
@@ -65,7 +63,7 @@ describe("faults: the idle sweep meets a webhook answer in progress", () => {
       "You said: first message",
       "You said: second message, after a pause",
     ]);
-    const sessions = await sessionItems(ada.user.id);
+    const sessions = await sessionItems(bed, ada.user.id);
     expect(sessions.map((s) => [s.SK, s.status])).toEqual([[original?.SK, "active"]]);
     expect((await storedConversation(bed, ada.user.id)).map((m) => m.content)).toEqual([
       "first message",
@@ -88,7 +86,7 @@ describe("faults: the idle sweep meets a webhook answer in progress", () => {
     guard.record(await coldStart(webhook.env).invoke({}));
 
     // Assess
-    const sessions = await sessionItems(bob.user.id);
+    const sessions = await sessionItems(bed, bob.user.id);
     expect(sessions.map((s) => [s.status, s.archive_reason])).toEqual([["closed", "idle"]]);
   });
 });
