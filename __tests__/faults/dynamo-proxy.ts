@@ -2,9 +2,10 @@
  * A DynamoDB fault proxy: sits between the handler and the emulator, forwards
  * every request and can refuse the requests that match a rule with a real
  * DynamoDB error (throttling, validation), the way AWS refuses one hot or
- * oversized item while serving everything else. It records what it answered,
- * refusals included. (An outage and the calls the emulator served are the
- * emulator's own: `bed.aws.stopDynamo()`, `bed.aws.dynamoRequests()`.)
+ * oversized item while serving everything else, or reset every connection
+ * (an outage whose tries can be counted). It records what it answered,
+ * refusals included. (Stopping DynamoDB outright and the calls the emulator
+ * served are the emulator's own: `bed.aws.stopDynamo()`, `bed.aws.dynamoRequests()`.)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -43,6 +44,8 @@ export class DynamoProxy {
   private readonly recorded: DynamoCall[] = [];
   private refusal: DynamoRefusal | undefined;
   private port = 0;
+  private resetting = false;
+  private resets = 0;
 
   private constructor(
     private readonly server: Server,
@@ -53,6 +56,11 @@ export class DynamoProxy {
   static async start(target: string): Promise<DynamoProxy> {
     const server = createServer();
     const proxy = new DynamoProxy(server, target);
+    server.on("connection", (socket) => {
+      if (!proxy.resetting) return;
+      proxy.resets += 1;
+      socket.resetAndDestroy();
+    });
     server.on("request", (req, res) => {
       proxy.forward(req, res).catch(() => {
         if (!res.headersSent) res.writeHead(502);
@@ -64,9 +72,30 @@ export class DynamoProxy {
     return proxy;
   }
 
-  /** What `AWS_ENDPOINT_URL_DYNAMODB` should be. */
+  /** What `AWS_ENDPOINT_URL_DYNAMODB` should be (the same while resetting). */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /**
+   * DynamoDB becomes unreachable in a way that can be counted: the port stays
+   * open, but every new connection is reset at once (TCP RST, which the SDK
+   * sees as `ECONNRESET`, a network error it retries like a refused connection)
+   * until {@link comeBack}. {@link connectionsReset} says how many tries there were.
+   */
+  resetConnections(): void {
+    this.resetting = true;
+    this.server.closeAllConnections();
+  }
+
+  /** Connections reset since the proxy started (see {@link resetConnections}). */
+  connectionsReset(): number {
+    return this.resets;
+  }
+
+  /** Reachable again: new connections are forwarded (see {@link resetConnections}). */
+  async comeBack(): Promise<void> {
+    this.resetting = false;
   }
 
   /** Every request so far. */
