@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import {
   type ArchiveJson,
   archiveAt,
@@ -15,19 +14,15 @@ import {
   s3Keys,
   say,
   sessionItems,
-  startArchiveBed,
+  useArchiveBed,
 } from "./support.js";
 
 const DATE = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d";
 
 describe("/sessions, /archives, /export, import and /resume", () => {
-  let bed: TestBed;
+  const bed = useArchiveBed({ CONTEXT_MESSAGES: "4" });
   beforeAll(async () => {
-    bed = await startArchiveBed({ CONTEXT_MESSAGES: "4" });
     bed.ollama.setModels(["llama3:latest", "mistral:latest"]);
-  });
-  afterAll(async () => {
-    await bed.close();
   });
 
   /** The documents the bot sent to `who`. */

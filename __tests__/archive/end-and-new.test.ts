@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import {
   archiveAt,
   conversationOf,
@@ -15,19 +14,15 @@ import {
   s3Text,
   say,
   sessionItems,
-  startArchiveBed,
+  useArchiveBed,
 } from "./support.js";
 
 const DAY_S = 86_400;
 
 describe("/end and /new archive the session to S3 and close it in DynamoDB", () => {
-  let bed: TestBed;
+  const bed = useArchiveBed();
   beforeAll(async () => {
-    bed = await startArchiveBed();
     bed.ollama.setModels(["llama3:latest", "llama3:8b", "mistral:latest"]);
-  });
-  afterAll(async () => {
-    await bed.close();
   });
 
   it("/end writes the full transcript with model, parameters, user and usage to <user>/model_llama3_8b/session_<id>.json", async () => {

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import {
   ageSessions,
   archiveAt,
@@ -15,20 +14,14 @@ import {
   s3Keys,
   say,
   sessionItems,
-  startArchiveBed,
+  useArchiveBed,
 } from "./support.js";
 
 /** A session is idle after an hour; tests age sessions (ageSessions) instead of sleeping. */
 const IDLE_MINUTES = "60";
 
 describe("idle sessions are archived on a later invoke, even if their user never writes again", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({ SESSION_IDLE_MINUTES: IDLE_MINUTES });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useArchiveBed({ SESSION_IDLE_MINUTES: IDLE_MINUTES });
 
   it("archives Ada's idle session when Bob's message triggers an invoke, finding it through the index (no Scan)", async () => {
     // Arrange
@@ -166,13 +159,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
 });
 
 describe("sessions in use are not idle", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({ SESSION_IDLE_MINUTES: "5" });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useArchiveBed({ SESSION_IDLE_MINUTES: "5" });
 
   it("keeps a session that is younger than SESSION_IDLE_MINUTES active across invokes, with its context", async () => {
     // Arrange

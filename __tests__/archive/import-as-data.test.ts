@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "../harness/fake-ollama.js";
-import { lastText, person, say, startArchiveBed } from "./support.js";
+import { lastText, person, say, useArchiveBed } from "./support.js";
 
 /** A well-formed archive file, as /export writes it, with `overrides` applied. */
 function archiveFile(args: {
@@ -36,15 +35,12 @@ function archiveFile(args: {
 }
 
 describe("an imported file is data: it never chooses the server or the settings", () => {
-  let bed: TestBed;
+  const bed = useArchiveBed();
   let elsewhere: FakeOllama;
   beforeAll(async () => {
-    bed = await startArchiveBed();
     elsewhere = await FakeOllama.start();
   });
-  afterAll(async () => {
-    await Promise.all([bed.close(), elsewhere.close()]);
-  });
+  bed.beforeClose(() => elsewhere.close());
 
   it("a resumed import talks to the configured OLLAMA_URL, and /status probes only that", async () => {
     // Arrange

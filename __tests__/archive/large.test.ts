@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import {
   archiveAt,
   conversationOf,
@@ -14,23 +13,17 @@ import {
   reread,
   s3Keys,
   say,
-  startArchiveBed,
+  useArchiveBed,
 } from "./support.js";
 
 const turn = (i: number) => `message ${i}`;
 const echo = (i: number) => `You said: message ${i}`;
 
 describe("large sessions: older messages move to S3, the recent window stays live", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({
-      ARCHIVE_AFTER_MESSAGES: "4",
-      ARCHIVE_AFTER_KB: "64",
-      CONTEXT_MESSAGES: "20",
-    });
-  });
-  afterAll(async () => {
-    await bed.close();
+  const bed = useArchiveBed({
+    ARCHIVE_AFTER_MESSAGES: "4",
+    ARCHIVE_AFTER_KB: "64",
+    CONTEXT_MESSAGES: "20",
   });
 
   it("past ARCHIVE_AFTER_MESSAGES the item keeps the recent window, stays active, and S3 holds everything in appended parts", async () => {
@@ -168,16 +161,10 @@ describe("large sessions: older messages move to S3, the recent window stays liv
 });
 
 describe("large sessions by size: ARCHIVE_AFTER_KB bounds the bytes kept in DynamoDB", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({
-      ARCHIVE_AFTER_MESSAGES: "1000",
-      ARCHIVE_AFTER_KB: "4",
-      CONTEXT_MESSAGES: "20",
-    });
-  });
-  afterAll(async () => {
-    await bed.close();
+  const bed = useArchiveBed({
+    ARCHIVE_AFTER_MESSAGES: "1000",
+    ARCHIVE_AFTER_KB: "4",
+    CONTEXT_MESSAGES: "20",
   });
 
   it("moves older messages to S3 once the window passes 4 KB, keeping it under the bound", async () => {

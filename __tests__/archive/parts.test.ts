@@ -1,5 +1,5 @@
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import type { TestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 import {
@@ -18,7 +18,7 @@ import {
   s3Keys,
   s3Text,
   say,
-  startArchiveBed,
+  useArchiveBed,
 } from "./support.js";
 
 const turn = (i: number) => `turn ${i}: ${"ü".repeat(i)}`;
@@ -60,14 +60,10 @@ function expectedPart(
 }
 
 describe("archive parts: constant-size appends while active, one complete archive when the session ends", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // A trim whenever the window passes 6 messages; it keeps the last 4.
-    bed = await startArchiveBed({ ARCHIVE_AFTER_MESSAGES: "6", CONTEXT_MESSAGES: "4" });
-  });
-  afterAll(async () => {
+  // A trim whenever the window passes 6 messages; it keeps the last 4.
+  const bed = useArchiveBed({ ARCHIVE_AFTER_MESSAGES: "6", CONTEXT_MESSAGES: "4" });
+  bed.beforeClose(async () => {
     await bed.aws.startS3();
-    await bed.close();
   });
 
   it("each trim appends only its new messages as a part, and /end composes the parts into session_<id>.json and .txt, byte for byte", async () => {

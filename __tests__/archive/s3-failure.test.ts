@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import {
   type ArchiveJson,
   archiveAt,
@@ -18,7 +17,7 @@ import {
   s3Text,
   say,
   sessionItems,
-  startArchiveBed,
+  useArchiveBed,
 } from "./support.js";
 
 /** The parts of an archive that must not change when it is written again. */
@@ -32,14 +31,10 @@ const transcriptBody = (txt: string | undefined): string =>
   (txt ?? "").split(`${"=".repeat(72)}\n`)[1] ?? "";
 
 describe("S3 failures never lose a conversation; the archive is retried later", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // Small windows, so sessions here already have older messages in S3.
-    bed = await startArchiveBed({ ARCHIVE_AFTER_MESSAGES: "4" });
-  });
-  afterAll(async () => {
+  // Small windows, so sessions here already have older messages in S3.
+  const bed = useArchiveBed({ ARCHIVE_AFTER_MESSAGES: "4" });
+  bed.beforeClose(async () => {
     await bed.aws.startS3();
-    await bed.close();
   });
 
   it("S3 down during /end: the user is told, the session stays active and unchanged, and a later invoke archives it once S3 is back", async () => {

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import {
   conversationOf,
   invoke,
@@ -9,22 +8,18 @@ import {
   person,
   repliesTo,
   say,
-  startArchiveBed,
+  useArchiveBed,
 } from "./support.js";
 
 describe("a long S3 outage while a user keeps chatting", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // Trims start at 4 KB; nothing more is written past 16 KB until a trim succeeds.
-    bed = await startArchiveBed({
-      ARCHIVE_AFTER_KB: "4",
-      ARCHIVE_AFTER_MESSAGES: "1000",
-      MAX_UPDATE_ATTEMPTS: "10",
-    });
+  // Trims start at 4 KB; nothing more is written past 16 KB until a trim succeeds.
+  const bed = useArchiveBed({
+    ARCHIVE_AFTER_KB: "4",
+    ARCHIVE_AFTER_MESSAGES: "1000",
+    MAX_UPDATE_ATTEMPTS: "10",
   });
-  afterAll(async () => {
+  bed.beforeClose(async () => {
     await bed.aws.startS3();
-    await bed.close();
   });
 
   it("stops before the item outgrows DynamoDB: the next message waits, unanswered and intact, until S3 is back", async () => {

@@ -4,17 +4,17 @@
  */
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey } from "@aws-sdk/client-s3";
 import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { type SuiteBed, type TestBed, useTestBed } from "../harness/bed.js";
 import type { TgUser } from "../harness/fake-telegram.js";
 import { sessionItems } from "../harness/items.js";
 import { person as makePerson, type Person } from "../harness/people.js";
 
 /**
- * A test bed for archive tests: replies are sent whole (streaming and Telegram's
+ * The bed of an archive `describe` ({@link useTestBed}): replies are sent whole (streaming and Telegram's
  * flood control are tested elsewhere and would only slow these tests down).
  */
-export function startArchiveBed(env: Readonly<Record<string, string>> = {}): Promise<TestBed> {
-  return startTestBed({ env: { STREAM_REPLIES: "false", ...env }, telegram: { flood: false } });
+export function useArchiveBed(env: Readonly<Record<string, string>> = {}): SuiteBed {
+  return useTestBed({ env: { STREAM_REPLIES: "false", ...env }, telegram: { flood: false } });
 }
 
 export { conversationOf, type StoredMessage, sessionItems } from "../harness/items.js";

@@ -1,5 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import { coldStart } from "../harness/lambda.js";
 import {
   archiveAt,
@@ -15,7 +14,7 @@ import {
   reread,
   s3Text,
   say,
-  startArchiveBed,
+  useArchiveBed,
 } from "./support.js";
 
 const MESSAGES = 1000;
@@ -37,14 +36,8 @@ function message(i: number): string {
 }
 
 describe("a 1,000-message conversation of 3 KB messages", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // The defaults: ARCHIVE_AFTER_MESSAGES=40, ARCHIVE_AFTER_KB=64, CONTEXT_MESSAGES=20.
-    bed = await startArchiveBed();
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  // The defaults: ARCHIVE_AFTER_MESSAGES=40, ARCHIVE_AFTER_KB=64, CONTEXT_MESSAGES=20.
+  const bed = useArchiveBed();
 
   it("answers every message, archives every message, and keeps the DynamoDB item far below 400 KB", async () => {
     // Arrange

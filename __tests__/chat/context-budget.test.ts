@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import { envWith, newPerson, OllamaProxy, say, sessionItems, textsTo } from "./support.js";
 
 const TRIM_WARNING = "longer than the model's context";
@@ -8,19 +8,17 @@ const TRIM_WARNING = "longer than the model's context";
 const longMessage = (n: number): string => `Message ${n}: ${"some context words ".repeat(11)}`;
 
 describe("context budget: the history sent to the model fits num_ctx", () => {
-  let bed: TestBed;
+  const bed = useTestBed({ telegram: { flood: false } });
   /** Reports a prompt that filled the whole context, as Ollama does after truncating silently. */
   let truncating: OllamaProxy;
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     truncating = await OllamaProxy.start(bed.ollama.url, {
       line: (line, request) =>
         line.done === true ? { ...line, prompt_eval_count: request.options?.num_ctx ?? 0 } : line,
     });
   });
-  afterAll(async () => {
+  bed.beforeClose(async () => {
     await truncating.close();
-    await bed.close();
   });
   beforeEach(() => {
     bed.ollama.reset();

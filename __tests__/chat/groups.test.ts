@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import type { TgChat, TgUser } from "../harness/fake-telegram.js";
 import { invoke, newGroup, newPerson, sessionItems, textsTo } from "./support.js";
 
@@ -7,16 +7,12 @@ import { invoke, newGroup, newPerson, sessionItems, textsTo } from "./support.js
 const mentionAt = (offset: number) => ({ type: "mention", offset, length: 16 });
 
 describe("group chats: the bot answers only when addressed, quoting the message", () => {
-  let bed: TestBed;
+  const bed = useTestBed({ telegram: { flood: false } });
   let ada: TgUser;
   let bob: TgUser;
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     ada = newPerson("Ada").user;
     bob = newPerson("Bob").user;
-  });
-  afterAll(async () => {
-    await bed.close();
   });
   beforeEach(() => {
     bed.ollama.reset();

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeEach, describe, expect, it } from "@jest/globals";
+import { type TestBed, useTestBed } from "../harness/bed.js";
 import type { RecordedRequest } from "../harness/fake-telegram.js";
 import { envWith, invoke, newGroup, newPerson, requestsTo, say, textsTo } from "./support.js";
 
@@ -45,18 +45,12 @@ const expectEvery429Retried = (bed: TestBed, chatId: number): number => {
 };
 
 describe("streamed replies: the answer grows in the chat within Telegram's flood limits", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // Telegram's limits (1 write/s per chat after a burst of 3, 20/min per group), with
-    // short penalties so a test that trips one does not wait tens of seconds. Edit streaming in
-    // private chats too (drafts are the default there; see drafts.test.ts).
-    bed = await startTestBed({
-      telegram: { flood: { retryAfterSeconds: 2 } },
-      env: { STREAM_MODE: "edit" },
-    });
-  });
-  afterAll(async () => {
-    await bed.close();
+  // Telegram's limits (1 write/s per chat after a burst of 3, 20/min per group), with
+  // short penalties so a test that trips one does not wait tens of seconds. Edit streaming in
+  // private chats too (drafts are the default there; see drafts.test.ts).
+  const bed = useTestBed({
+    telegram: { flood: { retryAfterSeconds: 2 } },
+    env: { STREAM_MODE: "edit" },
   });
   beforeEach(() => {
     bed.ollama.reset();
@@ -231,13 +225,7 @@ describe("streamed replies: the answer grows in the chat within Telegram's flood
 });
 
 describe("STREAM_REPLIES=false: one final message, no edits", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ telegram: { flood: false } });
 
   it("sends the formatted answer once, without a placeholder or edits", async () => {
     // Arrange

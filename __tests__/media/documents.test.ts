@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { invoke, lastText, person, repliesTo, startArchiveBed } from "../archive/support.js";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
+import { invoke, lastText, person, repliesTo, useArchiveBed } from "../archive/support.js";
 import { lastPrompt, pdf } from "./support.js";
 
 describe("documents are read into the prompt", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({ DOCUMENT_MAX_CHARS: "2000", DOCUMENT_MAX_BYTES: "65536" });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useArchiveBed({ DOCUMENT_MAX_CHARS: "2000", DOCUMENT_MAX_BYTES: "65536" });
 
   const send = async (
     who: ReturnType<typeof person>,

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import {
   type ArchiveJson,
   conversationOf,
@@ -10,18 +10,16 @@ import {
   s3Keys,
   say,
   sessionItems,
-  startArchiveBed,
+  useArchiveBed,
 } from "../archive/support.js";
-import type { TestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import { chatBodies, imagesOf, jpeg, lastPrompt, png, s3Bytes } from "./support.js";
 
 const MB = 1024 * 1024;
 
 describe("photos go to models that can see", () => {
-  let bed: TestBed;
+  const bed = useArchiveBed({ IMAGE_MAX_BYTES: String(MB) });
   beforeAll(async () => {
-    bed = await startArchiveBed({ IMAGE_MAX_BYTES: String(MB) });
     bed.ollama.setModels(["llama3:latest", "llava:latest"]);
     // The vision model says what it was given, so each test can see what reached it.
     bed.ollama.setReply("llava", (body: ChatBody) => {
@@ -29,9 +27,6 @@ describe("photos go to models that can see", () => {
       const sent = body.messages.flatMap((m) => m.images ?? []);
       return `Seen ${sent.length} image(s) for: ${last?.content}`;
     });
-  });
-  afterAll(async () => {
-    await bed.close();
   });
 
   const photo = (who: Person, sizes: Buffer[], caption?: string) =>
