@@ -1,5 +1,4 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { S3Client } from "@aws-sdk/client-s3";
 import { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { Update } from "@grammyjs/types";
 import { DynamoAccessStore } from "./adapters/dynamo-access.js";
@@ -10,8 +9,8 @@ import { DynamoStopSwitch } from "./adapters/dynamo-stop-switch.js";
 import { DynamoUpdateLedger } from "./adapters/dynamo-update-ledger.js";
 import { DynamoUsageStore } from "./adapters/dynamo-usage.js";
 import { keepAliveFetch } from "./adapters/keep-alive-fetch.js";
+import { lazyS3Archive } from "./adapters/lazy-archive.js";
 import { OllamaGateway } from "./adapters/ollama.js";
-import { S3ArchiveStore } from "./adapters/s3-archive.js";
 import { TelegramGateway } from "./adapters/telegram.js";
 import { AccessControl } from "./app/access/access-control.js";
 import { Archiver } from "./app/archive/archiver.js";
@@ -96,16 +95,9 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const db = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });
-  // Path-style for LocalStack and emulators; checksums only when required, which
-  // S3 emulators need and AWS accepts.
-  const s3 = new S3Client({
-    forcePathStyle: true,
-    requestChecksumCalculation: "WHEN_REQUIRED",
-    responseChecksumValidation: "WHEN_REQUIRED",
-  });
   const store = new DynamoSessionStore(db, config.table);
   const lifecycle = new DynamoLifecycleStore(db, config.table);
-  const objects = overrides.archive ?? new S3ArchiveStore(s3, config.bucket);
+  const objects = overrides.archive ?? lazyS3Archive(config.bucket);
   const archiver = new Archiver(
     store,
     lifecycle,

@@ -1,27 +1,18 @@
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import type { Update } from "@grammyjs/types";
 import type { QueuedUpdateEvent } from "../app/intake/webhook/webhook.js";
+import type { AsyncInvoke } from "./lambda-invoke.js";
 
 /**
  * Queues a webhook update for an asynchronous invoke of this same function
- * (`InvocationType: Event`): Lambda accepts it at once, runs it separately and
- * retries it on failure. The endpoint comes from the SDK's standard variables,
- * as for every other client.
+ * (see `lambda-invoke.ts`). A polling function never hands off, so the Lambda
+ * client's code is loaded and its client built on the first hand-off, not at
+ * every cold start.
  */
 export function lambdaHandOff(functionName: string): (update: Update) => Promise<void> {
-  // Built on the first hand-off: a polling function never needs it.
-  let client: LambdaClient | undefined;
+  let invoke: AsyncInvoke | undefined;
   return async (update) => {
-    client ??= new LambdaClient({});
+    invoke ??= (await import("./lambda-invoke.js")).lambdaInvoker();
     const event: QueuedUpdateEvent = { source: "telegram-webhook", update };
-    const res = await client.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: "Event",
-        Payload: new TextEncoder().encode(JSON.stringify(event)),
-      }),
-    );
-    if (res.StatusCode !== 202)
-      throw new Error(`Lambda queued the update with status ${res.StatusCode}`);
+    await invoke(functionName, event);
   };
 }

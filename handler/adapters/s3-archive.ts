@@ -3,9 +3,25 @@ import {
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
-  type S3Client,
+  S3Client,
 } from "@aws-sdk/client-s3";
 import type { ArchiveStore } from "../app/ports.js";
+import { s3Uri } from "./lazy-archive.js";
+
+/**
+ * The store on `bucket` with the bot's S3 client. This module is a file of its
+ * own in the bundle, imported on the first archive or image (see `lazy-archive.ts`).
+ */
+export function openS3Archive(bucket: string): S3ArchiveStore {
+  // Path-style for LocalStack and emulators; checksums only when required, which
+  // S3 emulators need and AWS accepts.
+  const s3 = new S3Client({
+    forcePathStyle: true,
+    requestChecksumCalculation: "WHEN_REQUIRED",
+    responseChecksumValidation: "WHEN_REQUIRED",
+  });
+  return new S3ArchiveStore(s3, bucket);
+}
 
 /**
  * {@link ArchiveStore} on the `chatbot-conversations` bucket. The client is
@@ -65,7 +81,7 @@ export class S3ArchiveStore implements ArchiveStore {
 
   /** `s3://bucket/key`, as stored in the session's `s3_path`. */
   uri(key: string): string {
-    return `s3://${this.bucket}/${key}`;
+    return s3Uri(this.bucket, key);
   }
 }
 

@@ -20,28 +20,32 @@ export function archiveKeyBase(userId: number, model: string, sessionId: string)
   return `${userId}/model_${modelKeySegment(model)}/session_${sessionId}`;
 }
 
+// The archive schemas are built on first use (z.lazy): only archiving and imports
+// parse archives, and building zod schemas is a measurable part of a cold start.
+
 /** One message as archives and archive parts store it. */
-export const archiveMessageSchema = z.object({
-  seq: z.number().int().positive(),
-  role: z.enum(["system", "user", "assistant"]),
-  content: z.string().max(MAX_ARCHIVED_MESSAGE_CHARS),
-  timestamp: z.string().datetime({ offset: true }),
-  failed: z.string().max(64).optional(),
-  /** S3 keys of the message's images (see `media/image-keys.ts`). */
-  images: z.array(z.string().max(400)).max(MAX_IMAGES_PER_MESSAGE).optional(),
-  /** Why an answer stopped before its end (`length`: it reached num_predict). */
-  cut_off: z.string().max(64).optional(),
-  /** An answer the user stopped part-way. */
-  stopped: z.boolean().optional(),
-});
+export const archiveMessageSchema = z.lazy(() =>
+  z.object({
+    seq: z.number().int().positive(),
+    role: z.enum(["system", "user", "assistant"]),
+    content: z.string().max(MAX_ARCHIVED_MESSAGE_CHARS),
+    timestamp: z.string().datetime({ offset: true }),
+    failed: z.string().max(64).optional(),
+    /** S3 keys of the message's images (see `media/image-keys.ts`). */
+    images: z.array(z.string().max(400)).max(MAX_IMAGES_PER_MESSAGE).optional(),
+    /** Why an answer stopped before its end (`length`: it reached num_predict). */
+    cut_off: z.string().max(64).optional(),
+    /** An answer the user stopped part-way. */
+    stopped: z.boolean().optional(),
+  }),
+);
 
 /**
  * Images carried inside an export, by the key its messages name them with:
  * base64 data and MIME type. The bot's own S3 archives never have them.
  */
-export const attachmentsSchema = z.record(
-  z.string().max(400),
-  z.object({ mime_type: z.string().max(100), data: z.string() }),
+export const attachmentsSchema = z.lazy(() =>
+  z.record(z.string().max(400), z.object({ mime_type: z.string().max(100), data: z.string() })),
 );
 
 /** Images carried by an export. */
@@ -58,61 +62,63 @@ const modelName = z.string().transform((name, ctx) => {
 });
 
 /** The archive JSON, validated on import. */
-export const archiveSchema = z
-  .object({
-    format: z.literal(ARCHIVE_FORMAT),
-    version: z.literal(ARCHIVE_VERSION),
-    session: z.object({
-      id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
-      model: modelName,
-      status: z.enum(["active", "closed"]),
-      started_at: z.string(),
-      last_message_at: z.string(),
-      ended_at: z.string().nullable(),
-      archived_at: z.string(),
-      archive_reason: z.string(),
-      ollama_endpoint: z.string().max(MAX_RECORDED_ENDPOINT_CHARS),
+export const archiveSchema = z.lazy(() =>
+  z
+    .object({
+      format: z.literal(ARCHIVE_FORMAT),
+      version: z.literal(ARCHIVE_VERSION),
+      session: z.object({
+        id: z.string().regex(/^[A-Za-z0-9._-]{1,80}$/),
+        model: modelName,
+        status: z.enum(["active", "closed"]),
+        started_at: z.string(),
+        last_message_at: z.string(),
+        ended_at: z.string().nullable(),
+        archived_at: z.string(),
+        archive_reason: z.string(),
+        ollama_endpoint: z.string().max(MAX_RECORDED_ENDPOINT_CHARS),
+      }),
+      user: z.object({
+        id: z.number().int(),
+        chat_id: z.number().int(),
+        username: z.string().nullable(),
+        first_name: z.string().nullable(),
+        language_code: z.string().nullable(),
+      }),
+      parameters: z.object({
+        system_prompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).nullable(),
+        options: z.record(z.string(), z.number()),
+      }),
+      usage: z.object({
+        prompt_tokens: z.number().int().min(0),
+        completion_tokens: z.number().int().min(0),
+        total_duration_ms: z.number().min(0),
+        replies: z.number().int().min(0),
+      }),
+      message_count: z.number().int().min(0),
+      messages: z.array(archiveMessageSchema).max(100_000),
+      attachments: attachmentsSchema.optional(),
+    })
+    .superRefine((doc, ctx) => {
+      // Messages are numbered 1..n without gaps: a session resumed from a file
+      // with holes could never be archived again.
+      const gap = doc.messages.findIndex((m, i) => m.seq !== i + 1);
+      if (gap >= 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["messages", gap, "seq"],
+          message: `expected message number ${gap + 1}; messages must be numbered 1..n without gaps`,
+        });
+      }
+      if (doc.message_count !== doc.messages.length) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["message_count"],
+          message: `says ${doc.message_count} but the file has ${doc.messages.length} messages`,
+        });
+      }
     }),
-    user: z.object({
-      id: z.number().int(),
-      chat_id: z.number().int(),
-      username: z.string().nullable(),
-      first_name: z.string().nullable(),
-      language_code: z.string().nullable(),
-    }),
-    parameters: z.object({
-      system_prompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).nullable(),
-      options: z.record(z.string(), z.number()),
-    }),
-    usage: z.object({
-      prompt_tokens: z.number().int().min(0),
-      completion_tokens: z.number().int().min(0),
-      total_duration_ms: z.number().min(0),
-      replies: z.number().int().min(0),
-    }),
-    message_count: z.number().int().min(0),
-    messages: z.array(archiveMessageSchema).max(100_000),
-    attachments: attachmentsSchema.optional(),
-  })
-  .superRefine((doc, ctx) => {
-    // Messages are numbered 1..n without gaps: a session resumed from a file
-    // with holes could never be archived again.
-    const gap = doc.messages.findIndex((m, i) => m.seq !== i + 1);
-    if (gap >= 0) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["messages", gap, "seq"],
-        message: `expected message number ${gap + 1}; messages must be numbered 1..n without gaps`,
-      });
-    }
-    if (doc.message_count !== doc.messages.length) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["message_count"],
-        message: `says ${doc.message_count} but the file has ${doc.messages.length} messages`,
-      });
-    }
-  });
+);
 
 /** A parsed archive document. */
 export type ArchiveDocument = z.infer<typeof archiveSchema>;

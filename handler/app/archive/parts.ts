@@ -43,28 +43,30 @@ export function partRange(
   return first >= 1 && last >= first ? { first, last } : undefined;
 }
 
-/** A part object, validated when read. */
-export const partSchema = z
-  .object({
-    format: z.literal(PART_FORMAT),
-    version: z.literal(PART_VERSION),
-    session_id: z.string(),
-    first_seq: z.number().int().positive(),
-    last_seq: z.number().int().positive(),
-    /** First message of the part before this one; null when there is none (older messages, if any, are in the composed archive). */
-    previous_first_seq: z.number().int().positive().nullable(),
-    messages: z.array(archiveMessageSchema).min(1),
-  })
-  .superRefine((part, ctx) => {
-    const gap = part.messages.findIndex((m, i) => m.seq !== part.first_seq + i);
-    if (gap >= 0 || part.messages.at(-1)?.seq !== part.last_seq) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["messages"],
-        message: `must hold messages ${part.first_seq}..${part.last_seq} in order, without gaps`,
-      });
-    }
-  });
+/** A part object, validated when read (built on first use, as the schemas in format.ts). */
+export const partSchema = z.lazy(() =>
+  z
+    .object({
+      format: z.literal(PART_FORMAT),
+      version: z.literal(PART_VERSION),
+      session_id: z.string(),
+      first_seq: z.number().int().positive(),
+      last_seq: z.number().int().positive(),
+      /** First message of the part before this one; null when there is none (older messages, if any, are in the composed archive). */
+      previous_first_seq: z.number().int().positive().nullable(),
+      messages: z.array(archiveMessageSchema).min(1),
+    })
+    .superRefine((part, ctx) => {
+      const gap = part.messages.findIndex((m, i) => m.seq !== part.first_seq + i);
+      if (gap >= 0 || part.messages.at(-1)?.seq !== part.last_seq) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["messages"],
+          message: `must hold messages ${part.first_seq}..${part.last_seq} in order, without gaps`,
+        });
+      }
+    }),
+);
 
 /** A parsed part. */
 export type ArchivePart = z.infer<typeof partSchema>;
