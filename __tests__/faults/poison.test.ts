@@ -1,8 +1,8 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { coldStart } from "../harness/lambda.js";
 import { DynamoProxy } from "./dynamo-proxy.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   countContaining,
   type PollSummary,
@@ -10,23 +10,17 @@ import {
   pollerItem,
   repliesTo,
   storedConversation,
-  TokenGuard,
   userItems,
 } from "./support.js";
 
 const MAX_ATTEMPTS = 3;
 
 describe("faults: a poison update fails every time", () => {
-  let bed: TestBed;
+  const { bed, guard } = useFaultBed({ env: { MAX_UPDATE_ATTEMPTS: String(MAX_ATTEMPTS) } });
   let proxy: DynamoProxy;
   let env: Record<string, string>;
-  const guard = new TokenGuard();
 
   beforeAll(async () => {
-    bed = await startTestBed({
-      telegram: { flood: false },
-      env: { MAX_UPDATE_ATTEMPTS: String(MAX_ATTEMPTS) },
-    });
     proxy = await DynamoProxy.start(bed.aws.dynamoUrl);
     env = { ...bed.env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url };
   });
@@ -34,11 +28,7 @@ describe("faults: a poison update fails every time", () => {
     proxy.allow();
     bed.ollama.reset();
   });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await proxy.close();
-    await bed.close();
-  });
+  bed.beforeClose(() => proxy.close());
 
   const invoke = async () => {
     const { result, logs } = await bed.captureLogs(() =>
