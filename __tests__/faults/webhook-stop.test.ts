@@ -101,10 +101,10 @@ describe("faults: Stop in webhook mode reaches the invoke that streams the answe
     // Arrange: an id from the same sequence as the other deliveries
     const dan = person("Dan");
     const { update_id } = webhookUpdate(dan, "unused");
-    const queuedBefore = lambdaApi.queued().length;
+    const queuedBefore = webhook.lambdaApi.queued().length;
 
     // Act
-    const response = await deliver({
+    const response = await webhook.deliver({
       update_id,
       callback_query: {
         id: "4100000002",
@@ -114,12 +114,12 @@ describe("faults: Stop in webhook mode reaches the invoke that streams the answe
         data: "stop:1:1",
       },
     });
-    await lambdaApi.settled();
+    await webhook.lambdaApi.settled();
 
     // Assert
     expect(response.statusCode).toBe(200);
     expect(JSON.parse(response.body)).toMatchObject({ ok: true, outcome: "skipped" });
-    expect(lambdaApi.queued()).toHaveLength(queuedBefore);
+    expect(webhook.lambdaApi.queued()).toHaveLength(queuedBefore);
     expect(await ledgerItem(bed, dan, update_id)).toBeUndefined();
     expect(repliesTo(bed, dan)).toEqual([]);
   });
