@@ -16,8 +16,8 @@ import type { App } from "../handler/composition.js";
 import { type Config, loadConfig } from "../handler/config.js";
 import { ConfigError, TokenRejectedError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
+import type { AwsEmulators } from "./aws-emulators.js";
 import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
-import type { EmbeddedAws } from "./embedded.js";
 import { adoptS3rverArchives, FileArchiveStore } from "./file-archive.js";
 import { checkOllama, configHints, LOCAL_OLLAMA_URL } from "./hints.js";
 import { quietSdkNodeWarning } from "./node-support.js";
@@ -90,22 +90,25 @@ async function main(): Promise<void> {
 
   // Loaded only now: the AWS SDK, dynalite and cdktf take seconds to load, and a
   // wrong setting or token should be said at once.
-  const [{ DynamoDBClient }, { S3Client }, { createApp }, { startEmbeddedAws }, storage] =
-    await Promise.all([
-      import("@aws-sdk/client-dynamodb"),
-      import("@aws-sdk/client-s3"),
-      import("../handler/composition.js"),
-      import("./embedded.js"),
-      import("./storage.js"),
-    ]);
-  let embedded: EmbeddedAws | undefined;
+  const [{ DynamoDBClient }, { S3Client }, { createApp }, emulated, storage] = await Promise.all([
+    import("@aws-sdk/client-dynamodb"),
+    import("@aws-sdk/client-s3"),
+    import("../handler/composition.js"),
+    import("./aws-emulators.js"),
+    import("./storage.js"),
+  ]);
+  let embedded: AwsEmulators | undefined;
   let archive: FileArchiveStore | undefined;
   if (!lock) {
     say(
       `Storage: ${process.env.AWS_ENDPOINT_URL_DYNAMODB ?? process.env.AWS_ENDPOINT_URL ?? "AWS"}`,
     );
   } else {
-    embedded = await startEmbeddedAws(lock.dir);
+    // dynalite on LevelDB in DATA_DIR/dynamodb, so a restart keeps every session.
+    ({ emulators: embedded } = await emulated.AwsEmulators.start({
+      dynamoDir: join(lock.dir, "dynamodb"),
+      region: process.env.AWS_REGION ?? "us-east-1",
+    }));
     Object.assign(process.env, embedded.env);
     archive = new FileArchiveStore(join(lock.dir, "archives"));
     const adopted = await adoptS3rverArchives(join(lock.dir, "s3"), config.bucket, archive);

@@ -1,32 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import {
   type ArchiveJson,
   archiveAt,
+  conversationOf,
   expectedKeyBase,
+  invoke,
   isContiguous,
   keyOf,
-  lastReply,
+  lastText,
   type Person,
   person,
   reread,
   s3Keys,
   say,
   sessionItems,
-  startArchiveBed,
-  windowOf,
+  useArchiveBed,
 } from "./support.js";
 
 const DATE = "\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d";
 
 describe("/sessions, /archives, /export, import and /resume", () => {
-  let bed: TestBed;
+  const bed = useArchiveBed({ CONTEXT_MESSAGES: "4" });
   beforeAll(async () => {
-    bed = await startArchiveBed({ CONTEXT_MESSAGES: "4" });
     bed.ollama.setModels(["llama3:latest", "mistral:latest"]);
-  });
-  afterAll(async () => {
-    await bed.close();
   });
 
   /** The documents the bot sent to `who`. */
@@ -38,19 +34,19 @@ describe("/sessions, /archives, /export, import and /resume", () => {
 
   it("/sessions lists live and archived sessions newest first, with model, status, message count and dates", async () => {
     // Arrange
-    await say(bed, ada, "/model mistral", "hi mistral", "/end");
-    await say(bed, ada, "/model llama3", "hello llama", "and again");
+    await say(bed, ada, ["/model mistral", "hi mistral", "/end"]);
+    await say(bed, ada, ["/model llama3", "hello llama", "and again"]);
 
     // Act
     await say(bed, ada, "/sessions");
 
     // Assess: the listing matches what is stored
-    const stored = await sessionItems(bed, ada);
+    const stored = await sessionItems(bed, ada.user.id);
     expect(stored.map((i) => [i.model_name, i.status, i.message_count])).toEqual([
       ["mistral", "closed", 2],
       ["llama3", "active", 4],
     ]);
-    const listing = lastReply(bed, ada);
+    const listing = lastText(bed, ada.chat.id);
     expect(listing).toContain("Your conversations");
     expect(listing).toMatch(new RegExp(`1\\. llama3 · 🟢 active · 4 msgs · ${DATE} → ${DATE}`));
     expect(listing).toMatch(
@@ -60,22 +56,22 @@ describe("/sessions, /archives, /export, import and /resume", () => {
 
   it("/archives lists the archived sessions with their S3 paths, numbered as in /sessions", async () => {
     // Arrange
-    const [mistral] = await sessionItems(bed, ada);
+    const [mistral] = await sessionItems(bed, ada.user.id);
 
     // Act
     await say(bed, ada, "/archives");
 
     // Assess
     const base = expectedKeyBase(ada.user.id, "mistral", mistral?.session_id);
-    expect(lastReply(bed, ada)).toContain(
+    expect(lastText(bed, ada.chat.id)).toContain(
       `2. mistral · 2 msgs · s3://${bed.aws.bucket}/${base}.json`,
     );
-    expect(lastReply(bed, ada)).not.toContain("llama3");
+    expect(lastText(bed, ada.chat.id)).not.toContain("llama3");
   });
 
   it("/export <n> sends the archive as a JSON document identical to the S3 object", async () => {
     // Arrange
-    const [mistral] = await sessionItems(bed, ada);
+    const [mistral] = await sessionItems(bed, ada.user.id);
     const stored = await archiveAt(bed, keyOf(bed, mistral?.s3_path));
 
     // Act
@@ -91,7 +87,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
 
   it("/export without a number sends the live conversation as it stands, without archiving it", async () => {
     // Arrange
-    const [, live] = await sessionItems(bed, ada);
+    const [, live] = await sessionItems(bed, ada.user.id);
 
     // Act
     await say(bed, ada, "/export");
@@ -117,7 +113,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     await say(bed, ada, "/export 9");
 
     // Assess
-    expect(lastReply(bed, ada)).toContain("There is no conversation number 9");
+    expect(lastText(bed, ada.chat.id)).toContain("There is no conversation number 9");
     expect(documents(ada)).toHaveLength(before);
   });
 
@@ -141,7 +137,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     expect(listing).toMatch(/1\. mistral · 📦 archived \(imported\) · 2 msgs/);
 
     // Assess: stored as Bob's closed session, with its own objects in S3
-    const [imported] = await sessionItems(bed, bob);
+    const [imported] = await sessionItems(bed, bob.user.id);
     expect(imported).toMatchObject({
       PK: `USER#${bob.user.id}`,
       status: "closed",
@@ -176,7 +172,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
       fileName: "broken.json",
       content: "{ not json",
     });
-    await say(bed, carol);
+    await invoke(bed);
 
     // Assess: each went to the model as text; nothing was imported or archived
     const texts = bed.telegram.sentMessages(carol.chat.id).map((m) => m.text);
@@ -185,7 +181,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
       expect.stringContaining('<document name="data.json">\n{"hello":"world"}\n</document>'),
       expect.stringContaining('<document name="broken.json">\n{ not json\n</document>'),
     ]);
-    const stored = await sessionItems(bed, carol);
+    const stored = await sessionItems(bed, carol.user.id);
     expect(stored.map((i) => [i.status, i.message_count])).toEqual([["active", 6]]);
     expect(await s3Keys(bed, `${carol.user.id}/`)).toEqual([]);
   });
@@ -206,7 +202,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
       fileName: "model.json",
       content: JSON.stringify(badModel),
     });
-    await say(bed, dan);
+    await invoke(bed);
 
     // Assess
     const texts = bed.telegram.sentMessages(dan.chat.id).map((m) => m.text);
@@ -214,7 +210,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
       expect.stringContaining("I couldn't import gap.json: it is not a valid archive"),
       expect.stringContaining("I couldn't import model.json: it is not a valid archive"),
     ]);
-    expect(await sessionItems(bed, dan)).toEqual([]);
+    expect(await sessionItems(bed, dan.user.id)).toEqual([]);
     expect(await s3Keys(bed, `${dan.user.id}/`)).toEqual([]);
   });
 
@@ -228,23 +224,23 @@ describe("/sessions, /archives, /export, import and /resume", () => {
       fileName: "huge.json",
       content: Buffer.alloc(21 * 1024 * 1024, " "),
     });
-    await say(bed, eve);
+    await invoke(bed);
 
     // Assess
-    expect(lastReply(bed, eve)).toBe("That file is 21.0 MB; I read files up to 20.0 MB.");
+    expect(lastText(bed, eve.chat.id)).toBe("That file is 21.0 MB; I read files up to 20.0 MB.");
     expect(bed.telegram.requests("getFile")).toHaveLength(getFilesBefore);
-    expect(await sessionItems(bed, eve)).toEqual([]);
+    expect(await sessionItems(bed, eve.user.id)).toEqual([]);
   });
 
   it("/resume <n> reopens an archived session: its recent window comes back from S3 and the model sees it", async () => {
     // Arrange: an archived conversation, then a new one in progress
     const fay = person(8006, "Fay");
-    await say(bed, fay, "f1", "f2", "f3", "/end", "something else");
-    const [archived, current] = await sessionItems(bed, fay);
+    await say(bed, fay, ["f1", "f2", "f3", "/end", "something else"]);
+    const [archived, current] = await sessionItems(bed, fay.user.id);
 
     // Act
     await say(bed, fay, "/resume 2");
-    const told = lastReply(bed, fay);
+    const told = lastText(bed, fay.chat.id);
     const reopened = await reread(bed, archived ?? {});
     await say(bed, fay, "what did I say?");
 
@@ -256,7 +252,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     expect(reopened).toMatchObject({ status: "active", message_count: 6, GSI1PK: "ACTIVE" });
     expect(reopened).not.toHaveProperty("archive_reason");
     expect(reopened).not.toHaveProperty("expires_at");
-    expect(windowOf(reopened).map((m) => [m.seq, m.content])).toEqual([
+    expect(conversationOf(reopened).map((m) => [m.seq, m.content])).toEqual([
       [3, "f2"],
       [4, "You said: f2"],
       [5, "f3"],
@@ -284,15 +280,15 @@ describe("/sessions, /archives, /export, import and /resume", () => {
   it("a resumed session archived again holds its old and new messages exactly once", async () => {
     // Arrange
     const gil = person(8007, "Gil");
-    await say(bed, gil, "g1", "g2", "/end");
-    await say(bed, gil, "/resume 1", "g3");
+    await say(bed, gil, ["g1", "g2", "/end"]);
+    await say(bed, gil, ["/resume 1", "g3"]);
 
     // Act
     await say(bed, gil, "/end");
 
     // Assess
-    expect(lastReply(bed, gil)).toContain("Conversation ended and archived (6 messages)");
-    const [only] = await sessionItems(bed, gil);
+    expect(lastText(bed, gil.chat.id)).toContain("Conversation ended and archived (6 messages)");
+    const [only] = await sessionItems(bed, gil.user.id);
     expect(only).toMatchObject({ status: "closed", archive_reason: "ended", message_count: 6 });
     const doc = await archiveAt(bed, keyOf(bed, only?.s3_path));
     expect(isContiguous(doc.messages)).toBe(true);
@@ -308,14 +304,14 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     await say(bed, hal, "still talking");
 
     // Act
-    await say(bed, hal, "/resume 1", "/resume abc", "/resume 2");
+    await say(bed, hal, ["/resume 1", "/resume abc", "/resume 2"]);
 
     // Assess
     const [, active, word, beyond] = bed.telegram.sentMessages(hal.chat.id).map((m) => m.text);
     expect(active).toBe("Conversation 1 is already active: just keep writing.");
     expect(word).toContain("Usage: /resume <n>");
     expect(beyond).toContain("Usage: /resume <n>");
-    const [live] = await sessionItems(bed, hal);
+    const [live] = await sessionItems(bed, hal.user.id);
     expect(live).toMatchObject({ status: "active", message_count: 2 });
   });
 });

@@ -1,48 +1,41 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import {
   archiveAt,
+  conversationOf,
   expectedKeyBase,
   ISO,
   isContiguous,
   keyOf,
-  lastReply,
+  lastText,
   person,
   profileItem,
-  replies,
+  repliesTo,
   s3Keys,
   s3Text,
   say,
   sessionItems,
-  startArchiveBed,
-  windowOf,
+  useArchiveBed,
 } from "./support.js";
 
 const DAY_S = 86_400;
 
 describe("/end and /new archive the session to S3 and close it in DynamoDB", () => {
-  let bed: TestBed;
+  const bed = useArchiveBed();
   beforeAll(async () => {
-    bed = await startArchiveBed();
     bed.ollama.setModels(["llama3:latest", "llama3:8b", "mistral:latest"]);
-  });
-  afterAll(async () => {
-    await bed.close();
   });
 
   it("/end writes the full transcript with model, parameters, user and usage to <user>/model_llama3_8b/session_<id>.json", async () => {
     // Arrange
     const ada = person(3001, "Ada");
-    await say(
-      bed,
-      ada,
+    await say(bed, ada, [
       "/model llama3:8b",
       "/system You are a terse pirate.",
       "/set temperature 0.3",
       "Hello there",
       "What is 2+2?",
-    );
-    const [live] = await sessionItems(bed, ada);
+    ]);
+    const [live] = await sessionItems(bed, ada.user.id);
     const calls = bed.ollama.chats().filter((c) => c.body.model === "llama3:8b");
     const before = Date.now();
 
@@ -51,7 +44,7 @@ describe("/end and /new archive the session to S3 and close it in DynamoDB", () 
 
     // Assess: what the user sees
     const base = expectedKeyBase(ada.user.id, "llama3_8b", live?.session_id);
-    const reply = lastReply(bed, ada);
+    const reply = lastText(bed, ada.chat.id);
     expect(reply).toContain("Conversation ended and archived (4 messages)");
     expect(reply).toContain(`s3://${bed.aws.bucket}/${base}.json`);
 
@@ -115,7 +108,7 @@ describe("/end and /new archive the session to S3 and close it in DynamoDB", () 
     });
 
     // Assess: the DynamoDB item is closed metadata pointing at S3
-    const [closed] = await sessionItems(bed, ada);
+    const [closed] = await sessionItems(bed, ada.user.id);
     expect(closed).toMatchObject({
       status: "closed",
       s3_path: `s3://${bed.aws.bucket}/${base}.json`,
@@ -138,14 +131,14 @@ describe("/end and /new archive the session to S3 and close it in DynamoDB", () 
   it("/end writes a readable .txt: a header, then one timestamped block per message", async () => {
     // Arrange
     const grace = person(3002, "Grace");
-    await say(bed, grace, "/system Be brief.", "First question", "Second question");
-    const [live] = await sessionItems(bed, grace);
+    await say(bed, grace, ["/system Be brief.", "First question", "Second question"]);
+    const [live] = await sessionItems(bed, grace.user.id);
 
     // Act
     await say(bed, grace, "/end");
 
     // Assess
-    expect(lastReply(bed, grace)).toContain("Conversation ended and archived (4 messages)");
+    expect(lastText(bed, grace.chat.id)).toContain("Conversation ended and archived (4 messages)");
     const base = expectedKeyBase(grace.user.id, "llama3", live?.session_id);
     const doc = await archiveAt(bed, `${base}.json`);
     const txt = (await s3Text(bed, `${base}.txt`)) ?? "";
@@ -169,11 +162,11 @@ describe("/end and /new archive the session to S3 and close it in DynamoDB", () 
     // Arrange
     const linus = person(3003, "Linus");
     await say(bed, linus, "remember the number 42");
-    const [old] = await sessionItems(bed, linus);
+    const [old] = await sessionItems(bed, linus.user.id);
 
     // Act
     await say(bed, linus, "/new");
-    const newReply = lastReply(bed, linus);
+    const newReply = lastText(bed, linus.chat.id);
     await say(bed, linus, "what was the number?");
 
     // Assess: the user sees it
@@ -192,11 +185,11 @@ describe("/end and /new archive the session to S3 and close it in DynamoDB", () 
       "remember the number 42",
       "You said: remember the number 42",
     ]);
-    const [closed, fresh] = await sessionItems(bed, linus);
+    const [closed, fresh] = await sessionItems(bed, linus.user.id);
     expect(closed).toMatchObject({ session_id: old?.session_id, status: "closed" });
     expect(closed).not.toHaveProperty("conversation");
     expect(fresh).toMatchObject({ status: "active", message_count: 2 });
-    expect(windowOf(fresh).map((m) => m.content)).toEqual([
+    expect(conversationOf(fresh).map((m) => m.content)).toEqual([
       "what was the number?",
       "You said: what was the number?",
     ]);
@@ -212,21 +205,21 @@ describe("/end and /new archive the session to S3 and close it in DynamoDB", () 
     await say(bed, ken, "/end");
 
     // Assess
-    expect(lastReply(bed, ken)).toContain("There is no conversation to end");
+    expect(lastText(bed, ken.chat.id)).toContain("There is no conversation to end");
     expect(await s3Keys(bed, `${ken.user.id}/`)).toEqual([]);
-    expect(await sessionItems(bed, ken)).toEqual([]);
+    expect(await sessionItems(bed, ken.user.id)).toEqual([]);
   });
 
   it("after /end the next message starts a new session, and a second /end archives only that one", async () => {
     // Arrange
     const barbara = person(3005, "Barbara");
-    await say(bed, barbara, "one", "/end");
+    await say(bed, barbara, ["one", "/end"]);
 
     // Act
-    await say(bed, barbara, "two", "/end");
+    await say(bed, barbara, ["two", "/end"]);
 
     // Assess
-    const items = await sessionItems(bed, barbara);
+    const items = await sessionItems(bed, barbara.user.id);
     expect(items.map((i) => i.status)).toEqual(["closed", "closed"]);
     const docs = await Promise.all(items.map((i) => archiveAt(bed, keyOf(bed, i.s3_path))));
     expect(docs.map((d) => d.messages.map((m) => m.content))).toEqual([
@@ -235,7 +228,7 @@ describe("/end and /new archive the session to S3 and close it in DynamoDB", () 
     ]);
     for (const d of docs) expect(isContiguous(d.messages)).toBe(true);
     expect(await s3Keys(bed, `${barbara.user.id}/`)).toHaveLength(4);
-    expect(replies(bed, barbara).filter((t) => t.includes("archived (2 messages)"))).toHaveLength(
+    expect(repliesTo(bed, barbara).filter((t) => t.includes("archived (2 messages)"))).toHaveLength(
       2,
     );
   });

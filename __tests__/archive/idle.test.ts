@@ -1,34 +1,27 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import {
   ageSessions,
   archiveAt,
+  conversationOf,
   expectedKeyBase,
   invoke,
   keyOf,
-  lastReply,
+  lastText,
   onlySession,
   person,
-  replies,
+  repliesTo,
   reread,
   s3Keys,
   say,
   sessionItems,
-  startArchiveBed,
-  windowOf,
+  useArchiveBed,
 } from "./support.js";
 
 /** A session is idle after an hour; tests age sessions (ageSessions) instead of sleeping. */
 const IDLE_MINUTES = "60";
 
 describe("idle sessions are archived on a later invoke, even if their user never writes again", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({ SESSION_IDLE_MINUTES: IDLE_MINUTES });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useArchiveBed({ SESSION_IDLE_MINUTES: IDLE_MINUTES });
 
   it("archives Ada's idle session when Bob's message triggers an invoke, finding it through the index (no Scan)", async () => {
     // Arrange
@@ -43,7 +36,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
     await say(bed, bob, "hi, I'm Bob");
 
     // Assess: Bob is answered as usual; Ada's session is closed and in S3
-    expect(lastReply(bed, bob)).toBe("You said: hi, I'm Bob");
+    expect(lastText(bed, bob.chat.id)).toBe("You said: hi, I'm Bob");
     const closed = await reread(bed, live);
     const base = expectedKeyBase(ada.user.id, "llama3", live.session_id);
     expect(closed).toMatchObject({
@@ -62,7 +55,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
       "You said: Ada's only message",
     ]);
     // Ada was not messaged: she is not around.
-    expect(lastReply(bed, ada)).toBe("You said: Ada's only message");
+    expect(lastText(bed, ada.chat.id)).toBe("You said: Ada's only message");
 
     // Assess: found with a Query on the sparse index, never a Scan
     const calls = bed.aws.dynamoCalls().slice(callsBefore);
@@ -82,7 +75,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
 
     // Assess: nobody was messaged; Carol's session is archived
     expect(summary).toMatchObject({ status: "ok", updates: 0 });
-    expect(replies(bed, carol)).toEqual(["You said: Carol writes once"]);
+    expect(repliesTo(bed, carol)).toEqual(["You said: Carol writes once"]);
     const closed = await reread(bed, live);
     expect(closed).toMatchObject({ status: "closed", archive_reason: "idle" });
     const doc = await archiveAt(bed, keyOf(bed, closed?.s3_path));
@@ -100,19 +93,19 @@ describe("idle sessions are archived on a later invoke, even if their user never
     await invoke(bed);
 
     // Act
-    await say(bed, dan, "after the break", "/sessions");
+    await say(bed, dan, ["after the break", "/sessions"]);
     const afterBreak = bed.ollama.chats().at(-1);
 
     // Assess
     expect(afterBreak?.body.messages).toEqual([{ role: "user", content: "after the break" }]);
-    const [old, fresh] = await sessionItems(bed, dan);
+    const [old, fresh] = await sessionItems(bed, dan.user.id);
     expect(old).toMatchObject({ status: "closed", archive_reason: "idle" });
     expect(fresh).toMatchObject({ status: "active", message_count: 2 });
-    expect(windowOf(fresh).map((m) => m.content)).toEqual([
+    expect(conversationOf(fresh).map((m) => m.content)).toEqual([
       "after the break",
       "You said: after the break",
     ]);
-    const listing = lastReply(bed, dan);
+    const listing = lastText(bed, dan.chat.id);
     expect(listing).toMatch(/1\. llama3 · 🟢 active · 2 msgs/);
     expect(listing).toMatch(/2\. llama3 · 📦 archived \(idle\) · 2 msgs/);
   });
@@ -132,7 +125,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
     expect(after?.status ?? "deleted").not.toBe("active");
     expect(await s3Keys(bed, `${eve.user.id}/`)).toEqual([]);
     await say(bed, eve, "/sessions");
-    expect(lastReply(bed, eve)).not.toContain("0 msgs");
+    expect(lastText(bed, eve.chat.id)).not.toContain("0 msgs");
   });
 
   it("S3 down during the idle sweep: the session stays active and unchanged, and a later invoke archives it once S3 is back", async () => {
@@ -150,7 +143,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
     await invoke(bed);
 
     // Assess: Fay was not bothered, and nothing changed while S3 was down
-    expect(replies(bed, fay)).toEqual(["You said: Fay's message"]);
+    expect(repliesTo(bed, fay)).toEqual(["You said: Fay's message"]);
     expect(whileDown).toMatchObject({ status: "ok" });
     expect(untouched).toEqual(live);
     const closed = await reread(bed, live);
@@ -166,13 +159,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
 });
 
 describe("sessions in use are not idle", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({ SESSION_IDLE_MINUTES: "5" });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useArchiveBed({ SESSION_IDLE_MINUTES: "5" });
 
   it("keeps a session that is younger than SESSION_IDLE_MINUTES active across invokes, with its context", async () => {
     // Arrange
@@ -184,7 +171,7 @@ describe("sessions in use are not idle", () => {
     await say(bed, gus, "second");
 
     // Assess
-    expect(replies(bed, gus)).toEqual(["You said: first", "You said: second"]);
+    expect(repliesTo(bed, gus)).toEqual(["You said: first", "You said: second"]);
     const live = await onlySession(bed, gus);
     expect(live).toMatchObject({ status: "active", message_count: 4 });
     expect(live).not.toHaveProperty("s3_path");

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "../harness/fake-ollama.js";
-import { lastReply, person, say, startArchiveBed } from "./support.js";
+import { lastText, person, say, useArchiveBed } from "./support.js";
 
 /** A well-formed archive file, as /export writes it, with `overrides` applied. */
 function archiveFile(args: {
@@ -36,15 +35,12 @@ function archiveFile(args: {
 }
 
 describe("an imported file is data: it never chooses the server or the settings", () => {
-  let bed: TestBed;
+  const bed = useArchiveBed();
   let elsewhere: FakeOllama;
   beforeAll(async () => {
-    bed = await startArchiveBed();
     elsewhere = await FakeOllama.start();
   });
-  afterAll(async () => {
-    await Promise.all([bed.close(), elsewhere.close()]);
-  });
+  bed.beforeClose(() => elsewhere.close());
 
   it("a resumed import talks to the configured OLLAMA_URL, and /status probes only that", async () => {
     // Arrange
@@ -57,7 +53,7 @@ describe("an imported file is data: it never chooses the server or the settings"
     bed.ollama.reset();
 
     // Act
-    await say(bed, ada, "continue please", "/status");
+    await say(bed, ada, ["continue please", "/status"]);
 
     // Assess
     expect(elsewhere.requests()).toEqual([]);
@@ -65,7 +61,7 @@ describe("an imported file is data: it never chooses the server or the settings"
     expect(bed.ollama.chats()[0]?.body.messages.map((m) => m.content)).toContain(
       "imported question",
     );
-    expect(lastReply(bed, ada)).toContain("reachable");
+    expect(lastText(bed, ada.chat.id)).toContain("reachable");
   });
 
   it("imported options pass the /set checks: unknown names and out-of-range values are dropped", async () => {

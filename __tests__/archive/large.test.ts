@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import {
   archiveAt,
+  conversationOf,
   isContiguous,
   keyOf,
   onlySession,
@@ -9,28 +9,21 @@ import {
   partsOf,
   partsPrefixOf,
   person,
-  replies,
+  repliesTo,
   reread,
   s3Keys,
   say,
-  startArchiveBed,
-  windowOf,
+  useArchiveBed,
 } from "./support.js";
 
 const turn = (i: number) => `message ${i}`;
 const echo = (i: number) => `You said: message ${i}`;
 
 describe("large sessions: older messages move to S3, the recent window stays live", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({
-      ARCHIVE_AFTER_MESSAGES: "4",
-      ARCHIVE_AFTER_KB: "64",
-      CONTEXT_MESSAGES: "20",
-    });
-  });
-  afterAll(async () => {
-    await bed.close();
+  const bed = useArchiveBed({
+    ARCHIVE_AFTER_MESSAGES: "4",
+    ARCHIVE_AFTER_KB: "64",
+    CONTEXT_MESSAGES: "20",
   });
 
   it("past ARCHIVE_AFTER_MESSAGES the item keeps the recent window, stays active, and S3 holds everything in appended parts", async () => {
@@ -38,10 +31,10 @@ describe("large sessions: older messages move to S3, the recent window stays liv
     const ada = person(5001, "Ada");
 
     // Act
-    await say(bed, ada, turn(1), turn(2), turn(3), turn(4), turn(5));
+    await say(bed, ada, [turn(1), turn(2), turn(3), turn(4), turn(5)]);
 
     // Assess: every message answered
-    expect(replies(bed, ada)).toEqual([1, 2, 3, 4, 5].map(echo));
+    expect(repliesTo(bed, ada)).toEqual([1, 2, 3, 4, 5].map(echo));
 
     // Assess: DynamoDB keeps the last 4 messages and points at the newest part
     const item = await onlySession(bed, ada);
@@ -52,7 +45,7 @@ describe("large sessions: older messages move to S3, the recent window stays liv
       archive_tail: 9,
     });
     expect(item).not.toHaveProperty("s3_path"); // no composed archive while the session is active
-    expect(windowOf(item).map((m) => [m.seq, m.content])).toEqual([
+    expect(conversationOf(item).map((m) => [m.seq, m.content])).toEqual([
       [7, turn(4)],
       [8, echo(4)],
       [9, turn(5)],
@@ -88,7 +81,7 @@ describe("large sessions: older messages move to S3, the recent window stays liv
   it("after a cold start the model still gets the recent window, and /end archives old and new messages exactly once", async () => {
     // Arrange
     const bob = person(5002, "Bob");
-    await say(bed, bob, turn(1), turn(2), turn(3));
+    await say(bed, bob, [turn(1), turn(2), turn(3)]);
 
     // Act
     await say(bed, bob, turn(4));
@@ -100,7 +93,7 @@ describe("large sessions: older messages move to S3, the recent window stays liv
 
     // Assess
     expect(contextAfterColdStart).toEqual([turn(2), echo(2), turn(3), echo(3), turn(4)]);
-    expect(replies(bed, bob).at(-1)).toContain("Conversation ended and archived (8 messages)");
+    expect(repliesTo(bed, bob).at(-1)).toContain("Conversation ended and archived (8 messages)");
     const item = await onlySession(bed, bob);
     expect(item).toMatchObject({ status: "closed", archive_reason: "ended", message_count: 8 });
     expect(item).not.toHaveProperty("conversation");
@@ -115,7 +108,7 @@ describe("large sessions: older messages move to S3, the recent window stays liv
   it("/export of a live session whose older messages are in S3 sends the whole conversation and changes nothing", async () => {
     // Arrange
     const eli = person(5004, "Eli");
-    await say(bed, eli, turn(1), turn(2), turn(3), turn(4));
+    await say(bed, eli, [turn(1), turn(2), turn(3), turn(4)]);
     const before = await onlySession(bed, eli);
     const stored = await partsOf(bed, before);
 
@@ -143,24 +136,24 @@ describe("large sessions: older messages move to S3, the recent window stays liv
   it("S3 down when the window overflows: answers still arrive, messages stay in DynamoDB, and a later message moves them to S3", async () => {
     // Arrange
     const cy = person(5003, "Cy");
-    await say(bed, cy, turn(1), turn(2));
+    await say(bed, cy, [turn(1), turn(2)]);
     await bed.aws.stopS3();
 
     // Act
-    await say(bed, cy, turn(3), turn(4));
+    await say(bed, cy, [turn(3), turn(4)]);
     const whileDown = await onlySession(bed, cy);
     await bed.aws.startS3();
     await say(bed, cy, turn(5));
 
     // Assess: nothing was lost while S3 was down
-    expect(replies(bed, cy)).toEqual([1, 2, 3, 4, 5].map(echo));
+    expect(repliesTo(bed, cy)).toEqual([1, 2, 3, 4, 5].map(echo));
     expect(whileDown).toMatchObject({ status: "active", message_count: 8, archived_count: 0 });
-    expect(windowOf(whileDown).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(conversationOf(whileDown).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
 
     // Assess: once S3 is back, everything is archived once and the window is bounded again
     const item = await reread(bed, whileDown);
     expect(item).toMatchObject({ status: "active", message_count: 10, archived_count: 10 });
-    expect(windowOf(item).map((m) => m.seq)).toEqual([7, 8, 9, 10]);
+    expect(conversationOf(item).map((m) => m.seq)).toEqual([7, 8, 9, 10]);
     const archived = await partMessages(bed, item ?? {});
     expect(isContiguous(archived)).toBe(true);
     expect(archived).toHaveLength(10);
@@ -168,16 +161,10 @@ describe("large sessions: older messages move to S3, the recent window stays liv
 });
 
 describe("large sessions by size: ARCHIVE_AFTER_KB bounds the bytes kept in DynamoDB", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({
-      ARCHIVE_AFTER_MESSAGES: "1000",
-      ARCHIVE_AFTER_KB: "4",
-      CONTEXT_MESSAGES: "20",
-    });
-  });
-  afterAll(async () => {
-    await bed.close();
+  const bed = useArchiveBed({
+    ARCHIVE_AFTER_MESSAGES: "1000",
+    ARCHIVE_AFTER_KB: "4",
+    CONTEXT_MESSAGES: "20",
   });
 
   it("moves older messages to S3 once the window passes 4 KB, keeping it under the bound", async () => {
@@ -186,13 +173,13 @@ describe("large sessions by size: ARCHIVE_AFTER_KB bounds the bytes kept in Dyna
     const texts = [1, 2, 3, 4, 5, 6].map((i) => `${i}:${"x".repeat(1000)}`);
 
     // Act
-    await say(bed, dee, ...texts);
+    await say(bed, dee, texts);
 
     // Assess
-    expect(replies(bed, dee)).toEqual(texts.map((t) => `You said: ${t}`));
+    expect(repliesTo(bed, dee)).toEqual(texts.map((t) => `You said: ${t}`));
     const item = await onlySession(bed, dee);
     expect(item).toMatchObject({ status: "active", message_count: 12 });
-    const window = windowOf(item);
+    const window = conversationOf(item);
     const windowBytes = window.reduce((n, m) => n + Buffer.byteLength(m.content), 0);
     expect(windowBytes).toBeLessThanOrEqual(4096);
     expect(window.at(-1)?.seq).toBe(12);

@@ -1,12 +1,13 @@
 import { DeleteObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import type { TestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 import {
+  conversationOf,
   expectedKeyBase,
   type Item,
   isContiguous,
-  lastReply,
+  lastText,
   onlySession,
   type PartJson,
   partsOf,
@@ -17,8 +18,7 @@ import {
   s3Keys,
   s3Text,
   say,
-  startArchiveBed,
-  windowOf,
+  useArchiveBed,
 } from "./support.js";
 
 const turn = (i: number) => `turn ${i}: ${"ü".repeat(i)}`;
@@ -32,7 +32,7 @@ async function collect(
   seen: Map<number, StoredMessage>,
 ): Promise<Item | undefined> {
   const now = await reread(bed, item);
-  for (const m of windowOf(now)) seen.set(m.seq, m);
+  for (const m of conversationOf(now)) seen.set(m.seq, m);
   return now;
 }
 
@@ -60,14 +60,10 @@ function expectedPart(
 }
 
 describe("archive parts: constant-size appends while active, one complete archive when the session ends", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // A trim whenever the window passes 6 messages; it keeps the last 4.
-    bed = await startArchiveBed({ ARCHIVE_AFTER_MESSAGES: "6", CONTEXT_MESSAGES: "4" });
-  });
-  afterAll(async () => {
+  // A trim whenever the window passes 6 messages; it keeps the last 4.
+  const bed = useArchiveBed({ ARCHIVE_AFTER_MESSAGES: "6", CONTEXT_MESSAGES: "4" });
+  bed.beforeClose(async () => {
     await bed.aws.startS3();
-    await bed.close();
   });
 
   it("each trim appends only its new messages as a part, and /end composes the parts into session_<id>.json and .txt, byte for byte", async () => {
@@ -181,7 +177,7 @@ describe("archive parts: constant-size appends while active, one complete archiv
   it("a part S3 stored but never confirmed is left behind harmlessly: the next trim writes a longer one and the archive holds every message once", async () => {
     // Arrange: three turns, so the fourth one trims
     const bob = person(9102, "Bob");
-    await say(bed, bob, turn(1), turn(2), turn(3));
+    await say(bed, bob, [turn(1), turn(2), turn(3)]);
     const before = await onlySession(bed, bob);
     const prefix = partsPrefixOf(before);
     const cutAfterStore = bed.aws.onS3Put((key) => {
@@ -199,7 +195,7 @@ describe("archive parts: constant-size appends while active, one complete archiv
 
     // Assess: the cut trim changed nothing in DynamoDB; the next one wrote 1..10
     expect(afterCut).toMatchObject({ status: "active", message_count: 8, archived_count: 0 });
-    expect(windowOf(afterCut).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(conversationOf(afterCut).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     expect(afterRetry).toMatchObject({ archived_count: 10, archive_tail: 1 });
     expect((await partsOf(bed, before)).map((p) => p.key)).toEqual([
       `${prefix}${pad(1)}-${pad(8)}.json`,
@@ -207,7 +203,7 @@ describe("archive parts: constant-size appends while active, one complete archiv
     ]);
 
     // Assess: the composed archive has every message once, in order
-    expect(lastReply(bed, bob)).toContain("archived (10 messages)");
+    expect(lastText(bed, bob.chat.id)).toContain("archived (10 messages)");
     const base = expectedKeyBase(bob.user.id, "llama3", before.session_id);
     const doc = JSON.parse((await s3Text(bed, `${base}.json`)) ?? "{}") as {
       messages: { seq: number; content: string }[];
@@ -235,7 +231,7 @@ describe("archive parts: constant-size appends while active, one complete archiv
       await bed.aws.s3.send(new DeleteObjectCommand({ Bucket: bed.aws.bucket, Key: key }));
 
     // Act
-    await say(bed, cy, "/resume 1", "and now?");
+    await say(bed, cy, ["/resume 1", "and now?"]);
 
     // Assess: reopened with the last four messages, which the model saw
     const reopened = await reread(bed, closed);

@@ -1,24 +1,23 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import {
   type ArchiveJson,
   archiveAt,
+  conversationOf,
   expectedKeyBase,
   invoke,
   isContiguous,
-  lastReply,
+  lastText,
   onlySession,
   person,
   profileItem,
   putItem,
-  replies,
+  repliesTo,
   reread,
   s3Keys,
   s3Text,
   say,
   sessionItems,
-  startArchiveBed,
-  windowOf,
+  useArchiveBed,
 } from "./support.js";
 
 /** The parts of an archive that must not change when it is written again. */
@@ -32,29 +31,25 @@ const transcriptBody = (txt: string | undefined): string =>
   (txt ?? "").split(`${"=".repeat(72)}\n`)[1] ?? "";
 
 describe("S3 failures never lose a conversation; the archive is retried later", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // Small windows, so sessions here already have older messages in S3.
-    bed = await startArchiveBed({ ARCHIVE_AFTER_MESSAGES: "4" });
-  });
-  afterAll(async () => {
+  // Small windows, so sessions here already have older messages in S3.
+  const bed = useArchiveBed({ ARCHIVE_AFTER_MESSAGES: "4" });
+  bed.beforeClose(async () => {
     await bed.aws.startS3();
-    await bed.close();
   });
 
   it("S3 down during /end: the user is told, the session stays active and unchanged, and a later invoke archives it once S3 is back", async () => {
     // Arrange
     const ada = person(7001, "Ada");
-    await say(bed, ada, "one", "two");
+    await say(bed, ada, ["one", "two"]);
     const before = await onlySession(bed, ada);
     await bed.aws.stopS3();
 
     // Act
     const failed = await say(bed, ada, "/end");
     const whileDown = await reread(bed, before);
-    const toldWhileDown = lastReply(bed, ada);
+    const toldWhileDown = lastText(bed, ada.chat.id);
     await say(bed, ada, "/sessions");
-    const listedWhileDown = lastReply(bed, ada);
+    const listedWhileDown = lastText(bed, ada.chat.id);
     await bed.aws.startS3();
     const later = await invoke(bed);
 
@@ -93,7 +88,7 @@ describe("S3 failures never lose a conversation; the archive is retried later", 
   it("S3 failing in the middle of /end (JSON stored, TXT not): nothing is lost and the retry writes both objects with every message once", async () => {
     // Arrange: three turns, so the older messages are already in S3
     const bob = person(7002, "Bob");
-    await say(bed, bob, "b1", "b2", "b3");
+    await say(bed, bob, ["b1", "b2", "b3"]);
     await say(bed, bob, "b4");
     const before = await onlySession(bed, bob);
     const base = expectedKeyBase(bob.user.id, "llama3", before.session_id);
@@ -110,9 +105,9 @@ describe("S3 failures never lose a conversation; the archive is retried later", 
     await invoke(bed);
 
     // Assess: the failed attempt changed nothing in DynamoDB, and Bob was told
-    expect(lastReply(bed, bob)).toContain("Nothing is lost");
+    expect(lastText(bed, bob.chat.id)).toContain("Nothing is lost");
     expect(whileDown).toMatchObject({ status: "active", message_count: 8 });
-    expect(windowOf(whileDown).map((m) => m.seq)).toEqual([5, 6, 7, 8]);
+    expect(conversationOf(whileDown).map((m) => m.seq)).toEqual([5, 6, 7, 8]);
 
     // Assess: the retry completed the archive: both objects, no duplicates, no gaps
     const closed = await reread(bed, before);
@@ -131,7 +126,7 @@ describe("S3 failures never lose a conversation; the archive is retried later", 
   it("re-running an archive after a crash between the S3 write and the DynamoDB update writes the same objects", async () => {
     // Arrange: archive once, then put DynamoDB back as if the process died before its write
     const cy = person(7003, "Cy");
-    await say(bed, cy, "c1", "c2", "c3");
+    await say(bed, cy, ["c1", "c2", "c3"]);
     const sessionBefore = await onlySession(bed, cy);
     const profileBefore = await profileItem(bed, cy);
     await say(bed, cy, "/end");
@@ -151,7 +146,7 @@ describe("S3 failures never lose a conversation; the archive is retried later", 
     expect(secondJson.messages).toHaveLength(6);
     expect(transcriptBody(await s3Text(bed, `${base}.txt`))).toBe(transcriptBody(firstTxt));
     expect(await reread(bed, sessionBefore)).toMatchObject({ status: "closed" });
-    expect(replies(bed, cy).filter((t) => t.includes("archived (6 messages)"))).toHaveLength(2);
+    expect(repliesTo(bed, cy).filter((t) => t.includes("archived (6 messages)"))).toHaveLength(2);
   });
 
   it("/new with S3 down starts a fresh conversation at once; the previous one is archived when S3 is back", async () => {
@@ -162,13 +157,13 @@ describe("S3 failures never lose a conversation; the archive is retried later", 
     await bed.aws.stopS3();
 
     // Act
-    await say(bed, dee, "/new", "new topic");
-    const whileDown = await sessionItems(bed, dee);
+    await say(bed, dee, ["/new", "new topic"]);
+    const whileDown = await sessionItems(bed, dee.user.id);
     await bed.aws.startS3();
     await invoke(bed);
 
     // Assess: the user got their new conversation without waiting for S3
-    const texts = replies(bed, dee);
+    const texts = repliesTo(bed, dee);
     expect(texts[1]).toContain("New conversation with llama3");
     expect(texts[1]).toContain("Nothing is lost");
     expect(texts[2]).toBe("You said: new topic");
@@ -181,7 +176,7 @@ describe("S3 failures never lose a conversation; the archive is retried later", 
     ]);
 
     // Assess: the old one is archived now, the new one untouched
-    const [closed, fresh] = await sessionItems(bed, dee);
+    const [closed, fresh] = await sessionItems(bed, dee.user.id);
     expect(closed).toMatchObject({ session_id: old.session_id, status: "closed" });
     expect(closed?.archive_reason).toBe("new");
     expect(fresh).toMatchObject({ status: "active", message_count: 2 });

@@ -1,30 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import {
+  conversationOf,
   invoke,
   isContiguous,
   onlySession,
   partMessages,
   person,
-  replies,
+  repliesTo,
   say,
-  startArchiveBed,
-  windowOf,
+  useArchiveBed,
 } from "./support.js";
 
 describe("a long S3 outage while a user keeps chatting", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // Trims start at 4 KB; nothing more is written past 16 KB until a trim succeeds.
-    bed = await startArchiveBed({
-      ARCHIVE_AFTER_KB: "4",
-      ARCHIVE_AFTER_MESSAGES: "1000",
-      MAX_UPDATE_ATTEMPTS: "10",
-    });
+  // Trims start at 4 KB; nothing more is written past 16 KB until a trim succeeds.
+  const bed = useArchiveBed({
+    ARCHIVE_AFTER_KB: "4",
+    ARCHIVE_AFTER_MESSAGES: "1000",
+    MAX_UPDATE_ATTEMPTS: "10",
   });
-  afterAll(async () => {
+  bed.beforeClose(async () => {
     await bed.aws.startS3();
-    await bed.close();
   });
 
   it("stops before the item outgrows DynamoDB: the next message waits, unanswered and intact, until S3 is back", async () => {
@@ -51,14 +46,14 @@ describe("a long S3 outage while a user keeps chatting", () => {
     expect(blocked).toMatchObject({ handled: 0, failed: 1 });
     expect(again).toMatchObject({ handled: 0, failed: 1 });
     expect(modelCallsWhileBlocked).toBe(0);
-    expect(replies(bed, eve).some((r) => /sorry/i.test(r))).toBe(false);
+    expect(repliesTo(bed, eve).some((r) => /sorry/i.test(r))).toBe(false);
     expect(recovered).toMatchObject({ handled: 1, failed: 0 });
-    expect(replies(bed, eve)).toHaveLength(sent);
+    expect(repliesTo(bed, eve)).toHaveLength(sent);
 
     // Assert: every message is in S3 or in the window, once, in order.
     const session = await onlySession(bed, eve);
     const archived = await partMessages(bed, session);
-    const window = windowOf(session);
+    const window = conversationOf(session);
     const all = [...archived.filter((m) => m.seq < (window[0]?.seq ?? Infinity)), ...window];
     expect(isContiguous(all)).toBe(true);
     const userTexts = all.filter((m) => m.role === "user").map((m) => m.content);

@@ -3,20 +3,23 @@
  * handler stored in DynamoDB and S3 (through the test's own clients).
  */
 import { GetObjectCommand, ListObjectsV2Command, NoSuchKey } from "@aws-sdk/client-s3";
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { GetCommand, PutCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
+import { type SuiteBed, type TestBed, useTestBed } from "../harness/bed.js";
 import type { TgUser } from "../harness/fake-telegram.js";
-import { invokeCold, person as makePerson, type Person, textsTo } from "../harness/people.js";
+import { sessionItems } from "../harness/items.js";
+import { person as makePerson, type Person } from "../harness/people.js";
 
 /**
- * A test bed for archive tests: replies are sent whole (streaming and Telegram's
+ * The bed of an archive `describe` ({@link useTestBed}): replies are sent whole (streaming and Telegram's
  * flood control are tested elsewhere and would only slow these tests down).
  */
-export function startArchiveBed(env: Readonly<Record<string, string>> = {}): Promise<TestBed> {
-  return startTestBed({ env: { STREAM_REPLIES: "false", ...env }, telegram: { flood: false } });
+export function useArchiveBed(env: Readonly<Record<string, string>> = {}): SuiteBed {
+  return useTestBed({ env: { STREAM_REPLIES: "false", ...env }, telegram: { flood: false } });
 }
 
-export type { Person };
+export { conversationOf, type StoredMessage, sessionItems } from "../harness/items.js";
+export type { Person, PollSummary } from "../harness/people.js";
+export { invoke, lastText, repliesTo, say, sleep } from "../harness/people.js";
 
 /** A user with every metadata field Telegram sends, in their private chat. */
 export function person(id: number, name: string, extra: Partial<TgUser> = {}): Person {
@@ -26,51 +29,10 @@ export function person(id: number, name: string, extra: Partial<TgUser> = {}): P
   });
 }
 
-/** The poll summary the handler returns. */
-export interface PollSummary {
-  status: string;
-  updates: number;
-  handled: number;
-  failed: number;
-  deferred: number;
-  errors: string[];
-}
-
-/** One cold invoke (empty poll event), as a scheduler would trigger it. */
-export function invoke(bed: TestBed): Promise<PollSummary> {
-  return invokeCold<PollSummary>(bed);
-}
-
-/** Queues each text from `who`, then invokes once. */
-export async function say(bed: TestBed, who: Person, ...texts: string[]): Promise<PollSummary> {
-  for (const text of texts) bed.telegram.pushText(who.user, who.chat, text);
-  return invoke(bed);
-}
-
-/** Texts the bot sent to `who`, from index `from` on. */
-export function replies(bed: TestBed, who: Person, from = 0): string[] {
-  return textsTo(bed, who.chat.id).slice(from);
-}
-
-/** The last text the bot sent to `who`. */
-export function lastReply(bed: TestBed, who: Person): string {
-  return bed.telegram.sentMessages(who.chat.id).at(-1)?.text ?? "";
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 // ---- DynamoDB ---------------------------------------------------------------
 
 /** A raw `ChatbotSessions` item. */
 export type Item = Record<string, unknown>;
-
-/** A stored conversation message (element of `conversation`). */
-export interface StoredMessage {
-  seq: number;
-  role: string;
-  content: string;
-  ts: string;
-}
 
 /** The user's profile item. */
 export async function profileItem(bed: TestBed, who: Person): Promise<Item | undefined> {
@@ -83,22 +45,9 @@ export async function profileItem(bed: TestBed, who: Person): Promise<Item | und
   return res.Item;
 }
 
-/** Every session item of the user, oldest first. */
-export async function sessionItems(bed: TestBed, who: Person): Promise<Item[]> {
-  const res = await bed.aws.db.send(
-    new QueryCommand({
-      TableName: bed.aws.table,
-      KeyConditionExpression: "PK = :pk AND begins_with(SK, :m)",
-      ExpressionAttributeValues: { ":pk": `USER#${who.user.id}`, ":m": "MODEL#" },
-      ConsistentRead: true,
-    }),
-  );
-  return (res.Items ?? []).sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
-}
-
 /** The single session item of the user (fails the test when there is not exactly one). */
 export async function onlySession(bed: TestBed, who: Person): Promise<Item> {
-  const items = await sessionItems(bed, who);
+  const items = await sessionItems(bed, who.user.id);
   if (items.length !== 1)
     throw new Error(`expected 1 session of ${who.user.id}, got ${items.length}`);
   return items[0] as Item;
@@ -114,7 +63,7 @@ export async function ageSessions(
   who: Person,
   byMs = 2 * 60 * 60_000,
 ): Promise<void> {
-  for (const item of await sessionItems(bed, who)) {
+  for (const item of await sessionItems(bed, who.user.id)) {
     if (item.status !== "active") continue;
     const past = new Date(Date.parse(String(item.last_message_ts)) - byMs).toISOString();
     await bed.aws.db.send(
@@ -143,11 +92,6 @@ export async function reread(bed: TestBed, item: Item): Promise<Item | undefined
 /** Writes an item back exactly as given (to recreate an earlier state). */
 export async function putItem(bed: TestBed, item: Item): Promise<void> {
   await bed.aws.db.send(new PutCommand({ TableName: bed.aws.table, Item: item }));
-}
-
-/** The recent window kept in a session item. */
-export function windowOf(item: Item | undefined): StoredMessage[] {
-  return Array.isArray(item?.conversation) ? (item.conversation as StoredMessage[]) : [];
 }
 
 /** The item's size as stored: every attribute name and value, serialized. */

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import { coldStart } from "../harness/lambda.js";
 import {
   archiveAt,
+  conversationOf,
   type Item,
   isContiguous,
   itemBytes,
@@ -10,12 +10,11 @@ import {
   onlySession,
   type PollSummary,
   person,
-  replies,
+  repliesTo,
   reread,
   s3Text,
   say,
-  startArchiveBed,
-  windowOf,
+  useArchiveBed,
 } from "./support.js";
 
 const MESSAGES = 1000;
@@ -37,14 +36,8 @@ function message(i: number): string {
 }
 
 describe("a 1,000-message conversation of 3 KB messages", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // The defaults: ARCHIVE_AFTER_MESSAGES=40, ARCHIVE_AFTER_KB=64, CONTEXT_MESSAGES=20.
-    bed = await startArchiveBed();
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  // The defaults: ARCHIVE_AFTER_MESSAGES=40, ARCHIVE_AFTER_KB=64, CONTEXT_MESSAGES=20.
+  const bed = useArchiveBed();
 
   it("answers every message, archives every message, and keeps the DynamoDB item far below 400 KB", async () => {
     // Arrange
@@ -68,7 +61,7 @@ describe("a 1,000-message conversation of 3 KB messages", () => {
 
     // Assess: every message answered once, in order (besides one notice that the
     // model's context is full; compared by id first to keep a failure readable)
-    const answers = replies(bed, ada);
+    const answers = repliesTo(bed, ada);
     const echoes = answers.filter((t) => t.startsWith("You said: "));
     expect(echoes.map((t) => t.slice(10, 15))).toEqual(texts.map((t) => t.slice(0, 5)));
     expect(echoes.every((t, i) => t === `You said: ${texts[i]}`)).toBe(true);
@@ -83,7 +76,7 @@ describe("a 1,000-message conversation of 3 KB messages", () => {
     expect(largest).toBeLessThan(DYNAMO_ITEM_LIMIT / 4);
     const closed = await onlySession(bed, ada);
     expect(closed).toMatchObject({ status: "closed", message_count: 2 * MESSAGES });
-    expect(windowOf(closed)).toEqual([]);
+    expect(conversationOf(closed)).toEqual([]);
     expect(itemBytes(closed)).toBeLessThan(4 * 1024);
 
     // Assess: the archive holds all 2,000 messages exactly once, in order

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 
 let nextUser = 2000;
@@ -9,13 +9,9 @@ const newUser = () => {
 };
 
 describe("chatting: models, sessions and delivery", () => {
-  let bed: TestBed;
+  const bed = useTestBed();
   beforeAll(async () => {
-    bed = await startTestBed();
     bed.ollama.setModels(["llama3:latest", "mistral:latest", "phi3:latest"]);
-  });
-  afterAll(async () => {
-    await bed.close();
   });
   beforeEach(() => {
     bed.ollama.reset?.();

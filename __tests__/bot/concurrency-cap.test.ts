@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import { person, repliesTo } from "../faults/support.js";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { useTestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 
 /**
@@ -11,14 +11,7 @@ import { coldStart } from "../harness/lambda.js";
  * answering at the same moment.
  */
 describe("polling: MAX_CONCURRENCY caps the answers in flight", () => {
-  let bed: TestBed;
-
-  beforeAll(async () => {
-    bed = await startTestBed({ env: { MAX_CONCURRENCY: "2" }, telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ env: { MAX_CONCURRENCY: "2" }, telegram: { flood: false } });
 
   it("answers six users with at most two model calls at a time, and does use both", async () => {
     // Prepare: six users write at once; each answer takes long enough that the

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import { type Person, person, repliesTo, storedConversation, waitFor } from "../faults/support.js";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { useTestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import { coldStart } from "../harness/lambda.js";
 
@@ -9,20 +9,11 @@ const lastQuestion = (body: ChatBody) =>
   body.messages.filter((m) => m.role === "user").at(-1)?.content ?? "";
 
 describe("polling: one invoke keeps listening while it answers", () => {
-  let bed: TestBed;
-
-  beforeAll(async () => {
-    // Edit streaming: these tests watch the answer's message grow (drafts show none until the end).
-    bed = await startTestBed({
-      env: { STREAM_REPLIES: "true", STREAM_MODE: "edit" },
-      telegram: { flood: false },
-    });
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
-  afterAll(async () => {
-    await bed.close();
+  // Edit streaming: these tests watch the answer's message grow (drafts show none until the end).
+  const bed = useTestBed({
+    env: { STREAM_REPLIES: "true", STREAM_MODE: "edit" },
+    telegram: { flood: false },
+    resetOllama: true,
   });
 
   const longAnswer = `A long answer, ${"word ".repeat(60).trim()}. The end.`;

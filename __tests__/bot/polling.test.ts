@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 
 const ada = { id: 1001, first_name: "Ada", username: "ada" };
@@ -7,15 +7,9 @@ const bob = { id: 1002, first_name: "Bob" };
 const privateChat = (u: { id: number }) => ({ id: u.id, type: "private" as const });
 
 describe("polling: each invoke answers every pending update once", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // Telegram's limits, with a short penalty: a backlog answered as drafts (a frame and the
-    // final message each) trips the per-chat limit, and the bot must wait it out, not fail.
-    bed = await startTestBed({ telegram: { flood: { retryAfterSeconds: 2 } } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  // Telegram's limits, with a short penalty: a backlog answered as drafts (a frame and the
+  // final message each) trips the per-chat limit, and the bot must wait it out, not fail.
+  const bed = useTestBed({ telegram: { flood: { retryAfterSeconds: 2 } } });
 
   it("answers two users in one invoke, each with the default model, and returns a summary", async () => {
     // Prepare

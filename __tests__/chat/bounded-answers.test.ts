@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { conversationOf, invoke, newPerson, sessionItems, texts } from "./support.js";
+import { describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
+import { conversationOf, invoke, newPerson, sessionItems, textsTo } from "./support.js";
 
 /** A model that never stops: far past what the bot stores. */
 const RUNAWAY = 150_000;
 
 describe("bounded answers: a runaway answer cannot wedge a conversation", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ telegram: { flood: false } });
 
   it("sends a default num_predict, and a session's own value wins", async () => {
     // Arrange
@@ -57,7 +51,7 @@ describe("bounded answers: a runaway answer cannot wedge a conversation", () => 
     await invoke(bed);
 
     // Assess
-    const shown = texts(bed, bob.chat.id);
+    const shown = textsTo(bed, bob.chat.id);
     const runaway = shown.filter((t) => t.includes("zzzz")).join("");
     expect(runaway.length).toBeLessThanOrEqual(20_000);
     expect(shown.join("\n")).toContain("the answer was cut here");
@@ -87,7 +81,7 @@ describe("bounded answers: a runaway answer cannot wedge a conversation", () => 
     await invoke(bed);
 
     // Assess
-    expect(texts(bed, cy.chat.id)[0]).toBe(
+    expect(textsTo(bed, cy.chat.id)[0]).toBe(
       "You said: tell m\n\n✂️ Cut off: the answer reached the length limit (2048 tokens). Ask me to continue, or raise the limit with /set num_predict.",
     );
     const stored = (await sessionItems(bed, cy.user.id)).flatMap(conversationOf);
@@ -115,7 +109,7 @@ describe("bounded answers: a runaway answer cannot wedge a conversation", () => 
     await invoke(bed);
 
     // Assess
-    expect(texts(bed, di.chat.id)).toEqual(["You said: short one"]);
+    expect(textsTo(bed, di.chat.id)).toEqual(["You said: short one"]);
     const stored = (await sessionItems(bed, di.user.id)).flatMap(conversationOf);
     expect(stored.map((m) => (m as { cut_off?: string }).cut_off)).toEqual([undefined, undefined]);
   });

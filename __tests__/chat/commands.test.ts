@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 import {
   conversationOf,
@@ -9,7 +9,7 @@ import {
   newPerson,
   say,
   sessionItems,
-  texts,
+  textsTo,
   userItems,
 } from "./support.js";
 
@@ -32,13 +32,7 @@ const CORE_COMMANDS = [
 ];
 
 describe("command menu: registered with Telegram once, not on every invoke", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ telegram: { flood: false } });
 
   it("calls setMyCommands with every command on the first invoke only, across cold starts", async () => {
     // Arrange
@@ -61,13 +55,9 @@ describe("command menu: registered with Telegram once, not on every invoke", () 
 });
 
 describe("commands: what each one answers", () => {
-  let bed: TestBed;
+  const bed = useTestBed({ telegram: { flood: false } });
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     bed.ollama.setModels(["llama3:latest", "mistral:latest", "phi3:latest"]);
-  });
-  afterAll(async () => {
-    await bed.close();
   });
   beforeEach(() => {
     bed.ollama.reset();
@@ -181,7 +171,7 @@ describe("commands: what each one answers", () => {
     );
 
     // Assess
-    const lists = texts(bed, gus.chat.id).slice(-2);
+    const lists = textsTo(bed, gus.chat.id).slice(-2);
     for (const list of lists)
       expect(list.split("\n")).toEqual([
         "Installed models",
@@ -304,13 +294,7 @@ describe("commands: what each one answers", () => {
 });
 
 describe("SHOW_STATS: a footer with model, tokens and seconds", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ telegram: { flood: false } });
 
   it("adds an italic footer from Ollama's final chunk when enabled, and none by default", async () => {
     // Arrange

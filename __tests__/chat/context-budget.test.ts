@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { envWith, newPerson, OllamaProxy, say, sessionItems, texts } from "./support.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
+import { envWith, newPerson, OllamaProxy, say, sessionItems, textsTo } from "./support.js";
 
 const TRIM_WARNING = "longer than the model's context";
 
@@ -8,19 +8,17 @@ const TRIM_WARNING = "longer than the model's context";
 const longMessage = (n: number): string => `Message ${n}: ${"some context words ".repeat(11)}`;
 
 describe("context budget: the history sent to the model fits num_ctx", () => {
-  let bed: TestBed;
+  const bed = useTestBed({ telegram: { flood: false } });
   /** Reports a prompt that filled the whole context, as Ollama does after truncating silently. */
   let truncating: OllamaProxy;
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     truncating = await OllamaProxy.start(bed.ollama.url, {
       line: (line, request) =>
         line.done === true ? { ...line, prompt_eval_count: request.options?.num_ctx ?? 0 } : line,
     });
   });
-  afterAll(async () => {
+  bed.beforeClose(async () => {
     await truncating.close();
-    await bed.close();
   });
   beforeEach(() => {
     bed.ollama.reset();
@@ -46,7 +44,7 @@ describe("context budget: the history sent to the model fits num_ctx", () => {
     expect(contents.some((c) => c.includes("Message 1:"))).toBe(false);
     expect(contents.length).toBeLessThan(12); // not the whole history
     expect(last?.options?.num_ctx).toBe(512);
-    const warnings = texts(bed, ada.chat.id).filter((t) => t.includes(TRIM_WARNING));
+    const warnings = textsTo(bed, ada.chat.id).filter((t) => t.includes(TRIM_WARNING));
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("(512 tokens)");
     const [session] = await sessionItems(bed, ada.user.id);
@@ -111,7 +109,7 @@ describe("context budget: the history sent to the model fits num_ctx", () => {
     await say(bed, dee, "third question", env);
 
     // Assess
-    const shown = texts(bed, dee.chat.id);
+    const shown = textsTo(bed, dee.chat.id);
     expect(shown.filter((t) => t.includes(TRIM_WARNING))).toHaveLength(1);
     expect(shown.filter((t) => t.startsWith("You said:"))).toHaveLength(3);
     expect(shown.findIndex((t) => t.includes(TRIM_WARNING))).toBe(1); // right after the first answer
@@ -125,7 +123,7 @@ describe("context budget: the history sent to the model fits num_ctx", () => {
     for (let n = 1; n <= 3; n++) await say(bed, eve, `hello ${n}`);
 
     // Assess
-    expect(texts(bed, eve.chat.id).filter((t) => t.includes(TRIM_WARNING))).toEqual([]);
+    expect(textsTo(bed, eve.chat.id).filter((t) => t.includes(TRIM_WARNING))).toEqual([]);
     expect(bed.ollama.chats().at(-1)?.body.messages).toHaveLength(5);
   });
 });

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import { userItems } from "../harness/items.js";
 import { envWith, newPerson, say } from "./support.js";
 
@@ -12,16 +12,7 @@ const tooLong = { status: 400, description: "Bad Request: message is too long" }
  * user is told, instead of a retried update and a partial answer on screen.
  */
 describe("delivery: replies Telegram refuses", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
+  const bed = useTestBed({ telegram: { flood: false }, resetOllama: true });
 
   const conversation = async (userId: number) =>
     (await userItems(bed, userId))

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { beforeEach, describe, expect, it } from "@jest/globals";
 import { waitFor } from "../faults/support.js";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { useTestBed } from "../harness/bed.js";
 import {
   conversationOf,
   invoke,
@@ -8,7 +8,7 @@ import {
   newPerson,
   requestsTo,
   sessionItems,
-  texts,
+  textsTo,
 } from "./support.js";
 
 /** A Markdown answer long enough for several draft frames. */
@@ -19,14 +19,8 @@ const ANSWER = [
 ].join("\n");
 
 describe("STREAM_MODE=draft (the default): private chats stream into a native draft", () => {
-  let bed: TestBed;
+  const bed = useTestBed({ telegram: { flood: false } });
   let releases: (() => void)[] = [];
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
   beforeEach(() => {
     for (const release of releases) release();
     releases = [];
@@ -79,7 +73,7 @@ describe("STREAM_MODE=draft (the default): private chats stream into a native dr
     expect(summary).toMatchObject({ handled: 2, failed: 0 });
     expect(bed.ollama.chats().at(-1)?.cancelledAt).toBeDefined();
     const first = ANSWER.slice(0, 16).replace("# ", "").trim();
-    expect(texts(bed, bob.chat.id)).toEqual([`${first}\n\n⏹ Stopped.`]);
+    expect(textsTo(bed, bob.chat.id)).toEqual([`${first}\n\n⏹ Stopped.`]);
     const [session] = await sessionItems(bed, bob.user.id);
     expect(conversationOf(session ?? {}).at(-1)).toMatchObject({
       role: "assistant",
@@ -104,18 +98,12 @@ describe("STREAM_MODE=draft (the default): private chats stream into a native dr
         .requests("sendMessageDraft")
         .filter((r) => Number(r.params.chat_id) === group.id),
     ).toEqual([]);
-    expect(texts(bed, group.id).at(-1)).toContain("Line 12 has bold 12 in it.");
+    expect(textsTo(bed, group.id).at(-1)).toContain("Line 12 has bold 12 in it.");
   });
 });
 
 describe("STREAM_MODE=draft on a Bot API server without sendMessageDraft", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false, drafts: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ telegram: { flood: false, drafts: false } });
 
   it("falls back to edit streaming for the rest of the invoke and says so once in the log", async () => {
     // Arrange: two private chats answered in one invoke
@@ -137,7 +125,7 @@ describe("STREAM_MODE=draft on a Bot API server without sendMessageDraft", () =>
     const drafts = bed.telegram.requests("sendMessageDraft");
     expect(drafts.map((r) => r.status)).toEqual([404]);
     for (const p of [dan, eve]) {
-      expect(texts(bed, p.chat.id)).toEqual([
+      expect(textsTo(bed, p.chat.id)).toEqual([
         expect.stringContaining("Line 12 has bold 12 in it."),
       ]);
       expect(requestsTo(bed, "editMessageText", p.chat.id).length).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeEach, describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import { parseTelegramHtml } from "../harness/fake-telegram.js";
-import { envWith, newPerson, requestsTo, say, texts } from "./support.js";
+import { envWith, newPerson, requestsTo, say, textsTo } from "./support.js";
 
 const parseError = {
   status: 400,
@@ -9,13 +9,7 @@ const parseError = {
 };
 
 describe("formatting: the model's Markdown becomes Telegram HTML, split safely", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ telegram: { flood: false } });
   beforeEach(() => {
     bed.ollama.reset();
     bed.ollama.chunkSize = 64;
@@ -192,7 +186,7 @@ describe("formatting: the model's Markdown becomes Telegram HTML, split safely",
     expect(rejected).toBeGreaterThanOrEqual(0);
     expect(edits[rejected + 1]?.status).toBe(200);
     expect(edits[rejected + 1]?.params.parse_mode).toBeUndefined();
-    const shown = texts(bed, eli.chat.id).join("\n");
+    const shown = textsTo(bed, eli.chat.id).join("\n");
     for (let i = 0; i < 30; i++) expect(shown).toContain(`Point ${i} is`);
     expect(bed.telegram.sentMessages(eli.chat.id).at(-1)?.html).toContain("<b>29</b>");
   });

@@ -1,22 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import type { TgChat, TgUser } from "../harness/fake-telegram.js";
-import { invoke, newGroup, newPerson, sessionItems, texts } from "./support.js";
+import { invoke, newGroup, newPerson, sessionItems, textsTo } from "./support.js";
 
 /** `@ollama_test_bot` as a mention entity at `offset`. */
 const mentionAt = (offset: number) => ({ type: "mention", offset, length: 16 });
 
 describe("group chats: the bot answers only when addressed, quoting the message", () => {
-  let bed: TestBed;
+  const bed = useTestBed({ telegram: { flood: false } });
   let ada: TgUser;
   let bob: TgUser;
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     ada = newPerson("Ada").user;
     bob = newPerson("Bob").user;
-  });
-  afterAll(async () => {
-    await bed.close();
   });
   beforeEach(() => {
     bed.ollama.reset();
@@ -80,7 +76,7 @@ describe("group chats: the bot answers only when addressed, quoting the message"
     const prompt = bed.ollama.chats().at(-1)?.body.messages.at(-1)?.content ?? "";
     expect(prompt).toContain("tell me a joke");
     expect(prompt).not.toContain("@ollama_test_bot");
-    expect(texts(bed, group.id)).toHaveLength(1);
+    expect(textsTo(bed, group.id)).toHaveLength(1);
   });
 
   it("answers a reply to one of its own messages, quoting it", async () => {

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import { conversationOf, lastText, newPerson, type Person, say, sessionItems } from "./support.js";
 
 describe("personas and parameters: /system, /set and /retry", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
+  const bed = useTestBed({ telegram: { flood: false }, resetOllama: true });
 
   const activeSession = async (p: Person) => {
     const items = await sessionItems(bed, p.user.id);

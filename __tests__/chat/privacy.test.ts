@@ -1,7 +1,7 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { invoke, newGroup, newPerson, sessionItems, texts } from "./support.js";
+import { describe, expect, it } from "@jest/globals";
+import { type TestBed, useTestBed } from "../harness/bed.js";
+import { invoke, newGroup, newPerson, sessionItems, textsTo } from "./support.js";
 
 /** `@ollama_test_bot` as a mention entity at offset 0. */
 const mention = { entities: [{ type: "mention", offset: 0, length: 16 }] };
@@ -11,15 +11,10 @@ const prompts = (bed: TestBed): string[] =>
   bed.ollama.chats().map((r) => r.body.messages.map((m) => m.content).join("\n"));
 
 describe("conversations belong to a chat: nothing private reaches a group", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ env: { STREAM_REPLIES: "false" }, telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
+  const bed = useTestBed({
+    env: { STREAM_REPLIES: "false" },
+    telegram: { flood: false },
+    resetOllama: true,
   });
 
   it("never sends, shows, lists or exports the private conversation in a group", async () => {
@@ -44,7 +39,7 @@ describe("conversations belong to a chat: nothing private reaches a group", () =
     expect(prompts(bed)).toHaveLength(1);
     expect(prompts(bed)[0]).not.toContain("4711");
     expect(prompts(bed)[0]).not.toContain("pirate");
-    const shown = texts(bed, group.id).join("\n");
+    const shown = textsTo(bed, group.id).join("\n");
     expect(shown).not.toContain("4711");
     expect(shown).not.toContain("pirate");
     expect(shown).toContain("No system prompt is set");
@@ -100,7 +95,7 @@ describe("conversations belong to a chat: nothing private reaches a group", () =
     await invoke(bed);
 
     // Assess
-    const shown = texts(bed, group.id);
+    const shown = textsTo(bed, group.id);
     expect(shown.some((t) => t.startsWith("Usage: /resume"))).toBe(true);
     expect(prompts(bed)[0]).toContain("group plans");
     expect(prompts(bed)[0]).not.toContain("private plans");

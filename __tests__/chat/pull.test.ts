@@ -1,19 +1,15 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { waitFor } from "../faults/support.js";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { envWith, invoke, newPerson, type Person, requestsTo, texts } from "./support.js";
+import { useTestBed } from "../harness/bed.js";
+import { envWith, invoke, newPerson, type Person, requestsTo, textsTo } from "./support.js";
 
 describe("/pull: admins download models from the chat, with progress and a Cancel button", () => {
-  let bed: TestBed;
+  const bed = useTestBed({ telegram: { flood: false } });
   let admin: Person;
   let env: Record<string, string>;
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     admin = newPerson("Admin");
     env = envWith(bed, { ADMIN_USER_IDS: String(admin.user.id) });
-  });
-  afterAll(async () => {
-    await bed.close();
   });
   beforeEach(() => {
     bed.ollama.reset();
@@ -55,7 +51,7 @@ describe("/pull: admins download models from the chat, with progress and a Cance
     await invoke(bed, env);
 
     // Assess
-    expect(texts(bed, admin.chat.id).at(-1)).toBe(
+    expect(textsTo(bed, admin.chat.id).at(-1)).toBe(
       '❌ Ollama could not pull "no-such-model": pull model manifest: file does not exist. Check the name on https://ollama.com/library.',
     );
     expect(bed.ollama.installed()).not.toContain("no-such-model:latest");
@@ -88,7 +84,7 @@ describe("/pull: admins download models from the chat, with progress and a Cance
     expect(bed.telegram.callbackAnswers().at(-1)?.text).toBe("⏹ Cancelling the download…");
     expect(bed.ollama.pulls().at(-1)?.cancelledAt).toBeDefined();
     expect(bed.ollama.installed()).not.toContain("slow-model:latest");
-    expect(texts(bed, admin.chat.id).at(-1)).toBe(
+    expect(textsTo(bed, admin.chat.id).at(-1)).toBe(
       "⏹ Download of slow-model cancelled. Send /pull slow-model again to continue: Ollama keeps what it downloaded.",
     );
   });
@@ -102,7 +98,7 @@ describe("/pull: admins download models from the chat, with progress and a Cance
     await invoke(bed, env);
 
     // Assess
-    expect(texts(bed, guest.chat.id)).toEqual([
+    expect(textsTo(bed, guest.chat.id)).toEqual([
       "Only the bot's admins can pull models. Ask one of them to /pull it for you.",
     ]);
     expect(bed.ollama.pulls()).toEqual([]);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { waitFor } from "../faults/support.js";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { useTestBed } from "../harness/bed.js";
 import type { TgChat, TgUser } from "../harness/fake-telegram.js";
 import {
   conversationOf,
@@ -10,7 +10,7 @@ import {
   newPerson,
   requestsTo,
   sessionItems,
-  texts,
+  textsTo,
 } from "./support.js";
 
 const STORY = "Once upon a time there was a model that would not stop talking about itself.";
@@ -21,15 +21,11 @@ const FIRST_CHUNK = STORY.slice(0, 16);
 const mention = { type: "mention", offset: 0, length: 16 };
 
 describe("Stop: a streamed answer can be stopped by its button or /stop (polling)", () => {
-  let bed: TestBed;
+  const bed = useTestBed({ telegram: { flood: false } });
   let edit: Record<string, string>;
   let releases: (() => void)[] = [];
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     edit = envWith(bed, { STREAM_MODE: "edit" });
-  });
-  afterAll(async () => {
-    await bed.close();
   });
   beforeEach(() => {
     for (const release of releases) release();
@@ -82,7 +78,7 @@ describe("Stop: a streamed answer can be stopped by its button or /stop (polling
     expect(summary).toMatchObject({ handled: 2, failed: 0 });
     expect(bed.ollama.chats().at(-1)?.cancelledAt).toBeDefined();
     expect(bed.telegram.callbackAnswers().at(-1)?.text).toBe("⏹ Stopping the answer…");
-    expect(texts(bed, ada.chat.id)).toEqual([`${FIRST_CHUNK}\n\n⏹ Stopped.`]);
+    expect(textsTo(bed, ada.chat.id)).toEqual([`${FIRST_CHUNK}\n\n⏹ Stopped.`]);
     expect(bed.telegram.buttonsOf(ada.chat.id, button.messageId)).toEqual([]);
     const [session] = await sessionItems(bed, ada.user.id);
     expect(conversationOf(session ?? {}).map((m) => ({ ...m, ts: undefined }))).toEqual([
@@ -106,7 +102,7 @@ describe("Stop: a streamed answer can be stopped by its button or /stop (polling
     // Assess
     expect(summary).toMatchObject({ handled: 2, failed: 0 });
     expect(bed.ollama.chats().at(-1)?.cancelledAt).toBeDefined();
-    expect(texts(bed, bob.chat.id)).toEqual([`${FIRST_CHUNK}\n\n⏹ Stopped.`]);
+    expect(textsTo(bed, bob.chat.id)).toEqual([`${FIRST_CHUNK}\n\n⏹ Stopped.`]);
   });
 
   it("/stop with nothing running says so and stops nothing", async () => {
@@ -118,7 +114,7 @@ describe("Stop: a streamed answer can be stopped by its button or /stop (polling
     await invoke(bed, edit);
 
     // Assess
-    expect(texts(bed, cleo.chat.id)).toEqual([
+    expect(textsTo(bed, cleo.chat.id)).toEqual([
       "Nothing to stop: no answer of yours is being written here.",
     ]);
     expect(bed.ollama.chats()).toEqual([]);
@@ -142,7 +138,7 @@ describe("Stop: a streamed answer can be stopped by its button or /stop (polling
     // Assess
     expect(summary).toMatchObject({ handled: 1, failed: 0 });
     expect(bed.telegram.callbackAnswers().at(-1)?.text).toBe("That answer has already finished.");
-    expect(texts(bed, dan.chat.id)).toEqual([STORY]);
+    expect(textsTo(bed, dan.chat.id)).toEqual([STORY]);
     const [session] = await sessionItems(bed, dan.user.id);
     expect(conversationOf(session ?? {}).at(-1)).not.toHaveProperty("stopped");
   });
@@ -178,7 +174,7 @@ describe("Stop: a streamed answer can be stopped by its button or /stop (polling
       }),
     ]);
     expect(bed.ollama.chats().at(-1)?.cancelledAt).toBeUndefined();
-    expect(texts(bed, group.id)).toEqual([STORY]);
+    expect(textsTo(bed, group.id)).toEqual([STORY]);
     expect(bed.telegram.buttonsOf(group.id, button.messageId)).toEqual([]);
   });
 

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeEach, describe, expect, it } from "@jest/globals";
+import { type TestBed, useTestBed } from "../harness/bed.js";
 import type { RecordedRequest } from "../harness/fake-telegram.js";
-import { envWith, invoke, newGroup, newPerson, requestsTo, say, texts } from "./support.js";
+import { envWith, invoke, newGroup, newPerson, requestsTo, say, textsTo } from "./support.js";
 
 /** A long Markdown answer: ~6,000 visible characters, numbered so nothing lost is unnoticed. */
 const longAnswer = (): string => {
@@ -45,18 +45,12 @@ const expectEvery429Retried = (bed: TestBed, chatId: number): number => {
 };
 
 describe("streamed replies: the answer grows in the chat within Telegram's flood limits", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    // Telegram's limits (1 write/s per chat after a burst of 3, 20/min per group), with
-    // short penalties so a test that trips one does not wait tens of seconds. Edit streaming in
-    // private chats too (drafts are the default there; see drafts.test.ts).
-    bed = await startTestBed({
-      telegram: { flood: { retryAfterSeconds: 2 } },
-      env: { STREAM_MODE: "edit" },
-    });
-  });
-  afterAll(async () => {
-    await bed.close();
+  // Telegram's limits (1 write/s per chat after a burst of 3, 20/min per group), with
+  // short penalties so a test that trips one does not wait tens of seconds. Edit streaming in
+  // private chats too (drafts are the default there; see drafts.test.ts).
+  const bed = useTestBed({
+    telegram: { flood: { retryAfterSeconds: 2 } },
+    env: { STREAM_MODE: "edit" },
   });
   beforeEach(() => {
     bed.ollama.reset();
@@ -130,7 +124,7 @@ describe("streamed replies: the answer grows in the chat within Telegram's flood
     const all = writes(bed, group.id);
     expect(all.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(3); // placeholder, an edit, the final text
     expect(refused(all)).toEqual([]);
-    expect(texts(bed, group.id).some((t) => t.includes("end 20."))).toBe(true);
+    expect(textsTo(bed, group.id).some((t) => t.includes("end 20."))).toBe(true);
   });
 
   it("waits out every 429 Telegram sends and still delivers the complete answer", async () => {
@@ -148,7 +142,7 @@ describe("streamed replies: the answer grows in the chat within Telegram's flood
     // Assess
     expect(summary).toMatchObject({ handled: 1, failed: 0 });
     expect(expectEvery429Retried(bed, dan.chat.id)).toBeGreaterThanOrEqual(2);
-    const shown = texts(bed, dan.chat.id).join("\n");
+    const shown = textsTo(bed, dan.chat.id).join("\n");
     for (let i = 1; i <= 60; i++) expect(shown).toContain(`end ${i}.`);
     expect(shown).toContain("const done = true;");
   });
@@ -223,7 +217,7 @@ describe("streamed replies: the answer grows in the chat within Telegram's flood
     const notModified = bed.telegram.requests("editMessageText").filter((r) => r.status === 400);
     expect(notModified.length).toBeGreaterThanOrEqual(1);
     expect(summary).toMatchObject({ handled: 1, failed: 0, skipped: 0 });
-    const shown = texts(bed, eve.chat.id).join("\n");
+    const shown = textsTo(bed, eve.chat.id).join("\n");
     expect(shown).toContain("end 10.");
     expect(shown).not.toContain("Telegram refused my answer");
     expect(bed.telegram.sentMessages(eve.chat.id).at(-1)?.html).toContain("<b>bold 10</b>");
@@ -231,13 +225,7 @@ describe("streamed replies: the answer grows in the chat within Telegram's flood
 });
 
 describe("STREAM_REPLIES=false: one final message, no edits", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ telegram: { flood: false } });
 
   it("sends the formatted answer once, without a placeholder or edits", async () => {
     // Arrange

@@ -6,14 +6,13 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import type { TestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import type { RecordedRequest, TgChat } from "../harness/fake-telegram.js";
-import { userItems } from "../harness/items.js";
-import { invokeCold, type Person, person, textsTo } from "../harness/people.js";
+import { type Person, person } from "../harness/people.js";
 
-export type { Person };
+export type { Person, PollSummary } from "../harness/people.js";
+export { invoke, lastText, say, sleep, textsTo } from "../harness/people.js";
 
 let nextId = 7000;
 
@@ -38,63 +37,12 @@ export function envWith(
   return { ...bed.env, ...overrides };
 }
 
-/** Queues `text` from `person` and runs one cold invoke, as Lambda would. */
-export async function say(
-  bed: TestBed,
-  person: Person,
-  text: string,
-  env: Readonly<Record<string, string>> = envWith(bed),
-): Promise<PollSummary> {
-  bed.telegram.pushText(person.user, person.chat, text);
-  return invokeCold<PollSummary>(bed, env);
-}
-
-/** Runs one cold invoke with whatever is queued. */
-export function invoke(
-  bed: TestBed,
-  env: Readonly<Record<string, string>> = envWith(bed),
-): Promise<PollSummary> {
-  return invokeCold<PollSummary>(bed, env);
-}
-
-/** Current texts of the messages the bot sent to `chatId`, in order. */
-export const texts = textsTo;
-
-/** The text of the last message the bot sent to `chatId`. */
-export function lastText(bed: TestBed, chatId: number): string {
-  return bed.telegram.sentMessages(chatId).at(-1)?.text ?? "";
-}
-
 /** Bot API requests of `method` addressed to `chatId`. */
 export function requestsTo(bed: TestBed, method: string, chatId: number): RecordedRequest[] {
   return bed.telegram.requests(method).filter((r) => Number(r.params.chat_id) === chatId);
 }
 
-export { userItems };
-
-/** The user's session items only. */
-export async function sessionItems(
-  bed: TestBed,
-  userId: number,
-): Promise<Record<string, unknown>[]> {
-  return (await userItems(bed, userId)).filter((i) => String(i.SK).startsWith("MODEL#"));
-}
-
-/** A stored conversation message. */
-export interface StoredMessage {
-  seq: number;
-  role: string;
-  content: string;
-  ts: string;
-}
-
-/** The `conversation` attribute of a session item. */
-export function conversationOf(item: Record<string, unknown>): StoredMessage[] {
-  return Array.isArray(item.conversation) ? (item.conversation as StoredMessage[]) : [];
-}
-
-/** Sleeps `ms`. */
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { conversationOf, type StoredMessage, sessionItems, userItems } from "../harness/items.js";
 
 /** How the {@link OllamaProxy} changes traffic. */
 export interface ProxyHooks {

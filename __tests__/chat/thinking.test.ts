@@ -1,23 +1,21 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import { envWith, newPerson, OllamaProxy, requestsTo, say } from "./support.js";
 
 const reasoning = "The user greets me. I should answer briefly and kindly.";
 const reply = { content: "Hello! **How** can I help?", thinking: reasoning };
 
 describe("reasoning models: thinking is collapsed or hidden, never dumped raw", () => {
-  let bed: TestBed;
+  const bed = useTestBed({ telegram: { flood: false } });
   /** A model that always thinks and reports it in the `thinking` field (like gpt-oss). */
   let thinker: OllamaProxy;
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     thinker = await OllamaProxy.start(bed.ollama.url, {
       request: (body) => ({ ...body, think: true }),
     });
   });
-  afterAll(async () => {
+  bed.beforeClose(async () => {
     await thinker.close();
-    await bed.close();
   });
   beforeEach(() => {
     bed.ollama.reset();

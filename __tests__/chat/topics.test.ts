@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
+import { useTestBed } from "../harness/bed.js";
 import { invoke, newPerson } from "./support.js";
 
 const TOPIC = 77;
 const FORUM = { id: -100_900_1, type: "supergroup", title: "Forum", is_forum: true };
 
 describe("forum topics: every reply goes to the topic the message came from", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ telegram: { flood: false } });
 
   /** A message of `from` in topic {@link TOPIC} of the forum. */
   const topicMessage = (from: ReturnType<typeof newPerson>, messageId: number, text: string) => ({

@@ -1,6 +1,6 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { createTableInput } from "../../local/storage.js";
 import { WEBHOOK_SECRET, webhookDelivery, webhookUpdate } from "../faults/support.js";
 import {
@@ -8,7 +8,7 @@ import {
   EMULATOR_REGION,
   readStorageFromStack,
 } from "../harness/aws-emulators.js";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { type TestBed, useTestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
 import {
   conversationOf,
@@ -19,7 +19,7 @@ import {
   type Person,
   say,
   sessionItems,
-  texts,
+  textsTo,
   userItems,
 } from "./support.js";
 
@@ -43,16 +43,7 @@ async function sayAll(bed: TestBed, p: Person, lines: string[], env: Record<stri
 }
 
 describe("daily limits: DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
+  const bed = useTestBed({ telegram: { flood: false }, resetOllama: true });
 
   it("refuses the message over the limit without calling the model, and says when it resets", async () => {
     // Arrange
@@ -88,7 +79,7 @@ describe("daily limits: DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT", () => {
 
     // Assess
     expect(bed.ollama.chats()).toHaveLength(1);
-    expect(texts(bed, bo.chat.id).at(-1)).toContain("today's limit of 1 message");
+    expect(textsTo(bed, bo.chat.id).at(-1)).toContain("today's limit of 1 message");
   });
 
   it("refuses over the limit in webhook mode too (each delivery its own invoke)", async () => {
@@ -123,7 +114,7 @@ describe("daily limits: DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT", () => {
 
     // Assess
     expect(bed.ollama.chats()).toHaveLength(3);
-    expect(texts(bed, root.chat.id).filter((t) => t.includes("limit"))).toEqual([]);
+    expect(textsTo(bed, root.chat.id).filter((t) => t.includes("limit"))).toEqual([]);
     expect(await usageItem(bed, root)).toMatchObject({ day_messages: 3, messages: 3 });
   });
 
@@ -209,16 +200,7 @@ describe("daily limits: DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT", () => {
 });
 
 describe("/usage and /usage all", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
+  const bed = useTestBed({ telegram: { flood: false }, resetOllama: true });
 
   it("shows today's and all-time messages and tokens after several turns, and the limits", async () => {
     // Arrange

@@ -1,13 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import { coldStart } from "../harness/lambda.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   ledgerItem,
   person,
   poll,
   repliesTo,
   storedConversation,
-  TokenGuard,
   type UrlResponse,
   userItems,
 } from "./support.js";
@@ -15,23 +14,13 @@ import {
 const SECRET = "allowlist-suite-secret-9876543210";
 
 describe("faults: a stranger writes to a private bot (ALLOWED_USER_IDS)", () => {
-  let bed: TestBed;
-  const guard = new TokenGuard();
   const owner = person("Owner");
   const friend = person("Friend");
-
-  beforeAll(async () => {
-    bed = await startTestBed({
-      telegram: { flood: false },
-      env: {
-        ALLOWED_USER_IDS: `${owner.user.id}, ${friend.user.id}`,
-        TELEGRAM_WEBHOOK_SECRET: SECRET,
-      },
-    });
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await bed.close();
+  const { bed, guard } = useFaultBed({
+    env: {
+      ALLOWED_USER_IDS: `${owner.user.id}, ${friend.user.id}`,
+      TELEGRAM_WEBHOOK_SECRET: SECRET,
+    },
   });
 
   it("allowlist: a stranger gets one polite refusal for a burst of messages; nothing reaches Ollama or the table; allowed users are served", async () => {

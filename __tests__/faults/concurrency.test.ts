@@ -1,7 +1,7 @@
 import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import { coldStart } from "../harness/lambda.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   botId,
   type PollSummary,
@@ -11,24 +11,11 @@ import {
   repliesTo,
   sleep,
   storedConversation,
-  TokenGuard,
   waitFor,
 } from "./support.js";
 
 describe("faults: two invokes poll at the same time", () => {
-  let bed: TestBed;
-  const guard = new TokenGuard();
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await bed.close();
-  });
+  const { bed, guard } = useFaultBed({ resetOllama: true });
 
   /** Invokes a fresh copy of the bundle, timing it. */
   const timedInvoke = async (delayMs = 0) => {

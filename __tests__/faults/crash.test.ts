@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeEach, describe, expect, it } from "@jest/globals";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import { spawnLambda } from "./child-lambda.js";
-import { DynamoProxy } from "./dynamo-proxy.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   type Person,
   person,
@@ -10,7 +9,6 @@ import {
   pollerItem,
   sleep,
   storedConversation,
-  TokenGuard,
   waitFor,
 } from "./support.js";
 
@@ -23,24 +21,12 @@ const lastQuestion = (body: ChatBody) =>
   body.messages.filter((m) => m.role === "user").at(-1)?.content ?? "";
 
 describe("faults: the process dies in the middle of a batch", () => {
-  let bed: TestBed;
-  let proxy: DynamoProxy;
-  let viaProxy: Record<string, string>;
-  const guard = new TokenGuard();
+  const { bed, guard } = useFaultBed();
+  const streaming = { STREAM_REPLIES: "true" };
 
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-    proxy = await DynamoProxy.start(bed.aws.dynamoUrl);
-    viaProxy = { AWS_ENDPOINT_URL_DYNAMODB: proxy.url, STREAM_REPLIES: "true" };
-  });
   beforeEach(() => {
     bed.ollama.reset();
     bed.ollama.setReply("llama3", (body) => answerTo(lastQuestion(body)));
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await proxy.close();
-    await bed.close();
   });
 
   /** Bot messages to `p` that answer `question` (partial ones included), as they read now. */
@@ -62,16 +48,16 @@ describe("faults: the process dies in the middle of a batch", () => {
             r.status === 200 &&
             String(r.params.text).startsWith(`re ${q}:`),
         );
-      const stored = proxy
-        .calls()
+      const stored = bed.aws
+        .dynamoRequests()
         .find(
           (c) =>
-            c.op === "UpdateItem" &&
+            c.operation === "UpdateItem" &&
             c.status === 200 &&
             c.body.includes("list_append") &&
             c.body.includes(`"${q}"`),
         );
-      return shown && stored ? [stored.done - shown.at] : [];
+      return shown && stored?.done !== undefined ? [stored.done - shown.at] : [];
     });
 
   it("crash mid-batch (SIGKILL after 3 replies): the next invoke once the lease lapses answers the rest, only the reply in flight is repeated", async () => {
@@ -87,7 +73,7 @@ describe("faults: the process dies in the middle of a batch", () => {
         .filter((r) => r.params.chat_id === ada.chat.id && r.status === 200).length;
 
     // Act: kill the child Lambda as the third answer starts to appear
-    const child = spawnLambda({ ...bed.env, ...viaProxy }, {}, 120_000);
+    const child = spawnLambda({ ...bed.env, ...streaming }, {}, 120_000);
     await waitFor(() => sends() >= 3, 20_000, "three replies from the child Lambda");
     child.kill();
     const exit = await child.exited;
@@ -102,7 +88,7 @@ describe("faults: the process dies in the middle of a batch", () => {
     const leaseUntil = Number(atKill?.lease_until);
     const windows = unrecordedWindows(ada, storedAtKill);
 
-    const rightAfter = await poll(bed, guard, { env: viaProxy });
+    const rightAfter = await poll(bed, guard, { env: streaming });
     let recovered = rightAfter;
     let pollStartedAt = killedAt;
     let lastBusyStartedAt = killedAt;
@@ -110,7 +96,7 @@ describe("faults: the process dies in the middle of a batch", () => {
       lastBusyStartedAt = pollStartedAt;
       await sleep(500);
       pollStartedAt = Date.now();
-      recovered = await poll(bed, guard, { env: viaProxy });
+      recovered = await poll(bed, guard, { env: streaming });
     }
     const recoveredAfterMs = pollStartedAt - killedAt;
 
@@ -156,7 +142,7 @@ describe("faults: the process dies in the middle of a batch", () => {
     for (const q of questions) bed.telegram.pushText(bob.user, bob.chat, q);
 
     // Act
-    const summary = await poll(bed, guard, { env: { ...viaProxy, STREAM_REPLIES: "false" } });
+    const summary = await poll(bed, guard, { env: { ...streaming, STREAM_REPLIES: "false" } });
     const windows = unrecordedWindows(bob, questions);
 
     // Assert

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
+import { useFaultBed } from "./fault-bed.js";
 import {
   countContaining,
   failure,
@@ -8,23 +8,10 @@ import {
   pollerItem,
   repliesTo,
   storedConversation,
-  TokenGuard,
 } from "./support.js";
 
 describe("faults: the Lambda deadline approaches", () => {
-  let bed: TestBed;
-  const guard = new TokenGuard();
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await bed.close();
-  });
+  const { bed, guard } = useFaultBed({ resetOllama: true });
 
   it("deadline near with a slow model: stops taking work, stores the offset of the first unstarted update, the next invoke answers the rest once", async () => {
     // Arrange: 30 s left and a 12 s model: the first update starts (10 s of slack for a cold

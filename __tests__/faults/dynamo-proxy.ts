@@ -1,12 +1,14 @@
 /**
  * A DynamoDB fault proxy: sits between the handler and the emulator, forwards
- * every request, records when each was answered, and can refuse the requests
- * that match a rule with a real DynamoDB error (throttling, validation), the
- * way AWS refuses one hot or oversized item while serving everything else.
+ * every request and can refuse the requests that match a rule with a real
+ * DynamoDB error (throttling, validation), the way AWS refuses one hot or
+ * oversized item while serving everything else, or reset every connection
+ * (an outage whose tries can be counted). It records what it answered,
+ * refusals included. (Stopping DynamoDB outright and the calls the emulator
+ * served are the emulator's own: `bed.aws.stopDynamo()`, `bed.aws.dynamoRequests()`.)
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { listenWithRetry } from "../harness/http.js";
 
 /** One request that went through the proxy. */
 export interface DynamoCall {
@@ -70,20 +72,9 @@ export class DynamoProxy {
     return proxy;
   }
 
-  /** What `AWS_ENDPOINT_URL_DYNAMODB` should be (the same while down). */
+  /** What `AWS_ENDPOINT_URL_DYNAMODB` should be (the same while resetting). */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
-  }
-
-  /**
-   * DynamoDB becomes unreachable: connections are refused until {@link comeBack}.
-   * The data stays in the emulator (unlike `aws.stopDynamo()`, whose dynalite
-   * restart comes back empty).
-   */
-  async goDown(): Promise<void> {
-    if (!this.server.listening) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   /**
@@ -102,12 +93,9 @@ export class DynamoProxy {
     return this.resets;
   }
 
-  /** Reachable again on the same port (EADDRINUSE retried; see {@link listenWithRetry}). */
+  /** Reachable again: new connections are forwarded (see {@link resetConnections}). */
   async comeBack(): Promise<void> {
     this.resetting = false;
-    if (this.server.listening) return;
-    await listenWithRetry(this.server, this.port, "127.0.0.1");
-    this.port = (this.server.address() as AddressInfo).port;
   }
 
   /** Every request so far. */
@@ -126,7 +114,8 @@ export class DynamoProxy {
   }
 
   async close(): Promise<void> {
-    await this.goDown();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private async forward(req: IncomingMessage, res: ServerResponse): Promise<void> {

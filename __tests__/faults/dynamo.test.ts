@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { DynamoProxy } from "./dynamo-proxy.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   countContaining,
   failure,
@@ -9,29 +9,23 @@ import {
   pollerItem,
   repliesTo,
   storedConversation,
-  TokenGuard,
 } from "./support.js";
 
 describe("faults: DynamoDB unreachable or refusing", () => {
-  let bed: TestBed;
+  const { bed, guard } = useFaultBed();
   let proxy: DynamoProxy;
   let viaProxy: Record<string, string>;
-  const guard = new TokenGuard();
-
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     proxy = await DynamoProxy.start(bed.aws.dynamoUrl);
     viaProxy = { AWS_ENDPOINT_URL_DYNAMODB: proxy.url };
   });
   beforeEach(async () => {
     proxy.allow();
     await proxy.comeBack();
+    // A test that stopped DynamoDB leaves it down; it comes back with its data.
+    await bed.aws.startDynamo();
   });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await proxy.close();
-    await bed.close();
-  });
+  bed.beforeClose(() => proxy.close());
 
   it("DynamoDB unreachable: the invoke fails with a clear message before reading Telegram; once it is back the next invoke answers the update exactly once", async () => {
     // Arrange: Ada already has a conversation, so we can see the data survived
@@ -136,9 +130,11 @@ describe("faults: DynamoDB unreachable or refusing", () => {
       ["assistant", "You said: store me please"],
     ]);
   });
-  // Last in the file: dynalite comes back from aws.stopDynamo() empty.
-  it("DynamoDB stopped outright (aws.stopDynamo): the invoke fails with a clear message and reads nothing from Telegram", async () => {
-    // Arrange
+  it("DynamoDB stopped outright (aws.stopDynamo): the invoke fails with a clear message and reads nothing from Telegram; started again it has kept its data, and the update is answered once", async () => {
+    // Arrange: Zoe's turn is stored before DynamoDB stops
+    const zoe = person("Zoe");
+    bed.telegram.pushText(zoe.user, zoe.chat, "remember me");
+    await poll(bed, guard);
     const eve = person("Eve");
     bed.telegram.pushText(eve.user, eve.chat, "anyone there?");
     const getUpdatesBefore = bed.telegram.requests("getUpdates").length;
@@ -147,12 +143,22 @@ describe("faults: DynamoDB unreachable or refusing", () => {
     // Act
     const error = await failure(guard, () => poll(bed, guard));
     const readWhileDown = bed.telegram.requests("getUpdates").length - getUpdatesBefore;
+    const pendingWhileDown = bed.telegram.pendingUpdates();
+    const repliesWhileDown = repliesTo(bed, eve);
+    await bed.aws.startDynamo();
+    const next = await poll(bed, guard);
 
     // Assert
     expect(error.name).toBe("StorageError");
     expect(error.message).toMatch(/Could not take the poller lease in DynamoDB \(.+\)/);
     expect(readWhileDown).toBe(0);
-    expect(bed.telegram.pendingUpdates()).toBeGreaterThanOrEqual(1);
-    expect(repliesTo(bed, eve)).toEqual([]);
+    expect(pendingWhileDown).toBeGreaterThanOrEqual(1);
+    expect(repliesWhileDown).toEqual([]);
+    expect(next).toMatchObject({ handled: 1, failed: 0 });
+    expect(repliesTo(bed, eve)).toEqual(["You said: anyone there?"]);
+    expect((await storedConversation(bed, zoe.user.id)).map((m) => m.content)).toEqual([
+      "remember me",
+      "You said: remember me",
+    ]);
   });
 });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { describe, expect, it } from "@jest/globals";
 import { LEASE_MS } from "../../handler/app/intake/polling/poll-timing.js";
 import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
-import { startTestBed, type TestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
+import { useFaultBed } from "./fault-bed.js";
 import { person, repliesTo, waitFor } from "./support.js";
 
 /**
@@ -12,14 +12,7 @@ import { person, repliesTo, waitFor } from "./support.js";
  * update again.
  */
 describe("faults: an answer that outlasts the poller lease", () => {
-  let bed: TestBed;
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const { bed } = useFaultBed();
 
   it("keeps the lease while the answer runs: a second invoke finds the poller busy, the update is answered once", async () => {
     // Prepare: Ada's answer starts and then waits, longer than the lease lasts.

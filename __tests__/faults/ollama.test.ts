@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import type { OllamaFault } from "../harness/fake-ollama.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   type Person,
   person,
@@ -8,23 +8,10 @@ import {
   repliesTo,
   type StoredMessage,
   storedConversation,
-  TokenGuard,
 } from "./support.js";
 
 describe("faults: Ollama down, refusing, hanging or breaking mid-answer", () => {
-  let bed: TestBed;
-  const guard = new TokenGuard();
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await bed.close();
-  });
+  const { bed, guard } = useFaultBed({ resetOllama: true });
 
   /** Sends a failing message and a follow-up in one batch. */
   const failThenFollowUp = async (

@@ -1,22 +1,18 @@
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { invoke, newGroup, newPerson, texts, userItems } from "../chat/support.js";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, describe, expect, it } from "@jest/globals";
+import { invoke, newGroup, newPerson, textsTo, userItems } from "../chat/support.js";
+import { useFaultBed } from "./fault-bed.js";
 
 describe("closed by default: with ALLOWED_USER_IDS unset the first private user owns the bot", () => {
-  let bed: TestBed;
+  const { bed } = useFaultBed({ env: { STREAM_REPLIES: "false" } });
   let closed: Record<string, string>;
   const ada = newPerson("Ada");
   const bob = newPerson("Bob");
   const group = newGroup();
 
-  beforeAll(async () => {
-    bed = await startTestBed({ env: { STREAM_REPLIES: "false" }, telegram: { flood: false } });
+  beforeAll(() => {
     const { ALLOWED_USER_IDS: _open, ...env } = bed.env;
     closed = env;
-  });
-  afterAll(async () => {
-    await bed.close();
   });
 
   const accessItem = async () =>
@@ -39,10 +35,10 @@ describe("closed by default: with ALLOWED_USER_IDS unset the first private user 
     const { logs } = await bed.captureLogs(() => invoke(bed, closed));
 
     // Assess
-    expect(texts(bed, group.id)).toEqual([
+    expect(textsTo(bed, group.id)).toEqual([
       expect.stringContaining(`Ask its owner to add your Telegram user id, ${bob.user.id}`),
     ]);
-    const [claimed, answer] = texts(bed, ada.chat.id);
+    const [claimed, answer] = textsTo(bed, ada.chat.id);
     expect(claimed).toContain("You are now this bot's owner");
     expect(answer).toBe("You said: hello bot");
     expect((await accessItem())?.owner_id).toBe(ada.user.id);
@@ -61,11 +57,11 @@ describe("closed by default: with ALLOWED_USER_IDS unset the first private user 
     const { logs } = await bed.captureLogs(() => invoke(bed, closed));
 
     // Assess
-    expect(texts(bed, bob.chat.id)).toEqual([
+    expect(textsTo(bed, bob.chat.id)).toEqual([
       `Sorry, this is a private bot and you're not on its list of users. Ask its owner to add your Telegram user id, ${bob.user.id}: they can send /allow ${bob.user.id} to the bot.`,
     ]);
     expect(bed.ollama.chats().length).toBe(chatsBefore + 1);
-    expect(texts(bed, ada.chat.id).at(-1)).toBe("You said: still mine?");
+    expect(textsTo(bed, ada.chat.id).at(-1)).toBe("You said: still mine?");
     expect(await userItems(bed, bob.user.id)).toEqual([]);
     expect(logs.filter((l) => l.includes("bot claimed"))).toEqual([]);
   });
@@ -83,9 +79,9 @@ describe("closed by default: with ALLOWED_USER_IDS unset the first private user 
     await invoke(bed, closed);
 
     // Assess
-    expect(texts(bed, bob.chat.id).at(-1)).toContain("Sorry, this is a private bot");
-    expect(texts(bed, ada.chat.id).at(-1)).toBe(`✅ User ${bob.user.id} may use this bot now.`);
-    expect(texts(bed, group.id).at(-1)).toBe("You said: now?");
+    expect(textsTo(bed, bob.chat.id).at(-1)).toContain("Sorry, this is a private bot");
+    expect(textsTo(bed, ada.chat.id).at(-1)).toBe(`✅ User ${bob.user.id} may use this bot now.`);
+    expect(textsTo(bed, group.id).at(-1)).toBe("You said: now?");
   });
 
   it("ADMIN_USER_IDS names the admins instead of the owner", async () => {
@@ -97,18 +93,12 @@ describe("closed by default: with ALLOWED_USER_IDS unset the first private user 
     await invoke(bed, { ...closed, ADMIN_USER_IDS: String(bob.user.id) });
 
     // Assess
-    expect(texts(bed, ada.chat.id).at(-1)).toBe("Only the bot's admins can use /allow.");
+    expect(textsTo(bed, ada.chat.id).at(-1)).toBe("Only the bot's admins can use /allow.");
   });
 });
 
 describe("closed by default: two first messages at once make one owner", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ env: { STREAM_REPLIES: "false" }, telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const { bed } = useFaultBed({ env: { STREAM_REPLIES: "false" } });
 
   it("the conditional claim lets exactly one of them own the bot; the other is refused", async () => {
     // Arrange: different chats are answered in parallel, so both claims race
@@ -121,10 +111,10 @@ describe("closed by default: two first messages at once make one owner", () => {
 
     // Assess
     const owners = people.filter((p) =>
-      texts(bed, p.chat.id).some((t) => t.includes("You are now this bot's owner")),
+      textsTo(bed, p.chat.id).some((t) => t.includes("You are now this bot's owner")),
     );
     const refused = people.filter((p) =>
-      texts(bed, p.chat.id).some((t) => t.startsWith("Sorry, this is a private bot")),
+      textsTo(bed, p.chat.id).some((t) => t.startsWith("Sorry, this is a private bot")),
     );
     expect(owners).toHaveLength(1);
     expect(refused).toHaveLength(2);

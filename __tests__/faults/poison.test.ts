@@ -1,8 +1,8 @@
 import { PutCommand } from "@aws-sdk/lib-dynamodb";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { coldStart } from "../harness/lambda.js";
 import { DynamoProxy } from "./dynamo-proxy.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   countContaining,
   type PollSummary,
@@ -10,23 +10,17 @@ import {
   pollerItem,
   repliesTo,
   storedConversation,
-  TokenGuard,
   userItems,
 } from "./support.js";
 
 const MAX_ATTEMPTS = 3;
 
 describe("faults: a poison update fails every time", () => {
-  let bed: TestBed;
+  const { bed, guard } = useFaultBed({ env: { MAX_UPDATE_ATTEMPTS: String(MAX_ATTEMPTS) } });
   let proxy: DynamoProxy;
   let env: Record<string, string>;
-  const guard = new TokenGuard();
 
   beforeAll(async () => {
-    bed = await startTestBed({
-      telegram: { flood: false },
-      env: { MAX_UPDATE_ATTEMPTS: String(MAX_ATTEMPTS) },
-    });
     proxy = await DynamoProxy.start(bed.aws.dynamoUrl);
     env = { ...bed.env, AWS_ENDPOINT_URL_DYNAMODB: proxy.url };
   });
@@ -34,11 +28,7 @@ describe("faults: a poison update fails every time", () => {
     proxy.allow();
     bed.ollama.reset();
   });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await proxy.close();
-    await bed.close();
-  });
+  bed.beforeClose(() => proxy.close());
 
   const invoke = async () => {
     const { result, logs } = await bed.captureLogs(() =>
@@ -120,6 +110,34 @@ describe("faults: a poison update fails every time", () => {
     expect(skipped).toContain("malformed");
     expect(repliesTo(bed, carol)).toEqual(["You said: am I stuck behind it?"]);
     expect(again.summary).toMatchObject({ updates: 0 });
+  });
+
+  it("a malformed button press (an inline-mode press: no message it was under) is skipped at the edge with a log line naming the field, and its sender is still answered", async () => {
+    // Arrange
+    const dan = person("Dan");
+    const press = bed.telegram.pushUpdate({
+      callback_query: {
+        id: "4100000001",
+        from: { ...dan.user, is_bot: false },
+        chat_instance: "1",
+        inline_message_id: "AAAAAAAAAAA",
+        data: "stop:1:1",
+      },
+    });
+    bed.telegram.pushText(dan.user, dan.chat, "and now a real question");
+
+    // Act
+    const { summary, logs } = await invoke();
+
+    // Assert
+    expect(summary).toMatchObject({ updates: 2, handled: 1, skipped: 1, failed: 0 });
+    expect(summary.offset).toBeGreaterThan(press);
+    const skipped = logs.find((l) => l.includes("update skipped"));
+    expect(skipped).toContain(`"updateId":${press}`);
+    expect(skipped).toContain("malformed");
+    expect(skipped).toContain("callback_query.message");
+    expect(bed.telegram.callbackAnswers()).toEqual([]);
+    expect(repliesTo(bed, dan)).toEqual(["You said: and now a real question"]);
   });
 
   it("an answer DynamoDB refuses to store (the item would pass 400 KB): given up at the first attempt, so its user gets one answer and one apology, not one answer per retry", async () => {

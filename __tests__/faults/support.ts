@@ -6,24 +6,13 @@
  */
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "@jest/globals";
-import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
 import type { TestBed } from "../harness/bed.js";
-import { userItems } from "../harness/items.js";
+import { conversationOf, type StoredMessage, sessionItems, userItems } from "../harness/items.js";
 import { allLogs, coldStart } from "../harness/lambda.js";
-import { person as makePerson, type Person, textsTo } from "../harness/people.js";
+import type { Person, PollSummary } from "../harness/people.js";
 
-/** The invoke result of a poll. */
-export type { Person, PollSummary };
-
-/** A message of a session's conversation as stored in the table. */
-export interface StoredMessage {
-  seq: number;
-  role: string;
-  content: string;
-  update_id?: number;
-  failed?: string;
-  cut_off?: string;
-}
+export type { Person, PollSummary } from "../harness/people.js";
+export { person, repliesTo, sleep, waitFor } from "../harness/people.js";
 
 /** A function URL response (webhook mode). */
 export interface UrlResponse {
@@ -32,26 +21,16 @@ export interface UrlResponse {
   body: string;
 }
 
-/** A new person with a unique id (ids are unique per process, so files never collide). */
-export const person = (name: string): Person => makePerson(name);
-
-/** Texts of the messages the bot sent to `p`, in order, as they read now (after edits). */
-export const repliesTo = (bed: TestBed, p: Person): string[] => textsTo(bed, p.chat.id);
-
 /** How many of `texts` contain `needle`. */
 export function countContaining(texts: readonly string[], needle: string): number {
   return texts.filter((t) => t.includes(needle)).length;
 }
 
-export { userItems };
+export { type StoredMessage, sessionItems, userItems };
 
 /** The conversation of the user's sessions, oldest session first. */
 export async function storedConversation(bed: TestBed, userId: number): Promise<StoredMessage[]> {
-  const items = await userItems(bed, userId);
-  return items
-    .filter((i) => String(i.SK).startsWith("MODEL#"))
-    .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)))
-    .flatMap((i) => (Array.isArray(i.conversation) ? (i.conversation as StoredMessage[]) : []));
+  return (await sessionItems(bed, userId)).flatMap(conversationOf);
 }
 
 /** The bot's id as the handler derives it (the token's numeric prefix). */
@@ -167,18 +146,6 @@ export async function failure(guard: TokenGuard, fn: () => Promise<unknown>): Pr
   }
   throw new Error("expected the invoke to fail, but it succeeded");
 }
-
-/** Waits until `condition` holds, checking every 20 ms, or fails after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs: number, what: string) {
-  const until = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Resolves after `ms`. */
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** The webhook secret the fault suite deploys with. */
 export const WEBHOOK_SECRET = "fault-suite_webhook-secret-0123456789";

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { person, poll, repliesTo, storedConversation, TokenGuard } from "./support.js";
+import { describe, expect, it } from "@jest/globals";
+import { useFaultBed } from "./fault-bed.js";
+import { person, poll, repliesTo, storedConversation } from "./support.js";
 
 /**
  * Failures that land after Telegram acted: a 5xx or a hang after the message was
@@ -9,17 +9,8 @@ import { person, poll, repliesTo, storedConversation, TokenGuard } from "./suppo
  * and the turn is stored once. See docs/guarantees.md ("Telegram trouble").
  */
 describe("faults: Telegram fails after it delivered", () => {
-  let bed: TestBed;
-  const guard = new TokenGuard();
+  const { bed, guard } = useFaultBed();
   const noStreaming = { STREAM_REPLIES: "false" };
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await bed.close();
-  });
 
   it("sendMessage delivered, then 502: retried once, one stray copy at most, the turn stored once", async () => {
     // Arrange

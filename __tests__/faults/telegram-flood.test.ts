@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { person, poll, pollerItem, repliesTo, storedConversation, TokenGuard } from "./support.js";
+import { describe, expect, it } from "@jest/globals";
+import { useFaultBed } from "./fault-bed.js";
+import { person, poll, pollerItem, repliesTo, storedConversation } from "./support.js";
 
 /**
  * Telegram's flood limit asks for pauses of tens of seconds. One that fits in
@@ -8,18 +8,9 @@ import { person, poll, pollerItem, repliesTo, storedConversation, TokenGuard } f
  * loop until the deadline nor cost the update its attempts: it is answered later.
  */
 describe("faults: a flood limit longer than the invoke", () => {
-  let bed: TestBed;
-  const guard = new TokenGuard();
+  const { bed, guard } = useFaultBed();
   // One attempt only: a flood-limited update that counted as a failed attempt would be given up.
   const env = { STREAM_REPLIES: "false", MAX_UPDATE_ATTEMPTS: "1" };
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await bed.close();
-  });
 
   it("429 retry_after 60 in a 25 s invoke: one request, no wait, the update kept with its attempts and answered once by the next invoke", async () => {
     // Arrange

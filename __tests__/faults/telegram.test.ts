@@ -1,6 +1,6 @@
 import { type AddressInfo, createServer } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
+import { useFaultBed } from "./fault-bed.js";
 import {
   botId,
   countContaining,
@@ -10,20 +10,10 @@ import {
   pollerItem,
   repliesTo,
   storedConversation,
-  TokenGuard,
 } from "./support.js";
 
 describe("faults: Telegram refuses, throttles or is unreachable", () => {
-  let bed: TestBed;
-  const guard = new TokenGuard();
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false }, env: { STREAM_REPLIES: "true" } });
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await bed.close();
-  });
+  const { bed, guard } = useFaultBed({ env: { STREAM_REPLIES: "true" } });
 
   it("Telegram 429 with retry_after 2: the reply waits that long, is sent once and stored", async () => {
     // Arrange

@@ -1,13 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { FakeLambda } from "../harness/fake-lambda.js";
-import { coldStart, type LambdaInstance } from "../harness/lambda.js";
+import { describe, expect, it } from "@jest/globals";
+import { coldStart } from "../harness/lambda.js";
+import { useFaultBed, useQueuedWebhook } from "./fault-bed.js";
 import {
   ledgerItem,
   person,
-  queuedWebhookEnv,
   repliesTo,
-  TokenGuard,
   type UrlResponse,
   WEBHOOK_SECRET,
   webhookDelivery,
@@ -21,32 +18,9 @@ import {
  * queued invoke on a warm copy of the same bundle and retries it on failure.
  */
 describe("faults: webhook answered at once, update handled by a queued invoke", () => {
-  let bed: TestBed;
-  let lambdaApi: FakeLambda;
-  let fn: LambdaInstance;
-  let env: Record<string, string>;
-  const guard = new TokenGuard();
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-    lambdaApi = await FakeLambda.start((payload) => fn.invoke(payload));
-    env = queuedWebhookEnv(bed, lambdaApi.url);
-    fn = coldStart(env);
-  });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await lambdaApi.close();
-    await bed.close();
-  });
-
-  const deliver = async (request: object): Promise<UrlResponse> => {
-    const response = await fn.invoke<UrlResponse>(request);
-    guard.record(response);
-    return response;
-  };
+  const suite = useFaultBed({ resetOllama: true });
+  const { bed, guard } = suite;
+  const webhook = useQueuedWebhook(suite, { runs: "same" });
 
   it("slow model: Telegram hears 200 long before the answer, which the queued invoke sends once", async () => {
     // Arrange
@@ -55,10 +29,10 @@ describe("faults: webhook answered at once, update handled by a queued invoke", 
     const update = webhookUpdate(ada, "take your time");
 
     // Act
-    const response = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
+    const response = await webhook.deliver(update);
     const respondedAt = Date.now();
     const repliesAtResponse = repliesTo(bed, ada).length;
-    await lambdaApi.settled();
+    await webhook.lambdaApi.settled();
 
     // Assert
     expect(response.statusCode).toBe(200);
@@ -69,7 +43,7 @@ describe("faults: webhook answered at once, update handled by a queued invoke", 
       .filter((r) => r.params.chat_id === ada.chat.id);
     expect(replies.length).toBeGreaterThan(0);
     for (const r of replies) expect(r.at).toBeGreaterThanOrEqual(respondedAt);
-    expect(lambdaApi.queued().at(-1)).toMatchObject({
+    expect(webhook.lambdaApi.queued().at(-1)).toMatchObject({
       functionName: "telegram-bot",
       payload: { source: "telegram-webhook", update: { update_id: update.update_id } },
       attempts: 1,
@@ -82,17 +56,17 @@ describe("faults: webhook answered at once, update handled by a queued invoke", 
     // Arrange
     const bob = person("Bob");
     const update = webhookUpdate(bob, "only once please");
-    await deliver(webhookDelivery(update, WEBHOOK_SECRET));
-    await lambdaApi.settled();
-    const queuedBefore = lambdaApi.queued().length;
+    await webhook.deliver(update);
+    await webhook.lambdaApi.settled();
+    const queuedBefore = webhook.lambdaApi.queued().length;
 
     // Act
-    const again = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
-    await lambdaApi.settled();
+    const again = await webhook.deliver(update);
+    await webhook.lambdaApi.settled();
 
     // Assert
     expect(JSON.parse(again.body)).toMatchObject({ ok: true, duplicate: true });
-    expect(lambdaApi.queued()).toHaveLength(queuedBefore);
+    expect(webhook.lambdaApi.queued()).toHaveLength(queuedBefore);
     expect(repliesTo(bed, bob)).toEqual(["You said: only once please"]);
   });
 
@@ -104,12 +78,12 @@ describe("faults: webhook answered at once, update handled by a queued invoke", 
     const update = webhookUpdate(cleo, "try again");
 
     // Act
-    const response = await deliver(webhookDelivery(update, WEBHOOK_SECRET));
-    await lambdaApi.settled();
+    const response = await webhook.deliver(update);
+    await webhook.lambdaApi.settled();
 
     // Assert
     expect(response.statusCode).toBe(200);
-    const job = lambdaApi.queued().at(-1);
+    const job = webhook.lambdaApi.queued().at(-1);
     expect(job?.attempts).toBe(2);
     expect(job?.error).toBeUndefined();
     expect(repliesTo(bed, cleo)).toEqual(["You said: try again"]);
@@ -119,7 +93,7 @@ describe("faults: webhook answered at once, update handled by a queued invoke", 
   it("Lambda API unreachable: the delivery answers the update inline instead, once", async () => {
     // Arrange
     const dan = person("Dan");
-    const inline = coldStart({ ...env, AWS_ENDPOINT_URL_LAMBDA: "http://127.0.0.1:9" });
+    const inline = coldStart({ ...webhook.env, AWS_ENDPOINT_URL_LAMBDA: "http://127.0.0.1:9" });
     const update = webhookUpdate(dan, "no queue today");
 
     // Act

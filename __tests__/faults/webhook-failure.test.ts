@@ -1,19 +1,17 @@
 import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { main as failedMain } from "../../scripts/ops/failed.js";
 import { failedUpdatesQueueName } from "../../src/settings.js";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { FakeLambda } from "../harness/fake-lambda.js";
 import { FakeSqs } from "../harness/fake-sqs.js";
 import { coldStart } from "../harness/lambda.js";
 import { DynamoProxy } from "./dynamo-proxy.js";
+import { useFaultBed, useQueuedWebhook } from "./fault-bed.js";
 import {
   ledgerItem,
   person,
   queuedWebhookEnv,
   repliesTo,
-  TokenGuard,
   type UrlResponse,
   WEBHOOK_SECRET,
   webhookDelivery,
@@ -26,34 +24,25 @@ import {
  * (the ledger, status `failed`), where `npm run failed` lists and replays it.
  */
 describe("faults: a queued webhook update that fails every attempt", () => {
-  let bed: TestBed;
-  let proxy: DynamoProxy;
-  let lambdaApi: FakeLambda;
-  let sqsApi: FakeSqs;
   const queueName = failedUpdatesQueueName("telegram-bot");
-  const guard = new TokenGuard();
-
+  const suite = useFaultBed();
+  const { bed } = suite;
+  let proxy: DynamoProxy;
+  let sqsApi: FakeSqs;
   beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
     proxy = await DynamoProxy.start(bed.aws.dynamoUrl);
-    let env: Record<string, string> = {};
-    lambdaApi = await FakeLambda.start(async (payload) => {
-      const result = await coldStart(env).invoke(payload);
-      guard.record(result);
-      return result;
-    });
-    env = queuedWebhookEnv(bed, lambdaApi.url, { AWS_ENDPOINT_URL_DYNAMODB: proxy.url });
     // The stack's on-failure destination: Lambda sends it the record of an event that failed every attempt.
     sqsApi = await FakeSqs.start();
     sqsApi.createQueue(queueName);
-    lambdaApi.onFailure = (record) => sqsApi.enqueue(queueName, record);
   });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await lambdaApi.close();
+  const webhook = useQueuedWebhook(suite, {
+    runs: "fresh",
+    env: () => ({ AWS_ENDPOINT_URL_DYNAMODB: proxy.url }),
+    onFailure: (record) => sqsApi.enqueue(queueName, record),
+  });
+  bed.beforeClose(async () => {
     await sqsApi.close();
     await proxy.close();
-    await bed.close();
   });
 
   it("is found in the failure store with its reason, its user is told, and npm run failed replays it once", async () => {
@@ -65,12 +54,12 @@ describe("faults: a queued webhook update that fails every attempt", () => {
       type: "ThrottlingException",
       message: "Rate of requests exceeds the allowed throughput.",
     });
-    const delivered = await coldStart(queuedWebhookEnv(bed, lambdaApi.url)).invoke<UrlResponse>(
-      webhookDelivery(update, WEBHOOK_SECRET),
-    );
+    const delivered = await coldStart(
+      queuedWebhookEnv(bed, webhook.lambdaApi.url),
+    ).invoke<UrlResponse>(webhookDelivery(update, WEBHOOK_SECRET));
 
     // Act: Lambda runs the queued event and both of its retries
-    await lambdaApi.settled();
+    await webhook.lambdaApi.settled();
     const stored = await ledgerItem(bed, gus, update.update_id);
     const lines: string[] = [];
     const io = { out: (l: string) => lines.push(l), err: (l: string) => lines.push(l) };
@@ -78,7 +67,7 @@ describe("faults: a queued webhook update that fails every attempt", () => {
       db: bed.aws.db,
       lambda: new LambdaClient({
         region: "us-east-1",
-        endpoint: lambdaApi.url,
+        endpoint: webhook.lambdaApi.url,
         credentials: { accessKeyId: "test", secretAccessKey: "test" },
       }),
     };
@@ -87,11 +76,11 @@ describe("faults: a queued webhook update that fails every attempt", () => {
     const listed = [...lines];
     proxy.allow();
     await failedMain(["--replay", String(update.update_id)], env, io, clients);
-    await lambdaApi.settled();
+    await webhook.lambdaApi.settled();
 
     // Assert
     expect(JSON.parse(delivered.body)).toMatchObject({ ok: true, queued: true });
-    expect(lambdaApi.queued()[0]).toMatchObject({ attempts: 3 });
+    expect(webhook.lambdaApi.queued()[0]).toMatchObject({ attempts: 3 });
     expect(stored).toMatchObject({
       status: "failed",
       attempts: 3,
@@ -121,7 +110,7 @@ describe("faults: a queued webhook update that fails every attempt", () => {
     });
     const lambda = new LambdaClient({
       region: "us-east-1",
-      endpoint: lambdaApi.url,
+      endpoint: webhook.lambdaApi.url,
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
     });
     const sqs = new SQSClient({
@@ -129,9 +118,9 @@ describe("faults: a queued webhook update that fails every attempt", () => {
       endpoint: sqsApi.url,
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
     });
-    const delivered = await coldStart(queuedWebhookEnv(bed, lambdaApi.url)).invoke<UrlResponse>(
-      webhookDelivery(update, WEBHOOK_SECRET),
-    );
+    const delivered = await coldStart(
+      queuedWebhookEnv(bed, webhook.lambdaApi.url),
+    ).invoke<UrlResponse>(webhookDelivery(update, WEBHOOK_SECRET));
     // The one-minute schedule's event, as EventBridge sends it
     const scheduled = {
       version: "0",
@@ -147,7 +136,7 @@ describe("faults: a queued webhook update that fails every attempt", () => {
         Payload: new TextEncoder().encode(JSON.stringify(scheduled)),
       }),
     );
-    await lambdaApi.settled();
+    await webhook.lambdaApi.settled();
 
     // Act
     const lines: string[] = [];
@@ -160,7 +149,7 @@ describe("faults: a queued webhook update that fails every attempt", () => {
     proxy.allow();
     await failedMain(["--replay"], env, io, clients);
     const replayed = lines.splice(0);
-    await lambdaApi.settled();
+    await webhook.lambdaApi.settled();
     await failedMain([], env, io, clients);
 
     // Assert

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { FakeLambda } from "../harness/fake-lambda.js";
-import { coldStart, type LambdaInstance } from "../harness/lambda.js";
+import { beforeEach, describe, expect, it } from "@jest/globals";
+import { useFaultBed, useQueuedWebhook } from "./fault-bed.js";
 import {
   ledgerItem,
   type Person,
   person,
-  queuedWebhookEnv,
   repliesTo,
   storedConversation,
-  TokenGuard,
   type UrlResponse,
   WEBHOOK_SECRET,
   webhookDelivery,
@@ -22,35 +18,16 @@ import {
  * queued invokes answer a lane's updates in update_id order under its lease.
  */
 describe("faults: queued webhook updates run out of order", () => {
-  let bed: TestBed;
-  let lambdaApi: FakeLambda;
-  let fn: LambdaInstance;
-  const guard = new TokenGuard();
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-    // Each queued event runs on its own warm instance, as concurrent Lambda events do.
-    let env: Record<string, string> = {};
-    lambdaApi = await FakeLambda.start((payload) => coldStart(env).invoke(payload));
-    env = queuedWebhookEnv(bed, lambdaApi.url);
-    fn = coldStart(env);
-  });
+  const suite = useFaultBed({ resetOllama: true });
+  const { bed } = suite;
+  // Each queued event runs on its own warm instance, as concurrent Lambda events do.
+  const webhook = useQueuedWebhook(suite, { runs: "fresh" });
   beforeEach(() => {
-    bed.ollama.reset();
-    lambdaApi.hold = true;
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await lambdaApi.close();
-    await bed.close();
+    webhook.lambdaApi.hold = true;
   });
 
   const deliverAll = async (updates: readonly object[]): Promise<void> => {
-    for (const update of updates) {
-      const response = await fn.invoke<UrlResponse>(webhookDelivery(update, WEBHOOK_SECRET));
-      guard.record(response);
-      expect(response.statusCode).toBe(200);
-    }
+    for (const update of updates) expect((await webhook.deliver(update)).statusCode).toBe(200);
   };
   const userTexts = async (p: Person) =>
     (await storedConversation(bed, p.user.id)).map((m) => [m.role, m.content]);
@@ -70,12 +47,12 @@ describe("faults: queued webhook updates run out of order", () => {
     await deliverAll(updates);
 
     // Act: Lambda runs the queued events last-first, two at once
-    const runsBefore = lambdaApi.runs().length;
-    await lambdaApi.runHeld({ order: "reverse", concurrency: 2 });
-    await lambdaApi.settled();
+    const runsBefore = webhook.lambdaApi.runs().length;
+    await webhook.lambdaApi.runHeld({ order: "reverse", concurrency: 2 });
+    await webhook.lambdaApi.settled();
 
     // Assert
-    const firstRun = lambdaApi.runs()[runsBefore] as { update: { update_id: number } };
+    const firstRun = webhook.lambdaApi.runs()[runsBefore] as { update: { update_id: number } };
     expect(firstRun.update.update_id).toBe(updates.at(-1)?.update_id);
     expect(repliesTo(bed, ada)).toEqual(["You said: a1", "You said: a2", "You said: a3"]);
     expect(repliesTo(bed, bob)).toEqual(["You said: b1", "You said: b2", "You said: b3"]);
@@ -106,7 +83,7 @@ describe("faults: queued webhook updates run out of order", () => {
         status: "done",
         attempts: 1,
       });
-    expect(lambdaApi.queued().every((job) => job.error === undefined)).toBe(true);
+    expect(webhook.lambdaApi.queued().every((job) => job.error === undefined)).toBe(true);
   });
 
   it("a Telegram redelivery of a queued update that is already answered is ignored", async () => {
@@ -114,12 +91,12 @@ describe("faults: queued webhook updates run out of order", () => {
     const cleo = person("Cleo");
     const update = webhookUpdate(cleo, "once");
     await deliverAll([update]);
-    await lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
-    await lambdaApi.settled();
+    await webhook.lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
+    await webhook.lambdaApi.settled();
 
     // Act
-    const again = await fn.invoke<UrlResponse>(webhookDelivery(update, WEBHOOK_SECRET));
-    await lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
+    const again = await webhook.fn.invoke<UrlResponse>(webhookDelivery(update, WEBHOOK_SECRET));
+    await webhook.lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
 
     // Assert
     expect(JSON.parse(again.body)).toMatchObject({ ok: true, duplicate: true });

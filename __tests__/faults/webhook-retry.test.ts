@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import { coldStart } from "../harness/lambda.js";
+import { useFaultBed } from "./fault-bed.js";
 import { person, repliesTo, WEBHOOK_SECRET, waitFor, webhookUpdate } from "./support.js";
 
 /**
@@ -9,16 +9,11 @@ import { person, repliesTo, WEBHOOK_SECRET, waitFor, webhookUpdate } from "./sup
  * exclude each other on the lane: one answers, the other finds it answered.
  */
 describe("faults: two executions of a queued update share a request id", () => {
-  let bed: TestBed;
-  let env: Record<string, string> = {};
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-    env = { ...bed.env, TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET };
-  });
-  beforeEach(() => bed.ollama.reset());
-  afterAll(async () => {
-    await bed.close();
+  const { bed } = useFaultBed({
+    env: { TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    resetOllama: true,
+    // The bundle writes no log line in this file: a token check would have nothing to read.
+    tokenCheck: false,
   });
 
   it("the second execution waits for the lane instead of answering again: one model call, one reply", async () => {
@@ -29,12 +24,12 @@ describe("faults: two executions of a queued update share a request id", () => {
     const slow = bed.ollama.holdAfterFirstChunk(
       (body) => body.messages.at(-1)?.content === "a question asked only once",
     );
-    const first = coldStart(env).invoke(event, { requestId: "request-retried-by-lambda" });
+    const first = coldStart(bed.env).invoke(event, { requestId: "request-retried-by-lambda" });
     await waitFor(() => bed.ollama.chats().length === 1, 30_000, "the first answer to start");
     const callsBefore = bed.aws.dynamoCalls().length;
 
     // Act: the retry runs while the first still answers, then the model finishes
-    const second = coldStart(env).invoke(event, { requestId: "request-retried-by-lambda" });
+    const second = coldStart(bed.env).invoke(event, { requestId: "request-retried-by-lambda" });
     // Its lane attempt is an UpdateItem, and a status read (GetItem) follows either way.
     await waitFor(
       () => {

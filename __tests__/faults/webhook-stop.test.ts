@@ -1,19 +1,12 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
-import { FakeLambda } from "../harness/fake-lambda.js";
-import { coldStart, type LambdaInstance } from "../harness/lambda.js";
+import { beforeEach, describe, expect, it } from "@jest/globals";
+import { useFaultBed, useQueuedWebhook } from "./fault-bed.js";
 import {
   ledgerItem,
   type Person,
   person,
-  queuedWebhookEnv,
   repliesTo,
   storedConversation,
-  TokenGuard,
-  type UrlResponse,
-  WEBHOOK_SECRET,
   waitFor,
-  webhookDelivery,
   webhookUpdate,
 } from "./support.js";
 
@@ -27,44 +20,27 @@ const FIRST_CHUNK = STORY.slice(0, 16);
  * reaches the streaming invoke through DynamoDB.
  */
 describe("faults: Stop in webhook mode reaches the invoke that streams the answer", () => {
-  let bed: TestBed;
-  let lambdaApi: FakeLambda;
-  let fn: LambdaInstance;
-  let env: Record<string, string>;
+  const suite = useFaultBed();
+  const { bed } = suite;
+  const webhook = useQueuedWebhook(suite, { runs: "same", env: { STREAM_MODE: "edit" } });
   let releases: (() => void)[] = [];
-  const guard = new TokenGuard();
-
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-    lambdaApi = await FakeLambda.start((payload) => fn.invoke(payload));
-    env = queuedWebhookEnv(bed, lambdaApi.url, { STREAM_MODE: "edit" });
-    fn = coldStart(env);
-  });
   beforeEach(() => {
     for (const release of releases) release();
     releases = [];
     bed.ollama.reset();
     bed.ollama.setReply("llama3", () => STORY);
   });
-  afterAll(async () => {
+  // Held answers are let go first: the fake Lambda closes once its invokes settle.
+  bed.beforeClose(() => {
     for (const release of releases) release();
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
-    await lambdaApi.close();
-    await bed.close();
   });
-
-  const deliver = async (update: object): Promise<UrlResponse> => {
-    const response = await fn.invoke<UrlResponse>(webhookDelivery(update, WEBHOOK_SECRET));
-    guard.record(response);
-    return response;
-  };
 
   /** Sends `text` from `p` and waits until its answer streams with a Stop button. */
   const streaming = async (p: Person, text: string) => {
     const hold = bed.ollama.holdAfterFirstChunk((b) => b.messages.at(-1)?.content === text);
     releases.push(hold.release);
     const update = webhookUpdate(p, text);
-    await deliver(update);
+    await webhook.deliver(update);
     let button: { messageId: number; data: string } | undefined;
     await waitFor(
       () => {
@@ -86,8 +62,8 @@ describe("faults: Stop in webhook mode reaches the invoke that streams the answe
 
     // Act
     const press = bed.telegram.pressUpdate(ada.user, ada.chat, button.messageId, button.data);
-    const response = await deliver(press);
-    await lambdaApi.settled();
+    const response = await webhook.deliver(press);
+    await webhook.lambdaApi.settled();
 
     // Assert
     expect(response.statusCode).toBe(200);
@@ -112,8 +88,8 @@ describe("faults: Stop in webhook mode reaches the invoke that streams the answe
     // Act
     const stop = webhookUpdate(bob, "/stop");
     Object.assign(stop.message, { entities: [{ type: "bot_command", offset: 0, length: 5 }] });
-    const response = await deliver(stop);
-    await lambdaApi.settled();
+    const response = await webhook.deliver(stop);
+    await webhook.lambdaApi.settled();
 
     // Assert
     expect(response.statusCode).toBe(200);
@@ -121,18 +97,45 @@ describe("faults: Stop in webhook mode reaches the invoke that streams the answe
     expect(repliesTo(bed, bob)).toEqual([`${FIRST_CHUNK}\n\n⏹ Stopped.`]);
   });
 
+  it("a malformed press (no message it was under) is answered 200 as skipped at delivery, never queued in its sender's lane", async () => {
+    // Arrange: an id from the same sequence as the other deliveries
+    const dan = person("Dan");
+    const { update_id } = webhookUpdate(dan, "unused");
+    const queuedBefore = webhook.lambdaApi.queued().length;
+
+    // Act
+    const response = await webhook.deliver({
+      update_id,
+      callback_query: {
+        id: "4100000002",
+        from: { ...dan.user, is_bot: false },
+        chat_instance: "1",
+        inline_message_id: "AAAAAAAAAAA",
+        data: "stop:1:1",
+      },
+    });
+    await webhook.lambdaApi.settled();
+
+    // Assert
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body)).toMatchObject({ ok: true, outcome: "skipped" });
+    expect(webhook.lambdaApi.queued()).toHaveLength(queuedBefore);
+    expect(await ledgerItem(bed, dan, update_id)).toBeUndefined();
+    expect(repliesTo(bed, dan)).toEqual([]);
+  });
+
   it("a press for an answer that already finished is answered 'already finished'", async () => {
     // Arrange
     const cleo = person("Cleo");
     const { button } = await streaming(cleo, "a short one");
     for (const release of releases.splice(0)) release();
-    await lambdaApi.settled();
+    await webhook.lambdaApi.settled();
     expect(repliesTo(bed, cleo)).toEqual([STORY]);
 
     // Act: a client still showing the old keyboard
     const press = bed.telegram.pressUpdate(cleo.user, cleo.chat, button.messageId, button.data);
-    await deliver(press);
-    await lambdaApi.settled();
+    await webhook.deliver(press);
+    await webhook.lambdaApi.settled();
 
     // Assert
     expect(bed.telegram.callbackAnswers().at(-1)?.text).toBe("That answer has already finished.");

@@ -1,14 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
 import { allLogs, coldStart } from "../harness/lambda.js";
 import { spawnLambda } from "./child-lambda.js";
+import { useFaultBed } from "./fault-bed.js";
 import {
   ledgerItem,
   person,
   repliesTo,
   sleep,
   storedConversation,
-  TokenGuard,
   type UrlResponse,
   userItems,
   WEBHOOK_SECRET,
@@ -18,22 +17,12 @@ import {
 } from "./support.js";
 
 describe("faults: webhook deliveries (function URL)", () => {
-  let bed: TestBed;
-  const guard = new TokenGuard();
-
-  beforeAll(async () => {
-    bed = await startTestBed({
-      telegram: { flood: false },
-      env: { TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET },
-    });
+  const { bed, guard } = useFaultBed({
+    env: { TELEGRAM_WEBHOOK_SECRET: WEBHOOK_SECRET },
+    resetOllama: true,
   });
-  beforeEach(() => {
-    bed.ollama.reset();
-  });
-  afterAll(async () => {
-    guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? "");
+  bed.beforeClose(() => {
     expect(allLogs().filter((line) => line.includes(WEBHOOK_SECRET))).toEqual([]);
-    await bed.close();
   });
 
   const deliver = async (request: object, timeoutMs?: number): Promise<UrlResponse> => {

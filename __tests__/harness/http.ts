@@ -1,5 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { listenWithRetry } from "../../local/listen.js";
+
+/** Shared with `npm start`'s emulators (local/aws-emulators.ts). */
+export { listenWithRetry };
 
 /** Reads a request body completely. */
 export async function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -61,34 +65,5 @@ export class RestartableServer {
     this.server = undefined;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-  }
-}
-
-/**
- * Listens on `port` (0: any free one). A port just released can be taken by
- * another process (the suite runs files in parallel): EADDRINUSE is retried up
- * to `attempts` times, then a free port is used instead.
- */
-export async function listenWithRetry(
-  server: Server,
-  port: number,
-  host: string,
-  attempts = 20,
-): Promise<void> {
-  for (let attempt = 1; ; attempt++) {
-    const wanted = attempt > attempts ? 0 : port;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(wanted, host, () => {
-          server.off("error", reject);
-          resolve();
-        });
-      });
-      return;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "EADDRINUSE" || wanted === 0) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
   }
 }

@@ -1,5 +1,17 @@
+/** Reading what the handler stored in DynamoDB, through the test's own client. */
 import { QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { TestBed } from "./bed.js";
+
+/** A message of a session's recent window as stored (`conversation`). */
+export interface StoredMessage {
+  seq: number;
+  role: string;
+  content: string;
+  ts: string;
+  update_id?: number;
+  failed?: string;
+  cut_off?: string;
+}
 
 /** Every DynamoDB item of a user (profile and sessions), read consistently. */
 export async function userItems(bed: TestBed, userId: number): Promise<Record<string, unknown>[]> {
@@ -12,4 +24,19 @@ export async function userItems(bed: TestBed, userId: number): Promise<Record<st
     }),
   );
   return res.Items ?? [];
+}
+
+/** The user's session items, oldest first. */
+export async function sessionItems(
+  bed: TestBed,
+  userId: number,
+): Promise<Record<string, unknown>[]> {
+  return (await userItems(bed, userId))
+    .filter((i) => String(i.SK).startsWith("MODEL#"))
+    .sort((a, b) => String(a.created_at).localeCompare(String(b.created_at)));
+}
+
+/** The recent window (`conversation`) of a session item. */
+export function conversationOf(item: Record<string, unknown> | undefined): StoredMessage[] {
+  return Array.isArray(item?.conversation) ? (item.conversation as StoredMessage[]) : [];
 }

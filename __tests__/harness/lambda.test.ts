@@ -1,15 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { startTestBed, type TestBed } from "./bed.js";
+import { describe, expect, it } from "@jest/globals";
+import { useTestBed } from "./bed.js";
 import { coldStart, nodeProcess } from "./lambda.js";
 
 describe("harness: coldStart", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startTestBed({ telegram: { flood: false } });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useTestBed({ telegram: { flood: false } });
 
   it("gives each cold start exactly its own environment: an earlier invoke's setting does not leak", async () => {
     // Prepare: an earlier function ran with streaming off.

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { invoke, lastReply, person, replies, startArchiveBed } from "../archive/support.js";
-import type { TestBed } from "../harness/bed.js";
+import { describe, expect, it } from "@jest/globals";
+import { invoke, lastText, person, repliesTo, useArchiveBed } from "../archive/support.js";
 import { lastPrompt, pdf } from "./support.js";
 
 describe("documents are read into the prompt", () => {
-  let bed: TestBed;
-  beforeAll(async () => {
-    bed = await startArchiveBed({ DOCUMENT_MAX_CHARS: "2000", DOCUMENT_MAX_BYTES: "65536" });
-  });
-  afterAll(async () => {
-    await bed.close();
-  });
+  const bed = useArchiveBed({ DOCUMENT_MAX_CHARS: "2000", DOCUMENT_MAX_BYTES: "65536" });
 
   const send = async (
     who: ReturnType<typeof person>,
@@ -45,7 +38,7 @@ describe("documents are read into the prompt", () => {
     expect(lastPrompt(bed)?.content).toBe(
       'What is on my list?\n\n<document name="notes.md">\n# Plan\n- buy milk\n- call Bob\n</document>',
     );
-    expect(lastReply(bed, ada)).toContain("You said: What is on my list?");
+    expect(lastText(bed, ada.chat.id)).toContain("You said: What is on my list?");
   });
 
   it("asks for a summary of a file sent without a caption, and reads source code, CSV and plain JSON data alike", async () => {
@@ -77,7 +70,7 @@ describe("documents are read into the prompt", () => {
     await send(cy, "long.txt", long, "what is at the end?");
 
     // Assess
-    const [note] = replies(bed, cy);
+    const [note] = repliesTo(bed, cy);
     expect(note).toBe(
       "ℹ️ long.txt is long: I read its first 2000 characters of 4995. Ask about a part by quoting it, or send a shorter file.",
     );
@@ -116,7 +109,9 @@ describe("documents are read into the prompt", () => {
 
     // Assess
     expect(summary.failed).toBe(0);
-    expect(lastReply(bed, eve)).toMatch(/^I couldn't read broken\.pdf: it is not a valid PDF \(/);
+    expect(lastText(bed, eve.chat.id)).toMatch(
+      /^I couldn't read broken\.pdf: it is not a valid PDF \(/,
+    );
     expect(bed.ollama.chats()).toHaveLength(chats);
   });
 
@@ -137,7 +132,7 @@ describe("documents are read into the prompt", () => {
     await send(fay, "weird.txt", Buffer.from([0x41, 0, 0x42, 0]));
 
     // Assess
-    const [zip, binary] = replies(bed, fay);
+    const [zip, binary] = repliesTo(bed, fay);
     expect(zip).toMatch(
       /^I can't read archive\.zip\. I can read photos and images .*PDFs, text files/,
     );
@@ -156,7 +151,7 @@ describe("documents are read into the prompt", () => {
     await invoke(bed);
 
     // Assess
-    expect(lastReply(bed, hal)).toContain(
+    expect(lastText(bed, hal.chat.id)).toContain(
       "📷 Photos and images (caption = your question) go to models that can see (such as llava). 📄 Text, code and PDF files are read",
     );
   });
@@ -170,7 +165,7 @@ describe("documents are read into the prompt", () => {
     await send(gus, "big.txt", "x".repeat(70_000));
 
     // Assess
-    expect(lastReply(bed, gus)).toBe("That file is 69 KB; I read files up to 64 KB.");
+    expect(lastText(bed, gus.chat.id)).toBe("That file is 69 KB; I read files up to 64 KB.");
     expect(bed.telegram.requests("getFile")).toHaveLength(downloads);
   });
 });

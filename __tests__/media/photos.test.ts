@@ -1,27 +1,25 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import {
   type ArchiveJson,
+  conversationOf,
   invoke,
-  lastReply,
+  lastText,
   type Person,
   person,
-  replies,
+  repliesTo,
   s3Keys,
   say,
   sessionItems,
-  startArchiveBed,
-  windowOf,
+  useArchiveBed,
 } from "../archive/support.js";
-import type { TestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import { chatBodies, imagesOf, jpeg, lastPrompt, png, s3Bytes } from "./support.js";
 
 const MB = 1024 * 1024;
 
 describe("photos go to models that can see", () => {
-  let bed: TestBed;
+  const bed = useArchiveBed({ IMAGE_MAX_BYTES: String(MB) });
   beforeAll(async () => {
-    bed = await startArchiveBed({ IMAGE_MAX_BYTES: String(MB) });
     bed.ollama.setModels(["llama3:latest", "llava:latest"]);
     // The vision model says what it was given, so each test can see what reached it.
     bed.ollama.setReply("llava", (body: ChatBody) => {
@@ -29,9 +27,6 @@ describe("photos go to models that can see", () => {
       const sent = body.messages.flatMap((m) => m.images ?? []);
       return `Seen ${sent.length} image(s) for: ${last?.content}`;
     });
-  });
-  afterAll(async () => {
-    await bed.close();
   });
 
   const photo = (who: Person, sizes: Buffer[], caption?: string) =>
@@ -61,9 +56,9 @@ describe("photos go to models that can see", () => {
     const prompt = lastPrompt(bed);
     expect(prompt?.content).toBe("What is on this photo?");
     expect(imagesOf(prompt)).toEqual([large]);
-    expect(lastReply(bed, ada)).toBe("Seen 1 image(s) for: What is on this photo?");
-    const [session] = await sessionItems(bed, ada);
-    const window = windowOf(session) as { content: string; images?: string[] }[];
+    expect(lastText(bed, ada.chat.id)).toBe("Seen 1 image(s) for: What is on this photo?");
+    const [session] = await sessionItems(bed, ada.user.id);
+    const window = conversationOf(session) as { content: string; images?: string[] }[];
     const key = `${ada.user.id}/model_llava/images/session_${session?.session_id}/${updateId}.jpg`;
     expect(window.at(-2)).toMatchObject({ content: "What is on this photo?", images: [key] });
     expect(JSON.stringify(session).length).toBeLessThan(10_000);
@@ -83,7 +78,7 @@ describe("photos go to models that can see", () => {
     ]);
     expect(imagesOf(users[0])).toEqual([large]);
     expect(users[1]?.images).toBeUndefined();
-    expect(lastReply(bed, ada)).toBe("Seen 1 image(s) for: And what colour is it?");
+    expect(lastText(bed, ada.chat.id)).toBe("Seen 1 image(s) for: And what colour is it?");
   });
 
   it("asks a default question about a photo sent without a caption", async () => {
@@ -128,7 +123,7 @@ describe("photos go to models that can see", () => {
     // Assess
     expect(bed.ollama.chats()).toHaveLength(chats);
     expect(bed.telegram.requests("getFile")).toHaveLength(downloads);
-    const reply = lastReply(bed, bob);
+    const reply = lastText(bed, bob.chat.id);
     expect(reply).toContain("llama3 can't look at images, so I didn't send it yours.");
     expect(reply).toContain("• llava");
     expect(reply).toContain("/model llava");
@@ -146,8 +141,8 @@ describe("photos go to models that can see", () => {
     bed.ollama.setModels(["llama3:latest", "llava:latest"]);
 
     // Assess
-    expect(lastReply(bed, cy)).toContain("None of the installed models can see images");
-    expect(lastReply(bed, cy)).toContain("/pull llava");
+    expect(lastText(bed, cy.chat.id)).toContain("None of the installed models can see images");
+    expect(lastText(bed, cy.chat.id)).toContain("/pull llava");
   });
 
   it("refuses a 30 MB photo with its size, downloads nothing, and still answers everyone else", async () => {
@@ -164,11 +159,11 @@ describe("photos go to models that can see", () => {
 
     // Assess
     expect(summary.failed).toBe(0);
-    expect(lastReply(bed, dan)).toBe(
+    expect(lastText(bed, dan.chat.id)).toBe(
       "That photo is 30.0 MB; I can look at images up to 1.0 MB. Send a smaller one: a photo sent as a photo (not as a file) is compressed and fits.",
     );
     expect(bed.telegram.requests("getFile")).toHaveLength(downloads);
-    expect(lastReply(bed, eve)).toBe("You said: hello");
+    expect(lastText(bed, eve.chat.id)).toBe("You said: hello");
   });
 
   it("says so when Telegram refuses to hand over a file over 20 MB (getFile: file is too big)", async () => {
@@ -191,7 +186,7 @@ describe("photos go to models that can see", () => {
       status: 400,
       description: "Bad Request: file is too big",
     });
-    expect(lastReply(bed, fay)).toContain(
+    expect(lastText(bed, fay.chat.id)).toContain(
       "That image file is too big; I can look at images up to 1.0 MB.",
     );
   });
@@ -222,14 +217,14 @@ describe("photos go to models that can see", () => {
     });
     await invoke(bed);
     // Switching model starts a fresh conversation (number 1); the import is number 2.
-    await say(bed, gus, "/model llava", "/resume 2", "Tell me more about it");
+    await say(bed, gus, ["/model llava", "/resume 2", "Tell me more about it"]);
 
     // Assess: Gus's copies are under his prefix, and the follow-up sends them to the model
     const gusKeys = await s3Keys(bed, `${gus.user.id}/model_llava/images/`);
     expect(gusKeys).toHaveLength(3);
     expect(gusKeys.every((k) => /\/import-\d+-1\.(jpg|png)$/.test(k))).toBe(true);
-    expect(replies(bed, gus).join("\n")).toContain("Imported a llava conversation");
-    expect(replies(bed, gus).join("\n")).toContain("Resumed your llava conversation");
+    expect(repliesTo(bed, gus).join("\n")).toContain("Imported a llava conversation");
+    expect(repliesTo(bed, gus).join("\n")).toContain("Resumed your llava conversation");
     const sent =
       chatBodies(bed)
         .at(-1)
@@ -258,11 +253,11 @@ describe("photos go to models that can see", () => {
       content: JSON.stringify(forged),
     });
     await invoke(bed);
-    await say(bed, hal, "/model llava", "/resume 2", "What was on the photo?");
+    await say(bed, hal, ["/model llava", "/resume 2", "What was on the photo?"]);
 
     // Assess: imported, without images; nothing of Ada's reached the model for Hal
-    expect(replies(bed, hal).join("\n")).toContain("Imported a llava conversation");
-    expect(replies(bed, hal).join("\n")).toContain("Resumed your llava conversation");
+    expect(repliesTo(bed, hal).join("\n")).toContain("Imported a llava conversation");
+    expect(repliesTo(bed, hal).join("\n")).toContain("Resumed your llava conversation");
     expect(lastPrompt(bed)?.content).toBe("What was on the photo?");
     expect(await s3Keys(bed, `${hal.user.id}/model_llava/images/`)).toEqual([]);
     expect(

@@ -8,8 +8,8 @@ import {
   archiveSchema,
   buildArchive,
   mergeMessages,
-  renderTranscript,
 } from "../../handler/app/archive/format.js";
+import { renderTranscript } from "../../handler/app/archive/transcript.js";
 import { MAX_SYSTEM_PROMPT_CHARS } from "../../handler/domain/model-options.js";
 import {
   type ChatMessage,

@@ -15,6 +15,7 @@ import {
   extractThinking,
   formatReply,
   MAX_THINKING_SHOWN,
+  partialAnswerParts,
   renderPartial,
 } from "../../handler/format/thinking.js";
 
@@ -490,5 +491,24 @@ describe("format/thinking", () => {
     // Assess
     expect(isBalanced(html)).toBe(true);
     expect(toPlainText(html)).toContain("bold text still stream");
+  });
+
+  it.each([
+    ["nothing yet", ""],
+    ["what may be the start of a <think> tag", "  <thi"],
+    ["reasoning still running", "<think>weighing the options"],
+    ["reasoning done, no answer yet", "<think>done</think>\n"],
+  ])("partialAnswerParts shows nothing for %s", (_what, raw) => {
+    expect(partialAnswerParts(raw)).toBeUndefined();
+  });
+
+  it("partialAnswerParts shows the answer so far without its reasoning, as Telegram messages", () => {
+    // Act
+    const parts = partialAnswerParts(`<think>hmm</think>**Yes**, ${"word ".repeat(1000)}`);
+
+    // Assess
+    expect(parts?.length).toBe(2);
+    expect(parts?.[0]).toMatch(/^<b>Yes<\/b>, word/);
+    expect(parts?.join("")).not.toContain("hmm");
   });
 });

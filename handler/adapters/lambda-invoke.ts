@@ -12,15 +12,26 @@ export type AsyncInvoke = (functionName: string, payload: unknown) => Promise<vo
  */
 export function lambdaInvoker(): AsyncInvoke {
   const client = new LambdaClient({});
-  return async (functionName, payload) => {
-    const res = await client.send(
-      new InvokeCommand({
-        FunctionName: functionName,
-        InvocationType: "Event",
-        Payload: new TextEncoder().encode(JSON.stringify(payload)),
-      }),
-    );
-    if (res.StatusCode !== 202)
-      throw new Error(`Lambda queued the update with status ${res.StatusCode}`);
-  };
+  return (functionName, payload) => queueInvoke(client, functionName, payload);
+}
+
+/**
+ * Queues one asynchronous invoke of `functionName` with `payload` (the
+ * webhook's hand-off, and `npm run failed -- --replay`). Lambda answers 202
+ * once it has the event; anything else means it was not queued.
+ */
+export async function queueInvoke(
+  client: LambdaClient,
+  functionName: string,
+  payload: unknown,
+): Promise<void> {
+  const res = await client.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: "Event",
+      Payload: new TextEncoder().encode(JSON.stringify(payload)),
+    }),
+  );
+  if (res.StatusCode !== 202)
+    throw new Error(`Lambda refused to queue an event (status ${res.StatusCode})`);
 }

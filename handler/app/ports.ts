@@ -2,7 +2,8 @@
  * The small interfaces the bot logic owns. Adapters in `handler/adapters/`
  * implement them for Telegram, Ollama, DynamoDB and S3; the logic never sees
  * an SDK or an HTTP call. The gateways (Telegram, Ollama) are here; the
- * storage ports are in `store-ports.ts`, re-exported below.
+ * storage ports are in `store-ports.ts` (conversations, people) and
+ * `update-store-ports.ts` (the poller state, the update ledger), re-exported below.
  */
 import type { Update } from "@grammyjs/types";
 
@@ -164,3 +165,4 @@ export interface PullProgress {
 }
 
 export type * from "./store-ports.js";
+export type * from "./update-store-ports.js";

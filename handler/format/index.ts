@@ -2,4 +2,10 @@
 export { decodeEntities, escapeHtml, toPlainText } from "./escape.js";
 export { renderTelegramHtml } from "./markdown.js";
 export { splitPlainText, splitTelegramHtml, TELEGRAM_TEXT_LIMIT } from "./split.js";
-export { extractThinking, formatReply, MAX_THINKING_SHOWN, renderPartial } from "./thinking.js";
+export {
+  extractThinking,
+  formatReply,
+  MAX_THINKING_SHOWN,
+  partialAnswerParts,
+  renderPartial,
+} from "./thinking.js";

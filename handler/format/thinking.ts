@@ -1,5 +1,6 @@
 import { escapeHtml } from "./escape.js";
 import { renderTelegramHtml } from "./markdown.js";
+import { splitTelegramHtml } from "./split.js";
 
 /** Longest reasoning shown; its end is kept (the conclusion), never crowding out the answer. */
 export const MAX_THINKING_SHOWN = 1000;
@@ -39,4 +40,17 @@ export function formatReply(args: {
 /** Renders an answer that is still streaming; markdown-it closes what the model has not closed yet. */
 export function renderPartial(rawSoFar: string): string {
   return renderTelegramHtml(rawSoFar);
+}
+
+/**
+ * What of a still-streaming output can be shown now: the answer so far,
+ * without its reasoning, rendered and split into Telegram messages. Undefined
+ * while there is nothing to show: no answer text yet, or text that may be the
+ * start of a `<think>` tag ("<thi"), which must never appear as text.
+ */
+export function partialAnswerParts(rawSoFar: string): string[] | undefined {
+  if ("<think>".startsWith(rawSoFar.trimStart())) return undefined;
+  const { answer } = extractThinking(rawSoFar);
+  if (answer.trim().length === 0) return undefined;
+  return splitTelegramHtml(renderPartial(answer));
 }

@@ -10,7 +10,7 @@
  * their queue records.
  */
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { InvokeCommand, LambdaClient } from "@aws-sdk/client-lambda";
+import { LambdaClient } from "@aws-sdk/client-lambda";
 import { QueueDoesNotExist, SQSClient } from "@aws-sdk/client-sqs";
 import {
   DynamoDBDocumentClient as DocumentClient,
@@ -24,6 +24,7 @@ import {
   FAILED_UPDATE_MARKER,
   PENDING_UPDATE_MARKER,
 } from "../../handler/adapters/dynamo-update-ledger.js";
+import { queueInvoke } from "../../handler/adapters/lambda-invoke.js";
 import { failedUpdatesQueueName } from "../../src/settings.js";
 import {
   deleteFailureRecord,
@@ -134,7 +135,7 @@ export async function replay(
       },
     }),
   );
-  await invokeAsync(lambda, functionName, {
+  await queueInvoke(lambda, functionName, {
     source: "telegram-webhook",
     update: JSON.parse(entry.update) as unknown,
   });
@@ -153,23 +154,6 @@ export interface FailedClients {
   readonly lambda: LambdaClient;
   /** The failure queue's SQS; without it only the ledger is read. */
   readonly sqs?: SQSClient;
-}
-
-/** Queues one asynchronous invoke of the function with `event`. */
-async function invokeAsync(
-  lambda: LambdaClient,
-  functionName: string,
-  event: object,
-): Promise<void> {
-  const res = await lambda.send(
-    new InvokeCommand({
-      FunctionName: functionName,
-      InvocationType: "Event",
-      Payload: new TextEncoder().encode(JSON.stringify(event)),
-    }),
-  );
-  if (res.StatusCode !== 202)
-    throw new Error(`Lambda refused to queue an event (status ${res.StatusCode})`);
 }
 
 /** The failure queue's records, or none when the stack has no queue (polling mode). */
@@ -245,7 +229,7 @@ export async function main(
       else if (id !== undefined && !replayed.has(id)) {
         // Not listed by the ledger: pending for less than STUCK_AFTER_MS, or answered since.
         // The queued handler answers a pending update and does nothing for an answered one.
-        await invokeAsync(lambda, target.functionName, {
+        await queueInvoke(lambda, target.functionName, {
           source: "telegram-webhook",
           update: record.update,
         });
@@ -256,7 +240,7 @@ export async function main(
     }
     await release(queue.records.filter((r) => !records.includes(r)));
     if (polls > 0) {
-      await invokeAsync(lambda, target.functionName, { source: "npm-run-failed" });
+      await queueInvoke(lambda, target.functionName, { source: "npm-run-failed" });
       io.out(`${polls} poll event record(s) removed; one poll queued in their place`);
     }
     return 0;

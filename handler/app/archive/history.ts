@@ -8,7 +8,6 @@ import {
   archiveMessages,
   archiveSchema,
   buildArchive,
-  renderTranscript,
 } from "./format.js";
 import {
   type ArchivePart,
@@ -21,6 +20,7 @@ import {
   partsPrefix,
   serializePart,
 } from "./parts.js";
+import { renderTranscript } from "./transcript.js";
 
 /** Parts read at once when a whole conversation is composed. */
 const PARALLEL_READS = 8;

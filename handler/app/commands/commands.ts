@@ -5,7 +5,7 @@ import { answer } from "../conversation/chat.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { appliedAlready } from "../intake/handled.js";
 import { MEDIA_HELP } from "../media/file-kinds.js";
-import { listModels, showModels } from "../models/models-command.js";
+import { listModels, modelNameFrom, showModels } from "../models/models-command.js";
 import { PULL_COMMANDS } from "../models/pull.js";
 import type { BotCommandInfo } from "../ports.js";
 import { STOP_COMMANDS } from "../stop/stop-command.js";
@@ -75,14 +75,8 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
         );
         return undefined;
       }
-      const wanted = canonicalModelName(args);
-      if (!wanted) {
-        await say(
-          turn,
-          `"${args.slice(0, 100)}" is not a valid model name. Model names look like llama3 or llama3:8b.`,
-        );
-        return undefined;
-      }
+      const wanted = await modelNameFrom(turn, args);
+      if (!wanted) return undefined;
       if (appliedAlready(profile, msg.updateId)) return "duplicate";
       const models = await listModels(turn);
       if (!models) return undefined;

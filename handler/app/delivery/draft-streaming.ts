@@ -1,8 +1,8 @@
 import { TelegramApiError } from "../../errors.js";
 import {
   extractThinking,
+  partialAnswerParts,
   renderPartial,
-  splitTelegramHtml,
   toPlainText,
 } from "../../format/index.js";
 import type { Logger } from "../../log.js";
@@ -10,6 +10,7 @@ import type { DeliveryState } from "../conversation/turn.js";
 import type { ChatGateway } from "../ports.js";
 import type { Replier, ReplyTarget } from "./replies.js";
 import type { AnswerStream } from "./streaming.js";
+import { WritePace } from "./write-pace.js";
 
 /** Settings of a {@link DraftReply}. */
 export interface DraftOptions {
@@ -22,8 +23,6 @@ export interface DraftOptions {
   readonly now?: () => number;
 }
 
-const THINK_OPEN = "<think>";
-
 /**
  * Shows an answer growing as a native draft (`sendMessageDraft`, private
  * chats): each frame replaces the draft with the text so far (its last 4096
@@ -35,11 +34,7 @@ const THINK_OPEN = "<think>";
 export class DraftReply implements AnswerStream {
   private raw = "";
   private shownAny = false;
-  private lastWriteAt = 0;
-  private blockedUntil = 0;
-  private pending: Promise<void> = Promise.resolve();
-  private flushing = false;
-  private failed = false;
+  private readonly pace: WritePace;
   private fallback: AnswerStream | undefined;
   private readonly now: () => number;
 
@@ -52,6 +47,7 @@ export class DraftReply implements AnswerStream {
     private readonly options: DraftOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.pace = new WritePace(options.minIntervalMs, this.now);
   }
 
   get started(): boolean {
@@ -64,25 +60,20 @@ export class DraftReply implements AnswerStream {
       this.fallback.push(content);
       return;
     }
-    if (this.flushing || this.failed) return;
-    const now = this.now();
-    if (now - this.lastWriteAt < this.options.minIntervalMs || now < this.blockedUntil) return;
-    if (THINK_OPEN.startsWith(this.raw.trimStart())) return;
-    const { answer } = extractThinking(this.raw);
-    if (answer.trim().length === 0) return;
+    if (!this.pace.ready()) return;
+    const parts = partialAnswerParts(this.raw);
+    if (parts === undefined) return;
     // A draft is one message: show the part being written.
-    const frame = splitTelegramHtml(renderPartial(answer)).at(-1) ?? "";
-    this.flushing = true;
-    this.lastWriteAt = now;
-    this.pending = this.frame(frame)
-      .catch((err: unknown) => this.onError(err))
-      .finally(() => {
-        this.flushing = false;
-      });
+    const frame = parts.at(-1) ?? "";
+    this.pace.lastWriteAt = this.now();
+    this.pace.start(
+      () => this.frame(frame),
+      (err) => this.onError(err),
+    );
   }
 
   async finish(finalHtml: string): Promise<unknown> {
-    await this.pending;
+    await this.pace.settled();
     if (this.fallback) return this.fallback.finish(finalHtml);
     // The final messages replace the draft in the chat.
     return this.replier.html(this.target, finalHtml);
@@ -94,7 +85,7 @@ export class DraftReply implements AnswerStream {
    * message: the partial answer stays in the chat, as it does with edits.
    */
   async settle(): Promise<void> {
-    await this.pending;
+    await this.pace.settled();
     if (this.fallback) return this.fallback.settle();
     if (!this.shownAny) return;
     const { answer } = extractThinking(this.raw);
@@ -138,14 +129,12 @@ export class DraftReply implements AnswerStream {
       this.fallback.push(this.raw);
       return;
     }
-    if (err instanceof TelegramApiError && err.code === 429) {
-      this.blockedUntil = this.now() + (err.retryAfterSeconds ?? 1) * 1000;
-      this.log.warn("telegram flood limit while streaming a draft; slowing down", {
-        retryAfter: err.retryAfterSeconds,
-      });
+    const flood = this.pace.backOff(err);
+    if (flood) {
+      this.log.warn("telegram flood limit while streaming a draft; slowing down", flood);
       return;
     }
-    this.failed = true;
+    this.pace.stop();
     this.log.warn("draft streaming failed; the final answer will still be sent", {
       error: String(err),
     });

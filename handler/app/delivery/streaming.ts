@@ -1,13 +1,9 @@
 import { TelegramApiError } from "../../errors.js";
-import {
-  extractThinking,
-  renderPartial,
-  splitTelegramHtml,
-  TELEGRAM_TEXT_LIMIT,
-} from "../../format/index.js";
+import { partialAnswerParts, splitTelegramHtml, TELEGRAM_TEXT_LIMIT } from "../../format/index.js";
 import type { Logger } from "../../log.js";
 import type { InlineButton } from "../ports.js";
 import { MIN_RESPLIT_LIMIT, type Replier, type ReplyTarget } from "./replies.js";
+import { WritePace } from "./write-pace.js";
 
 /** Settings of a {@link StreamingReply}. */
 export interface StreamingOptions {
@@ -37,8 +33,6 @@ const MAX_FINAL_WAIT_MS = 5_000;
 /** Smallest chunk the final text is re-split into to fill messages already shown. */
 const MIN_FILL_LIMIT = 256;
 
-const THINK_OPEN = "<think>";
-
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -51,12 +45,7 @@ export class StreamingReply implements AnswerStream {
   private raw = "";
   private readonly messageIds: number[] = [];
   private readonly shown: string[] = [];
-  /** When the last send or edit of this chat started: every write counts against flood limits. */
-  private lastWriteAt = 0;
-  private blockedUntil = 0;
-  private pending: Promise<void> = Promise.resolve();
-  private flushing = false;
-  private failed = false;
+  private readonly pace: WritePace;
   /** Which message carries the buttons now, if any. */
   private buttonsOn: number | undefined;
   private readonly now: () => number;
@@ -68,6 +57,7 @@ export class StreamingReply implements AnswerStream {
     private readonly options: StreamingOptions,
   ) {
     this.now = options.now ?? Date.now;
+    this.pace = new WritePace(options.minEditIntervalMs, this.now);
   }
 
   /** True once any text reached the chat. */
@@ -78,38 +68,24 @@ export class StreamingReply implements AnswerStream {
   /** Feeds newly generated content. */
   push(content: string): void {
     this.raw += content;
-    if (this.flushing || this.failed) return;
-    const now = this.now();
-    if (
-      this.started &&
-      (now - this.lastWriteAt < this.options.minEditIntervalMs || now < this.blockedUntil)
-    )
-      return;
-    // "<thi" may be the start of a reasoning block: never show it as text.
-    if (THINK_OPEN.startsWith(this.raw.trimStart())) return;
-    const { answer } = extractThinking(this.raw);
-    if (answer.trim().length === 0) return;
-    this.flushing = true;
-    this.pending = this.show(splitTelegramHtml(renderPartial(answer)))
-      .catch((err: unknown) => this.onEditError(err))
-      .finally(() => {
-        this.flushing = false;
-      });
+    if (!this.pace.ready(!this.started)) return;
+    const parts = partialAnswerParts(this.raw);
+    if (parts === undefined) return;
+    this.pace.start(
+      () => this.show(parts),
+      (err) => this.onEditError(err),
+    );
   }
 
   /** Replaces the streamed text with the final HTML. @returns ids of every message used. */
   async finish(finalHtml: string): Promise<number[]> {
-    await this.pending;
+    await this.pace.settled();
     for (let limit = TELEGRAM_TEXT_LIMIT; ; limit = Math.floor(limit / 2)) {
       const chunks = this.finalChunks(finalHtml, limit);
       const changes = chunks.some((c, i) => this.shown[i] !== c) || this.buttonsOn !== undefined;
       if (this.started && changes) {
         // The final edit is an edit like the others: it keeps the chat's pace too.
-        const readyAt = Math.max(
-          this.lastWriteAt + this.options.minEditIntervalMs,
-          this.blockedUntil,
-        );
-        const wait = Math.min(MAX_FINAL_WAIT_MS, readyAt - this.now());
+        const wait = Math.min(MAX_FINAL_WAIT_MS, this.pace.readyAt - this.now());
         if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
       }
       try {
@@ -149,7 +125,7 @@ export class StreamingReply implements AnswerStream {
    * without a final text (the model failed), and a Stop under it would lie.
    */
   async settle(): Promise<void> {
-    await this.pending;
+    await this.pace.settled();
     const at = this.buttonsOn;
     const id = at === undefined ? undefined : this.messageIds[at];
     if (at === undefined || id === undefined) return;
@@ -170,7 +146,7 @@ export class StreamingReply implements AnswerStream {
           : undefined;
       if (this.shown[i] === chunk && (this.buttonsOn === i) === (buttons !== undefined)) continue;
       const id = this.messageIds[i];
-      this.lastWriteAt = this.now();
+      this.pace.lastWriteAt = this.now();
       if (id === undefined) {
         this.messageIds.push(
           await this.replier.sendHtmlChunk(this.target, chunk, i === 0, buttons),
@@ -196,15 +172,13 @@ export class StreamingReply implements AnswerStream {
   }
 
   private onEditError(err: unknown): void {
-    if (err instanceof TelegramApiError && err.code === 429) {
-      // Back off for as long as Telegram asked; the final text is written by finish().
-      this.blockedUntil = this.now() + (err.retryAfterSeconds ?? 1) * 1000;
-      this.log.warn("telegram flood limit while streaming; slowing edits", {
-        retryAfter: err.retryAfterSeconds,
-      });
+    // Back off for as long as Telegram asked; the final text is written by finish().
+    const flood = this.pace.backOff(err);
+    if (flood) {
+      this.log.warn("telegram flood limit while streaming; slowing edits", flood);
       return;
     }
-    this.failed = true;
+    this.pace.stop();
     this.log.warn("streaming edit failed; the final answer will still be sent", {
       error: String(err),
     });

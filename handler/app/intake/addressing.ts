@@ -97,10 +97,10 @@ export function addressUpdate(
   bot: BotIdentity | undefined,
 ): AddressedMessage | Skip {
   // Presses and draft stops carry no message: they are addressed on their own.
-  const control = addressControl(update.raw);
+  const control = addressControl(update);
   if (control) return control;
-  if (update.kind === "other") return { skip: "no_message" };
   if (update.kind === "malformed") return { skip: "malformed", detail: update.problem };
+  if (update.kind !== "message") return { skip: "no_message" };
   const m = update.message;
   if (m.from.is_bot) return { skip: "from_bot" };
   const isGroup = m.chat.type === "group" || m.chat.type === "supergroup";

@@ -9,7 +9,7 @@ const entity = z.object({
 });
 
 /** A Telegram user as the bot reads one (`from` of a message or a button press). */
-export const senderSchema = z.object({
+const senderSchema = z.object({
   id: z.number().int(),
   is_bot: z.boolean().optional(),
   username: z.string().optional(),
@@ -18,7 +18,7 @@ export const senderSchema = z.object({
 });
 
 /** A chat as the bot reads one. */
-export const chatSchema = z.object({ id: z.number().int(), type: z.string() });
+const chatSchema = z.object({ id: z.number().int(), type: z.string() });
 
 const messageSchema = z.object({
   message_id: z.number().int(),
@@ -55,6 +55,35 @@ const messageSchema = z.object({
 /** A message whose fields the bot reads are present and of the right type. */
 export type CheckedMessage = z.infer<typeof messageSchema>;
 
+const pressSchema = z.object({
+  id: z.string(),
+  from: senderSchema,
+  // Absent for buttons of inline-mode messages, which this bot never sends.
+  message: z.object({
+    message_id: z.number().int(),
+    chat: chatSchema,
+    message_thread_id: z.number().int().optional(),
+    is_topic_message: z.boolean().optional(),
+  }),
+  data: z.string().max(64).optional(),
+});
+
+/** A press of one of the bot's inline buttons (`callback_query`), with the fields the bot reads. */
+export type CheckedPress = z.infer<typeof pressSchema>;
+
+const draftStopSchema = z.object({
+  // Drafts exist only in private chats, where the chat is the user.
+  chat: z.object({ id: z.number().int(), type: z.literal("private") }),
+  message_thread_id: z.number().int().optional(),
+  draft_id: z.number().int(),
+});
+
+/** Telegram's own Stop on a draft (`stopped_message_generation`), with the fields the bot reads. */
+export type CheckedDraftStop = z.infer<typeof draftStopSchema>;
+
+/** The update fields the bot acts on. */
+export type UpdateField = "message" | "callback_query" | "stopped_message_generation";
+
 /** What every checked update carries: its id, as sent, and who and where it came from. */
 interface Envelope {
   readonly updateId: number;
@@ -70,12 +99,21 @@ interface Envelope {
  * An update checked once where it enters (poll, webhook, queued invoke, or
  * read back from storage): inner code reads these fields without guards.
  * - `message`: a message with everything the bot reads, valid;
- * - `malformed`: a message that lacks or mistypes a field (`problem` says which);
- * - `other`: an update that carries no message (an edit, a channel post…).
+ * - `press`: a press of one of the bot's buttons, valid;
+ * - `draft_stop`: Telegram's Stop on a draft, valid;
+ * - `malformed`: one of those three that lacks or mistypes a field (`field`
+ *   says which of them it is, `problem` what is wrong);
+ * - `other`: an update the bot does not act on (an edit, a channel post…).
  */
 export type CheckedUpdate =
   | (Envelope & { readonly kind: "message"; readonly message: CheckedMessage })
-  | (Envelope & { readonly kind: "malformed"; readonly problem: string })
+  | (Envelope & { readonly kind: "press"; readonly press: CheckedPress })
+  | (Envelope & { readonly kind: "draft_stop"; readonly draftStop: CheckedDraftStop })
+  | (Envelope & {
+      readonly kind: "malformed";
+      readonly field: UpdateField;
+      readonly problem: string;
+    })
   | (Envelope & { readonly kind: "other" });
 
 const envelopeSchema = z.object({ update_id: z.number().int().nonnegative() }).passthrough();
@@ -92,12 +130,30 @@ export function parseUpdate(raw: unknown): CheckedUpdate | undefined {
 /** Checks an update Telegram sent (or one stored after it was). Never throws. */
 export function checkUpdate(raw: Update): CheckedUpdate {
   const envelope = { updateId: raw.update_id, raw, ...senderAndChat(raw) };
+  if (raw.callback_query !== undefined) {
+    const parsed = pressSchema.safeParse(raw.callback_query);
+    if (parsed.success) return { ...envelope, kind: "press", press: parsed.data };
+    return { ...envelope, ...malformed("callback_query", parsed.error) };
+  }
+  if (raw.stopped_message_generation !== undefined) {
+    const parsed = draftStopSchema.safeParse(raw.stopped_message_generation);
+    if (parsed.success) return { ...envelope, kind: "draft_stop", draftStop: parsed.data };
+    return { ...envelope, ...malformed("stopped_message_generation", parsed.error) };
+  }
   if (raw.message === undefined) return { ...envelope, kind: "other" };
   const parsed = messageSchema.safeParse(raw.message);
   if (parsed.success) return { ...envelope, kind: "message", message: parsed.data };
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `message.${issue.path.join(".")}: ` : "";
-  return { ...envelope, kind: "malformed", problem: `${where}${issue?.message ?? "invalid"}` };
+  return { ...envelope, ...malformed("message", parsed.error) };
+}
+
+/** What failed the check, named by its path (`message.chat: …`) for the operator's log. */
+function malformed(
+  field: UpdateField,
+  error: z.ZodError,
+): { kind: "malformed"; field: UpdateField; problem: string } {
+  const issue = error.issues[0];
+  const where = [field, ...(issue?.path ?? [])].join(".");
+  return { kind: "malformed", field, problem: `${where}: ${issue?.message ?? "invalid"}` };
 }
 
 /** Reads ids leniently: a malformed message still has a lane (its chat or its sender) if it names one. */

@@ -1,5 +1,5 @@
 import { TelegramApiError, UserInputError } from "../../errors.js";
-import { TELEGRAM_DOWNLOAD_LIMIT } from "../../settings.js";
+import { TELEGRAM_DOWNLOAD_LIMIT } from "../../settings/attachments.js";
 import { importArchive, looksLikeExport, MAX_IMPORT_BYTES } from "../archive/import.js";
 import { answer, beginTurn, userMessage } from "../conversation/chat.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";

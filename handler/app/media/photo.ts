@@ -1,5 +1,5 @@
 import { ModelError, TelegramApiError, UserInputError } from "../../errors.js";
-import { TELEGRAM_DOWNLOAD_LIMIT } from "../../settings.js";
+import { TELEGRAM_DOWNLOAD_LIMIT } from "../../settings/attachments.js";
 import { inStorage } from "../archive/errors.js";
 import { answer, beginTurn, userMessage } from "../conversation/chat.js";
 import { describeModelError } from "../conversation/model-errors.js";

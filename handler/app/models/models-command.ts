@@ -24,6 +24,20 @@ export function describeCapabilities(capabilities: readonly string[] | undefined
 }
 
 /**
+ * The canonical form of the model name a user typed (`/model`, `/pull`), or
+ * undefined after telling them it is not a valid one.
+ */
+export async function modelNameFrom(turn: Turn, text: string): Promise<string | undefined> {
+  const name = canonicalModelName(text);
+  if (name) return name;
+  await say(
+    turn,
+    `"${text.slice(0, 100)}" is not a valid model name. Model names look like llama3 or llama3:8b.`,
+  );
+  return undefined;
+}
+
+/**
  * The models installed on the configured Ollama server, or undefined after
  * telling the user it could not be reached.
  */

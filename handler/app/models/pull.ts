@@ -1,4 +1,3 @@
-import { canonicalModelName } from "../../domain/model-name.js";
 import { ModelError } from "../../errors.js";
 import type { Command } from "../commands/commands.js";
 import { DELIVERY_RESERVE_MS } from "../conversation/chat.js";
@@ -6,6 +5,7 @@ import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import type { InlineButton, PullProgress } from "../ports.js";
 import { stopButton } from "../stop/buttons.js";
 import { workIdOf } from "../stop/stop-switch.js";
+import { modelNameFrom } from "./models-command.js";
 
 /** Least time between two progress edits of a private chat, and of a group. */
 const PRIVATE_INTERVAL_MS = 1_000;
@@ -40,14 +40,8 @@ async function pull(turn: Turn, wanted: string): Promise<TurnOutcome | undefined
     );
     return undefined;
   }
-  const name = canonicalModelName(wanted);
-  if (!name) {
-    await say(
-      turn,
-      `"${wanted.slice(0, 100)}" is not a valid model name. Model names look like llama3 or llama3:8b.`,
-    );
-    return undefined;
-  }
+  const name = await modelNameFrom(turn, wanted);
+  if (!name) return undefined;
   const work = { chatId: msg.chatId, userId: msg.userId, workId: workIdOf(msg.updateId) };
   const buttons = [stopButton("pull", work)];
   const running = await turn.stops.start(work);

@@ -1,24 +1,15 @@
 import type { Update } from "@grammyjs/types";
-import { ConflictError, StorageError } from "../../../errors.js";
-import { errorFields, type Logger } from "../../../log.js";
+import { StorageError } from "../../../errors.js";
+import type { Logger } from "../../../log.js";
 import type { ChatGateway, PollerState, PollerStateStore } from "../../ports.js";
 import { type CheckedUpdate, checkUpdate } from "../checked-update.js";
 import type { UpdateOutcome } from "../dispatch.js";
 import { giveUpTooLarge } from "../handled.js";
 import { ChatLanes } from "./chat-lanes.js";
-import { coalescedWriter } from "./concurrency.js";
 import { PollProgress } from "./poll-progress.js";
 import { emptySummary, type PollSummary, pollFailed } from "./poll-summary.js";
-import {
-  FINISH_SAVE_MS,
-  LEASE_MS,
-  LEASE_RENEW_MS,
-  LEASE_SAFETY_MS,
-  LONG_POLL_SECONDS,
-  type PollOptions,
-  START_RESERVE_MS,
-} from "./poll-timing.js";
-import { releaseLease } from "./poller-release.js";
+import { LEASE_MS, LONG_POLL_SECONDS, type PollOptions, START_RESERVE_MS } from "./poll-timing.js";
+import { PollerLease } from "./poller-lease.js";
 import { runUpdate } from "./update-runner.js";
 
 export type { PollSummary } from "./poll-summary.js";
@@ -82,63 +73,24 @@ export class Poller {
     }
 
     let state: PollerState = acquired;
-    let snapshot = (): PollerState => state;
-    // Every save renews the lease; a save that finds another owner means it was lost.
-    let confirmedAt = acquiredAt;
-    let leaseLost = false;
-    let changes = 0;
-    let stored = 0;
-    const save = coalescedWriter(async () => {
-      const at = this.now();
-      const upTo = changes;
-      try {
-        await deps.state.save(owner, snapshot(), false);
-        confirmedAt = at;
-        stored = Math.max(stored, upTo);
-      } catch (err) {
-        if (err instanceof ConflictError) leaseLost = true;
-        else deps.log.warn("could not store the poller state; will try again", errorFields(err));
-        throw err;
-      }
-    });
-    // Finished updates are stored at most every FINISH_SAVE_MS: one write for many
-    // answers. One finished but not yet stored when the process dies is taken up
-    // again and found answered in its session (a duplicate), not answered twice.
-    let saveTimer: ReturnType<typeof setTimeout> | undefined;
-    const saveSoon = () => {
-      changes++;
-      saveTimer ??= setTimeout(() => {
-        saveTimer = undefined;
-        save.request();
-      }, FINISH_SAVE_MS);
-    };
-    const stopTimers = () => {
-      clearInterval(heartbeat);
-      clearTimeout(saveTimer);
-    };
-    /** Stores every change so far; false when that failed (then Telegram must not be told to forget anything). */
-    const persist = async (): Promise<boolean> => {
-      changes++;
-      save.request();
-      const wanted = changes;
-      await save.flush().catch(() => undefined);
-      return !leaseLost && stored >= wanted;
-    };
-    const heartbeat = setInterval(() => save.request(), LEASE_RENEW_MS);
-    heartbeat.unref?.();
+    const lease = new PollerLease(deps, owner, acquiredAt, () => state, this.now);
     const mayStart = () =>
-      !leaseLost &&
-      !options.signal?.aborted &&
-      this.now() - confirmedAt < LEASE_MS - LEASE_SAFETY_MS &&
-      deadline - this.now() >= START_RESERVE_MS;
+      lease.fresh && !options.signal?.aborted && deadline - this.now() >= START_RESERVE_MS;
 
     const work = async (): Promise<PollSummary> => {
       if (deps.beforeBatch) state = await deps.beforeBatch(state);
       const progress = new PollProgress(state);
-      snapshot = () => progress.snapshot();
+      lease.snapshot = () => progress.snapshot();
       const lanes = new ChatLanes(
         deps.maxConcurrency,
-        (update) => runUpdate(update, { ...deps, progress, summary, mayStart, saveSoon }),
+        (update) =>
+          runUpdate(update, {
+            ...deps,
+            progress,
+            summary,
+            mayStart,
+            saveSoon: () => lease.saveSoon(),
+          }),
         () => summary.deferred++,
         deps.urgent,
       );
@@ -151,7 +103,7 @@ export class Poller {
         progress,
         summary,
         lanes,
-        persist,
+        persist: () => lease.persist(),
         mayStart,
       });
       await lanes.idle();
@@ -164,12 +116,10 @@ export class Poller {
     try {
       result = await work();
     } catch (err) {
-      stopTimers();
-      await releaseLease(deps, owner, snapshot(), save, () => leaseLost);
+      await lease.release();
       throw err;
     }
-    stopTimers();
-    const problem = await releaseLease(deps, owner, snapshot(), save, () => leaseLost);
+    const problem = await lease.release();
     return problem ? { ...result, message: [result.message, problem].join(" ").trim() } : result;
   }
 

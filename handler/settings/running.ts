@@ -1,0 +1,25 @@
+import * as z from "zod";
+import { int, setting } from "../setting-kinds.js";
+
+/** Settings: how an invoke runs: answers at once, retries before giving up, what it logs. Rows of the one table in `handler/settings.ts`. */
+export const RUNNING_SETTINGS = {
+  MAX_CONCURRENCY: setting(
+    {
+      type: "number",
+      description: "Chats answered at once per invoke (match OLLAMA_NUM_PARALLEL).",
+    },
+    4,
+    (d) => int(d, 1, 64),
+  ),
+  MAX_UPDATE_ATTEMPTS: setting(
+    {
+      type: "number",
+      description: "Attempts before an update that keeps failing is given up (its user is told).",
+    },
+    3,
+    (d) => int(d, 1, 20),
+  ),
+  LOG_LEVEL: setting({ type: "string", description: "debug, info, warn or error." }, "info", (d) =>
+    z.enum(["debug", "info", "warn", "error"]).default(d),
+  ),
+};
