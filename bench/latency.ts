@@ -8,8 +8,8 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { startTestBed } from "../__tests__/harness/bed.js";
 import { BUNDLE, coldStart } from "../__tests__/harness/lambda.js";
+import { startTestBed } from "../__tests__/harness/start-bed.js";
 import { median, percentile, round } from "./stats.js";
 
 const root = resolve(import.meta.dirname, "..");

@@ -3,8 +3,9 @@
  * message 200 and much later, to show that both stay flat (issue 20: a trim
  * used to rewrite the whole archive, so S3 bytes per message grew with length).
  */
-import { startTestBed, type TestBed } from "../__tests__/harness/bed.js";
+
 import { coldStart } from "../__tests__/harness/lambda.js";
+import { startTestBed, type TestBed } from "../__tests__/harness/start-bed.js";
 import { CountingProxy, s3Operation } from "./counting-proxy.js";
 import { percentile, round } from "./stats.js";
 

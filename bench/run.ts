@@ -10,8 +10,8 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
-import { startTestBed, type TestBed } from "../__tests__/harness/bed.js";
 import { BUNDLE, coldStart } from "../__tests__/harness/lambda.js";
+import { startTestBed, type TestBed } from "../__tests__/harness/start-bed.js";
 import { CountingProxy } from "./counting-proxy.js";
 import {
   BASELINE_COMMIT,
