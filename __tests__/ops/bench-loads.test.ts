@@ -1,0 +1,33 @@
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "@jest/globals";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+
+describe("npm run bench", () => {
+  it("its modules load under plain tsx, outside jest (the test bed they share must not pull in jest)", () => {
+    // Arrange: every bench module but run.ts, which starts the benchmark when imported
+    const modules = readdirSync(join(ROOT, "bench"))
+      .filter((f) => f.endsWith(".ts") && f !== "run.ts")
+      .map((f) => `./bench/${f}`);
+    const script = `await Promise.all(${JSON.stringify(modules)}.map((m) => import(m)));`;
+
+    // Act
+    const run = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script],
+      {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, NODE_OPTIONS: "" },
+        timeout: 60_000,
+      },
+    );
+
+    // Assert
+    expect(modules).toContain("./bench/latency.ts");
+    expect(run.stderr).not.toMatch(/Error/);
+    expect(run.status).toBe(0);
+  });
+});
