@@ -12,7 +12,7 @@ import { ACCESS_SETTINGS } from "./settings/access.js";
 import { ANSWER_SETTINGS } from "./settings/answers.js";
 import { ATTACHMENT_SETTINGS } from "./settings/attachments.js";
 import { OLLAMA_SETTINGS } from "./settings/ollama.js";
-import { RUNNING_SETTINGS } from "./settings/running.js";
+import { LOGGING_SETTINGS, RUNNING_SETTINGS } from "./settings/running.js";
 import { SESSION_SETTINGS } from "./settings/sessions.js";
 import { TELEGRAM_SETTINGS } from "./settings/telegram.js";
 
@@ -27,6 +27,7 @@ export const SETTINGS = withVariables({
   ...ATTACHMENT_SETTINGS,
   ...RUNNING_SETTINGS,
   ...ACCESS_SETTINGS,
+  ...LOGGING_SETTINGS,
 });
 
 /** The environment names of every setting. */

@@ -33,6 +33,13 @@ describe("README and docs stay in step with the code", () => {
     expect(wrong).toEqual([]);
   });
 
+  it("lists the settings in docs/configuration.md in the order of the one table (and of the synthesized variables)", () => {
+    const rowOf = (env: string) =>
+      configuration.split("\n").findIndex((line) => line.startsWith(`| \`${env}\` |`));
+    const documented = HANDLER_SETTINGS.map((s) => s.env).sort((a, b) => rowOf(a) - rowOf(b));
+    expect(HANDLER_SETTINGS.map((s) => s.env)).toEqual(documented);
+  });
+
   it("documents every npm script in the README", () => {
     const invocations = scripts.map((name) =>
       ["start", "test"].includes(name) ? `npm ${name}` : `npm run ${name}`,

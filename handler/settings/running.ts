@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { int, setting } from "../setting-kinds.js";
 
-/** Settings: how an invoke runs: answers at once, retries before giving up, what it logs. Rows of the one table in `handler/settings.ts`. */
+/** Settings: how an invoke runs: answers at once, retries before giving up. Rows of the one table in `handler/settings.ts`. */
 export const RUNNING_SETTINGS = {
   MAX_CONCURRENCY: setting(
     {
@@ -19,6 +19,10 @@ export const RUNNING_SETTINGS = {
     3,
     (d) => int(d, 1, 20),
   ),
+};
+
+/** What an invoke logs; the table's last row, as before the rows were split into files. */
+export const LOGGING_SETTINGS = {
   LOG_LEVEL: setting({ type: "string", description: "debug, info, warn or error." }, "info", (d) =>
     z.enum(["debug", "info", "warn", "error"]).default(d),
   ),
