@@ -12,7 +12,7 @@ import type { AddressInfo } from "node:net";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { S3Client } from "@aws-sdk/client-s3";
 import dynalite from "dynalite";
-import S3rver from "s3rver";
+import type S3rver from "s3rver";
 import { listenWithRetry } from "./listen.js";
 import { ensureStorage, type StackStorage } from "./storage.js";
 
@@ -63,6 +63,19 @@ interface S3rverInternals {
   ): unknown;
 }
 
+/**
+ * Starts s3rver on `port` (0: any free one). It is loaded here, only when S3 is
+ * asked for: it is a Koa app that takes about 0.4 s to load, and `npm start` never uses it.
+ */
+async function runS3rver(
+  port: number,
+  directory: string,
+): Promise<{ server: S3rver; port: number }> {
+  const { default: S3rverServer } = await import("s3rver");
+  const server = new S3rverServer({ port, address: HOST, silent: true, directory });
+  return { server, port: (await server.run()).port };
+}
+
 /** Running emulators. Stopping one keeps its data; {@link close} ends both for good. */
 export class AwsEmulators {
   private dynamoPort: number;
@@ -102,10 +115,7 @@ export class AwsEmulators {
     });
     await listenWithRetry(dynamo, 0, HOST);
     let s3: { server: S3rver; port: number } | undefined;
-    if (options.s3Dir) {
-      const server = new S3rver({ port: 0, address: HOST, silent: true, directory: options.s3Dir });
-      s3 = { server, port: (await server.run()).port };
-    }
+    if (options.s3Dir) s3 = await runS3rver(0, options.s3Dir);
     const emulators = new AwsEmulators(dynamo, s3, options);
     const created = options.storage ? await emulators.createStorage(options.storage) : [];
     return { emulators, created };
@@ -171,15 +181,9 @@ export class AwsEmulators {
   /** Brings S3 back on the same port with the same objects. */
   async startS3(): Promise<void> {
     if (this.s3Up || !this.options.s3Dir) return;
-    const s3rver = new S3rver({
-      port: this.s3Port,
-      address: HOST,
-      silent: true,
-      directory: this.options.s3Dir,
-    });
-    await s3rver.run();
-    this.watchPuts(s3rver);
-    this.s3rver = s3rver;
+    const { server } = await runS3rver(this.s3Port, this.options.s3Dir);
+    this.watchPuts(server);
+    this.s3rver = server;
     this.s3Up = true;
   }
 
