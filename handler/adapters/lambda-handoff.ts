@@ -1,6 +1,6 @@
 import type { Update } from "@grammyjs/types";
 import type { QueuedUpdateEvent } from "../app/intake/webhook/webhook.js";
-import type { AsyncInvoke } from "./lambda-invoke.js";
+import { onFirstUse } from "./on-first-use.js";
 
 /**
  * Queues a webhook update for an asynchronous invoke of this same function
@@ -9,10 +9,9 @@ import type { AsyncInvoke } from "./lambda-invoke.js";
  * every cold start.
  */
 export function lambdaHandOff(functionName: string): (update: Update) => Promise<void> {
-  let invoke: AsyncInvoke | undefined;
+  const invoker = onFirstUse(async () => (await import("./lambda-invoke.js")).lambdaInvoker());
   return async (update) => {
-    invoke ??= (await import("./lambda-invoke.js")).lambdaInvoker();
     const event: QueuedUpdateEvent = { source: "telegram-webhook", update };
-    await invoke(functionName, event);
+    await (await invoker())(functionName, event);
   };
 }

@@ -1,5 +1,5 @@
 import type { ArchiveStore } from "../app/ports.js";
-import type { S3ArchiveStore } from "./s3-archive.js";
+import { onFirstUse } from "./on-first-use.js";
 
 /** `s3://bucket/key`, as stored in a session's `s3_path`. */
 export function s3Uri(bucket: string, key: string): string {
@@ -13,18 +13,7 @@ export function s3Uri(bucket: string, key: string): string {
  * bundle, so it is a file of its own (`s3-archive.js`) imported here.
  */
 export function lazyS3Archive(bucket: string): ArchiveStore {
-  let opening: Promise<S3ArchiveStore> | undefined;
-  const store = (): Promise<S3ArchiveStore> => {
-    opening ??= import("./s3-archive.js").then(
-      (m) => m.openS3Archive(bucket),
-      (err: unknown) => {
-        // A failed load (a file missing from a broken deploy) is retried on the next use.
-        opening = undefined;
-        throw err;
-      },
-    );
-    return opening;
-  };
+  const store = onFirstUse(async () => (await import("./s3-archive.js")).openS3Archive(bucket));
   return {
     put: async (key, body, contentType) => (await store()).put(key, body, contentType),
     get: async (key) => (await store()).get(key),
