@@ -146,7 +146,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
         ollamaUrl: config.ollama.url,
         now,
       }),
-    usage: () => new UsageMeter(usage, { limits: config.limits, now }),
+    usage: (moreWaiting) =>
+      new UsageMeter(usage, {
+        limits: config.limits,
+        now,
+        ...(moreWaiting ? { moreWaiting } : {}),
+      }),
     identity: cachedIdentity(telegram),
     webhookSecret: config.telegram.webhookSecret,
     maxConcurrency: config.maxConcurrency,

@@ -199,6 +199,38 @@ describe("daily limits: DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT", () => {
   });
 });
 
+describe("usage counts of messages sent together", () => {
+  const bed = useTestBed({ telegram: { flood: false }, resetOllama: true });
+
+  it("counts a user's messages answered in one invoke with one write, and /usage among them sees every turn", async () => {
+    // Arrange: three questions and /usage, all waiting when the invoke starts
+    const ivy = newPerson("Ivy");
+    for (const text of ["one", "two", "three", "/usage"])
+      bed.telegram.pushText(ivy.user, ivy.chat, text);
+    const before = bed.aws.dynamoRequests().length;
+
+    // Act
+    await invoke(bed);
+
+    // Assess
+    const used = reportedTokens(bed);
+    expect(lastText(bed, ivy.chat.id).split("\n")[1]).toBe(
+      `Today (${dayOf(new Date())}, UTC): 3 messages · ${used} tokens`,
+    );
+    expect(await usageItem(bed, ivy)).toMatchObject({ day_messages: 3, messages: 3, tokens: used });
+    const usageWrites = bed.aws
+      .dynamoRequests()
+      .slice(before)
+      .filter(
+        (c) =>
+          c.operation === "UpdateItem" &&
+          c.body.includes(`"USER#${ivy.user.id}"`) &&
+          c.body.includes('"USAGE"'),
+      );
+    expect(usageWrites).toHaveLength(1);
+  });
+});
+
 describe("/usage and /usage all", () => {
   const bed = useTestBed({ telegram: { flood: false }, resetOllama: true });
 

@@ -9,6 +9,7 @@ import {
   pollerItem,
   repliesTo,
   storedConversation,
+  userItems,
 } from "./support.js";
 
 describe("faults: DynamoDB unreachable or refusing", () => {
@@ -130,6 +131,32 @@ describe("faults: DynamoDB unreachable or refusing", () => {
       ["assistant", "You said: store me please"],
     ]);
   });
+  it("DynamoDB refuses the sender's next turn: the count held for their answered turn is still written before the invoke ends", async () => {
+    // Arrange: two messages at once; storing the second one's turn is refused
+    const erin = person("Erin");
+    bed.telegram.pushText(erin.user, erin.chat, "counted first");
+    bed.telegram.pushText(erin.user, erin.chat, "refused second");
+    proxy.refuse({
+      match: (op, body) => op === "UpdateItem" && body.includes("refused second"),
+      type: "ProvisionedThroughputExceededException",
+      message: "The level of configured provisioned throughput for the table was exceeded.",
+    });
+    const usage = async () =>
+      (await userItems(bed, erin.user.id)).find((i) => i.SK === "USAGE")?.messages;
+
+    // Act
+    const refused = await poll(bed, guard, { env: viaProxy });
+    const afterRefusal = await usage();
+    proxy.allow();
+    const next = await poll(bed, guard, { env: viaProxy });
+
+    // Assert: the first turn was counted while the second waited, and written once the invoke was done
+    expect(refused).toMatchObject({ handled: 1, failed: 1 });
+    expect(afterRefusal).toBe(1);
+    expect(next).toMatchObject({ handled: 1, failed: 0 });
+    expect(await usage()).toBe(2);
+  });
+
   it("DynamoDB stopped outright (aws.stopDynamo): the invoke fails with a clear message and reads nothing from Telegram; started again it has kept its data, and the update is answered once", async () => {
     // Arrange: Zoe's turn is stored before DynamoDB stops
     const zoe = person("Zoe");

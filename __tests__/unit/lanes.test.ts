@@ -213,4 +213,30 @@ describe("app/lanes ChatLanes", () => {
     expect([...beforeRelease].sort()).toEqual(["end 2", "start 1", "start 2"]);
     expect(events.slice(3)).toEqual(["end 1", "start 3", "end 3"]);
   });
+
+  it("knows how many of a sender's updates wait not yet started, in private chats and groups, skipped ones included", async () => {
+    // Arrange: user 5 writes twice in private and once in a group; update 2 fails
+    const seen: string[] = [];
+    const lanes: ChatLanes = new ChatLanes(
+      100,
+      async (u) => {
+        if (u.senderId === 5) seen.push(`${u.updateId}: ${lanes.waitingFrom(5)}`);
+        await tick();
+        return u.updateId !== 2;
+      },
+      (u) => seen.push(`skip ${u.updateId}: ${lanes.waitingFrom(5)}`),
+    );
+
+    // Act
+    for (const u of [msg(1, 5, 5), msg(2, 5, 5), msg(3, -100, 5), msg(4, 6, 6)])
+      lanes.add(checkUpdate(u));
+    const queued = lanes.waitingFrom(5);
+    await lanes.idle();
+
+    // Assess: counted from add to start (or skip); another sender's update never counts
+    expect(queued).toBe(3);
+    expect(seen).toEqual(["1: 2", "2: 1", "skip 3: 0"]);
+    expect(lanes.waitingFrom(5)).toBe(0);
+    expect(lanes.waitingFrom(6)).toBe(0);
+  });
 });

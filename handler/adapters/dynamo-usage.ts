@@ -19,9 +19,10 @@ const conditionFailed = Symbol("condition failed");
  * {@link UsageStore} on the `ChatbotSessions` table: one item per user
  * (`USER#<id>` / `USAGE`) holds today's counters (`usage_day`,
  * `day_messages`, `day_tokens`) beside the all-time ones (`messages`,
- * `tokens`), so a turn costs one UpdateItem. The first turn of a UTC day
- * restarts the day counters with a second, conditional write instead of a
- * TTL'd item per day (which would cost a second write on every turn).
+ * `tokens`), so a write (one turn, or several the meter held together) costs
+ * one UpdateItem. The first write of a UTC day restarts the day counters with
+ * a second, conditional write instead of a TTL'd item per day (which would
+ * cost a second write on every turn).
  */
 export class DynamoUsageStore implements UsageStore {
   constructor(
@@ -89,7 +90,7 @@ export class DynamoUsageStore implements UsageStore {
   ): Promise<Usage | typeof conditionFailed> {
     const name = turn.name ? ", user_name = :name" : "";
     const common = {
-      ":one": 1,
+      ":n": turn.messages,
       ":tokens": turn.tokens,
       ":uid": turn.userId,
       ":type": "usage",
@@ -97,15 +98,15 @@ export class DynamoUsageStore implements UsageStore {
     };
     const expression = {
       add: {
-        UpdateExpression: `SET user_id = :uid, item_type = :type${name} ADD day_messages :one, day_tokens :tokens, messages :one, tokens :tokens`,
+        UpdateExpression: `SET user_id = :uid, item_type = :type${name} ADD day_messages :n, day_tokens :tokens, messages :n, tokens :tokens`,
         ConditionExpression: "usage_day = :day",
       },
       restart: {
-        UpdateExpression: `SET usage_day = :day, day_messages = :one, day_tokens = :tokens, user_id = :uid, item_type = :type${name} ADD messages :one, tokens :tokens`,
+        UpdateExpression: `SET usage_day = :day, day_messages = :n, day_tokens = :tokens, user_id = :uid, item_type = :type${name} ADD messages :n, tokens :tokens`,
         ConditionExpression: "attribute_not_exists(usage_day) OR usage_day < :day",
       },
       "all-time": {
-        UpdateExpression: `SET user_id = :uid, item_type = :type${name} ADD messages :one, tokens :tokens`,
+        UpdateExpression: `SET user_id = :uid, item_type = :type${name} ADD messages :n, tokens :tokens`,
         ConditionExpression: undefined,
       },
     }[kind];

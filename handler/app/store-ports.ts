@@ -140,7 +140,9 @@ export interface AccessStore {
 /** One answered turn, as counted against the daily limits. */
 export interface UsageTurn {
   readonly userId: number;
-  /** Prompt plus answer tokens, as Ollama reported them. */
+  /** Answered turns counted by this write (1, or more when counts were held together). */
+  readonly messages: number;
+  /** Prompt plus answer tokens, as Ollama reported them, of those turns. */
   readonly tokens: number;
   /** The UTC day it counts for (`yyyy-mm-dd`). */
   readonly day: string;
@@ -152,8 +154,8 @@ export interface UsageStore {
   /** The user's counters; undefined before their first counted turn. */
   get(userId: number): Promise<Usage | undefined>;
   /**
-   * Adds one message and its tokens to the user's day and all-time counters
-   * in one write (two at the first turn of a UTC day, which restarts the day).
+   * Adds the turns' messages and tokens to the user's day and all-time counters
+   * in one write (two at the first write of a UTC day, which restarts the day).
    * `knownDay` (the day last seen for this user) picks the write to try first.
    * @returns the counters after the write.
    */

@@ -32,8 +32,12 @@ export interface IntakeDeps {
   readonly pollerState: PollerStateStore;
   /** A fresh per-invoke view of the conversations (it caches what it read). */
   readonly conversations: () => Conversations;
-  /** A fresh per-invoke view of the usage counters (it caches what it read). */
-  readonly usage: () => UsageMeter;
+  /**
+   * A fresh per-invoke view of the usage counters (it caches what it read);
+   * `moreWaiting` (polling) lets it hold a sender's counts while more of their
+   * updates wait, see {@link UsageMeter}.
+   */
+  readonly usage: (moreWaiting?: (userId: number) => boolean) => UsageMeter;
   readonly identity: () => Promise<BotIdentity>;
   readonly webhookSecret: string;
   readonly maxConcurrency: number;
@@ -90,7 +94,13 @@ export class Intake {
   async poll(until: number, invocationId: string, options: PollOptions = {}): Promise<PollSummary> {
     const { deps } = this;
     const invokeLog = deps.log.child({ invocationId });
-    const ctx = this.begin(until, invokeLog, deps.stops.local);
+    // The poller, built next, knows which senders have more updates waiting (read at count time).
+    const ctx = this.begin(
+      until,
+      invokeLog,
+      deps.stops.local,
+      (userId) => poller.waitingFrom(userId) > 0,
+    );
     const owner = leaseOwner(invocationId);
     const poller = new Poller({
       telegram: deps.telegram,
@@ -102,6 +112,7 @@ export class Intake {
       giveUp: (update, err) => tellGivenUp(deps.services.replier, update, err),
       urgent: isUrgent,
       beforeBatch: (state) => deps.beforeBatch(state, owner),
+      afterBatch: () => ctx.usage.flush(invokeLog),
     });
     const summary = await poller.run(owner, until, options);
     // One line per run that did something; an empty poll is not news (npm start polls all
@@ -111,12 +122,17 @@ export class Intake {
     return summary;
   }
 
-  private begin(until: number, log: Logger, stops: StopSwitch): DispatchContext {
+  private begin(
+    until: number,
+    log: Logger,
+    stops: StopSwitch,
+    moreWaiting?: (userId: number) => boolean,
+  ): DispatchContext {
     this.deps.setDeadline(until);
     return {
       services: this.deps.services,
       conversations: this.deps.conversations(),
-      usage: this.deps.usage(),
+      usage: this.deps.usage(moreWaiting),
       log,
       deadline: until,
       refused: new Set<number>(),

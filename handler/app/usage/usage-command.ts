@@ -53,6 +53,8 @@ async function topUsers(turn: Turn): Promise<void> {
   const day = utcDay(turn.services.now());
   let top: Usage[];
   try {
+    // Counts this invoke still holds (other users' queued messages) belong in the ranking.
+    await turn.usage.flush(turn.log);
     top = await turn.services.usage.topOfDay(day, TOP_USERS);
   } catch (err) {
     if (!(err instanceof MissingIndexError)) throw err;

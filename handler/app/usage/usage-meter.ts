@@ -6,14 +6,36 @@ import {
   type Usage,
   utcDay,
 } from "../../domain/usage.js";
-import { errorFields } from "../../log.js";
+import { errorFields, type Logger } from "../../log.js";
 import type { Turn } from "../conversation/turn.js";
 import type { ModelResult, UsageStore } from "../ports.js";
+
+/**
+ * The longest a counted turn is held back to be written with the sender's
+ * next ones: a crash loses at most this much counting (see {@link UsageMeter}).
+ */
+export const MAX_HELD_MS = 10_000;
 
 /** What {@link UsageMeter} needs to know. */
 export interface UsageSettings {
   readonly limits: DailyLimits;
   readonly now: () => Date;
+  /**
+   * True while more of the user's updates wait in this invoke, right behind
+   * the one being answered (the poller's lanes know). Their counts are then
+   * held and written together. Without it every turn is written at once.
+   */
+  readonly moreWaiting?: (userId: number) => boolean;
+}
+
+/** Turns counted and not yet written, for one user. */
+interface Held {
+  readonly messages: number;
+  readonly tokens: number;
+  readonly day: string;
+  readonly name: string | undefined;
+  /** Epoch ms of the first held turn. */
+  readonly since: number;
 }
 
 /**
@@ -23,22 +45,31 @@ export interface UsageSettings {
  * poller's lanes and the webhook's lane lease), so the counters read or written
  * here stay true until the invoke ends: a user costs at most one read per
  * invoke, and none at all when no limit is set or they are an admin.
+ *
+ * A user who sent several messages at once costs one write for all of them:
+ * while more of their updates wait in the poller's lane, a turn's count is
+ * held (limits see it at once) and written with the last one, or after
+ * {@link MAX_HELD_MS}, or when the UTC day changes, or by {@link flush} before
+ * the poller lease is released. What a crash can lose is that held count.
  */
 export class UsageMeter {
-  private readonly known = new Map<number, Usage>();
+  /** Counters as last read or written; null when the user has none stored. */
+  private readonly known = new Map<number, Usage | null>();
+  private readonly held = new Map<number, Held>();
 
   constructor(
     private readonly store: UsageStore,
     private readonly settings: UsageSettings,
   ) {}
 
-  /** The user's counters (read once per invoke). */
+  /** The user's counters, turns held back included (read once per invoke). */
   async of(userId: number): Promise<Usage | undefined> {
-    const cached = this.known.get(userId);
-    if (cached) return cached;
-    const stored = await this.store.get(userId);
-    if (stored) this.known.set(userId, stored);
-    return stored;
+    let stored = this.known.get(userId);
+    if (stored === undefined) {
+      stored = (await this.store.get(userId)) ?? null;
+      this.known.set(userId, stored);
+    }
+    return withHeld(userId, stored, this.held.get(userId));
   }
 
   /**
@@ -66,19 +97,70 @@ export class UsageMeter {
   async count(turn: Turn, result: ModelResult): Promise<void> {
     const userId = turn.msg.userId;
     const user = turn.msg.user;
+    const now = this.settings.now();
+    const day = utcDay(now);
+    // A new UTC day: the turns held from the old one are written first, as that day's.
+    if (this.held.has(userId) && this.held.get(userId)?.day !== day)
+      await this.write(userId, turn.log);
+    const before = this.held.get(userId);
+    const held: Held = {
+      messages: (before?.messages ?? 0) + 1,
+      tokens: (before?.tokens ?? 0) + result.promptTokens + result.completionTokens,
+      day,
+      name: user.username ? `@${user.username}` : user.firstName,
+      since: before?.since ?? now.getTime(),
+    };
+    this.held.set(userId, held);
+    const hold =
+      this.settings.moreWaiting?.(userId) === true && now.getTime() - held.since < MAX_HELD_MS;
+    if (!hold) await this.write(userId, turn.log);
+  }
+
+  /** Writes every held count (before the poller lease is released, and before ranking users). */
+  async flush(log: Logger): Promise<void> {
+    await Promise.all([...this.held.keys()].map((userId) => this.write(userId, log)));
+  }
+
+  private async write(userId: number, log: Logger): Promise<void> {
+    const held = this.held.get(userId);
+    if (!held) return;
+    this.held.delete(userId);
     try {
       const usage = await this.store.record(
         {
           userId,
-          tokens: result.promptTokens + result.completionTokens,
-          day: utcDay(this.settings.now()),
-          name: user.username ? `@${user.username}` : user.firstName,
+          messages: held.messages,
+          tokens: held.tokens,
+          day: held.day,
+          ...(held.name ? { name: held.name } : {}),
         },
         this.known.get(userId)?.day,
       );
       this.known.set(userId, usage);
     } catch (err) {
-      turn.log.warn("could not count the turn's usage", errorFields(err));
+      log.warn("could not count the turns' usage", {
+        ...errorFields(err),
+        userId,
+        turns: held.messages,
+      });
     }
   }
+}
+
+/** `stored` with the held turns added, as the store will have it once they are written. */
+function withHeld(userId: number, stored: Usage | null, held: Held | undefined): Usage | undefined {
+  if (!held) return stored ?? undefined;
+  const base = stored ?? { userId, day: "", dayMessages: 0, dayTokens: 0, messages: 0, tokens: 0 };
+  const allTime = { messages: base.messages + held.messages, tokens: base.tokens + held.tokens };
+  // Turns of a day before the stored one count in the all-time numbers only (as the store does).
+  if (held.day < base.day) return { ...base, ...allTime };
+  const sameDay = base.day === held.day;
+  return {
+    ...base,
+    ...allTime,
+    day: held.day,
+    dayMessages: (sameDay ? base.dayMessages : 0) + held.messages,
+    dayTokens: (sameDay ? base.dayTokens : 0) + held.tokens,
+    ...(held.name ? { name: held.name } : {}),
+  };
 }

@@ -28,6 +28,8 @@ export class ChatLanes {
   private readonly parent = new Map<string, string>();
   private readonly queued: (() => void)[] = [];
   private readonly idleWaiters: (() => void)[] = [];
+  /** Updates queued and not yet started (run or skipped), by sender. */
+  private readonly waiting = new Map<number, number>();
   private running = 0;
   private unfinished = 0;
 
@@ -45,6 +47,14 @@ export class ChatLanes {
   /** Updates added and not finished (waiting or running). */
   get size(): number {
     return this.unfinished;
+  }
+
+  /**
+   * How many of the sender's updates wait in their lane, not yet started: while
+   * one runs, the sender has more to come in this run when this is above 0.
+   */
+  waitingFrom(senderId: number): number {
+    return this.waiting.get(senderId) ?? 0;
   }
 
   /** Queues `update` behind its lane (an urgent one runs at once). */
@@ -65,6 +75,7 @@ export class ChatLanes {
       if (r !== root) this.parent.set(r, root);
     }
     this.unfinished++;
+    this.countWaiting(update, +1);
     const task = this.after(before, update);
     this.tails.set(root, task);
     void task.finally(() => {
@@ -96,16 +107,25 @@ export class ChatLanes {
   private async after(before: Promise<boolean>[], update: CheckedUpdate): Promise<boolean> {
     const ok = (await Promise.all(before)).every(Boolean);
     if (!ok) {
+      this.countWaiting(update, -1);
       this.skip(update);
       return false;
     }
     await this.slot();
+    this.countWaiting(update, -1);
     try {
       return await this.run(update);
     } finally {
       this.running--;
       this.queued.shift()?.();
     }
+  }
+
+  private countWaiting(update: CheckedUpdate, by: 1 | -1): void {
+    if (update.senderId === undefined) return;
+    const n = this.waitingFrom(update.senderId) + by;
+    if (n > 0) this.waiting.set(update.senderId, n);
+    else this.waiting.delete(update.senderId);
   }
 
   private slot(): Promise<void> {

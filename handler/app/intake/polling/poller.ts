@@ -30,6 +30,12 @@ export interface PollerDeps {
   readonly urgent?: (update: CheckedUpdate) => boolean;
   /** Work done once per invoke while holding the lease, before the batch (may update the state). */
   readonly beforeBatch?: (state: PollerState) => Promise<PollerState>;
+  /**
+   * Work done once the answers are finished, before the lease is released
+   * (writes the usage counts still held for senders whose later updates were
+   * not run). Must not throw.
+   */
+  readonly afterBatch?: () => Promise<void>;
   readonly now?: () => number;
 }
 
@@ -45,9 +51,15 @@ export interface PollerDeps {
  */
 export class Poller {
   private readonly now: () => number;
+  private lanes: ChatLanes | undefined;
 
   constructor(private readonly deps: PollerDeps) {
     this.now = deps.now ?? Date.now;
+  }
+
+  /** How many of the sender's updates wait in this run, not yet started (0 outside a run). */
+  waitingFrom(senderId: number): number {
+    return this.lanes?.waitingFrom(senderId) ?? 0;
   }
 
   async run(owner: string, deadline: number, options: PollOptions = {}): Promise<PollSummary> {
@@ -94,6 +106,7 @@ export class Poller {
         () => summary.deferred++,
         deps.urgent,
       );
+      this.lanes = lanes;
       // Updates read back from the poller state enter here, so they are checked here.
       for (const update of progress.carriedOver()) {
         summary.updates++;
@@ -107,6 +120,7 @@ export class Poller {
         mayStart,
       });
       await lanes.idle();
+      await deps.afterBatch?.();
       summary.offset = progress.snapshot().offset;
       if (fatal !== undefined) throw fatal;
       return summary;
