@@ -9,6 +9,7 @@ import {
   pollerItem,
   sleep,
   storedConversation,
+  storesTurn,
   waitFor,
 } from "./support.js";
 
@@ -51,11 +52,7 @@ describe("faults: the process dies in the middle of a batch", () => {
       const stored = bed.aws
         .dynamoRequests()
         .find(
-          (c) =>
-            c.operation === "UpdateItem" &&
-            c.status === 200 &&
-            c.body.includes("list_append") &&
-            c.body.includes(`"${q}"`),
+          (c) => storesTurn(c.operation, c.body) && c.status === 200 && c.body.includes(`"${q}"`),
         );
       return shown && stored?.done !== undefined ? [stored.done - shown.at] : [];
     });

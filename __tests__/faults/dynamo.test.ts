@@ -9,6 +9,7 @@ import {
   pollerItem,
   repliesTo,
   storedConversation,
+  storesTurn,
   userItems,
 } from "./support.js";
 
@@ -111,7 +112,7 @@ describe("faults: DynamoDB unreachable or refusing", () => {
     const dave = person("Dave");
     const id = bed.telegram.pushText(dave.user, dave.chat, "store me please");
     proxy.refuse({
-      match: (op, body) => op === "UpdateItem" && body.includes("list_append"),
+      match: storesTurn,
       type: "ProvisionedThroughputExceededException",
       message: "The level of configured provisioned throughput for the table was exceeded.",
     });
@@ -137,7 +138,7 @@ describe("faults: DynamoDB unreachable or refusing", () => {
     bed.telegram.pushText(erin.user, erin.chat, "counted first");
     bed.telegram.pushText(erin.user, erin.chat, "refused second");
     proxy.refuse({
-      match: (op, body) => op === "UpdateItem" && body.includes("refused second"),
+      match: (op, body) => storesTurn(op, body) && body.includes("refused second"),
       type: "ProvisionedThroughputExceededException",
       message: "The level of configured provisioned throughput for the table was exceeded.",
     });

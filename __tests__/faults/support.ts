@@ -7,7 +7,13 @@
 import { GetCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { expect } from "@jest/globals";
 import type { TestBed } from "../harness/bed.js";
-import { conversationOf, type StoredMessage, sessionItems, userItems } from "../harness/items.js";
+import {
+  conversationOf,
+  type StoredMessage,
+  sessionItems,
+  storesTurn,
+  userItems,
+} from "../harness/items.js";
 import { allLogs, coldStart } from "../harness/lambda.js";
 import type { Person, PollSummary } from "../harness/people.js";
 
@@ -26,7 +32,7 @@ export function countContaining(texts: readonly string[], needle: string): numbe
   return texts.filter((t) => t.includes(needle)).length;
 }
 
-export { type StoredMessage, sessionItems, userItems };
+export { type StoredMessage, sessionItems, storesTurn, userItems };
 
 /** The conversation of the user's sessions, oldest session first. */
 export async function storedConversation(bed: TestBed, userId: number): Promise<StoredMessage[]> {

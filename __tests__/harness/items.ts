@@ -40,3 +40,15 @@ export async function sessionItems(
 export function conversationOf(item: Record<string, unknown> | undefined): StoredMessage[] {
   return Array.isArray(item?.conversation) ? (item.conversation as StoredMessage[]) : [];
 }
+
+/**
+ * True for the DynamoDB request that stores a turn's messages: an append
+ * (`UpdateItem` with `list_append`), or the `PutItem` that creates a session
+ * together with its first turn (a new session is stored by its first message).
+ */
+export function storesTurn(operation: string, body: string): boolean {
+  if (operation === "UpdateItem") return body.includes("list_append");
+  if (operation !== "PutItem") return false;
+  const item = (JSON.parse(body) as { Item?: Record<string, { S?: string; L?: unknown[] }> }).Item;
+  return item?.item_type?.S === "session" && (item.conversation?.L?.length ?? 0) > 0;
+}

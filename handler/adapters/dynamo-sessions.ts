@@ -82,11 +82,14 @@ export class DynamoSessionStore implements SessionStore {
     messages: readonly ChatMessage[],
     change: AppendChange,
   ): Promise<Session> {
-    const now = change.now.toISOString();
-    const conversation = [...session.conversation, ...messages];
-    const messageCount = session.messageCount + messages.length;
+    const { unsaved, ...before } = session;
+    const updated = appended(before, messages, change);
+    // A session created for this very message: one PutItem stores it with its first turn.
+    if (unsaved) {
+      await this.createSession(updated);
+      return updated;
+    }
     const usage = change.usage;
-    const replies = messages.filter((m) => m.role === "assistant").length;
     await this.conditional(() =>
       this.db.send(
         new UpdateCommand({
@@ -103,9 +106,9 @@ export class DynamoSessionStore implements SessionStore {
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":msgs": messages.map(messageToItem),
-            ":count": messageCount,
-            ":bytes": messagesBytes(conversation),
-            ":now": now,
+            ":count": updated.messageCount,
+            ":bytes": messagesBytes(updated.conversation),
+            ":now": updated.lastMessageTs,
             ":uid": change.updateId,
             ":chat": session.chatId,
             ":active": "active",
@@ -113,26 +116,13 @@ export class DynamoSessionStore implements SessionStore {
             ":pt": usage?.promptTokens ?? 0,
             ":ct": usage?.completionTokens ?? 0,
             ":ms": usage?.totalMs ?? 0,
-            ":replies": replies,
+            ":replies": updated.usage.replies - session.usage.replies,
             ...(change.contextTrimWarned ? { ":true": true } : {}),
           },
         }),
       ),
     );
-    return {
-      ...session,
-      conversation,
-      messageCount,
-      lastMessageTs: now,
-      lastUpdateId: change.updateId,
-      contextTrimWarned: session.contextTrimWarned || change.contextTrimWarned,
-      usage: {
-        promptTokens: session.usage.promptTokens + (usage?.promptTokens ?? 0),
-        completionTokens: session.usage.completionTokens + (usage?.completionTokens ?? 0),
-        totalMs: session.usage.totalMs + (usage?.totalMs ?? 0),
-        replies: session.usage.replies + replies,
-      },
-    };
+    return updated;
   }
 
   async updateSettings(
@@ -188,4 +178,27 @@ export class DynamoSessionStore implements SessionStore {
       "The item changed since it was read (or the update was already applied).",
     );
   }
+}
+
+/** `session` after `messages` were appended by `change`: what the append leaves stored. */
+function appended(
+  session: Session,
+  messages: readonly ChatMessage[],
+  change: AppendChange,
+): Session {
+  const usage = change.usage;
+  return {
+    ...session,
+    conversation: [...session.conversation, ...messages],
+    messageCount: session.messageCount + messages.length,
+    lastMessageTs: change.now.toISOString(),
+    lastUpdateId: change.updateId,
+    contextTrimWarned: session.contextTrimWarned || change.contextTrimWarned,
+    usage: {
+      promptTokens: session.usage.promptTokens + (usage?.promptTokens ?? 0),
+      completionTokens: session.usage.completionTokens + (usage?.completionTokens ?? 0),
+      totalMs: session.usage.totalMs + (usage?.totalMs ?? 0),
+      replies: session.usage.replies + messages.filter((m) => m.role === "assistant").length,
+    },
+  };
 }

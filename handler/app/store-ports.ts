@@ -38,7 +38,8 @@ export interface SessionStore {
   /**
    * Appends messages to an active session in one conditional write (constant
    * cost: only the new messages travel). `ConflictError` when the session is
-   * closed or the update was already applied.
+   * closed or the update was already applied. An `unsaved` session is created
+   * by this write, with the messages (`ConflictError` if it exists).
    */
   appendMessages(
     session: Session,

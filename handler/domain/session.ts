@@ -119,6 +119,11 @@ export interface Session {
   /** Highest Telegram update id already applied to this item (deduplication). */
   readonly lastUpdateId: number;
   readonly user: UserMeta;
+  /**
+   * Created in this invoke for a user's message and not stored yet: the
+   * message's append stores the whole item (one write instead of two).
+   */
+  readonly unsaved?: true;
   readonly closedAt?: string;
   readonly archivedAt?: string;
   readonly archiveReason?: ArchiveReason;

@@ -116,12 +116,9 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
       // If S3 fails, the old session is archived by a later invoke: the user does not wait.
       const ended = archive ? await services.archiver.end(archive, "new") : undefined;
       if (ended && !ended.deferred) conversations.remember(ended.session);
-      const { session } = await conversations.startSession(
-        msg,
-        profile,
-        profile.currentModel,
-        msg.updateId,
-      );
+      const { session } = await conversations.startSession(msg, profile, profile.currentModel, {
+        stampUpdateId: msg.updateId,
+      });
       const note = !archive
         ? ""
         : ended?.deferred

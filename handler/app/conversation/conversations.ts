@@ -49,10 +49,17 @@ export class Conversations {
     return profile;
   }
 
-  /** The active session of the user's current model, resumed or created. */
-  async current(msg: AddressedMessage): Promise<{ profile: UserProfile; session: Session }> {
+  /**
+   * The active session of the user's current model, resumed or created. With
+   * `deferCreate` (a message about to be stored in it), a new session is left
+   * `unsaved`: its first append creates it, one DynamoDB write instead of two.
+   */
+  async current(
+    msg: AddressedMessage,
+    options: { deferCreate?: boolean } = {},
+  ): Promise<{ profile: UserProfile; session: Session }> {
     const profile = await this.profile(msg);
-    return this.activeFor(msg, profile, profile.currentModel);
+    return this.activeFor(msg, profile, profile.currentModel, options);
   }
 
   /**
@@ -65,17 +72,19 @@ export class Conversations {
     return this.store.getSession({ userId: msg.userId, model: profile.currentModel, sessionId });
   }
 
-  /** The active session for `model`, resumed or created. */
+  /** The active session for `model`, resumed or created (see {@link current} for `deferCreate`). */
   async activeFor(
     msg: AddressedMessage,
     profile: UserProfile,
     model: string,
+    { deferCreate = false }: { deferCreate?: boolean } = {},
   ): Promise<{ profile: UserProfile; session: Session }> {
     const sessionId = activeSessionId(profile, msg, model);
     if (sessionId) {
       const key = `${msg.userId}/${model}/${sessionId}`;
       const cached = this.sessions.get(key);
-      if (cached && inScope(cached, scopeOf(msg))) return { profile, session: cached };
+      if (cached && inScope(cached, scopeOf(msg)))
+        return { profile, session: deferCreate ? cached : await this.stored(cached) };
       const stored = await this.store.getSession({ userId: msg.userId, model, sessionId });
       // The scope check is a second lock: a session of another chat is never continued here.
       if (stored && stored.status === "active" && inScope(stored, scopeOf(msg))) {
@@ -83,19 +92,29 @@ export class Conversations {
         return { profile, session: stored };
       }
     }
-    return this.startSession(msg, profile, model);
+    return this.startSession(msg, profile, model, { deferCreate });
+  }
+
+  /** `session` as stored: an `unsaved` one (whose first message was never stored) is created now. */
+  private async stored(session: Session): Promise<Session> {
+    if (!session.unsaved) return session;
+    const { unsaved: _unsaved, ...saved } = session;
+    await this.store.createSession(saved);
+    this.remember(saved);
+    return saved;
   }
 
   /**
    * Creates a fresh active session for `model` and points the profile at it.
    * `stampUpdateId` marks the profile as changed by that update (commands that
-   * must run once); implicit creation on a first message leaves the marker alone.
+   * must run once); implicit creation on a first message leaves the marker
+   * alone, and with `deferCreate` leaves the session to its first append.
    */
   async startSession(
     msg: AddressedMessage,
     profile: UserProfile,
     model: string,
-    stampUpdateId?: number,
+    { stampUpdateId, deferCreate = false }: { stampUpdateId?: number; deferCreate?: boolean } = {},
   ): Promise<{ profile: UserProfile; session: Session }> {
     const now = this.settings.now();
     const session = newSession({
@@ -108,7 +127,7 @@ export class Conversations {
       user: msg.user,
       now,
     });
-    await this.store.createSession(session);
+    if (!deferCreate) await this.store.createSession(session);
     const updated = await this.saveProfile({
       ...profile,
       chatId: msg.chatId,
@@ -116,8 +135,9 @@ export class Conversations {
       activeSessions: withActive(profile, msg, model, session.sessionId),
       lastUpdateId: Math.max(profile.lastUpdateId, stampUpdateId ?? 0),
     });
-    this.remember(session);
-    return { profile: updated, session };
+    const started: Session = deferCreate ? { ...session, unsaved: true } : session;
+    this.remember(started);
+    return { profile: updated, session: started };
   }
 
   /** The user's sessions in the chat `msg` came from (active and closed), newest first. */
