@@ -10,6 +10,7 @@ import {
 } from "../harness/aws-emulators.js";
 import { type TestBed, useTestBed } from "../harness/bed.js";
 import { coldStart } from "../harness/lambda.js";
+import { waitFor } from "../harness/people.js";
 import {
   conversationOf,
   envWith,
@@ -228,6 +229,41 @@ describe("usage counts of messages sent together", () => {
           c.body.includes('"USAGE"'),
       );
     expect(usageWrites).toHaveLength(1);
+  });
+
+  it("writes a user's held count once their last waiting update is done, while someone else's answer still runs", async () => {
+    // Arrange: Kai's answer streams until released; Lou sends a question and /help together
+    const kai = newPerson("Kai");
+    const lou = newPerson("Lou");
+    const hold = bed.ollama.holdAfterFirstChunk(
+      (b) => b.messages.at(-1)?.content === "take your time",
+    );
+    bed.telegram.pushText(kai.user, kai.chat, "take your time");
+    for (const text of ["quick one", "/help"]) bed.telegram.pushText(lou.user, lou.chat, text);
+    const louCounted = () =>
+      bed.aws
+        .dynamoRequests()
+        .some(
+          (c) =>
+            c.operation === "UpdateItem" &&
+            c.status === 200 &&
+            c.body.includes(`"USER#${lou.user.id}"`) &&
+            c.body.includes('"USAGE"'),
+        );
+
+    // Act
+    const running = invoke(bed);
+    // Assess (first part): written while Kai's answer is still held
+    try {
+      await waitFor(louCounted, 10_000, "Lou's usage write while Kai's answer runs");
+    } finally {
+      hold.release();
+      await running;
+    }
+
+    // Assess
+    expect(await usageItem(bed, lou)).toMatchObject({ day_messages: 1, messages: 1 });
+    expect(textsTo(bed, kai.chat.id).join("\n")).toContain("take your time");
   });
 });
 

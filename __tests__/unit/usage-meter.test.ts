@@ -1,4 +1,4 @@
-import { describe, expect, it } from "@jest/globals";
+import { describe, expect, it, jest } from "@jest/globals";
 import type { Turn } from "../../handler/app/conversation/turn.js";
 import type { ModelResult, UsageStore, UsageTurn } from "../../handler/app/ports.js";
 import { MAX_HELD_MS, UsageMeter } from "../../handler/app/usage/usage-meter.js";
@@ -11,6 +11,10 @@ class MemoryUsage implements UsageStore {
   readonly items = new Map<number, Usage>();
   reads = 0;
   failWrites = false;
+  /** While set, each write waits for it to resolve (a slow DynamoDB). */
+  gate: Promise<void> | undefined;
+  inFlight = 0;
+  mostInFlight = 0;
 
   async get(userId: number): Promise<Usage | undefined> {
     this.reads++;
@@ -18,6 +22,17 @@ class MemoryUsage implements UsageStore {
   }
 
   async record(turn: UsageTurn): Promise<Usage> {
+    this.inFlight++;
+    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+    try {
+      await this.gate;
+      return this.apply(turn);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private apply(turn: UsageTurn): Usage {
     if (this.failWrites) throw new Error("ProvisionedThroughputExceededException");
     this.writes.push(turn);
     const was = this.items.get(turn.userId);
@@ -181,5 +196,58 @@ describe("app/usage UsageMeter: counts held while the sender has more waiting", 
     expect(lines.join("\n")).toContain("could not count the turns' usage");
     await meter.flush(log);
     expect(store.writes).toHaveLength(2);
+  });
+
+  it("still counts what is being written, and writes a user's counts one write at a time", async () => {
+    // Arrange: DynamoDB answers only when the test says so
+    const store = new MemoryUsage();
+    const { meter, waiting } = meterOn(store);
+    let answer = () => {};
+    store.gate = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    waiting.set(7, 1);
+    const { log } = logs();
+
+    // Act: a held count goes out; more turns count while it is in flight, and go out too
+    await meter.count(turnOf(7), result(10));
+    const first = meter.flushUser(7, log);
+    await new Promise((resolve) => setImmediate(resolve));
+    await meter.count(turnOf(7), result(10));
+    const whileWriting = await meter.of(7);
+    const second = meter.flushUser(7, log);
+    await Promise.resolve();
+    const inFlight = store.inFlight;
+    answer();
+    await Promise.all([first, second]);
+
+    // Assert
+    expect(whileWriting).toMatchObject({ dayMessages: 2, messages: 2, tokens: 20 });
+    expect(inFlight).toBe(1);
+    expect(store.mostInFlight).toBe(1);
+    expect(store.writes.map((w) => w.messages)).toEqual([1, 1]);
+    expect(await meter.of(7)).toMatchObject({ dayMessages: 2, messages: 2 });
+  });
+
+  it(`writes a held count ${MAX_HELD_MS / 1000} s after it was held, however long the user's next answer takes`, async () => {
+    // Arrange
+    jest.useFakeTimers({ doNotFake: ["queueMicrotask", "nextTick"] });
+    try {
+      const store = new MemoryUsage();
+      const { meter, waiting } = meterOn(store);
+      waiting.set(7, 1);
+
+      // Act
+      await meter.count(turnOf(7), result(10));
+      await jest.advanceTimersByTimeAsync(MAX_HELD_MS - 1);
+      const before = store.writes.length;
+      await jest.advanceTimersByTimeAsync(1);
+
+      // Assert
+      expect(before).toBe(0);
+      expect(store.writes.map((w) => w.messages)).toEqual([1]);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

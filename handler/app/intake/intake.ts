@@ -11,7 +11,7 @@ import type { UsageMeter } from "../usage/usage-meter.js";
 import type { BotIdentity } from "./addressing.js";
 import type { CheckedUpdate } from "./checked-update.js";
 import { isUrgent } from "./controls.js";
-import { type DispatchContext, dispatch } from "./dispatch.js";
+import { type DispatchContext, dispatch, type UpdateOutcome } from "./dispatch.js";
 import { leaseOwner } from "./lease-owner.js";
 import type { PollOptions } from "./polling/poll-timing.js";
 import { Poller, type PollSummary } from "./polling/poller.js";
@@ -102,13 +102,13 @@ export class Intake {
       (userId) => poller.waitingFrom(userId) > 0,
     );
     const owner = leaseOwner(invocationId);
-    const poller = new Poller({
+    const poller: Poller = new Poller({
       telegram: deps.telegram,
       state: deps.pollerState,
       log: invokeLog,
       maxConcurrency: deps.maxConcurrency,
       maxAttempts: deps.maxAttempts,
-      handle: (update) => dispatch(update, ctx),
+      handle: (update) => this.answerAndCount(update, ctx, poller),
       giveUp: (update, err) => tellGivenUp(deps.services.replier, update, err),
       urgent: isUrgent,
       beforeBatch: (state) => deps.beforeBatch(state, owner),
@@ -120,6 +120,29 @@ export class Intake {
     const news = summary.updates > 0 || summary.status === "busy" || summary.errors.length > 0;
     invokeLog[news ? "info" : "debug"]("poll finished", { ...summary });
     return summary;
+  }
+
+  /**
+   * Answers a polled update, then writes its sender's held usage counts once
+   * nothing more of theirs waits in this run (or their lane failed: the rest
+   * of it is skipped), so a count is held only while the sender's next update
+   * is on its way.
+   */
+  private async answerAndCount(
+    update: CheckedUpdate,
+    ctx: DispatchContext,
+    poller: Poller,
+  ): Promise<UpdateOutcome> {
+    let failed = true;
+    try {
+      const outcome = await dispatch(update, ctx);
+      failed = false;
+      return outcome;
+    } finally {
+      const sender = update.senderId;
+      if (sender !== undefined && (failed || poller.waitingFrom(sender) === 0))
+        await ctx.usage.flushUser(sender, ctx.log);
+    }
   }
 
   private begin(

@@ -53,7 +53,8 @@ async function topUsers(turn: Turn): Promise<void> {
   const day = utcDay(turn.services.now());
   let top: Usage[];
   try {
-    // Counts this invoke still holds (other users' queued messages) belong in the ranking.
+    // Counts this invoke still holds (other users' queued messages) are written first; the
+    // index is eventually consistent, so a count written just now may show a moment later.
     await turn.usage.flush(turn.log);
     top = await turn.services.usage.topOfDay(day, TOP_USERS);
   } catch (err) {

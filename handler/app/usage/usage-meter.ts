@@ -48,14 +48,22 @@ interface Held {
  *
  * A user who sent several messages at once costs one write for all of them:
  * while more of their updates wait in the poller's lane, a turn's count is
- * held (limits see it at once) and written with the last one, or after
- * {@link MAX_HELD_MS}, or when the UTC day changes, or by {@link flush} before
- * the poller lease is released. What a crash can lose is that held count.
+ * held (limits see it at once) and written once the user's last waiting
+ * update is done ({@link flushUser}), or {@link MAX_HELD_MS} after it was
+ * held, or when the UTC day changes, or by {@link flush} before the poller
+ * lease is released. What a crash can lose is that held count. A user's
+ * writes run one after another, and a count being written still counts.
  */
 export class UsageMeter {
   /** Counters as last read or written; null when the user has none stored. */
   private readonly known = new Map<number, Usage | null>();
+  /** Counted, not yet sent. */
   private readonly held = new Map<number, Held>();
+  /** Sent, not yet acknowledged (at most one write per user at a time). */
+  private readonly sending = new Map<number, Held>();
+  /** Each user's last write, which the next one waits for. */
+  private readonly writes = new Map<number, Promise<void>>();
+  private readonly timers = new Map<number, NodeJS.Timeout>();
 
   constructor(
     private readonly store: UsageStore,
@@ -69,7 +77,11 @@ export class UsageMeter {
       stored = (await this.store.get(userId)) ?? null;
       this.known.set(userId, stored);
     }
-    return withHeld(userId, stored, this.held.get(userId));
+    return withHeld(
+      userId,
+      withHeld(userId, stored, this.sending.get(userId)),
+      this.held.get(userId),
+    );
   }
 
   /**
@@ -113,18 +125,42 @@ export class UsageMeter {
     this.held.set(userId, held);
     const hold =
       this.settings.moreWaiting?.(userId) === true && now.getTime() - held.since < MAX_HELD_MS;
-    if (!hold) await this.write(userId, turn.log);
+    if (!hold) return this.write(userId, turn.log);
+    // However long the user's next answer takes, the count waits MAX_HELD_MS at most.
+    if (!this.timers.has(userId)) {
+      const timer = setTimeout(() => void this.write(userId, turn.log), MAX_HELD_MS);
+      timer.unref?.();
+      this.timers.set(userId, timer);
+    }
+  }
+
+  /** Writes the user's held count, if any (their last waiting update is done). */
+  flushUser(userId: number, log: Logger): Promise<void> {
+    return this.held.has(userId) ? this.write(userId, log) : Promise.resolve();
   }
 
   /** Writes every held count (before the poller lease is released, and before ranking users). */
   async flush(log: Logger): Promise<void> {
     await Promise.all([...this.held.keys()].map((userId) => this.write(userId, log)));
+    await Promise.all(this.writes.values());
   }
 
-  private async write(userId: number, log: Logger): Promise<void> {
+  /** Queues a write of the user's held count behind their previous write. */
+  private write(userId: number, log: Logger): Promise<void> {
+    clearTimeout(this.timers.get(userId));
+    this.timers.delete(userId);
+    const next = (this.writes.get(userId) ?? Promise.resolve()).then(() => this.send(userId, log));
+    this.writes.set(userId, next);
+    return next.finally(() => {
+      if (this.writes.get(userId) === next) this.writes.delete(userId);
+    });
+  }
+
+  private async send(userId: number, log: Logger): Promise<void> {
     const held = this.held.get(userId);
     if (!held) return;
     this.held.delete(userId);
+    this.sending.set(userId, held);
     try {
       const usage = await this.store.record(
         {
@@ -143,12 +179,18 @@ export class UsageMeter {
         userId,
         turns: held.messages,
       });
+    } finally {
+      this.sending.delete(userId);
     }
   }
 }
 
 /** `stored` with the held turns added, as the store will have it once they are written. */
-function withHeld(userId: number, stored: Usage | null, held: Held | undefined): Usage | undefined {
+function withHeld(
+  userId: number,
+  stored: Usage | null | undefined,
+  held: Held | undefined,
+): Usage | undefined {
   if (!held) return stored ?? undefined;
   const base = stored ?? { userId, day: "", dayMessages: 0, dayTokens: 0, messages: 0, tokens: 0 };
   const allTime = { messages: base.messages + held.messages, tokens: base.tokens + held.tokens };
