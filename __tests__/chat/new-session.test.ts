@@ -29,6 +29,24 @@ describe("a new session is stored by its first message", () => {
       )
       .map((c) => `${c.operation}${storesTurn(c.operation, c.body) ? " with the turn" : ""}`);
 
+  /** Stores a usage item saying the user sent 1 message today (the limit, in these tests). */
+  const atLimit = (userId: number) =>
+    bed.aws.db.send(
+      new PutCommand({
+        TableName: bed.aws.table,
+        Item: {
+          PK: `USER#${userId}`,
+          SK: "USAGE",
+          user_id: userId,
+          usage_day: new Date().toISOString().slice(0, 10),
+          day_messages: 1,
+          day_tokens: 10,
+          messages: 1,
+          tokens: 10,
+        },
+      }),
+    );
+
   it("creates the session and stores the first turn in one PutItem; later turns append", async () => {
     // Arrange
     const ada = newPerson("Ada");
@@ -56,21 +74,7 @@ describe("a new session is stored by its first message", () => {
   it("stores the session when a command needs it, after a first message that was refused (nothing to store)", async () => {
     // Arrange: the user is at today's message limit, so their first message is refused
     const bo = newPerson("Bo");
-    await bed.aws.db.send(
-      new PutCommand({
-        TableName: bed.aws.table,
-        Item: {
-          PK: `USER#${bo.user.id}`,
-          SK: "USAGE",
-          user_id: bo.user.id,
-          usage_day: new Date().toISOString().slice(0, 10),
-          day_messages: 1,
-          day_tokens: 10,
-          messages: 1,
-          tokens: 10,
-        },
-      }),
-    );
+    await atLimit(bo.user.id);
     const env = envWith(bed, { DAILY_MESSAGE_LIMIT: "1" });
     bed.telegram.pushText(bo.user, bo.chat, "hi");
     bed.telegram.pushText(bo.user, bo.chat, "/system Be brief.");
@@ -88,5 +92,30 @@ describe("a new session is stored by its first message", () => {
       system_prompt: "Be brief.",
       message_count: 0,
     });
+  });
+
+  it("writes nothing for a user's messages refused by a daily limit: no profile, no session", async () => {
+    // Arrange: a user at today's limit who has no session
+    const cy = newPerson("Cy");
+    await atLimit(cy.user.id);
+    const env = envWith(bed, { DAILY_MESSAGE_LIMIT: "1" });
+    const before = bed.aws.dynamoRequests().length;
+
+    // Act: two messages, in two invokes
+    await say(bed, cy, "anyone?", env);
+    await say(bed, cy, "still there?", env);
+
+    // Assess
+    expect(textsTo(bed, cy.chat.id)).toHaveLength(2);
+    const writes = bed.aws
+      .dynamoRequests()
+      .slice(before)
+      .filter(
+        (c) =>
+          ["PutItem", "UpdateItem"].includes(c.operation) &&
+          c.body.includes(`"USER#${cy.user.id}"`),
+      );
+    expect(writes).toEqual([]);
+    expect(await sessionItems(bed, cy.user.id)).toEqual([]);
   });
 });

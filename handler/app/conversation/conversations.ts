@@ -18,6 +18,8 @@ export interface ConversationSettings {
  */
 export class Conversations {
   private readonly profiles = new Map<number, UserProfile>();
+  /** Users whose cached profile points at an `unsaved` session and is not stored yet. */
+  private readonly profilesToSave = new Set<number>();
   private readonly sessions = new Map<string, Session>();
 
   constructor(
@@ -46,13 +48,27 @@ export class Conversations {
   async saveProfile(profile: UserProfile): Promise<UserProfile> {
     await this.store.saveProfile(profile);
     this.profiles.set(profile.userId, profile);
+    this.profilesToSave.delete(profile.userId);
     return profile;
+  }
+
+  /**
+   * Stores what starting an `unsaved` session left in memory, before the
+   * session item is written: the profile that points at it. A message that is
+   * never stored (refused by a daily limit, say) so costs no write at all.
+   */
+  async storeStart(session: Session): Promise<void> {
+    const profile = this.profiles.get(session.userId);
+    if (session.unsaved && profile && this.profilesToSave.has(session.userId))
+      await this.saveProfile(profile);
   }
 
   /**
    * The active session of the user's current model, resumed or created. With
    * `deferCreate` (a message about to be stored in it), a new session is left
-   * `unsaved`: its first append creates it, one DynamoDB write instead of two.
+   * `unsaved`, and the profile pointing at it unstored: both are written with
+   * the message's turn (the session and the turn in one PutItem), and a
+   * message that is never stored writes nothing.
    */
   async current(
     msg: AddressedMessage,
@@ -98,6 +114,7 @@ export class Conversations {
   /** `session` as stored: an `unsaved` one (whose first message was never stored) is created now. */
   private async stored(session: Session): Promise<Session> {
     if (!session.unsaved) return session;
+    await this.storeStart(session);
     const { unsaved: _unsaved, ...saved } = session;
     await this.store.createSession(saved);
     this.remember(saved);
@@ -108,7 +125,8 @@ export class Conversations {
    * Creates a fresh active session for `model` and points the profile at it.
    * `stampUpdateId` marks the profile as changed by that update (commands that
    * must run once); implicit creation on a first message leaves the marker
-   * alone, and with `deferCreate` leaves the session to its first append.
+   * alone, and with `deferCreate` writes nothing yet: the profile and the
+   * session are stored with the message's turn ({@link storeStart}).
    */
   async startSession(
     msg: AddressedMessage,
@@ -127,17 +145,25 @@ export class Conversations {
       user: msg.user,
       now,
     });
-    if (!deferCreate) await this.store.createSession(session);
-    const updated = await this.saveProfile({
+    const pointed: UserProfile = {
       ...profile,
       chatId: msg.chatId,
       user: msg.user,
       activeSessions: withActive(profile, msg, model, session.sessionId),
       lastUpdateId: Math.max(profile.lastUpdateId, stampUpdateId ?? 0),
-    });
-    const started: Session = deferCreate ? { ...session, unsaved: true } : session;
-    this.remember(started);
-    return { profile: updated, session: started };
+    };
+    if (deferCreate) {
+      // Both writes wait for the message's turn (storeStart, then the session with the turn).
+      this.profiles.set(profile.userId, pointed);
+      this.profilesToSave.add(profile.userId);
+      const started: Session = { ...session, unsaved: true };
+      this.remember(started);
+      return { profile: pointed, session: started };
+    }
+    await this.store.createSession(session);
+    const updated = await this.saveProfile(pointed);
+    this.remember(session);
+    return { profile: updated, session };
   }
 
   /** The user's sessions in the chat `msg` came from (active and closed), newest first. */
@@ -156,6 +182,7 @@ export class Conversations {
   /** Drops what is cached for a user, after a conflicting write. */
   forget(userId: number): void {
     this.profiles.delete(userId);
+    this.profilesToSave.delete(userId);
     for (const key of this.sessions.keys())
       if (key.startsWith(`${userId}/`)) this.sessions.delete(key);
   }

@@ -17,6 +17,8 @@ export async function storeTurn(
 ): Promise<void> {
   const { conversations, services, msg } = turn;
   try {
+    // A session started for this message: the profile pointing at it goes first.
+    await conversations.storeStart(session);
     const updated = await services.store.appendMessages(session, messages, {
       updateId: msg.updateId,
       // last_message_ts is the time of the last message stored, exactly.
