@@ -11,7 +11,7 @@ class MemoryUsage implements UsageStore {
   readonly items = new Map<number, Usage>();
   reads = 0;
   failWrites = false;
-  /** While set, each write waits for it to resolve (a slow DynamoDB). */
+  /** While set, each write's answer waits for it (DynamoDB applied the write; its answer is slow). */
   gate: Promise<void> | undefined;
   inFlight = 0;
   mostInFlight = 0;
@@ -25,8 +25,9 @@ class MemoryUsage implements UsageStore {
     this.inFlight++;
     this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
     try {
+      const usage = this.apply(turn);
       await this.gate;
-      return this.apply(turn);
+      return usage;
     } finally {
       this.inFlight--;
     }
@@ -208,6 +209,7 @@ describe("app/usage UsageMeter: counts held while the sender has more waiting", 
     });
     waiting.set(7, 1);
     const { log } = logs();
+    await meter.of(7);
 
     // Act: a held count goes out; more turns count while it is in flight, and go out too
     await meter.count(turnOf(7), result(10));
@@ -229,6 +231,29 @@ describe("app/usage UsageMeter: counts held while the sender has more waiting", 
     expect(await meter.of(7)).toMatchObject({ dayMessages: 2, messages: 2 });
   });
 
+  it("a first read while the user's count is being written sees that count once", async () => {
+    // Arrange
+    const store = new MemoryUsage();
+    const { meter, waiting } = meterOn(store);
+    let answer = () => {};
+    store.gate = new Promise<void>((resolve) => {
+      answer = resolve;
+    });
+    waiting.set(7, 1);
+    await meter.count(turnOf(7), result(10));
+    const writing = meter.flushUser(7, logs().log);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    // Act
+    const reading = meter.of(7);
+    answer();
+    const [usage] = await Promise.all([reading, writing]);
+
+    // Assert
+    expect(usage).toMatchObject({ dayMessages: 1, messages: 1, tokens: 10 });
+    expect(store.reads).toBe(1);
+  });
+
   it(`writes a held count ${MAX_HELD_MS / 1000} s after it was held, however long the user's next answer takes`, async () => {
     // Arrange
     jest.useFakeTimers({ doNotFake: ["queueMicrotask", "nextTick"] });
@@ -246,6 +271,30 @@ describe("app/usage UsageMeter: counts held while the sender has more waiting", 
       // Assert
       expect(before).toBe(0);
       expect(store.writes.map((w) => w.messages)).toEqual([1]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it("leaves no timer behind once everything held is written", async () => {
+    // Arrange
+    jest.useFakeTimers({ doNotFake: ["queueMicrotask", "nextTick"] });
+    try {
+      const store = new MemoryUsage();
+      const { meter, waiting } = meterOn(store);
+      waiting.set(7, 1);
+      const { log } = logs();
+
+      // Act: a count held while a write of the user's waits its turn goes with that write
+      await meter.count(turnOf(7), result(10));
+      const writing = meter.flushUser(7, log);
+      await meter.count(turnOf(7), result(10));
+      await writing;
+      await meter.flush(log);
+
+      // Assert
+      expect(store.writes.map((w) => w.messages)).toEqual([2]);
+      expect(jest.getTimerCount()).toBe(0);
     } finally {
       jest.useRealTimers();
     }

@@ -72,14 +72,16 @@ export class UsageMeter {
 
   /** The user's counters, turns held back included (read once per invoke). */
   async of(userId: number): Promise<Usage | undefined> {
-    let stored = this.known.get(userId);
-    if (stored === undefined) {
-      stored = (await this.store.get(userId)) ?? null;
-      this.known.set(userId, stored);
+    if (!this.known.has(userId)) {
+      // A write of theirs in flight (a timer's, or a flush for /usage all) lands first, so the
+      // read neither misses nor repeats it; a write that answered meanwhile is newer than the read.
+      await this.writes.get(userId);
+      const stored = (await this.store.get(userId)) ?? null;
+      if (!this.known.has(userId)) this.known.set(userId, stored);
     }
     return withHeld(
       userId,
-      withHeld(userId, stored, this.sending.get(userId)),
+      withHeld(userId, this.known.get(userId), this.sending.get(userId)),
       this.held.get(userId),
     );
   }
@@ -160,6 +162,9 @@ export class UsageMeter {
     const held = this.held.get(userId);
     if (!held) return;
     this.held.delete(userId);
+    // Counts held while this write waited its turn go with it: their timer has nothing left.
+    clearTimeout(this.timers.get(userId));
+    this.timers.delete(userId);
     this.sending.set(userId, held);
     try {
       const usage = await this.store.record(
