@@ -1,5 +1,6 @@
 import { activeKey, inScope, scopeOf } from "../../domain/chat-scope.js";
 import { newSession, newSessionId, type Session, type UserProfile } from "../../domain/session.js";
+import { ConflictError } from "../../errors.js";
 import type { AddressedMessage } from "../intake/addressing.js";
 import type { SessionStore } from "../ports.js";
 
@@ -59,8 +60,21 @@ export class Conversations {
    */
   async storeStart(session: Session): Promise<void> {
     const profile = this.profiles.get(session.userId);
-    if (session.unsaved && profile && this.profilesToSave.has(session.userId))
+    if (!session.unsaved || !profile || !this.profilesToSave.has(session.userId)) return;
+    try {
       await this.saveProfile(profile);
+    } catch (err) {
+      if (!(err instanceof ConflictError)) throw err;
+      // Another invoke changed the profile since it was read (a poller lease overlap): point
+      // its newer version at this session rather than fail a turn whose answer went out.
+      const newer = await this.store.getProfile(session.userId);
+      if (!newer) throw err;
+      const key = activeKey(session.groupChatId, session.model);
+      await this.saveProfile({
+        ...newer,
+        activeSessions: { ...newer.activeSessions, [key]: session.sessionId },
+      });
+    }
   }
 
   /**
