@@ -1,7 +1,6 @@
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "@jest/globals";
 import { useTestBed } from "../harness/bed.js";
-import { storesTurn } from "../harness/items.js";
+import { putUsageItem, storesTurn } from "../harness/items.js";
 import {
   conversationOf,
   envWith,
@@ -31,21 +30,13 @@ describe("a new session is stored by its first message", () => {
 
   /** Stores a usage item saying the user sent 1 message today (the limit, in these tests). */
   const atLimit = (userId: number) =>
-    bed.aws.db.send(
-      new PutCommand({
-        TableName: bed.aws.table,
-        Item: {
-          PK: `USER#${userId}`,
-          SK: "USAGE",
-          user_id: userId,
-          usage_day: new Date().toISOString().slice(0, 10),
-          day_messages: 1,
-          day_tokens: 10,
-          messages: 1,
-          tokens: 10,
-        },
-      }),
-    );
+    putUsageItem(bed, userId, {
+      day: new Date().toISOString().slice(0, 10),
+      dayMessages: 1,
+      dayTokens: 10,
+      messages: 1,
+      tokens: 10,
+    });
 
   it("creates the session and stores the first turn in one PutItem; later turns append", async () => {
     // Arrange

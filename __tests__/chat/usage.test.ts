@@ -1,5 +1,4 @@
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { describe, expect, it } from "@jest/globals";
 import { createTableInput } from "../../local/storage.js";
 import { WEBHOOK_SECRET, webhookDelivery, webhookUpdate } from "../faults/support.js";
@@ -9,6 +8,7 @@ import {
   readStorageFromStack,
 } from "../harness/aws-emulators.js";
 import { type TestBed, useTestBed } from "../harness/bed.js";
+import { putUsageItem } from "../harness/items.js";
 import { coldStart } from "../harness/lambda.js";
 import { waitFor } from "../harness/people.js";
 import {
@@ -139,22 +139,13 @@ describe("daily limits: DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT", () => {
     // Arrange: yesterday the user used up their messages
     const di = newPerson("Di");
     const yesterday = dayOf(new Date(Date.now() - 86_400_000));
-    await bed.aws.db.send(
-      new PutCommand({
-        TableName: bed.aws.table,
-        Item: {
-          PK: `USER#${di.user.id}`,
-          SK: "USAGE",
-          item_type: "usage",
-          user_id: di.user.id,
-          usage_day: yesterday,
-          day_messages: 2,
-          day_tokens: 500,
-          messages: 10,
-          tokens: 5000,
-        },
-      }),
-    );
+    await putUsageItem(bed, di.user.id, {
+      day: yesterday,
+      dayMessages: 2,
+      dayTokens: 500,
+      messages: 10,
+      tokens: 5000,
+    });
     const env = envWith(bed, { DAILY_MESSAGE_LIMIT: "2" });
 
     // Act
@@ -175,21 +166,13 @@ describe("daily limits: DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT", () => {
   it("refuses a user whose stored counters for today are at the limit (another invoke counted them)", async () => {
     // Arrange
     const ed = newPerson("Ed");
-    await bed.aws.db.send(
-      new PutCommand({
-        TableName: bed.aws.table,
-        Item: {
-          PK: `USER#${ed.user.id}`,
-          SK: "USAGE",
-          user_id: ed.user.id,
-          usage_day: dayOf(new Date()),
-          day_messages: 0,
-          day_tokens: 1000,
-          messages: 0,
-          tokens: 1000,
-        },
-      }),
-    );
+    await putUsageItem(bed, ed.user.id, {
+      day: dayOf(new Date()),
+      dayMessages: 0,
+      dayTokens: 1000,
+      messages: 0,
+      tokens: 1000,
+    });
 
     // Act
     await say(bed, ed, "anything?", envWith(bed, { DAILY_TOKEN_LIMIT: "1000" }));

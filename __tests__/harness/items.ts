@@ -1,5 +1,5 @@
 /** Reading what the handler stored in DynamoDB, through the test's own client. */
-import { QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import type { TestBed } from "./bed.js";
 
 /** A message of a session's recent window as stored (`conversation`). */
@@ -51,4 +51,33 @@ export function storesTurn(operation: string, body: string): boolean {
   if (operation !== "PutItem") return false;
   const item = (JSON.parse(body) as { Item?: Record<string, { S?: string; L?: unknown[] }> }).Item;
   return item?.item_type?.S === "session" && (item.conversation?.L?.length ?? 0) > 0;
+}
+
+/** A user's usage counters, as another invoke (or an earlier day) left them. */
+export interface StoredUsage {
+  readonly day: string;
+  readonly dayMessages: number;
+  readonly dayTokens: number;
+  readonly messages: number;
+  readonly tokens: number;
+}
+
+/** Stores a user's usage item (`USER#<id>` / `USAGE`) as the bot writes it. */
+export async function putUsageItem(bed: TestBed, userId: number, u: StoredUsage): Promise<void> {
+  await bed.aws.db.send(
+    new PutCommand({
+      TableName: bed.aws.table,
+      Item: {
+        PK: `USER#${userId}`,
+        SK: "USAGE",
+        item_type: "usage",
+        user_id: userId,
+        usage_day: u.day,
+        day_messages: u.dayMessages,
+        day_tokens: u.dayTokens,
+        messages: u.messages,
+        tokens: u.tokens,
+      },
+    }),
+  );
 }

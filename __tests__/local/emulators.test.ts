@@ -1,9 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { root } from "./terminal.js";
+import { runTsxScript } from "../harness/tsx-script.js";
 
 /** Starts the emulators in a fresh process (a clean module cache) and says whether s3rver was loaded. */
 function s3rverLoadedAfterStart(options: string): boolean {
@@ -15,16 +14,7 @@ function s3rverLoadedAfterStart(options: string): boolean {
     `console.log(Object.keys(cache).some((k) => k.includes("/node_modules/s3rver/")));`,
     `await emulators.close();`,
   ].join("\n");
-  const run = spawnSync(
-    process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", script],
-    {
-      cwd: root,
-      encoding: "utf8",
-      env: { ...process.env, NODE_OPTIONS: "" },
-      timeout: 60_000,
-    },
-  );
+  const run = runTsxScript(script);
   expect(run.status).toBe(0);
   return run.stdout.trim() === "true";
 }

@@ -1,7 +1,7 @@
-import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
+import { runTsxScript } from "../harness/tsx-script.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 
@@ -14,16 +14,7 @@ describe("npm run bench", () => {
     const script = `await Promise.all(${JSON.stringify(modules)}.map((m) => import(m)));`;
 
     // Act
-    const run = spawnSync(
-      process.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", script],
-      {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, NODE_OPTIONS: "" },
-        timeout: 60_000,
-      },
-    );
+    const run = runTsxScript(script);
 
     // Assert
     expect(modules).toContain("./bench/latency.ts");

@@ -54,15 +54,19 @@ const msg = {
   user: { id: 5, firstName: "Ada" },
 } as unknown as AddressedMessage;
 
+/** The per-invoke conversations view on `store`, at a fixed time. */
+const conversationsOn = (store: SessionStore) =>
+  new Conversations(store, {
+    defaultModel: "llama3",
+    ollamaUrl: "http://ollama:11434",
+    now: () => new Date("2026-11-26T12:00:00Z"),
+  });
+
 describe("app/conversation Conversations: a session a message starts", () => {
   it("writes nothing until the message's turn is stored, then the profile pointing at it", async () => {
     // Arrange
     const store = new MemorySessions();
-    const conversations = new Conversations(store, {
-      defaultModel: "llama3",
-      ollamaUrl: "http://ollama:11434",
-      now: () => new Date("2026-11-26T12:00:00Z"),
-    });
+    const conversations = conversationsOn(store);
 
     // Act
     const { session } = await conversations.current(msg, { deferCreate: true });
@@ -78,11 +82,7 @@ describe("app/conversation Conversations: a session a message starts", () => {
   it("points another invoke's newer profile at the session instead of failing the turn (a lease overlap)", async () => {
     // Arrange: the profile is read, then another invoke stores a newer one (/model mistral)
     const store = new MemorySessions();
-    const conversations = new Conversations(store, {
-      defaultModel: "llama3",
-      ollamaUrl: "http://ollama:11434",
-      now: () => new Date("2026-11-26T12:00:00Z"),
-    });
+    const conversations = conversationsOn(store);
     const { session } = await conversations.current(msg, { deferCreate: true });
     const newer: UserProfile = {
       userId: 5,

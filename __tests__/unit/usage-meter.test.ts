@@ -55,6 +55,15 @@ class MemoryUsage implements UsageStore {
   }
 }
 
+/** Makes `store` keep its write answers back until the returned function is called. */
+function holdAnswers(store: MemoryUsage): () => void {
+  let answer = () => {};
+  store.gate = new Promise<void>((resolve) => {
+    answer = resolve;
+  });
+  return answer;
+}
+
 const result = (tokens: number): ModelResult => ({
   content: "ok",
   thinking: "",
@@ -203,10 +212,7 @@ describe("app/usage UsageMeter: counts held while the sender has more waiting", 
     // Arrange: DynamoDB answers only when the test says so
     const store = new MemoryUsage();
     const { meter, waiting } = meterOn(store);
-    let answer = () => {};
-    store.gate = new Promise<void>((resolve) => {
-      answer = resolve;
-    });
+    const answer = holdAnswers(store);
     waiting.set(7, 1);
     const { log } = logs();
     await meter.of(7);
@@ -235,10 +241,7 @@ describe("app/usage UsageMeter: counts held while the sender has more waiting", 
     // Arrange
     const store = new MemoryUsage();
     const { meter, waiting } = meterOn(store);
-    let answer = () => {};
-    store.gate = new Promise<void>((resolve) => {
-      answer = resolve;
-    });
+    const answer = holdAnswers(store);
     waiting.set(7, 1);
     await meter.count(turnOf(7), result(10));
     const writing = meter.flushUser(7, logs().log);
