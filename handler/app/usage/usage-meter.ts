@@ -114,8 +114,8 @@ export class UsageMeter {
     const now = this.settings.now();
     const day = utcDay(now);
     // A new UTC day: the turns held from the old one are written first, as that day's.
-    if (this.held.has(userId) && this.held.get(userId)?.day !== day)
-      await this.write(userId, turn.log);
+    const prior = this.held.get(userId);
+    if (prior && prior.day !== day) await this.write(userId, turn.log);
     const before = this.held.get(userId);
     const held: Held = {
       messages: (before?.messages ?? 0) + 1,
@@ -149,8 +149,6 @@ export class UsageMeter {
 
   /** Queues a write of the user's held count behind their previous write. */
   private write(userId: number, log: Logger): Promise<void> {
-    clearTimeout(this.timers.get(userId));
-    this.timers.delete(userId);
     const next = (this.writes.get(userId) ?? Promise.resolve()).then(() => this.send(userId, log));
     this.writes.set(userId, next);
     return next.finally(() => {
@@ -162,7 +160,8 @@ export class UsageMeter {
     const held = this.held.get(userId);
     if (!held) return;
     this.held.delete(userId);
-    // Counts held while this write waited its turn go with it: their timer has nothing left.
+    // What was held goes now (with what was counted while this write waited its turn): its
+    // timer has nothing left to write.
     clearTimeout(this.timers.get(userId));
     this.timers.delete(userId);
     this.sending.set(userId, held);
