@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
-import { parseSetting } from "../../handler/app/commands/settings.js";
+import { parseSetting } from "../../handler/app/conversation/settings-commands.js";
 import { secretsMatch } from "../../handler/app/intake/webhook/webhook.js";
 import { PARAMETERS } from "../../handler/domain/model-options.js";
 import type { ModelOptions } from "../../handler/domain/session.js";

@@ -1,9 +1,9 @@
 import type { Session } from "../../domain/session.js";
+import { appliedAlready } from "../../domain/update-stamp.js";
 import { escapeHtml } from "../../format/index.js";
-import type { Command } from "../commands/commands.js";
+import type { CommandTable } from "../commands/command.js";
 import { activeSessionId, withActive } from "../conversation/conversations.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
-import { appliedAlready } from "../intake/handled.js";
 import { EXPORT_IMAGE_BYTES, withAttachments } from "../media/attachments.js";
 import { ArchiveStorageError } from "./errors.js";
 
@@ -50,7 +50,7 @@ async function needingStorage<T>(
 }
 
 /** Commands that move conversations between DynamoDB and S3. */
-export const ARCHIVE_COMMANDS: Readonly<Record<string, Command>> = {
+export const ARCHIVE_COMMANDS: CommandTable = {
   end: {
     description: "End this conversation and archive it",
     run: async (turn) => {

@@ -1,9 +1,9 @@
 import { type ChatMessage, MAX_STORED_MESSAGE_CHARS, type Session } from "../../domain/session.js";
+import { appliedAlready } from "../../domain/update-stamp.js";
 import { ModelError } from "../../errors.js";
 import { openAnswerStream } from "../delivery/answer-stream.js";
 import { keepTyping } from "../delivery/typing.js";
 import { MAX_INPUT_CHARS } from "../intake/addressing.js";
-import { appliedAlready } from "../intake/handled.js";
 import { withImages } from "../media/context-images.js";
 import type { ModelResult } from "../ports.js";
 import { workIdOf } from "../stop/stop-switch.js";

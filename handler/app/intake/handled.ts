@@ -34,8 +34,8 @@ import type { UpdateOutcome } from "./dispatch.js";
  *     message would not hold with the ledger's record/attempt/finish).
  * - Writes (has this update already changed this item): sessions and profiles
  *   remember the last update applied to them, and every write is conditional
- *   on it, so a retried update never stores twice. {@link appliedAlready} is
- *   that check, made before any work.
+ *   on it, so a retried update never stores twice. `appliedAlready`
+ *   (`domain/update-stamp.ts`) is that check, made before any work.
  */
 /**
  * Largest update (its JSON, in bytes) kept while it waits to be answered. It
@@ -51,16 +51,6 @@ export const MAX_UPDATE_BYTES = 256 * 1024;
 /** The error for an update over {@link MAX_UPDATE_BYTES}, or undefined when it fits. */
 export function tooLargeToKeep(bytes: number): UpdateTooLargeError | undefined {
   return bytes > MAX_UPDATE_BYTES ? new UpdateTooLargeError(bytes, MAX_UPDATE_BYTES) : undefined;
-}
-
-/** The part of a session or profile that records the last update applied to it. */
-export interface UpdateStamp {
-  readonly lastUpdateId: number;
-}
-
-/** True when `updateId` (or a later update) was already applied to `item`: the turn is a duplicate. */
-export function appliedAlready(item: UpdateStamp, updateId: number): boolean {
-  return item.lastUpdateId >= updateId;
 }
 
 /** Collaborators of {@link attemptUpdate}: the same for the poller and the lanes. */

@@ -1,5 +1,5 @@
 import { ModelError } from "../../errors.js";
-import type { Command } from "../commands/commands.js";
+import type { CommandTable } from "../commands/command.js";
 import { DELIVERY_RESERVE_MS } from "../conversation/chat.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import type { InlineButton, PullProgress } from "../ports.js";
@@ -12,7 +12,7 @@ const PRIVATE_INTERVAL_MS = 1_000;
 const GROUP_INTERVAL_MS = 3_000;
 
 /** `/pull <model>`: admins download a model onto Ollama from the chat. */
-export const PULL_COMMANDS: Readonly<Record<string, Command>> = {
+export const PULL_COMMANDS: CommandTable = {
   pull: {
     description: "Download a model onto the Ollama server (admins only)",
     usage: "<model>",

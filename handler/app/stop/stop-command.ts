@@ -1,8 +1,8 @@
-import type { Command } from "../commands/commands.js";
+import type { CommandTable } from "../commands/command.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
 
 /** `/stop`: stops the sender's answer (or download) running in this chat. */
-export const STOP_COMMANDS: Readonly<Record<string, Command>> = {
+export const STOP_COMMANDS: CommandTable = {
   stop: {
     description: "Stop the answer being written",
     run: async (turn) => {

@@ -8,7 +8,7 @@ import {
   utcDay,
 } from "../../domain/usage.js";
 import { MissingIndexError } from "../../errors.js";
-import type { Command } from "../commands/commands.js";
+import type { CommandTable } from "../commands/command.js";
 import { say, type Turn } from "../conversation/turn.js";
 
 /** Users listed by `/usage all`. */
@@ -78,7 +78,7 @@ async function topUsers(turn: Turn): Promise<void> {
 }
 
 /** Usage commands. */
-export const USAGE_COMMANDS: Readonly<Record<string, Command>> = {
+export const USAGE_COMMANDS: CommandTable = {
   usage: {
     description: "Your messages and tokens today and all time (admins: /usage all)",
     usage: "[all]",

@@ -1,8 +1,8 @@
 import { isAllowedValue, MAX_SYSTEM_PROMPT_CHARS, PARAMETERS } from "../../domain/model-options.js";
 import type { ModelOptions } from "../../domain/session.js";
-import { say } from "../conversation/turn.js";
-import { appliedAlready } from "../intake/handled.js";
-import type { Command } from "./commands.js";
+import { appliedAlready } from "../../domain/update-stamp.js";
+import type { CommandTable } from "../commands/command.js";
+import { say } from "./turn.js";
 
 /** Parses `/set <name> <value>`. @returns the new options, or an error message with the allowed range. */
 export function parseSetting(args: string, current: ModelOptions): ModelOptions | string {
@@ -26,7 +26,7 @@ export function parseSetting(args: string, current: ModelOptions): ModelOptions 
 }
 
 /** Commands that change how the model answers in this session. */
-export const SETTINGS_COMMANDS: Readonly<Record<string, Command>> = {
+export const SETTINGS_COMMANDS: CommandTable = {
   system: {
     description: "Show, set or reset the system prompt (persona)",
     usage: "[prompt|reset]",

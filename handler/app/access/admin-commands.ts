@@ -1,8 +1,8 @@
+import type { CommandTable } from "../commands/command.js";
 import { say } from "../conversation/turn.js";
-import type { Command } from "./commands.js";
 
 /** Commands only admins (ADMIN_USER_IDS, by default the owner) may use. */
-export const ADMIN_COMMANDS: Readonly<Record<string, Command>> = {
+export const ADMIN_COMMANDS: CommandTable = {
   allow: {
     description: "Let a Telegram user use this bot (admins only)",
     usage: "<user id>",
