@@ -36,7 +36,7 @@ export async function handler(
   app ??= createApp(loadConfig(process.env), self ? { handOff: lambdaHandOff(self) } : {});
   const deadline = Date.now() + context.getRemainingTimeInMillis();
   if (isHttpRequest(event)) return app.webhook(event, deadline, context.awsRequestId);
-  const queued = queuedUpdateOf(event);
+  const queued = queuedUpdateOf(event, Date.now());
   if (queued) return app.queued(queued, deadline, context.awsRequestId);
   return app.poll(deadline, context.awsRequestId);
 }

@@ -877,6 +877,19 @@ export class FakeTelegram {
     return this.queue.length;
   }
 
+  /**
+   * Starts a new update id sequence at `firstId`, as Telegram does when a bot
+   * had no updates for a week ("the identifier of the next update will be
+   * chosen randomly instead of sequentially") or as another Bot API server's
+   * own ids would. Every earlier update must be confirmed (or expired) first,
+   * as it is after a quiet week.
+   */
+  restartUpdateIds(firstId: number): void {
+    if (this.queue.length > 0)
+      throw new Error(`restartUpdateIds: ${this.queue.length} updates are still unconfirmed`);
+    this.nextUpdateId = firstId;
+  }
+
   /** Text messages the bot sent to `chatId`, in send order, with their current text. */
   sentMessages(chatId: number): SentMessage[] {
     return (this.messages.get(chatId) ?? [])
@@ -1112,7 +1125,7 @@ export class FakeTelegram {
     const allowed = jsonParam(params, "allowed_updates");
     if (Array.isArray(allowed))
       this.allowedUpdates = allowed.length > 0 ? new Set(allowed.map(String)) : undefined;
-    this.confirm(offset);
+    this.confirm(this.from(offset));
     this.poll?.finish(
       new TgError(
         409,
@@ -1148,13 +1161,28 @@ export class FakeTelegram {
     });
   }
 
+  /**
+   * Where a `getUpdates` offset really starts, by tdlib's `TQueue::get` (which
+   * the Bot API server uses): an offset more than 10 beyond the queue's tail
+   * is "in the future" and one over 2,000,000 below it "in the past"; both
+   * confirm nothing and are answered from the queue's head, as 0 is. So after
+   * Telegram restarts its ids lower, an old offset sees the new updates, and
+   * keeps seeing them until the bot confirms them with an offset of their own.
+   */
+  private from(offset: number): number {
+    const tail = this.nextUpdateId;
+    const inRange = offset <= tail + 10 && offset >= tail - 2_000_000;
+    return offset > 0 && !inRange ? 0 : offset;
+  }
+
   private confirm(offset: number): void {
     if (offset > 0) this.queue = this.queue.filter((u) => u.update_id >= offset);
     else if (offset < 0) this.queue = this.queue.slice(offset);
   }
 
-  private select(offset: number, limit: number): Update[] {
+  private select(asked: number, limit: number): Update[] {
     const allowed = this.allowedUpdates;
+    const offset = this.from(asked);
     return this.queue
       .filter((u) => offset <= 0 || u.update_id >= offset)
       .filter((u) => !allowed || Object.keys(u).some((k) => k !== "update_id" && allowed.has(k)))

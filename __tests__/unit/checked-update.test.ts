@@ -24,7 +24,7 @@ const draftStop = { chat: { id: 42, type: "private" }, draft_id: 3 };
 describe("intake/checked-update: an update is checked once where it enters", () => {
   it("a valid message is a message, with its chat and sender for the lanes", () => {
     // Act
-    const checked = checkUpdate({ update_id: 9, message } as unknown as Update);
+    const checked = checkUpdate({ update_id: 9, message } as unknown as Update, 0);
 
     // Assess
     expect(checked).toMatchObject({ kind: "message", updateId: 9, chatId: -100, senderId: 42 });
@@ -33,10 +33,13 @@ describe("intake/checked-update: an update is checked once where it enters", () 
 
   it("a message without a chat is malformed, names the field, and keeps its sender", () => {
     // Act
-    const checked = checkUpdate({
-      update_id: 10,
-      message: { ...message, chat: undefined },
-    } as unknown as Update);
+    const checked = checkUpdate(
+      {
+        update_id: 10,
+        message: { ...message, chat: undefined },
+      } as unknown as Update,
+      0,
+    );
 
     // Assess
     expect(checked).toMatchObject({ kind: "malformed", updateId: 10, senderId: 42 });
@@ -49,7 +52,7 @@ describe("intake/checked-update: an update is checked once where it enters", () 
     const raw = { update_id: 11, channel_post: { chat: { id: -7 } } } as unknown as Update;
 
     // Act
-    const checked = checkUpdate(raw);
+    const checked = checkUpdate(raw, 0);
 
     // Assess
     expect(checked).toMatchObject({ kind: "other", updateId: 11, chatId: -7 });
@@ -58,7 +61,7 @@ describe("intake/checked-update: an update is checked once where it enters", () 
 
   it("a valid button press is a press, typed, with its chat and sender for the lanes", () => {
     // Act
-    const checked = checkUpdate({ update_id: 13, callback_query: press } as unknown as Update);
+    const checked = checkUpdate({ update_id: 13, callback_query: press } as unknown as Update, 0);
 
     // Assess
     expect(checked).toMatchObject({ kind: "press", updateId: 13, chatId: -100, senderId: 42 });
@@ -78,10 +81,13 @@ describe("intake/checked-update: an update is checked once where it enters", () 
     "a press %s is malformed, names the field, and keeps what lanes need",
     (_what, extra, path) => {
       // Act
-      const checked = checkUpdate({
-        update_id: 14,
-        callback_query: { ...press, ...extra },
-      } as unknown as Update);
+      const checked = checkUpdate(
+        {
+          update_id: 14,
+          callback_query: { ...press, ...extra },
+        } as unknown as Update,
+        0,
+      );
 
       // Assess
       expect(checked).toMatchObject({ kind: "malformed", field: "callback_query", updateId: 14 });
@@ -91,10 +97,13 @@ describe("intake/checked-update: an update is checked once where it enters", () 
 
   it("a valid draft stop is a draft_stop, typed", () => {
     // Act
-    const checked = checkUpdate({
-      update_id: 15,
-      stopped_message_generation: draftStop,
-    } as unknown as Update);
+    const checked = checkUpdate(
+      {
+        update_id: 15,
+        stopped_message_generation: draftStop,
+      } as unknown as Update,
+      0,
+    );
 
     // Assess
     expect(checked).toMatchObject({ kind: "draft_stop", updateId: 15 });
@@ -106,10 +115,13 @@ describe("intake/checked-update: an update is checked once where it enters", () 
     ["without a draft id", { draft_id: undefined }, "draft_id"],
   ])("a draft stop %s is malformed and names the field", (_what, extra, path) => {
     // Act
-    const checked = checkUpdate({
-      update_id: 16,
-      stopped_message_generation: { ...draftStop, ...extra },
-    } as unknown as Update);
+    const checked = checkUpdate(
+      {
+        update_id: 16,
+        stopped_message_generation: { ...draftStop, ...extra },
+      } as unknown as Update,
+      0,
+    );
 
     // Assess
     expect(checked).toMatchObject({ kind: "malformed", field: "stopped_message_generation" });
@@ -120,7 +132,7 @@ describe("intake/checked-update: an update is checked once where it enters", () 
 
   it("presses and draft stops, valid or malformed, and /stop are urgent; other messages are not", () => {
     // Arrange
-    const urgent = (u: object) => isUrgent(checkUpdate({ update_id: 17, ...u } as Update));
+    const urgent = (u: object) => isUrgent(checkUpdate({ update_id: 17, ...u } as Update, 0));
     const stop = {
       ...message,
       text: "/stop",
@@ -153,11 +165,11 @@ describe("intake/checked-update: an update is checked once where it enters", () 
     ["a text update_id", { update_id: "1", message }],
     ["a negative update_id", { update_id: -1, message }],
   ])("parseUpdate refuses %s: it is not an update at all", (_what, body) => {
-    expect(parseUpdate(body)).toBeUndefined();
+    expect(parseUpdate(body, 0)).toBeUndefined();
   });
 
   it("parseUpdate checks what it accepts like checkUpdate", () => {
-    expect(parseUpdate({ update_id: 12, message })).toMatchObject({
+    expect(parseUpdate({ update_id: 12, message }, 0)).toMatchObject({
       kind: "message",
       updateId: 12,
     });

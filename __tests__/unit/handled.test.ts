@@ -12,7 +12,7 @@ import { createLogger } from "../../handler/log.js";
 
 /** The one rule polling and the webhook lanes both follow, called as each calls it. */
 describe("attemptUpdate: when an update is finished and when it stays pending", () => {
-  const update = checkUpdate({ update_id: 7 } as Update);
+  const update = checkUpdate({ update_id: 7 } as Update, 0);
   const bed = (fail?: unknown) => {
     const told: unknown[] = [];
     const lines: string[] = [];

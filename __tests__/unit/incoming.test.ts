@@ -27,7 +27,7 @@ function update(extra: Record<string, unknown> = {}, chatType = "private"): Chec
     chat: { id: chatType === "private" ? 42 : -100, type: chatType },
     ...extra,
   };
-  return checkUpdate({ update_id: 7, message } as unknown as Update);
+  return checkUpdate({ update_id: 7, message } as unknown as Update, 1_700_000_000_500);
 }
 
 /** A text update with entities computed from `@mentions` and a leading `/command`. */
@@ -62,6 +62,7 @@ describe("app/incoming addressUpdate", () => {
     // Assess
     expect(result).toEqual({
       updateId: 7,
+      receivedAt: 1_700_000_000_500,
       messageId: 10,
       userId: 42,
       chatId: 42,
@@ -343,7 +344,7 @@ describe("app/incoming addressUpdate", () => {
 
   it("skips updates without a message", () => {
     // Prepare
-    const edited = checkUpdate({ update_id: 8, edited_message: {} } as unknown as Update);
+    const edited = checkUpdate({ update_id: 8, edited_message: {} } as unknown as Update, 0);
 
     // Act
     const result = addressUpdate(edited, BOT);
@@ -393,6 +394,6 @@ describe("app/incoming needsIdentity", () => {
     expect(needsIdentity(update({ text: "x" }, "group"))).toBe(true);
     expect(needsIdentity(update({ text: "x" }, "supergroup"))).toBe(true);
     expect(needsIdentity(update({ text: "x" }, "private"))).toBe(false);
-    expect(needsIdentity(checkUpdate({ update_id: 1 } as Update))).toBe(false);
+    expect(needsIdentity(checkUpdate({ update_id: 1 } as Update, 0))).toBe(false);
   });
 });

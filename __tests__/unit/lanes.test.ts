@@ -42,7 +42,7 @@ async function trace(
     },
     (u) => events.push(`skip ${u.updateId}`),
   );
-  for (const u of updates) lanes.add(checkUpdate(u));
+  for (const u of updates) lanes.add(checkUpdate(u, 0));
   await lanes.idle();
   expect(lanes.size).toBe(0);
   return { events, most };
@@ -178,15 +178,18 @@ describe("app/lanes ChatLanes", () => {
     const held = new Promise<void>((resolve) => {
       release = resolve;
     });
-    const press = checkUpdate({
-      update_id: 2,
-      callback_query: {
-        id: "q",
-        from: { id: 10 },
-        message: { chat: { id: 10 } },
-        data: "stop:10:1",
-      },
-    } as unknown as Update);
+    const press = checkUpdate(
+      {
+        update_id: 2,
+        callback_query: {
+          id: "q",
+          from: { id: 10 },
+          message: { chat: { id: 10 } },
+          data: "stop:10:1",
+        },
+      } as unknown as Update,
+      0,
+    );
     const lanes = new ChatLanes(
       1,
       async (u) => {
@@ -200,9 +203,9 @@ describe("app/lanes ChatLanes", () => {
     );
 
     // Act
-    lanes.add(checkUpdate(msg(1, 10, 10)));
+    lanes.add(checkUpdate(msg(1, 10, 10), 0));
     lanes.add(press);
-    lanes.add(checkUpdate(msg(3, 10, 10)));
+    lanes.add(checkUpdate(msg(3, 10, 10), 0));
     await tick();
     const beforeRelease = [...events];
     release();
@@ -229,7 +232,7 @@ describe("app/lanes ChatLanes", () => {
 
     // Act
     for (const u of [msg(1, 5, 5), msg(2, 5, 5), msg(3, -100, 5), msg(4, 6, 6)])
-      lanes.add(checkUpdate(u));
+      lanes.add(checkUpdate(u, 0));
     const queued = lanes.waitingFrom(5);
     await lanes.idle();
 

@@ -12,6 +12,7 @@ import {
   type UserProfile,
 } from "../domain/session.js";
 import { ConflictError } from "../errors.js";
+import { stampFromItem, stampToItem } from "./dynamo-stamp.js";
 
 /** Sparse index of active sessions by last activity; idle sessions are found with a Query. */
 export const ACTIVE_INDEX = "ActiveByLastMessage";
@@ -117,7 +118,7 @@ export function sessionToItem(s: Session): Item {
     completion_tokens: s.usage.completionTokens,
     total_ms: s.usage.totalMs,
     replies: s.usage.replies,
-    last_update_id: s.lastUpdateId,
+    ...stampToItem(s),
     user: userMetaToItem(s.user),
     ...(s.status === "active" ? { GSI1PK: ACTIVE_MARKER, GSI1SK: s.lastMessageTs } : {}),
     ...(s.closedAt ? { closed_at: s.closedAt } : {}),
@@ -152,7 +153,7 @@ export function sessionFromItem(i: Item): Session {
       totalMs: num(i.total_ms),
       replies: num(i.replies),
     },
-    lastUpdateId: num(i.last_update_id),
+    ...stampFromItem(i),
     user: userMetaFromItem(i),
     closedAt: str(i.closed_at),
     archivedAt: str(i.archived_at),
@@ -192,7 +193,7 @@ export function profileToItem(p: UserProfile): Item {
     chat_id: p.chatId,
     current_model: p.currentModel,
     active_sessions: { ...p.activeSessions },
-    last_update_id: p.lastUpdateId,
+    ...stampToItem(p),
     user: userMetaToItem(p.user),
   };
 }
@@ -204,7 +205,7 @@ export function profileFromItem(i: Item): UserProfile {
     chatId: num(i.chat_id),
     currentModel: String(i.current_model),
     activeSessions: (i.active_sessions ?? {}) as Record<string, string>,
-    lastUpdateId: num(i.last_update_id),
+    ...stampFromItem(i),
     user: userMetaFromItem(i),
   };
 }

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import type { Update } from "@grammyjs/types";
-import type { PollerState, PollerStateStore } from "../app/ports.js";
+import type { PollerState, PollerStateStore, TakenUpdate } from "../app/ports.js";
 import { ConflictError } from "../errors.js";
 import { isConditionFailure } from "./dynamo-items.js";
 
@@ -45,15 +45,17 @@ export class DynamoPollerStateStore implements PollerStateStore {
       const item = res.Attributes ?? {};
       const offset = typeof item.next_offset === "number" ? item.next_offset : 0;
       const done: number[] = Array.isArray(item.done) ? item.done.map(Number) : [];
-      const stored = typeof item.pending === "string" ? (JSON.parse(item.pending) as Update[]) : [];
-      this.written = new Set(stored.map((u) => u.update_id));
+      const stored = typeof item.pending === "string" ? readPending(item.pending) : [];
+      this.written = new Set(stored.map((t) => t.update.update_id));
       // The stored list may still hold updates finished since it was written: below the
       // offset, or listed in `done` (see save).
       const finished = new Set(done);
       return {
         offset,
         ...(typeof item.fetched_to === "number" ? { fetchedTo: item.fetched_to } : {}),
-        pending: stored.filter((u) => u.update_id >= offset && !finished.has(u.update_id)),
+        pending: stored.filter(
+          (t) => t.update.update_id >= offset && !finished.has(t.update.update_id),
+        ),
         done,
         attempts: (item.attempts ?? {}) as Record<string, number>,
         webhookNoticed: item.webhook_noticed === true,
@@ -67,11 +69,16 @@ export class DynamoPollerStateStore implements PollerStateStore {
   }
 
   async save(owner: string, state: PollerState, release: boolean): Promise<void> {
-    // Finishing updates only shrinks the pending list, and a reader drops finished ones
-    // (below the offset or in `done`): the list is rewritten only when it gained updates,
-    // so a save after each few answers stays small.
+    // A reader drops the finished updates a stored list still holds (below the offset or in
+    // `done`), so finishing updates needs no rewrite and a save after each few answers stays
+    // small. The list is rewritten when it gained updates, or when it holds a finished one a
+    // reader could not tell (a restart of Telegram's ids forgets the old sequence's `done`).
     const pending = state.pending ?? [];
-    const grown = pending.some((u) => !this.written.has(u.update_id));
+    const ids = new Set(pending.map((t) => t.update.update_id));
+    const finished = new Set(state.done);
+    const grown =
+      pending.some((t) => !this.written.has(t.update.update_id)) ||
+      [...this.written].some((id) => !ids.has(id) && id >= state.offset && !finished.has(id));
     try {
       await this.db.send(
         new UpdateCommand({
@@ -102,6 +109,15 @@ export class DynamoPollerStateStore implements PollerStateStore {
         throw new ConflictError("Another poller took the lease.", { cause: err });
       throw err;
     }
-    if (grown) this.written = new Set(pending.map((u) => u.update_id));
+    if (grown) this.written = ids;
   }
+}
+
+/**
+ * The stored pending list: `{ update, receivedAt }` entries, or bare updates
+ * as stored before received times were kept (read as taken on at 0).
+ */
+function readPending(json: string): TakenUpdate[] {
+  const entries = JSON.parse(json) as (TakenUpdate | Update)[];
+  return entries.map((e) => ("update_id" in e ? { update: e, receivedAt: 0 } : e));
 }

@@ -13,6 +13,7 @@ import {
   type SessionKey,
   type UserProfile,
 } from "../domain/session.js";
+import { stampOf, type UpdateRef } from "../domain/update-stamp.js";
 import { ConflictError } from "../errors.js";
 import {
   conditionalWrite,
@@ -25,6 +26,7 @@ import {
   sessionToItem,
   userPk,
 } from "./dynamo-items.js";
+import { notAppliedCondition } from "./dynamo-stamp.js";
 
 /**
  * {@link SessionStore} on the `ChatbotSessions` table. The document client is
@@ -46,13 +48,17 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async saveProfile(profile: UserProfile): Promise<void> {
+    const stamped = notAppliedCondition(
+      { updateId: profile.lastUpdateId, receivedAt: profile.lastUpdateAt ?? 0 },
+      { orSame: true },
+    );
     await this.conditional(() =>
       this.db.send(
         new PutCommand({
           TableName: this.table,
           Item: profileToItem(profile),
-          ConditionExpression: "attribute_not_exists(PK) OR last_update_id <= :uid",
-          ExpressionAttributeValues: { ":uid": profile.lastUpdateId },
+          ConditionExpression: `attribute_not_exists(PK) OR ${stamped.expression}`,
+          ExpressionAttributeValues: stamped.values,
         }),
       ),
     );
@@ -90,6 +96,7 @@ export class DynamoSessionStore implements SessionStore {
       return updated;
     }
     const usage = change.usage;
+    const fresh = notAppliedCondition(change.update);
     await this.conditional(() =>
       this.db.send(
         new UpdateCommand({
@@ -98,18 +105,17 @@ export class DynamoSessionStore implements SessionStore {
           // Only the new messages travel: the write costs the same at message 10 and 1,000.
           UpdateExpression:
             "SET conversation = list_append(conversation, :msgs), message_count = :count, window_bytes = :bytes, " +
-            "last_message_ts = :now, GSI1SK = :now, last_update_id = :uid, chat_id = :chat" +
+            "last_message_ts = :now, GSI1SK = :now, last_update_id = :uid, last_update_at = :at, chat_id = :chat" +
             (change.contextTrimWarned ? ", context_trim_warned = :true" : "") +
             " ADD prompt_tokens :pt, completion_tokens :ct, total_ms :ms, replies :replies",
-          ConditionExpression:
-            "#status = :active AND message_count = :expected AND last_update_id < :uid",
+          ConditionExpression: `#status = :active AND message_count = :expected AND ${fresh.expression}`,
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":msgs": messages.map(messageToItem),
             ":count": updated.messageCount,
             ":bytes": messagesBytes(updated.conversation),
             ":now": updated.lastMessageTs,
-            ":uid": change.updateId,
+            ...fresh.values,
             ":chat": session.chatId,
             ":active": "active",
             ":expected": session.messageCount,
@@ -128,28 +134,29 @@ export class DynamoSessionStore implements SessionStore {
   async updateSettings(
     session: Session,
     settings: Pick<Session, "options" | "systemPrompt">,
-    updateId: number,
+    update: UpdateRef,
   ): Promise<Session> {
+    const fresh = notAppliedCondition(update);
     await this.conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: sessionKeyOf(session),
           UpdateExpression: settings.systemPrompt
-            ? "SET options = :opts, system_prompt = :sys, last_update_id = :uid"
-            : "SET options = :opts, last_update_id = :uid REMOVE system_prompt",
-          ConditionExpression: "#status = :active AND last_update_id < :uid",
+            ? "SET options = :opts, system_prompt = :sys, last_update_id = :uid, last_update_at = :at"
+            : "SET options = :opts, last_update_id = :uid, last_update_at = :at REMOVE system_prompt",
+          ConditionExpression: `#status = :active AND ${fresh.expression}`,
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
             ":opts": { ...settings.options },
-            ":uid": updateId,
+            ...fresh.values,
             ":active": "active",
             ...(settings.systemPrompt ? { ":sys": settings.systemPrompt } : {}),
           },
         }),
       ),
     );
-    return { ...session, ...settings, lastUpdateId: updateId };
+    return { ...session, ...settings, ...stampOf(update) };
   }
 
   async listSessions(userId: number): Promise<Session[]> {
@@ -192,7 +199,7 @@ function appended(
     conversation: [...session.conversation, ...messages],
     messageCount: session.messageCount + messages.length,
     lastMessageTs: change.now.toISOString(),
-    lastUpdateId: change.updateId,
+    ...stampOf(change.update),
     contextTrimWarned: session.contextTrimWarned || change.contextTrimWarned,
     usage: {
       promptTokens: session.usage.promptTokens + (usage?.promptTokens ?? 0),

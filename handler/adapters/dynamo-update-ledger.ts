@@ -8,6 +8,7 @@ import {
 import type { Update } from "@grammyjs/types";
 import type { PendingUpdate, UpdateLedger, UpdateStatus } from "../app/ports.js";
 import { isConditionFailure } from "./dynamo-items.js";
+import { fingerprintOf, sameUpdate, statusOf, unchanged } from "./ledger-identity.js";
 
 /** Answered updates are kept two days (TTL): Telegram redelivers for at most 24 h. */
 const DONE_RETENTION_SECONDS = 2 * 86_400;
@@ -44,45 +45,58 @@ export class DynamoUpdateLedger implements UpdateLedger {
 
   async record(lane: string, update: Update, now: number): Promise<"new" | UpdateStatus> {
     const received = new Date(now).toISOString();
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: {
-            ...this.key(lane, update.update_id),
-            item_type: "update",
-            bot_id: this.botId,
-            lane,
-            update_id: update.update_id,
-            update: JSON.stringify(update),
-            status: "pending",
-            attempts: 0,
-            received_at: received,
-            GSI1PK: PENDING_UPDATE_MARKER,
-            GSI1SK: received,
-          },
-          ConditionExpression: "attribute_not_exists(PK)",
-        }),
-      );
-      return "new";
-    } catch (err) {
-      if (!isConditionFailure(err)) throw err;
+    const fingerprint = fingerprintOf(update);
+    const item = {
+      ...this.key(lane, update.update_id),
+      item_type: "update",
+      bot_id: this.botId,
+      lane,
+      update_id: update.update_id,
+      update: JSON.stringify(update),
+      fingerprint,
+      status: "pending",
+      attempts: 0,
+      received_at: received,
+      GSI1PK: PENDING_UPDATE_MARKER,
+      GSI1SK: received,
+    };
+    // A finished item under this id that holds another update is from an earlier id sequence:
+    // replaced. Each try is conditional on what was read, so concurrent deliveries agree on one.
+    for (let tries = 0; ; tries++) {
+      const existing = tries === 0 ? undefined : await this.read(lane, update.update_id);
+      if (existing && sameUpdate(existing, update, now)) return statusOf(existing) ?? "pending";
+      if (existing && statusOf(existing) === "pending")
+        throw new Error(
+          `Update ${update.update_id} of a new id sequence meets an unanswered update recorded under the same id at ${String(existing.received_at)}; it is not replaced (list and replay it with npm run failed), and Telegram delivers the new one again.`,
+        );
+      try {
+        await this.db.send(
+          new PutCommand({ TableName: this.table, Item: item, ...unchanged(existing) }),
+        );
+        return "new";
+      } catch (err) {
+        if (!isConditionFailure(err) || tries >= 3) throw err;
+      }
     }
-    return (await this.status(lane, update.update_id)) ?? "pending";
   }
 
-  async status(lane: string, updateId: number): Promise<UpdateStatus | undefined> {
+  async status(lane: string, update: Update, now: number): Promise<UpdateStatus | undefined> {
+    const existing = await this.read(lane, update.update_id);
+    return existing && sameUpdate(existing, update, now) ? statusOf(existing) : undefined;
+  }
+
+  /** The item under an update id, read consistently. */
+  private async read(lane: string, updateId: number): Promise<Record<string, unknown> | undefined> {
     const res = await this.db.send(
       new GetCommand({
         TableName: this.table,
         Key: this.key(lane, updateId),
-        ProjectionExpression: "#status",
-        ExpressionAttributeNames: { "#status": "status" },
+        ProjectionExpression: "#status, fingerprint, #update, expires_at, received_at",
+        ExpressionAttributeNames: { "#status": "status", "#update": "update" },
         ConsistentRead: true,
       }),
     );
-    const status = res.Item?.status;
-    return status === "pending" || status === "done" || status === "failed" ? status : undefined;
+    return res.Item;
   }
 
   async pending(lane: string, after: number): Promise<PendingUpdate[]> {
@@ -108,6 +122,7 @@ export class DynamoUpdateLedger implements UpdateLedger {
         found.push({
           update: JSON.parse(String(item.update)) as Update,
           attempts: Number(item.attempts ?? 0),
+          receivedAt: Date.parse(String(item.received_at)) || 0,
         });
     return found;
   }

@@ -13,11 +13,13 @@ import type {
   SessionKey,
   UserProfile,
 } from "../domain/session.js";
+import type { UpdateRef } from "../domain/update-stamp.js";
 import type { Usage } from "../domain/usage.js";
 
 /** Changes written together with new messages. */
 export interface AppendChange {
-  readonly updateId: number;
+  /** The update whose turn this is: the session is stamped with it (see `domain/update-stamp.ts`). */
+  readonly update: UpdateRef;
   readonly now: Date;
   readonly usage?: {
     readonly promptTokens: number;
@@ -30,7 +32,7 @@ export interface AppendChange {
 /** Sessions and user profiles in the `ChatbotSessions` table. Reads never swallow errors. */
 export interface SessionStore {
   getProfile(userId: number): Promise<UserProfile | undefined>;
-  /** Writes the profile unless a newer update already did (`ConflictError`). */
+  /** Writes the profile unless an update after the one it is stamped with already did (`ConflictError`). */
   saveProfile(profile: UserProfile): Promise<void>;
   getSession(key: SessionKey): Promise<Session | undefined>;
   /** Creates the item; `ConflictError` if it exists. */
@@ -50,7 +52,7 @@ export interface SessionStore {
   updateSettings(
     session: Session,
     settings: Pick<Session, "options" | "systemPrompt">,
-    updateId: number,
+    update: UpdateRef,
   ): Promise<Session>;
   /** Every session of a user (active and closed), newest first. */
   listSessions(userId: number): Promise<Session[]>;

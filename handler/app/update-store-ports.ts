@@ -6,6 +6,12 @@
  */
 import type { Update } from "@grammyjs/types";
 
+/** An update the bot took on, with when it did (epoch ms; see `domain/update-stamp.ts`). */
+export interface TakenUpdate {
+  readonly update: Update;
+  readonly receivedAt: number;
+}
+
 /** The poller's own state: lease, offset, updates taken on but not finished, retry counts. */
 export interface PollerState {
   /** The first update not finished: everything below it is answered (or given up). */
@@ -17,7 +23,7 @@ export interface PollerState {
    */
   readonly fetchedTo?: number;
   /** Updates taken on from Telegram (so confirmed to it) and not finished yet, in id order. */
-  readonly pending?: readonly Update[];
+  readonly pending?: readonly TakenUpdate[];
   /** Update ids at or above `offset` already finished (handled out of order). */
   readonly done: readonly number[];
   /** Failed attempts per update id still pending. */
@@ -43,8 +49,7 @@ export interface PollerStateStore {
 export type UpdateStatus = "pending" | "done" | "failed";
 
 /** An update stored by a webhook delivery and not yet answered. */
-export interface PendingUpdate {
-  readonly update: Update;
+export interface PendingUpdate extends TakenUpdate {
   /** Handling attempts started so far. */
   readonly attempts: number;
 }
@@ -59,11 +64,13 @@ export interface PendingUpdate {
 export interface UpdateLedger {
   /**
    * Records an update as pending unless it is known already (a redelivery).
+   * An update is known by its id and its content: a finished update of an
+   * earlier id sequence stored under the same id is replaced.
    * @returns `"new"`, or the status it already had.
    */
   record(lane: string, update: Update, now: number): Promise<"new" | UpdateStatus>;
-  /** The status of a recorded update; undefined when it was never recorded. */
-  status(lane: string, updateId: number): Promise<UpdateStatus | undefined>;
+  /** The status of a recorded update; undefined when it was never recorded (or another update holds its id). */
+  status(lane: string, update: Update, now: number): Promise<UpdateStatus | undefined>;
   /**
    * The lane's pending updates above `after`, lowest `update_id` first (read
    * consistently). Starting at the lane's watermark keeps the read constant

@@ -1,3 +1,4 @@
+import type { UpdateStamp } from "./update-stamp.js";
 /**
  * Longest message the bot stores (a longer answer is cut, with a note). Well
  * under {@link MAX_ARCHIVED_MESSAGE_CHARS}, so every stored message can be
@@ -116,8 +117,10 @@ export interface Session {
   readonly options: ModelOptions;
   readonly systemPrompt?: string;
   readonly usage: UsageTotals;
-  /** Highest Telegram update id already applied to this item (deduplication). */
+  /** The last Telegram update applied to this item (deduplication: `update-stamp.ts`). */
   readonly lastUpdateId: number;
+  /** When that update was taken on (epoch ms; see {@link UpdateStamp}). */
+  readonly lastUpdateAt?: number;
   readonly user: UserMeta;
   /**
    * Created in this invoke for a user's message and not stored yet: the
@@ -140,7 +143,9 @@ export interface UserProfile {
   readonly currentModel: string;
   /** `activeKey(scope, model)` → session id of its active session in that chat. */
   readonly activeSessions: Readonly<Record<string, string>>;
+  /** The last update applied to the profile, and when it was taken on (see {@link UpdateStamp}). */
   readonly lastUpdateId: number;
+  readonly lastUpdateAt?: number;
   readonly user: UserMeta;
 }
 

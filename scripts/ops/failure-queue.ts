@@ -105,7 +105,7 @@ export function parseRecord(body: string, receiptHandle: string): FailureRecord 
   } catch {
     parsed = { responsePayload: { errorMessage: body.slice(0, 200) } };
   }
-  const queued = queuedUpdateOf(parsed.requestPayload);
+  const queued = queuedUpdateOf(parsed.requestPayload, Date.now());
   const response = parsed.responsePayload;
   return {
     kind: queued ? "webhook" : "poll",

@@ -1,5 +1,5 @@
 import type { Session } from "../../domain/session.js";
-import { appliedAlready } from "../../domain/update-stamp.js";
+import { appliedAlready, stampOf } from "../../domain/update-stamp.js";
 import { escapeHtml } from "../../format/index.js";
 import type { CommandTable } from "../commands/command.js";
 import { activeSessionId, withActive } from "../conversation/conversations.js";
@@ -57,7 +57,7 @@ export const ARCHIVE_COMMANDS: CommandTable = {
       const { conversations, msg, services } = turn;
       const profile = await conversations.profile(msg);
       const session = await conversations.storedCurrent(msg, profile);
-      if (appliedAlready(profile, msg.updateId)) return "duplicate";
+      if (appliedAlready(profile, msg)) return "duplicate";
       if (session?.status !== "active" || session.messageCount === 0) {
         await say(turn, "There is no conversation to end. Send a message to start one.");
         return undefined;
@@ -67,7 +67,7 @@ export const ARCHIVE_COMMANDS: CommandTable = {
       await conversations.saveProfile({
         ...profile,
         activeSessions: withActive(profile, msg, profile.currentModel, undefined),
-        lastUpdateId: msg.updateId,
+        ...stampOf(msg),
       });
       await say(
         turn,
@@ -190,7 +190,7 @@ export const ARCHIVE_COMMANDS: CommandTable = {
           return undefined;
         }
         const profile = await conversations.profile(msg);
-        if (appliedAlready(profile, msg.updateId)) return "duplicate";
+        if (appliedAlready(profile, msg)) return "duplicate";
         const full = await services.store.getSession(target);
         // Only the newest parts are read: reopening costs the same at any length.
         const window =
@@ -218,7 +218,7 @@ export const ARCHIVE_COMMANDS: CommandTable = {
           ...profile,
           currentModel: target.model,
           activeSessions: withActive(profile, msg, target.model, target.sessionId),
-          lastUpdateId: msg.updateId,
+          ...stampOf(msg),
         });
         await say(
           turn,

@@ -1,6 +1,7 @@
 import { scopeOf } from "../../domain/chat-scope.js";
 import { sanitizeOptions } from "../../domain/model-options.js";
 import { type ChatMessage, newSessionId, type Session } from "../../domain/session.js";
+import { stampOf } from "../../domain/update-stamp.js";
 import { ConflictError } from "../../errors.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { importImages } from "../media/attachments.js";
@@ -70,7 +71,7 @@ export async function importArchive(
       totalMs: doc.usage.total_duration_ms,
       replies: doc.usage.replies,
     },
-    lastUpdateId: msg.updateId,
+    ...stampOf(msg),
     user: msg.user,
     closedAt: now.toISOString(),
     archivedAt: now.toISOString(),

@@ -43,7 +43,7 @@ export async function beginTurn(turn: Turn): Promise<Session | "duplicate"> {
   const { msg, conversations } = turn;
   // The message is stored in the session at the end of the turn: a new session is created then.
   let { session } = await conversations.current(msg, { deferCreate: true });
-  if (appliedAlready(session, msg.updateId)) return "duplicate";
+  if (appliedAlready(session, msg)) return "duplicate";
   if (turn.services.archiver.mustTrimFirst(session)) {
     // Earlier trims failed (S3 down). Move the window to S3 before the model runs: if S3 is
     // still down this throws, and the update is retried on a later invoke, its text intact,

@@ -12,7 +12,7 @@ export const CONVERSATION_COMMANDS: CommandTable = {
     run: async (turn) => {
       const { conversations, msg, services } = turn;
       const profile = await conversations.profile(msg);
-      if (appliedAlready(profile, msg.updateId)) return "duplicate";
+      if (appliedAlready(profile, msg)) return "duplicate";
       const current = await conversations.storedCurrent(msg, profile);
       const archive =
         current?.status === "active" && current.messageCount > 0 ? current : undefined;
@@ -20,7 +20,7 @@ export const CONVERSATION_COMMANDS: CommandTable = {
       const ended = archive ? await services.archiver.end(archive, "new") : undefined;
       if (ended && !ended.deferred) conversations.remember(ended.session);
       const { session } = await conversations.startSession(msg, profile, profile.currentModel, {
-        stampUpdateId: msg.updateId,
+        stamp: msg,
       });
       const note = !archive
         ? ""
@@ -59,7 +59,7 @@ export const CONVERSATION_COMMANDS: CommandTable = {
     description: "Regenerate the last answer",
     run: async (turn) => {
       const { session } = await turn.conversations.current(turn.msg);
-      if (appliedAlready(session, turn.msg.updateId)) return "duplicate";
+      if (appliedAlready(session, turn.msg)) return "duplicate";
       const conversation = session.conversation;
       const lastUser = [...conversation].reverse().find((m) => m.role === "user");
       if (!lastUser) {

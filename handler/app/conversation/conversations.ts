@@ -1,5 +1,6 @@
 import { activeKey, inScope, scopeOf } from "../../domain/chat-scope.js";
 import { newSession, newSessionId, type Session, type UserProfile } from "../../domain/session.js";
+import { stampOf, type UpdateRef } from "../../domain/update-stamp.js";
 import { ConflictError } from "../../errors.js";
 import type { AddressedMessage } from "../intake/addressing.js";
 import type { SessionStore } from "../ports.js";
@@ -137,7 +138,7 @@ export class Conversations {
 
   /**
    * Creates a fresh active session for `model` and points the profile at it.
-   * `stampUpdateId` marks the profile as changed by that update (commands that
+   * `stamp` marks the profile as changed by that update (commands that
    * must run once); implicit creation on a first message leaves the marker
    * alone, and with `deferCreate` writes nothing yet: the profile and the
    * session are stored with the message's turn ({@link storeStart}).
@@ -146,7 +147,7 @@ export class Conversations {
     msg: AddressedMessage,
     profile: UserProfile,
     model: string,
-    { stampUpdateId, deferCreate = false }: { stampUpdateId?: number; deferCreate?: boolean } = {},
+    { stamp, deferCreate = false }: { stamp?: UpdateRef; deferCreate?: boolean } = {},
   ): Promise<{ profile: UserProfile; session: Session }> {
     const now = this.settings.now();
     const session = newSession({
@@ -164,7 +165,7 @@ export class Conversations {
       chatId: msg.chatId,
       user: msg.user,
       activeSessions: withActive(profile, msg, model, session.sessionId),
-      lastUpdateId: Math.max(profile.lastUpdateId, stampUpdateId ?? 0),
+      ...(stamp ? stampOf(stamp) : {}),
     };
     if (deferCreate) {
       // Both writes wait for the message's turn (storeStart, then the session with the turn).

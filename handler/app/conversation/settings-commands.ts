@@ -48,12 +48,12 @@ export const SETTINGS_COMMANDS: CommandTable = {
         );
         return undefined;
       }
-      if (appliedAlready(session, turn.msg.updateId)) return "duplicate";
+      if (appliedAlready(session, turn.msg)) return "duplicate";
       const reset = args.toLowerCase() === "reset";
       const updated = await turn.services.store.updateSettings(
         session,
         { options: session.options, systemPrompt: reset ? undefined : args },
-        turn.msg.updateId,
+        turn.msg,
       );
       turn.conversations.remember(updated);
       await say(
@@ -84,11 +84,11 @@ export const SETTINGS_COMMANDS: CommandTable = {
         await say(turn, options);
         return undefined;
       }
-      if (appliedAlready(session, turn.msg.updateId)) return "duplicate";
+      if (appliedAlready(session, turn.msg)) return "duplicate";
       const updated = await turn.services.store.updateSettings(
         session,
         { options, systemPrompt: session.systemPrompt },
-        turn.msg.updateId,
+        turn.msg,
       );
       turn.conversations.remember(updated);
       const shown = Object.entries(options).map(([k, v]) => `${k} = ${v}`);

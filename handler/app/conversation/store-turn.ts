@@ -20,7 +20,7 @@ export async function storeTurn(
     // A session started for this message: the profile pointing at it goes first.
     await conversations.storeStart(session);
     const updated = await services.store.appendMessages(session, messages, {
-      updateId: msg.updateId,
+      update: msg,
       // last_message_ts is the time of the last message stored, exactly.
       now: new Date(messages.at(-1)?.ts ?? services.now().toISOString()),
       usage: result

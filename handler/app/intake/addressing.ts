@@ -1,4 +1,5 @@
 import type { UserMeta } from "../../domain/session.js";
+import type { UpdateRef } from "../../domain/update-stamp.js";
 import type { CheckedMessage, CheckedUpdate } from "./checked-update.js";
 import { addressControl } from "./controls.js";
 
@@ -50,8 +51,7 @@ export type Incoming =
  * A message meant for the bot (in a group: a command, a mention or a reply to
  * it), reduced to what the bot acts on: who sent it, where, and what it asks.
  */
-export interface AddressedMessage {
-  readonly updateId: number;
+export interface AddressedMessage extends UpdateRef {
   readonly messageId: number;
   readonly userId: number;
   readonly chatId: number;
@@ -106,6 +106,7 @@ export function addressUpdate(
   const isGroup = m.chat.type === "group" || m.chat.type === "supergroup";
   const base = {
     updateId: update.updateId,
+    receivedAt: update.receivedAt,
     messageId: m.message_id,
     userId: m.from.id,
     chatId: m.chat.id,

@@ -87,6 +87,12 @@ export type UpdateField = "message" | "callback_query" | "stopped_message_genera
 /** What every checked update carries: its id, as sent, and who and where it came from. */
 interface Envelope {
   readonly updateId: number;
+  /**
+   * When the bot took it on (epoch ms): the poller's `getUpdates`, or the
+   * ledger's record of a webhook delivery; an update read back from storage
+   * keeps its first time (see `domain/update-stamp.ts`).
+   */
+  readonly receivedAt: number;
   /** The update as Telegram sent it: what the poller state and the ledger store. */
   readonly raw: Update;
   /** The chat it came from, when it names one (lanes order a chat's updates). */
@@ -119,17 +125,17 @@ export type CheckedUpdate =
 const envelopeSchema = z.object({ update_id: z.number().int().nonnegative() }).passthrough();
 
 /**
- * Checks an event or body that should be an update.
+ * Checks an event or body that should be an update, taken on at `receivedAt`.
  * @returns undefined when it is not one at all (no numeric `update_id`).
  */
-export function parseUpdate(raw: unknown): CheckedUpdate | undefined {
+export function parseUpdate(raw: unknown, receivedAt: number): CheckedUpdate | undefined {
   const envelope = envelopeSchema.safeParse(raw);
-  return envelope.success ? checkUpdate(envelope.data as unknown as Update) : undefined;
+  return envelope.success ? checkUpdate(envelope.data as unknown as Update, receivedAt) : undefined;
 }
 
-/** Checks an update Telegram sent (or one stored after it was). Never throws. */
-export function checkUpdate(raw: Update): CheckedUpdate {
-  const envelope = { updateId: raw.update_id, raw, ...senderAndChat(raw) };
+/** Checks an update Telegram sent (or one stored after it was), taken on at `receivedAt`. Never throws. */
+export function checkUpdate(raw: Update, receivedAt: number): CheckedUpdate {
+  const envelope = { updateId: raw.update_id, receivedAt, raw, ...senderAndChat(raw) };
   if (raw.callback_query !== undefined) {
     const parsed = pressSchema.safeParse(raw.callback_query);
     if (parsed.success) return { ...envelope, kind: "press", press: parsed.data };

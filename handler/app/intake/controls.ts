@@ -1,3 +1,4 @@
+import type { UpdateRef } from "../../domain/update-stamp.js";
 import type { AddressedMessage, Skip } from "./addressing.js";
 import type { CheckedDraftStop, CheckedPress, CheckedUpdate } from "./checked-update.js";
 
@@ -9,16 +10,17 @@ import type { CheckedDraftStop, CheckedPress, CheckedUpdate } from "./checked-up
  * @returns undefined for any other update.
  */
 export function addressControl(update: CheckedUpdate): AddressedMessage | Skip | undefined {
-  if (update.kind === "press") return addressPress(update.updateId, update.press);
-  if (update.kind === "draft_stop") return addressDraftStop(update.updateId, update.draftStop);
+  if (update.kind === "press") return addressPress(update, update.press);
+  if (update.kind === "draft_stop") return addressDraftStop(update, update.draftStop);
   return undefined;
 }
 
-function addressPress(updateId: number, q: CheckedPress): AddressedMessage | Skip {
+function addressPress(ref: UpdateRef, q: CheckedPress): AddressedMessage | Skip {
   if (q.from.is_bot) return { skip: "from_bot" };
   const chat = q.message.chat;
   return {
-    updateId,
+    updateId: ref.updateId,
+    receivedAt: ref.receivedAt,
     messageId: q.message.message_id,
     userId: q.from.id,
     chatId: chat.id,
@@ -36,9 +38,10 @@ function addressPress(updateId: number, q: CheckedPress): AddressedMessage | Ski
   };
 }
 
-function addressDraftStop(updateId: number, s: CheckedDraftStop): AddressedMessage {
+function addressDraftStop(ref: UpdateRef, s: CheckedDraftStop): AddressedMessage {
   return {
-    updateId,
+    updateId: ref.updateId,
+    receivedAt: ref.receivedAt,
     messageId: 0,
     userId: s.chat.id,
     chatId: s.chat.id,

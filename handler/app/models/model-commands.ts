@@ -1,5 +1,5 @@
 import { canonicalModelName } from "../../domain/model-name.js";
-import { appliedAlready } from "../../domain/update-stamp.js";
+import { appliedAlready, stampOf } from "../../domain/update-stamp.js";
 import type { CommandTable } from "../commands/command.js";
 import { say } from "../conversation/turn.js";
 import { listModels, modelNameFrom, showModels } from "./models-command.js";
@@ -25,7 +25,7 @@ export const MODEL_COMMANDS: CommandTable = {
       }
       const wanted = await modelNameFrom(turn, args);
       if (!wanted) return undefined;
-      if (appliedAlready(profile, msg.updateId)) return "duplicate";
+      if (appliedAlready(profile, msg)) return "duplicate";
       const models = await listModels(turn);
       if (!models) return undefined;
       const installed = models.map((m) => canonicalModelName(m.name) ?? m.name);
@@ -39,7 +39,7 @@ export const MODEL_COMMANDS: CommandTable = {
       const switched = {
         ...profile,
         currentModel: wanted,
-        lastUpdateId: msg.updateId,
+        ...stampOf(msg),
         chatId: msg.chatId,
       };
       await conversations.saveProfile(switched);

@@ -108,9 +108,9 @@ export class Poller {
       );
       this.lanes = lanes;
       // Updates read back from the poller state enter here, so they are checked here.
-      for (const update of progress.carriedOver()) {
+      for (const { update, receivedAt } of progress.carriedOver()) {
         summary.updates++;
-        lanes.add(checkUpdate(update));
+        lanes.add(checkUpdate(update, receivedAt));
       }
       const fatal = await this.listen(deadline, options, {
         progress,
@@ -193,22 +193,28 @@ export class Poller {
       } finally {
         options.signal?.removeEventListener("abort", stop);
       }
-      const { taken, duplicates, tooLarge } = progress.take(updates);
+      const receivedAt = this.now();
+      const { taken, duplicates, tooLarge, restart } = progress.take(updates, receivedAt);
+      if (restart)
+        deps.log.warn(
+          "Telegram's update ids started a new sequence (after a week without updates, or another Bot API server); taking them from the new first id",
+          { ...restart },
+        );
       summary.duplicates += duplicates;
       for (const { update, error } of tooLarge) {
         summary.updates++;
         summary.givenUp++;
-        await giveUpTooLarge(checkUpdate(update), error, deps);
+        await giveUpTooLarge(checkUpdate(update, receivedAt), error, deps);
       }
       if (taken.length === 0) continue;
       summary.updates += taken.length;
       // One line per batch (npm start runs for minutes; its "poll finished" comes at the end).
       deps.log.info("updates received", {
         count: taken.length,
-        firstUpdateId: taken[0]?.update_id,
-        lastUpdateId: taken.at(-1)?.update_id,
+        firstUpdateId: taken[0]?.update.update_id,
+        lastUpdateId: taken.at(-1)?.update.update_id,
       });
-      for (const update of taken) lanes.add(checkUpdate(update));
+      for (const t of taken) lanes.add(checkUpdate(t.update, t.receivedAt));
       if (!(await persist())) {
         deps.log.warn("could not store the updates taken on; not polling again in this invoke");
         return undefined;

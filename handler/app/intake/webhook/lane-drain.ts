@@ -109,7 +109,10 @@ export async function drainLane(
         outcomes.set(pending.update.update_id, await answerOne(lane, pending, deps));
       }
     }
-    doneThrough = Math.max(held.doneThrough, ...outcomes.keys());
+    // Every update above `after` is finished now, and everything at or below the old watermark
+    // was: the last one finished here is a safe watermark. Not the higher of the two, since ids
+    // are not forever increasing (a restarted sequence below it must be read in order too).
+    if (outcomes.size > 0) doneThrough = Math.max(...outcomes.keys());
     return outcomes;
   } finally {
     clearInterval(heartbeat);
@@ -131,7 +134,7 @@ async function answerOne(
 ): Promise<UpdateOutcome | "given_up"> {
   const now = deps.now ?? Date.now;
   // Read back from the ledger: it enters the bot here, so it is checked here.
-  const update = checkUpdate(pending.update);
+  const update = checkUpdate(pending.update, pending.receivedAt);
   // Counted before the attempt: an invoke that dies mid-answer has used one too.
   const attempt = await deps.ledger.startAttempt(lane, update.updateId);
   const result = await attemptUpdate(update, attempt, deps, { lane });
@@ -162,7 +165,7 @@ export async function answerInLane(
   for (;;) {
     const drained = await drainLane(lane, deps, update.updateId);
     if (drained !== "busy") return drained.get(update.updateId) ?? "duplicate";
-    const status = await deps.ledger.status(lane, update.updateId);
+    const status = await deps.ledger.status(lane, update.raw, now());
     if (status === "done" || status === "failed") return "duplicate";
     if (deps.deadline - now() < LANE_START_RESERVE_MS)
       throw new RetryLaterError(`lane ${lane} stayed busy until the deadline`);

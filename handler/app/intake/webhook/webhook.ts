@@ -44,13 +44,14 @@ export interface QueuedUpdateEvent {
 }
 
 /**
- * The update of a Lambda event that is a {@link QueuedUpdateEvent}, checked;
- * undefined for any other event.
+ * The update of a Lambda event that is a {@link QueuedUpdateEvent}, checked
+ * at `now` (the ledger keeps when it was first taken on); undefined for any
+ * other event.
  */
-export function queuedUpdateOf(event: unknown): CheckedUpdate | undefined {
+export function queuedUpdateOf(event: unknown, now: number): CheckedUpdate | undefined {
   if (typeof event !== "object" || event === null) return undefined;
   const e = event as { source?: unknown; update?: unknown };
-  return e.source === "telegram-webhook" ? parseUpdate(e.update) : undefined;
+  return e.source === "telegram-webhook" ? parseUpdate(e.update, now) : undefined;
 }
 
 const respond = (statusCode: number, body: object): WebhookResponse => ({
@@ -94,7 +95,7 @@ export async function handleWebhook(
     : (request.body ?? "");
   let update: CheckedUpdate | undefined;
   try {
-    update = parseUpdate(JSON.parse(raw));
+    update = parseUpdate(JSON.parse(raw), now());
   } catch {
     update = undefined;
   }
@@ -182,8 +183,9 @@ export async function handleQueuedUpdate(
   deps: LaneDeps,
 ): Promise<{ outcome: UpdateOutcome | "duplicate" | "given_up" }> {
   const lane = laneOf(update);
-  const known = await deps.ledger.status(lane, update.updateId);
+  const now = (deps.now ?? Date.now)();
+  const known = await deps.ledger.status(lane, update.raw, now);
   if (known === "done" || known === "failed") return { outcome: "duplicate" };
-  if (known === undefined) await deps.ledger.record(lane, update.raw, (deps.now ?? Date.now)());
+  if (known === undefined) await deps.ledger.record(lane, update.raw, now);
   return { outcome: await answerInLane(update, deps) };
 }
