@@ -5,8 +5,11 @@ import { leaseOwner } from "../../handler/app/intake/lease-owner.js";
 import {
   answerInLane,
   drainLane,
+  LANE_LEASE_MS,
+  LANE_RENEW_MS,
   type LaneDeps,
   laneOf,
+  RetryLaterError,
 } from "../../handler/app/intake/webhook/lane-drain.js";
 import type { PendingUpdate, UpdateLedger, UpdateStatus } from "../../handler/app/ports.js";
 import { TelegramApiError } from "../../handler/errors.js";
@@ -16,20 +19,25 @@ import { createLogger } from "../../handler/log.js";
 class MemoryLedger implements UpdateLedger {
   readonly items = new Map<
     string,
-    { update: Update; status: UpdateStatus; attempts: number; failure?: string }
+    { update: Update; status: UpdateStatus; attempts: number; receivedAt: number; failure?: string }
   >();
   readonly leases = new Map<string, { owner: string; until: number }>();
   readonly watermarks = new Map<string, number>();
   private key = (lane: string, id: number) => `${lane}/${String(id).padStart(16, "0")}`;
 
-  async record(lane: string, update: Update): Promise<"new" | UpdateStatus> {
+  async record(lane: string, update: Update, now: number): Promise<"new" | UpdateStatus> {
     const known = this.items.get(this.key(lane, update.update_id));
     if (known) return known.status;
-    this.items.set(this.key(lane, update.update_id), { update, status: "pending", attempts: 0 });
+    this.items.set(this.key(lane, update.update_id), {
+      update,
+      status: "pending",
+      attempts: 0,
+      receivedAt: now,
+    });
     return "new";
   }
-  async status(lane: string, updateId: number): Promise<UpdateStatus | undefined> {
-    return this.items.get(this.key(lane, updateId))?.status;
+  async status(lane: string, update: Update): Promise<UpdateStatus | undefined> {
+    return this.items.get(this.key(lane, update.update_id))?.status;
   }
   async pending(lane: string, after: number): Promise<PendingUpdate[]> {
     return [...this.items.entries()]
@@ -38,7 +46,7 @@ class MemoryLedger implements UpdateLedger {
           k.startsWith(`${lane}/`) && v.status === "pending" && v.update.update_id > after,
       )
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([, v]) => ({ update: v.update, attempts: v.attempts }));
+      .map(([, v]) => ({ update: v.update, attempts: v.attempts, receivedAt: v.receivedAt }));
   }
   async startAttempt(lane: string, updateId: number): Promise<number> {
     const item = this.items.get(this.key(lane, updateId));
@@ -101,13 +109,13 @@ function deps(ledger: UpdateLedger, overrides: Partial<LaneDeps> = {}) {
 
 describe("lane drain: a lane's updates answered once, in update_id order", () => {
   it("puts an update in its sender's lane, else its chat's, else one of its own", () => {
-    expect(laneOf(checkUpdate(text(1, 42, "hi")))).toBe("u42");
+    expect(laneOf(checkUpdate(text(1, 42, "hi"), 0))).toBe("u42");
     expect(
       laneOf(
-        checkUpdate({ update_id: 2, channel_post: { chat: { id: -5 } } } as unknown as Update),
+        checkUpdate({ update_id: 2, channel_post: { chat: { id: -5 } } } as unknown as Update, 0),
       ),
     ).toBe("c-5");
-    expect(laneOf(checkUpdate({ update_id: 3 } as Update))).toBe("x3");
+    expect(laneOf(checkUpdate({ update_id: 3 } as Update, 0))).toBe("x3");
   });
 
   it("answers pending updates lowest update_id first, whatever order they were recorded in", async () => {
@@ -118,7 +126,7 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
       [10, "first"],
       [11, "second"],
     ] as const)
-      await ledger.record("u1", text(id, 1, body));
+      await ledger.record("u1", text(id, 1, body), 0);
     const { d, answered } = deps(ledger);
 
     // Act
@@ -141,9 +149,9 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
   it("stops at a failing update, keeping it and every later one pending, and rethrows for a retry", async () => {
     // Arrange
     const ledger = new MemoryLedger();
-    await ledger.record("u2", text(20, 2, "ok"));
-    await ledger.record("u2", text(21, 2, "breaks"));
-    await ledger.record("u2", text(22, 2, "after"));
+    await ledger.record("u2", text(20, 2, "ok"), 0);
+    await ledger.record("u2", text(21, 2, "breaks"), 0);
+    await ledger.record("u2", text(22, 2, "after"), 0);
     const { d, answered } = deps(ledger, {
       handle: async (u) => {
         if (u.raw.message?.text === "breaks") throw new Error("DynamoDB throttled");
@@ -166,9 +174,9 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
   it("gives up on the last attempt (or at once when it can never work), tells the user, keeps it as failed, and moves on", async () => {
     // Arrange
     const ledger = new MemoryLedger();
-    await ledger.record("u3", text(30, 3, "always fails"));
-    await ledger.record("u3", text(31, 3, "too big"));
-    await ledger.record("u3", text(32, 3, "fine"));
+    await ledger.record("u3", text(30, 3, "always fails"), 0);
+    await ledger.record("u3", text(31, 3, "too big"), 0);
+    await ledger.record("u3", text(32, 3, "fine"), 0);
     const { d, answered, told } = deps(ledger, {
       handle: async (u) => {
         if (u.raw.message?.text === "always fails") throw new Error("still down");
@@ -206,32 +214,33 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     });
   });
 
-  it("reads from the watermark, yet still answers an update recorded late below it", async () => {
+  it("reads from the watermark, yet still answers an update recorded late below it; the watermark is then the last update finished", async () => {
     // Arrange: 50 and 52 were answered; 51 arrives afterwards (concurrent deliveries)
     const ledger = new MemoryLedger();
-    await ledger.record("u5", text(50, 5, "a"));
-    await ledger.record("u5", text(52, 5, "c"));
+    await ledger.record("u5", text(50, 5, "a"), 0);
+    await ledger.record("u5", text(52, 5, "c"), 0);
     const { d, answered } = deps(ledger);
     await drainLane("u5", d);
     const late = text(51, 5, "b");
-    await ledger.record("u5", late);
+    await ledger.record("u5", late, 0);
 
     // Act
     const plain = await drainLane("u5", d);
-    const outcome = await answerInLane(checkUpdate(late), d);
+    const outcome = await answerInLane(checkUpdate(late, 0), d);
 
     // Assess
     expect(plain).toEqual(new Map());
     expect(outcome).toBe("handled");
     expect(answered).toEqual(["a", "c", "b"]);
-    expect(ledger.watermarks.get("u5")).toBe(52);
+    // Not the higher 52: ids are not forever increasing (see the restarted sequence below).
+    expect(ledger.watermarks.get("u5")).toBe(51);
   });
 
   it("finishes an update whose reply Telegram refused (403) after one attempt, without a give-up message, and answers the next one in the same drain", async () => {
     // Arrange
     const ledger = new MemoryLedger();
-    await ledger.record("u6", text(60, 6, "blocked"));
-    await ledger.record("u6", text(61, 6, "next"));
+    await ledger.record("u6", text(60, 6, "blocked"), 0);
+    await ledger.record("u6", text(61, 6, "next"), 0);
     const { d, answered, told } = deps(ledger, {
       handle: async (u) => {
         if (u.raw.message?.text === "blocked")
@@ -262,7 +271,7 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
   it("keeps an update Telegram's flood limit held past the invoke pending even after its last attempt: never given up for it", async () => {
     // Arrange: a 429 on every run beyond maxAttempts (3), then Telegram lets it through.
     const ledger = new MemoryLedger();
-    await ledger.record("u7", text(70, 7, "flooded"));
+    await ledger.record("u7", text(70, 7, "flooded"), 0);
     let runs = 0;
     const { d, answered, told } = deps(ledger, {
       handle: async (u) => {
@@ -286,10 +295,45 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     expect(answered).toEqual(["flooded"]);
   });
 
+  it("stops with the rest pending once its lease is no longer known to be fresh: a holder paused past the renewal bound answers nothing more", async () => {
+    // Arrange: the first answer takes longer than the lease can be trusted without a renewal
+    // (a frozen container, a long GC pause: the renewal timer could not run meanwhile)
+    const ledger = new MemoryLedger();
+    for (const [id, body] of [
+      [80, "slow"],
+      [81, "next"],
+      [82, "last"],
+    ] as const)
+      await ledger.record("u8", text(id, 8, body), 0);
+    let clock = 1_000_000;
+    const { d, answered } = deps(ledger, {
+      now: () => clock,
+      deadline: clock + 600_000,
+      handle: async (u) => {
+        answered.push(u.raw.message?.text ?? "");
+        clock += LANE_LEASE_MS - LANE_RENEW_MS + 1;
+        return "handled";
+      },
+    });
+
+    // Act
+    const drained = drainLane("u8", d);
+
+    // Assess
+    await expect(drained).rejects.toThrow(RetryLaterError);
+    expect(answered).toEqual(["slow"]);
+    expect(ledger.items.get(`u8/${"80".padStart(16, "0")}`)?.status).toBe("done");
+    for (const id of [81, 82])
+      expect(ledger.items.get(`u8/${String(id).padStart(16, "0")}`)).toMatchObject({
+        status: "pending",
+        attempts: 0,
+      });
+  });
+
   it("lets only one of two drains that share a request id hold the lane (Lambda's retries reuse it)", async () => {
     // Arrange: the first drain is inside its answer when the second starts
     const ledger = new MemoryLedger();
-    await ledger.record("u7", text(70, 7, "slow"));
+    await ledger.record("u7", text(70, 7, "slow"), 0);
     let finishAnswer = () => {};
     let inAnswer = () => {};
     const answering = new Promise<void>((resolve) => {
@@ -324,13 +368,13 @@ describe("lane drain: a lane's updates answered once, in update_id order", () =>
     // Arrange
     const ledger = new MemoryLedger();
     const update = text(40, 4, "mine");
-    await ledger.record("u4", update);
+    await ledger.record("u4", update, 0);
     await ledger.acquireLane("u4", "other-invoke", Date.now() + 60_000, Date.now());
     const { d, answered } = deps(ledger);
 
     // Act
     const busy = await drainLane("u4", d);
-    const waiting = answerInLane(checkUpdate(update), d);
+    const waiting = answerInLane(checkUpdate(update, 0), d);
     await ledger.finish("u4", 40, "done");
     await ledger.releaseLane("u4", "other-invoke");
     const outcome = await waiting;
