@@ -5,6 +5,7 @@ import {
   type Person,
   person,
   repliesTo,
+  sleep,
   storedConversation,
   type UrlResponse,
   WEBHOOK_SECRET,
@@ -101,5 +102,51 @@ describe("faults: queued webhook updates run out of order", () => {
     // Assert
     expect(JSON.parse(again.body)).toMatchObject({ ok: true, duplicate: true });
     expect(repliesTo(bed, cleo)).toEqual(["You said: once"]);
+  });
+
+  it("an earlier update that arrives after a later one (a redelivery) is still answered first: the ledger hands out a lane in update_id order, not arrival order", async () => {
+    // Arrange: Telegram's first delivery of d1 failed; d2 arrived, then d1 was redelivered
+    const dora = person("Dora");
+    const [d1, d2] = [webhookUpdate(dora, "d1"), webhookUpdate(dora, "d2")];
+    await deliverAll([d2]);
+    // Recorded a few ms apart, so arrival order and id order truly differ in the ledger.
+    await sleep(5);
+    await deliverAll([d1]);
+
+    // Act: the later update's event runs first and drains the lane
+    await webhook.lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
+    await webhook.lambdaApi.settled();
+
+    // Assert
+    expect(repliesTo(bed, dora)).toEqual(["You said: d1", "You said: d2"]);
+    expect(await userTexts(dora)).toEqual([
+      ["user", "d1"],
+      ["assistant", "You said: d1"],
+      ["user", "d2"],
+      ["assistant", "You said: d2"],
+    ]);
+  });
+
+  it("an earlier update that arrives only after a later one was answered is answered too, not taken for a repeat", async () => {
+    // Arrange: e2 was delivered and answered; e1's first delivery had failed and comes back now
+    const emil = person("Emil");
+    const [e1, e2] = [webhookUpdate(emil, "e1"), webhookUpdate(emil, "e2")];
+    await deliverAll([e2]);
+    await webhook.lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
+    await webhook.lambdaApi.settled();
+
+    // Act
+    await deliverAll([e1]);
+    await webhook.lambdaApi.runHeld({ order: "arrival", concurrency: 1 });
+    await webhook.lambdaApi.settled();
+
+    // Assert: answered in the order they reached the bot, each once
+    expect(repliesTo(bed, emil)).toEqual(["You said: e2", "You said: e1"]);
+    expect(await userTexts(emil)).toEqual([
+      ["user", "e2"],
+      ["assistant", "You said: e2"],
+      ["user", "e1"],
+      ["assistant", "You said: e1"],
+    ]);
   });
 });
