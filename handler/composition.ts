@@ -77,7 +77,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     overrides.log ??
     createLogger({
       level: config.logLevel,
-      secrets: [config.telegram.token, config.telegram.webhookSecret],
+      secrets: config.secrets,
     });
   const now = overrides.now ?? (() => new Date());
   let deadline = Number.POSITIVE_INFINITY;
