@@ -49,6 +49,23 @@ const messageSchema = z.object({
     )
     .min(1)
     .optional(),
+  voice: z
+    .object({
+      file_id: z.string(),
+      duration: z.number().int().min(0),
+      mime_type: z.string().optional(),
+      file_size: z.number().optional(),
+    })
+    .optional(),
+  audio: z
+    .object({
+      file_id: z.string(),
+      duration: z.number().int().min(0),
+      file_name: z.string().optional(),
+      mime_type: z.string().optional(),
+      file_size: z.number().optional(),
+    })
+    .optional(),
   reply_to_message: z.object({ from: z.object({ id: z.number() }).optional() }).optional(),
 });
 
