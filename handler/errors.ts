@@ -145,6 +145,18 @@ export class TranscriptionError extends BotError {
   }
 }
 
+/**
+ * True when a file was not downloaded for its size: over the limit the bot
+ * asked for (`UserInputError` from `downloadFile`) or over Telegram's own
+ * (`400 file is too big` from getFile).
+ */
+export function isTooBigToDownload(err: unknown): err is UserInputError | TelegramApiError {
+  return (
+    err instanceof UserInputError ||
+    (err instanceof TelegramApiError && /file is too big/i.test(err.description))
+  );
+}
+
 /** DynamoDB could not be reached or refused a request the invoke cannot go on without. */
 export class StorageError extends BotError {
   override readonly name = "StorageError";

@@ -1,4 +1,4 @@
-import { TelegramApiError, UserInputError } from "../../errors.js";
+import { isTooBigToDownload } from "../../errors.js";
 import { TELEGRAM_DOWNLOAD_LIMIT } from "../../settings/attachments.js";
 import { importArchive, looksLikeExport, MAX_IMPORT_BYTES } from "../archive/import.js";
 import { answer, beginTurn, userMessage } from "../conversation/chat.js";
@@ -129,10 +129,7 @@ async function download(
   try {
     return await turn.services.telegram.downloadFile(doc.fileId, limit);
   } catch (err) {
-    const tooBig =
-      err instanceof UserInputError ||
-      (err instanceof TelegramApiError && /file is too big/i.test(err.description));
-    if (!tooBig) throw err;
+    if (!isTooBigToDownload(err)) throw err;
     await say(turn, `${doc.fileName} is too big: I read files up to ${mb(limit)}.`);
     return undefined;
   }

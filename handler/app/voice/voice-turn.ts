@@ -1,5 +1,5 @@
 import { MAX_STORED_MESSAGE_CHARS } from "../../domain/session.js";
-import { TelegramApiError, TranscriptionError, UserInputError } from "../../errors.js";
+import { isTooBigToDownload, TranscriptionError } from "../../errors.js";
 import { escapeHtml } from "../../format/index.js";
 import { TELEGRAM_DOWNLOAD_LIMIT } from "../../settings/attachments.js";
 import { inStorage } from "../archive/errors.js";
@@ -79,10 +79,7 @@ async function download(turn: Turn, voice: IncomingVoice): Promise<Uint8Array | 
   try {
     return await turn.services.telegram.downloadFile(voice.fileId, TELEGRAM_DOWNLOAD_LIMIT);
   } catch (err) {
-    const tooBig =
-      err instanceof UserInputError ||
-      (err instanceof TelegramApiError && /file is too big/i.test(err.description));
-    if (!tooBig) throw err;
+    if (!isTooBigToDownload(err)) throw err;
     turn.log.info("voice message refused: too big to download", { error: err.message });
     await say(turn, tooBigReply(voice, undefined));
     return undefined;
