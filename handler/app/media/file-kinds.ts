@@ -38,7 +38,7 @@ export const READABLE_FILES =
 
 /** What /help says about photos and files. */
 export const MEDIA_HELP =
-  "📷 Photos and images (caption = your question) go to models that can see (such as llava). 📄 Text, code and PDF files are read, with the caption as your question (no caption: a summary). A .json from /export is imported. 🎤 Voice messages and audio files are transcribed and answered like text, the transcript shown first.";
+  "📷 Photos and images (caption = your question) go to models that can see (such as llava). 📄 Text, code and PDF files are read, with the caption as your question (no caption: a summary). A .json from /export is imported. 🎤 Voice messages and audio files are transcribed (when the bot has a speech-to-text server) and answered like text, the transcript shown first.";
 
 /** The kind of file `fileName` with `mimeType` is; the name wins, as senders' MIME types vary. */
 export function classifyFile(fileName: string, mimeType: string | undefined): FileKind {
