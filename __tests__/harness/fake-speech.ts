@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { RestartableServer, readBody, sendJson } from "./http.js";
 
 /** The extensions OpenAI accepts, in the order its 400 lists them. */
-export const OPENAI_AUDIO_EXTENSIONS = [
+const OPENAI_AUDIO_EXTENSIONS = [
   "flac",
   "m4a",
   "mp3",
