@@ -10,6 +10,7 @@ import { DynamoUsageStore } from "./adapters/dynamo-usage.js";
 import { keepAliveFetch } from "./adapters/keep-alive-fetch.js";
 import { lazyS3Archive } from "./adapters/lazy-archive.js";
 import { OllamaGateway } from "./adapters/ollama.js";
+import { OpenAiSpeechToText } from "./adapters/speech-to-text.js";
 import { TelegramGateway } from "./adapters/telegram.js";
 import { AccessControl } from "./app/access/access-control.js";
 import { Archiver } from "./app/archive/archiver.js";
@@ -77,7 +78,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     overrides.log ??
     createLogger({
       level: config.logLevel,
-      secrets: [config.telegram.token, config.telegram.webhookSecret],
+      secrets: config.secrets,
     });
   const now = overrides.now ?? (() => new Date());
   let deadline = Number.POSITIVE_INFINITY;
@@ -130,6 +131,12 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     ),
     capabilities: new CapabilityCache(model, { endpoint: config.ollama.url, now }),
     media: objects,
+    speech: new OpenAiSpeechToText({
+      baseUrl: config.voice.transcribeUrl,
+      model: config.voice.model,
+      apiKey: config.voice.apiKey,
+      fetch: http,
+    }),
     usage,
     now,
   };

@@ -57,6 +57,15 @@ export interface Config {
     readonly documentMaxBytes: number;
     readonly documentMaxChars: number;
   };
+  /** Voice notes and audio files, heard through an OpenAI-compatible speech-to-text server. */
+  readonly voice: {
+    /** Base URL including `/v1`; empty when no server is configured. */
+    readonly transcribeUrl: string;
+    readonly model: string;
+    /** Bearer key; empty for servers without one. */
+    readonly apiKey: string;
+    readonly maxSeconds: number;
+  };
   readonly maxConcurrency: number;
   readonly maxUpdateAttempts: number;
   /** Who may use the bot (see {@link Access}). */
@@ -69,6 +78,11 @@ export interface Config {
   /** Per user per UTC day; 0 = no limit. Admins are exempt. */
   readonly limits: DailyLimits;
   readonly logLevel: "debug" | "info" | "warn" | "error";
+  /**
+   * The values of every setting marked `sensitive` (the token, the webhook
+   * secret, the transcription key): the logger redacts each wherever it appears.
+   */
+  readonly secrets: readonly string[];
 }
 
 /**
@@ -115,6 +129,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       documentMaxBytes: e.DOCUMENT_MAX_BYTES,
       documentMaxChars: e.DOCUMENT_MAX_CHARS,
     },
+    voice: {
+      transcribeUrl: e.TRANSCRIBE_URL,
+      model: e.TRANSCRIBE_MODEL,
+      apiKey: e.TRANSCRIBE_API_KEY,
+      maxSeconds: e.VOICE_MAX_SECONDS,
+    },
     maxConcurrency: e.MAX_CONCURRENCY,
     maxUpdateAttempts: e.MAX_UPDATE_ATTEMPTS,
     access:
@@ -126,5 +146,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     adminUserIds: new Set(e.ADMIN_USER_IDS.map(Number)),
     limits: { messages: e.DAILY_MESSAGE_LIMIT, tokens: e.DAILY_TOKEN_LIMIT },
     logLevel: e.LOG_LEVEL,
+    secrets: Object.entries(SETTINGS).flatMap(([name, s]) =>
+      s.sensitive ? [String(e[name as keyof typeof e])] : [],
+    ),
   };
 }

@@ -106,6 +106,57 @@ export class ModelError extends BotError {
   }
 }
 
+/** Why a transcription failed; each kind gets its own reply to the user. */
+export type TranscriptionFailureKind =
+  /** Connection refused, DNS, reset: nothing answered. */
+  | "unreachable"
+  /** No answer within the time the bot gave it. */
+  | "timeout"
+  /** 401 or 403: the server refused the bot's key (TRANSCRIBE_API_KEY). */
+  | "key_refused"
+  /** 404: no such path or model (TRANSCRIBE_URL without /v1, TRANSCRIBE_MODEL not installed). */
+  | "not_found"
+  /** 429: the server (or its quota) is busy. */
+  | "busy"
+  /** Another 4xx: the server refused this audio or request. */
+  | "refused"
+  /** 5xx: the server failed. */
+  | "server_error"
+  /** 2xx without a transcript the bot can read. */
+  | "bad_response"
+  /** A transcript with no words in it (silence, noise). */
+  | "empty";
+
+/**
+ * The speech-to-text server produced no transcript. `detail` is what the
+ * server said (its `error.message`, with the API key taken out), for the
+ * reply and the log.
+ */
+export class TranscriptionError extends BotError {
+  override readonly name = "TranscriptionError";
+  constructor(
+    readonly kind: TranscriptionFailureKind,
+    message: string,
+    readonly status?: number,
+    readonly detail?: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * True when a file was not downloaded for its size: over the limit the bot
+ * asked for (`UserInputError` from `downloadFile`) or over Telegram's own
+ * (`400 file is too big` from getFile).
+ */
+export function isTooBigToDownload(err: unknown): err is UserInputError | TelegramApiError {
+  return (
+    err instanceof UserInputError ||
+    (err instanceof TelegramApiError && /file is too big/i.test(err.description))
+  );
+}
+
 /** DynamoDB could not be reached or refused a request the invoke cannot go on without. */
 export class StorageError extends BotError {
   override readonly name = "StorageError";

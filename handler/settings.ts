@@ -15,6 +15,7 @@ import { OLLAMA_SETTINGS } from "./settings/ollama.js";
 import { LOGGING_SETTINGS, RUNNING_SETTINGS } from "./settings/running.js";
 import { SESSION_SETTINGS } from "./settings/sessions.js";
 import { TELEGRAM_SETTINGS } from "./settings/telegram.js";
+import { VOICE_SETTINGS } from "./settings/voice.js";
 
 export { type Setting, type SettingInfo, variableOf } from "./setting-kinds.js";
 
@@ -25,6 +26,7 @@ export const SETTINGS = withVariables({
   ...SESSION_SETTINGS,
   ...ANSWER_SETTINGS,
   ...ATTACHMENT_SETTINGS,
+  ...VOICE_SETTINGS,
   ...RUNNING_SETTINGS,
   ...ACCESS_SETTINGS,
   ...LOGGING_SETTINGS,

@@ -130,7 +130,7 @@ async function main(): Promise<void> {
 
   const log = createLogger({
     level: config.logLevel,
-    secrets: [config.telegram.token, config.telegram.webhookSecret],
+    secrets: config.secrets,
     write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
   });
   const app = createApp(config, { log, ...(archive ? { archive } : {}) });

@@ -55,6 +55,9 @@ export function useTestBed(options: SuiteBedOptions = {}): SuiteBed {
     get ollama() {
       return bed().ollama;
     },
+    get speech() {
+      return bed().speech;
+    },
     get aws() {
       return bed().aws;
     },

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { openAiError, parseMultipart, textField } from "./fake-speech.js";
 import { RestartableServer, readBody, sendJson } from "./http.js";
 
 /** A chat message as Ollama receives it. */
@@ -244,6 +245,10 @@ export class FakeOllama {
   private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const path = (req.url ?? "/").split("?")[0] ?? "/";
+    if (path === "/v1/audio/transcriptions" && req.method === "POST") {
+      await this.transcribe(req, raw, res, path);
+      return;
+    }
     let body: ChatBody = { model: "", messages: [] };
     if (raw.length > 0) {
       try {
@@ -350,6 +355,67 @@ export class FakeOllama {
       capabilities: this.capabilitiesOf(name),
       modified_at: "2026-11-01T10:00:00Z",
     });
+  }
+
+  /**
+   * `/v1/audio/transcriptions` as Ollama serves it (middleware/openai.go and
+   * openai.FromTranscriptionRequest, read at ollama@fb30760, 2026-08-21): the
+   * form becomes a chat whose user message carries the audio in `images`,
+   * answered by the model (its reply, trimmed, is the transcript); errors in
+   * OpenAI's shape (`openai.NewError`); no key is checked. Ollama takes only WAV
+   * and MP3 as audio (llm/media.go, by their first bytes): other bytes fail
+   * here with a 500 whose wording is this fake's own (Ollama's was not verified).
+   */
+  private async transcribe(
+    req: IncomingMessage,
+    raw: Buffer,
+    res: ServerResponse,
+    path: string,
+  ): Promise<void> {
+    const fail = (status: number, message: string) => {
+      const type =
+        status === 400 ? "invalid_request_error" : status === 404 ? "not_found_error" : "api_error";
+      sendJson(res, status, openAiError(message, type));
+    };
+    const form = await parseMultipart(req, raw);
+    if (!form) return fail(400, "failed to parse multipart form: no multipart boundary param");
+    const model = textField(form, "model") ?? "";
+    if (!model) return fail(400, "model is required");
+    const file = form.get("file");
+    if (!(file instanceof File)) return fail(400, "file is required: http: no such file");
+    const audio = Buffer.from(await file.arrayBuffer());
+    if (audio.length === 0) return fail(400, "audio file is empty");
+    const body: ChatBody = {
+      model,
+      messages: [
+        {
+          role: "system",
+          content:
+            "Transcribe the audio exactly as spoken. Output only the spoken words. Do not answer any question in the audio.",
+        },
+        {
+          role: "user",
+          content: "What exact words are spoken in this audio?",
+          images: [audio.toString("base64")],
+        },
+      ],
+      options: { temperature: 0 },
+    };
+    this.recorded.push({ path, method: "POST", body, at: Date.now() });
+    const name = canonical(model);
+    if (!this.models.includes(name))
+      return fail(404, `model "${model}" not found, try pulling it first`);
+    if (!this.capabilitiesOf(name).includes("audio"))
+      return fail(400, `registry.ollama.ai/library/${name} does not support audio`);
+    if (!isWavOrMp3(audio)) return fail(500, "the audio is neither WAV nor MP3");
+    const reply = (this.replies.get(name) ?? echo)(body);
+    const text = (typeof reply === "string" ? reply : reply.content).trim();
+    if (textField(form, "response_format") === "text") {
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(text);
+      return;
+    }
+    sendJson(res, 200, { text });
   }
 
   private async chat(body: ChatBody, res: ServerResponse, record: OllamaRequest): Promise<void> {
@@ -556,4 +622,12 @@ function pieces(text: string, size: number): string[] {
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve();
+}
+
+/** Ollama's audio detection (llm/media.go `AudioFormat`): RIFF/WAVE, an ID3 tag, or an MPEG frame sync. */
+function isWavOrMp3(data: Buffer): boolean {
+  if (data.length >= 12 && data.toString("latin1", 0, 4) === "RIFF")
+    return data.toString("latin1", 8, 12) === "WAVE";
+  if (data.length >= 3 && data.toString("latin1", 0, 3) === "ID3") return true;
+  return data.length >= 2 && data[0] === 0xff && ((data[1] ?? 0) & 0xe0) === 0xe0;
 }

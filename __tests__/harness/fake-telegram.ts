@@ -622,6 +622,13 @@ interface StoredMessage {
   caption?: string;
 }
 
+/** What a voice note or audio file may carry besides itself: a caption, its entities, a reply. */
+interface VoiceExtra {
+  caption?: string;
+  caption_entities?: unknown[];
+  reply_to_message?: unknown;
+}
+
 interface StoredFile {
   fileId: string;
   uniqueId: string;
@@ -667,6 +674,7 @@ export class FakeTelegram {
   private readonly messageCounters = new Map<number, number>();
   private readonly chats = new Map<number, Record<string, unknown>>();
   private files = new Map<string, StoredFile>();
+  private downloads: string[] = [];
   private blocked = new Set<number>();
   private failures = new Map<string, InjectedFailure[]>();
   private hangs = new Map<string, { ms: number; afterEffect: boolean }[]>();
@@ -792,6 +800,71 @@ export class FakeTelegram {
       };
     });
     const message: Record<string, unknown> = { ...this.userMessage(from, chat), photo };
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) message[k] = v;
+    return this.pushUpdate({ message });
+  }
+
+  /**
+   * Queues a voice note (`message.voice`): `seconds` long, `audio/ogg` (OGG/Opus,
+   * as Telegram's apps record them) unless `mimeType` says otherwise. Its file
+   * becomes downloadable through getFile (refused there over 20 MB, as Telegram does).
+   */
+  pushVoice(
+    from: TgUser,
+    chat: TgChat,
+    voice: { content: Uint8Array; seconds: number; mimeType?: string },
+    extra: VoiceExtra = {},
+  ): number {
+    const stored = this.storeFile("voice.oga", Buffer.from(voice.content), undefined, "voice");
+    const json = {
+      file_id: stored.fileId,
+      file_unique_id: stored.uniqueId,
+      duration: voice.seconds,
+      mime_type: voice.mimeType ?? "audio/ogg",
+      file_size: stored.bytes.length,
+    };
+    return this.pushMedia(from, chat, { voice: json }, extra);
+  }
+
+  /**
+   * Queues an audio file (`message.audio`: music or a recording sent as audio),
+   * with its name, MIME type and duration; downloadable like a voice note.
+   */
+  pushAudio(
+    from: TgUser,
+    chat: TgChat,
+    audio: { content: Uint8Array; seconds: number; fileName?: string; mimeType?: string },
+    extra: VoiceExtra = {},
+  ): number {
+    const stored = this.storeFile(
+      audio.fileName ?? "audio",
+      Buffer.from(audio.content),
+      audio.mimeType,
+      "music",
+    );
+    const json = {
+      file_id: stored.fileId,
+      file_unique_id: stored.uniqueId,
+      duration: audio.seconds,
+      ...(audio.fileName !== undefined ? { file_name: audio.fileName } : {}),
+      ...(audio.mimeType !== undefined ? { mime_type: audio.mimeType } : {}),
+      file_size: stored.bytes.length,
+    };
+    return this.pushMedia(from, chat, { audio: json }, extra);
+  }
+
+  /** The file paths the bot downloaded (`/file/bot<token>/<path>`), oldest first. */
+  fileDownloads(): string[] {
+    return [...this.downloads];
+  }
+
+  private pushMedia(
+    from: TgUser,
+    chat: TgChat,
+    media: Record<string, unknown>,
+    extra: VoiceExtra,
+  ): number {
+    const message: Record<string, unknown> = { ...this.userMessage(from, chat), ...media };
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) message[k] = v;
     return this.pushUpdate({ message });
   }
@@ -983,6 +1056,7 @@ export class FakeTelegram {
     this.recorded = [];
     this.messages = new Map();
     this.files = new Map();
+    this.downloads = [];
     this.queue = [];
     this.blocked = new Set();
     this.failures = new Map();
@@ -1077,6 +1151,7 @@ export class FakeTelegram {
       respond(res, 404, { ok: false, error_code: 404, description: "Not Found" });
       return;
     }
+    this.downloads.push(file.path);
     res.writeHead(200, {
       "content-type": file.mimeType ?? "application/octet-stream",
       "content-length": file.bytes.length,

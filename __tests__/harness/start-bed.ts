@@ -4,6 +4,7 @@
  */
 import { AwsEmulators } from "./aws-emulators.js";
 import { FakeOllama } from "./fake-ollama.js";
+import { FakeSpeechServer } from "./fake-speech.js";
 import { FakeTelegram, type FakeTelegramOptions } from "./fake-telegram.js";
 import { allLogs } from "./lambda.js";
 
@@ -17,6 +18,8 @@ export interface TestBed {
   readonly env: Record<string, string>;
   readonly telegram: FakeTelegram;
   readonly ollama: FakeOllama;
+  /** The speech-to-text server (`TRANSCRIBE_URL`). */
+  readonly speech: FakeSpeechServer;
   readonly aws: AwsEmulators;
   /** Runs `fn` and returns the log lines the bundle wrote meanwhile. */
   captureLogs<T>(fn: () => Promise<T>): Promise<{ result: T; logs: string[] }>;
@@ -28,15 +31,17 @@ export interface TestBedOptions {
   /** Extra or overriding handler environment. */
   readonly env?: Readonly<Record<string, string>>;
   readonly telegram?: FakeTelegramOptions;
+  /** A key the speech server requires as a Bearer token (set as `TRANSCRIBE_API_KEY` too). */
+  readonly speechKey?: string;
 }
 
 /**
  * Starts dynalite and s3rver (storage created from `cdk.tf.json`), the fake
- * Telegram Bot API and the fake Ollama, and returns the environment the
- * built bundle runs with.
+ * Telegram Bot API, the fake Ollama and the fake speech-to-text server, and
+ * returns the environment the built bundle runs with.
  */
 export async function startTestBed(options: TestBedOptions = {}): Promise<TestBed> {
-  const [aws, telegram, ollama] = await Promise.all([
+  const [aws, telegram, ollama, speech] = await Promise.all([
     AwsEmulators.start(),
     // Telegram's rates (1/s per chat after a burst, 20/min per group, 30/s overall) with a short
     // penalty: a test that trips a limit sees the 429 and the wait, without a real 30 s pause
@@ -47,12 +52,15 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       ...options.telegram,
     }),
     FakeOllama.start(),
+    FakeSpeechServer.start(options.speechKey === undefined ? {} : { apiKey: options.speechKey }),
   ]);
   const env: Record<string, string> = {
     ...aws.env,
     TELEGRAM_BOT_TOKEN: telegram.token,
     TELEGRAM_API_URL: telegram.url,
     OLLAMA_URL: ollama.url,
+    TRANSCRIBE_URL: speech.baseUrl,
+    ...(options.speechKey === undefined ? {} : { TRANSCRIBE_API_KEY: options.speechKey }),
     DEFAULT_MODEL: "llama3",
     // Most suites are about chatting, not access: open the bot (the default is closed; see access tests).
     ALLOWED_USER_IDS: "*",
@@ -63,6 +71,7 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
     env,
     telegram,
     ollama,
+    speech,
     aws,
     async captureLogs<T>(fn: () => Promise<T>) {
       const from = allLogs().length;
@@ -70,7 +79,7 @@ export async function startTestBed(options: TestBedOptions = {}): Promise<TestBe
       return { result, logs: allLogs().slice(from) };
     },
     async close() {
-      await Promise.all([telegram.close(), ollama.close(), aws.close()]);
+      await Promise.all([telegram.close(), ollama.close(), speech.close(), aws.close()]);
     },
   };
 }

@@ -469,6 +469,24 @@ describe("secrets and outputs", () => {
     }
   });
 
+  it("declares the transcription key sensitive and never writes it into the JSON, even when it is in the environment", () => {
+    // Prepare
+    const key = "sk-SENTINEL-transcribe-key-never-in-json";
+    process.env.TRANSCRIBE_API_KEY = key;
+    process.env.TF_VAR_transcribe_api_key = key;
+    try {
+      // Act
+      const { raw, json } = synth({ target: "aws" });
+
+      // Assess
+      expect(json.variable.transcribe_api_key).toMatchObject({ sensitive: true, default: "" });
+      expect(raw).not.toContain(key);
+    } finally {
+      delete process.env.TRANSCRIBE_API_KEY;
+      delete process.env.TF_VAR_transcribe_api_key;
+    }
+  });
+
   it("outputs the bucket, table, function and log group names", () => {
     expect(Object.keys(localstack.json.output)).toEqual(
       expect.arrayContaining(["bucket_name", "table_name", "function_name", "log_group_name"]),

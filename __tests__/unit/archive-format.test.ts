@@ -256,6 +256,23 @@ describe("app/archive/format", () => {
     expect(renderTranscript(doc)).toContain("llama3:8b [stopped by the user]:\nOnce upon");
   });
 
+  it("keeps a voice turn's mark and audio key in the JSON archive (read back too) and marks it in the transcript", () => {
+    // Prepare
+    const key = "42/model_llama3_8b/audio/session_20260301T100000Z-abc123/7.ogg";
+    const messages = [message(1, "what I said", { voice: true, audio: key }), message(2, "ok")];
+
+    // Act
+    const doc = archiveSchema.parse(
+      JSON.parse(JSON.stringify(buildArchive(session(), messages, ARCHIVED_AT))),
+    );
+
+    // Assess
+    expect(doc.messages[0]).toMatchObject({ voice: true, audio: key });
+    expect(archiveMessages(doc)[0]).toMatchObject({ voice: true, audio: key });
+    expect(archiveMessages(doc)[1]).not.toHaveProperty("voice");
+    expect(renderTranscript(doc)).toContain("@alice [voice message, transcribed]:\nwhat I said");
+  });
+
   it("merges archived and live messages by seq, in seq order, without duplicates", () => {
     // Prepare
     const archived = [message(1), message(2), message(3)];

@@ -46,13 +46,55 @@ describe("config loadConfig", () => {
         documentMaxBytes: 10 * 1024 * 1024,
         documentMaxChars: 12_000,
       },
+      voice: { transcribeUrl: "", model: "whisper-1", apiKey: "", maxSeconds: 300 },
       maxConcurrency: 4,
       maxUpdateAttempts: 3,
       access: { kind: "owner" },
       adminUserIds: new Set<number>(),
       limits: { messages: 0, tokens: 0 },
       logLevel: "info",
+      secrets: [TOKEN, "", ""],
     });
+  });
+
+  it("reads the speech server's settings; a URL loses its trailing slash, credentials in it are refused", () => {
+    // Act
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TRANSCRIBE_URL: "http://127.0.0.1:8000/v1/",
+      TRANSCRIBE_MODEL: "Systran/faster-whisper-small",
+      TRANSCRIBE_API_KEY: "sk-test-0123456789",
+      VOICE_MAX_SECONDS: "90",
+    });
+
+    // Assess
+    expect(config.voice).toEqual({
+      transcribeUrl: "http://127.0.0.1:8000/v1",
+      model: "Systran/faster-whisper-small",
+      apiKey: "sk-test-0123456789",
+      maxSeconds: 90,
+    });
+    expect(
+      configError({ TELEGRAM_BOT_TOKEN: TOKEN, TRANSCRIBE_URL: "http://me:pw@stt.example/v1" }),
+    ).toContain("TRANSCRIBE_URL must not hold credentials: put the key in TRANSCRIBE_API_KEY");
+    expect(configError({ TELEGRAM_BOT_TOKEN: TOKEN, TRANSCRIBE_URL: "stt.example" })).toContain(
+      "TRANSCRIBE_URL must be an http(s) URL",
+    );
+    expect(configError({ TELEGRAM_BOT_TOKEN: TOKEN, VOICE_MAX_SECONDS: "0" })).toContain(
+      "VOICE_MAX_SECONDS",
+    );
+  });
+
+  it("lists every sensitive setting's value as a secret for the logger to redact (the transcription key too)", () => {
+    // Act
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_WEBHOOK_SECRET: "webhook_secret-1",
+      TRANSCRIBE_API_KEY: "sk-test-0123456789",
+    });
+
+    // Assess
+    expect(config.secrets).toEqual([TOKEN, "webhook_secret-1", "sk-test-0123456789"]);
   });
 
   it("parses DAILY_MESSAGE_LIMIT and DAILY_TOKEN_LIMIT (empty: no limit) and refuses negatives", () => {

@@ -323,7 +323,52 @@ describe("app/incoming addressUpdate", () => {
     expect(other).toEqual({ skip: "not_addressed" });
   });
 
-  it.each(["sticker", "voice", "video", "location", "poll"])(
+  it("turns a voice note and an audio file into audio to hear, with Telegram's duration, size and type", () => {
+    // Prepare
+    const voice = { file_id: "V", duration: 7, mime_type: "audio/ogg", file_size: 12_345 };
+    const audio = { file_id: "A", duration: 200, file_name: "talk.mp3", mime_type: "audio/mpeg" };
+
+    // Act
+    const note = expectAddressed(addressUpdate(update({ voice, caption: "in French" }), BOT));
+    const file = expectAddressed(addressUpdate(update({ audio }), BOT));
+
+    // Assess
+    expect(note.incoming).toEqual({
+      kind: "voice",
+      source: "voice",
+      fileId: "V",
+      seconds: 7,
+      size: 12_345,
+      mimeType: "audio/ogg",
+      caption: "in French",
+    });
+    expect(file.incoming).toEqual({
+      kind: "voice",
+      source: "audio",
+      fileId: "A",
+      seconds: 200,
+      mimeType: "audio/mpeg",
+      fileName: "talk.mp3",
+    });
+  });
+
+  it("hears a group voice note only when it replies to the bot or its caption mentions it; a voice without a duration is malformed", () => {
+    // Prepare
+    const voice = { file_id: "V", duration: 3 };
+    const toBot = { from: { id: BOT.id } };
+
+    // Act
+    const plain = addressUpdate(update({ voice }, "group"), BOT);
+    const reply = addressUpdate(update({ voice, reply_to_message: toBot }, "group"), BOT);
+    const broken = addressUpdate(update({ voice: { file_id: "V" } }), BOT);
+
+    // Assess
+    expect(plain).toEqual({ skip: "not_addressed" });
+    expect(expectAddressed(reply).incoming).toMatchObject({ kind: "voice", fileId: "V" });
+    expect(broken).toMatchObject({ skip: "malformed", detail: expect.stringContaining("voice") });
+  });
+
+  it.each(["sticker", "video_note", "video", "location", "poll"])(
     "reports a %s message as unsupported",
     (kind) => {
       // Act

@@ -35,6 +35,10 @@ describe("media: choosing, naming and classifying", () => {
     ["logo.svg", "image/svg+xml", "text"],
     ["archive.zip", "application/zip", "unsupported"],
     ["movie.mp4", "video/mp4", "unsupported"],
+    ["Memo 12.m4a", "audio/mp4", "audio"],
+    ["note.OGG", undefined, "audio"],
+    ["recording", "audio/mpeg", "audio"],
+    ["talk.opus", "application/octet-stream", "audio"],
   ])("classifies %s (%s) as %s", (name, mime, kind) => {
     expect(classifyFile(name, mime)).toBe(kind);
   });

@@ -69,6 +69,8 @@ export function messageToItem(m: ChatMessage): Item {
     ...(m.updateId !== undefined ? { update_id: m.updateId } : {}),
     ...(m.failed ? { failed: m.failed } : {}),
     ...(m.images?.length ? { images: [...m.images] } : {}),
+    ...(m.voice ? { voice: true } : {}),
+    ...(m.audio ? { audio: m.audio } : {}),
     ...(m.cutOff ? { cut_off: m.cutOff } : {}),
     ...(m.stopped ? { stopped: true } : {}),
   };
@@ -84,6 +86,8 @@ function messageFromItem(raw: unknown): ChatMessage {
     ...(i.update_id !== undefined ? { updateId: Number(i.update_id) } : {}),
     ...(i.failed ? { failed: String(i.failed) } : {}),
     ...(Array.isArray(i.images) && i.images.length > 0 ? { images: i.images.map(String) } : {}),
+    ...(i.voice === true ? { voice: true } : {}),
+    ...(typeof i.audio === "string" && i.audio ? { audio: i.audio } : {}),
     ...(i.cut_off ? { cutOff: String(i.cut_off) } : {}),
     ...(i.stopped === true ? { stopped: true } : {}),
   };

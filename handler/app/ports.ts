@@ -164,5 +164,24 @@ export interface PullProgress {
   readonly completed?: number;
 }
 
+/** One audio file to transcribe. */
+export interface TranscriptionRequest {
+  readonly audio: Uint8Array;
+  /** Sent as the file's name: its extension tells the server the format (`.ogg` for voice notes). */
+  readonly fileName: string;
+  readonly mimeType: string;
+  /** Aborts the request (the time the bot gives it, or shutdown). */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The speech-to-text server (OpenAI's `POST /audio/transcriptions`).
+ * Errors: TranscriptionError with a kind per failure.
+ */
+export interface SpeechGateway {
+  /** @returns the transcript, trimmed (an empty one is a `TranscriptionError` of kind `empty`). */
+  transcribe(request: TranscriptionRequest): Promise<string>;
+}
+
 export type * from "./store-ports.js";
 export type * from "./update-store-ports.js";

@@ -43,6 +43,16 @@ export interface ChatMessage {
    */
   readonly images?: readonly string[];
   /**
+   * Set on a user message that came as a voice note or audio file: its
+   * content is what the speech server heard (after the caption, if any).
+   */
+  readonly voice?: boolean;
+  /**
+   * S3 key of that audio, under the conversation's own prefix (see
+   * `voice/audio-files.ts`); kept, never read back or sent to the model.
+   */
+  readonly audio?: string;
+  /**
    * Set on an answer the model did not finish: `length` when it reached
    * `num_predict`. Such an answer is shown and stored, marked, never as complete.
    */

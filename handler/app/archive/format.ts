@@ -33,6 +33,10 @@ export const archiveMessageSchema = z.lazy(() =>
     failed: z.string().max(64).optional(),
     /** S3 keys of the message's images (see `media/image-keys.ts`). */
     images: z.array(z.string().max(400)).max(MAX_IMAGES_PER_MESSAGE).optional(),
+    /** A user message heard from a voice note or audio file: `content` is its transcript. */
+    voice: z.boolean().optional(),
+    /** S3 key of that audio (see `voice/audio-files.ts`); an import drops it. */
+    audio: z.string().max(400).optional(),
     /** Why an answer stopped before its end (`length`: it reached num_predict). */
     cut_off: z.string().max(64).optional(),
     /** An answer the user stopped part-way. */
@@ -190,6 +194,8 @@ export function toArchiveMessage(m: ChatMessage): ArchiveMessage {
     timestamp: m.ts,
     ...(m.failed ? { failed: m.failed } : {}),
     ...(m.images?.length ? { images: [...m.images] } : {}),
+    ...(m.voice ? { voice: true } : {}),
+    ...(m.audio ? { audio: m.audio } : {}),
     ...(m.cutOff ? { cut_off: m.cutOff } : {}),
     ...(m.stopped ? { stopped: true } : {}),
   };
@@ -204,6 +210,8 @@ export function fromArchiveMessage(m: ArchiveMessage): ChatMessage {
     ts: m.timestamp,
     ...(m.failed ? { failed: m.failed } : {}),
     ...(m.images?.length ? { images: m.images } : {}),
+    ...(m.voice ? { voice: true } : {}),
+    ...(m.audio ? { audio: m.audio } : {}),
     ...(m.cut_off ? { cutOff: m.cut_off } : {}),
     ...(m.stopped ? { stopped: true } : {}),
   };

@@ -80,7 +80,10 @@ export async function importArchive(
   let s3Path: string;
   let messages: ChatMessage[];
   try {
-    messages = await importImages(turn, session, archiveMessages(doc), doc.attachments);
+    // An audio key in a file names an object the importer does not own: the transcript and
+    // the voice mark come along, the key does not.
+    const heard = archiveMessages(doc).map(({ audio: _, ...m }) => m);
+    messages = await importImages(turn, session, heard, doc.attachments);
     s3Path = await services.archiver.write(session, messages, now);
   } catch (err) {
     if (!(err instanceof ArchiveStorageError)) throw err;

@@ -20,7 +20,8 @@ export function renderTranscript(doc: ArchiveDocument): string {
     const images = m.images?.length
       ? ` [${m.images.length === 1 ? "image" : `${m.images.length} images`}]`
       : "";
-    const note = `${images}${
+    const heard = m.voice ? " [voice message, transcribed]" : "";
+    const note = `${heard}${images}${
       m.failed
         ? ` [${answeredLater ? "first attempt failed" : "not answered"}: ${m.failed}]`
         : m.cut_off

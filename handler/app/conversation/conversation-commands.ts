@@ -44,7 +44,7 @@ export const CONVERSATION_COMMANDS: CommandTable = {
         return undefined;
       }
       const lines = recent.map((m) => {
-        const who = m.role === "user" ? "🧑 You" : `🤖 ${session.model}`;
+        const who = m.role === "user" ? `🧑 You${m.voice ? " 🎤" : ""}` : `🤖 ${session.model}`;
         const body = m.content.length > 300 ? `${m.content.slice(0, 300)}…` : m.content;
         return `<b>${escapeHtml(who)}</b> <i>${escapeHtml(m.ts.slice(0, 16).replace("T", " "))}</i>\n${escapeHtml(body)}`;
       });

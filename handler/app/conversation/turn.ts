@@ -11,6 +11,7 @@ import type {
   ModelGateway,
   SessionLifecycleStore,
   SessionStore,
+  SpeechGateway,
   UsageStore,
 } from "../ports.js";
 import type { StopSwitch } from "../stop/stop-switch.js";
@@ -29,8 +30,10 @@ export interface BotServices {
   readonly access: AccessControl;
   /** What each model can do (`/api/show`), cached across invokes: one cache for /models and photos. */
   readonly capabilities: CapabilityCache;
-  /** Where images users send are kept (the archive bucket, beside their conversations). */
+  /** Where images and audio users send are kept (the archive bucket, beside their conversations). */
   readonly media: ArchiveStore;
+  /** The speech-to-text server voice messages are heard with (`TRANSCRIBE_URL`). */
+  readonly speech: SpeechGateway;
   /** Per-user usage counters (the per-invoke view is {@link Turn.usage}). */
   readonly usage: UsageStore;
   readonly now: () => Date;

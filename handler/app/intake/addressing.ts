@@ -35,12 +35,31 @@ export interface IncomingPhoto {
   readonly caption?: string;
 }
 
+/**
+ * Audio to hear: a voice note (`message.voice`), an audio file
+ * (`message.audio`) or a document holding audio.
+ */
+export interface IncomingVoice {
+  readonly kind: "voice";
+  readonly source: "voice" | "audio" | "document";
+  readonly fileId: string;
+  /** Length in seconds as Telegram reports it (a document has none). */
+  readonly seconds?: number;
+  /** Bytes as Telegram reports them, when it does. */
+  readonly size?: number;
+  readonly mimeType?: string;
+  readonly fileName?: string;
+  /** Goes with the transcript (a group mention removed). */
+  readonly caption?: string;
+}
+
 /** What an update asks of the bot, once validated and addressed. */
 export type Incoming =
   | { readonly kind: "command"; readonly name: string; readonly args: string }
   | { readonly kind: "text"; readonly text: string }
   | IncomingDocument
   | IncomingPhoto
+  | IncomingVoice
   | { readonly kind: "unsupported"; readonly what: string }
   /** A press of one of the bot's inline buttons (`callback_query`). */
   | { readonly kind: "button"; readonly queryId: string; readonly data: string }
@@ -162,6 +181,23 @@ export function addressUpdate(
     }));
     return { ...base, incoming: { kind: "photo", sizes, ...withCaption } };
   }
+  const audio = m.voice ?? m.audio;
+  if (audio) {
+    const fileName = m.audio?.file_name;
+    return {
+      ...base,
+      incoming: {
+        kind: "voice",
+        source: m.voice ? "voice" : "audio",
+        fileId: audio.file_id,
+        seconds: audio.duration,
+        ...(audio.file_size !== undefined ? { size: audio.file_size } : {}),
+        ...(audio.mime_type ? { mimeType: audio.mime_type } : {}),
+        ...(fileName ? { fileName } : {}),
+        ...withCaption,
+      },
+    };
+  }
   return {
     ...base,
     incoming: { kind: "unsupported", what: describeNonText(update.raw.message ?? {}) },
@@ -208,16 +244,6 @@ function addressedText(
 }
 
 function describeNonText(message: object): string {
-  const kinds = [
-    "sticker",
-    "voice",
-    "audio",
-    "video",
-    "video_note",
-    "animation",
-    "location",
-    "contact",
-    "poll",
-  ];
+  const kinds = ["sticker", "video", "video_note", "animation", "location", "contact", "poll"];
   return kinds.find((k) => k in message) ?? "message";
 }

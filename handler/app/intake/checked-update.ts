@@ -20,6 +20,14 @@ const senderSchema = z.object({
 /** A chat as the bot reads one. */
 const chatSchema = z.object({ id: z.number().int(), type: z.string() });
 
+/** A voice note or audio file: the fields both carry that the bot reads. */
+const audioFile = z.object({
+  file_id: z.string(),
+  duration: z.number().int().min(0),
+  mime_type: z.string().optional(),
+  file_size: z.number().optional(),
+});
+
 const messageSchema = z.object({
   message_id: z.number().int(),
   from: senderSchema,
@@ -49,6 +57,8 @@ const messageSchema = z.object({
     )
     .min(1)
     .optional(),
+  voice: audioFile.optional(),
+  audio: audioFile.extend({ file_name: z.string().optional() }).optional(),
   reply_to_message: z.object({ from: z.object({ id: z.number() }).optional() }).optional(),
 });
 

@@ -20,6 +20,7 @@ import {
   type BotIdentity,
   type IncomingDocument,
   type IncomingPhoto,
+  type IncomingVoice,
   needsIdentity,
 } from "./addressing.js";
 import type { CheckedUpdate } from "./checked-update.js";
@@ -46,6 +47,8 @@ export interface DispatchContext {
   readonly onDocument?: (turn: Turn, document: IncomingDocument) => Promise<TurnOutcome>;
   /** Answers photos. */
   readonly onPhoto?: (turn: Turn, photo: IncomingPhoto) => Promise<TurnOutcome>;
+  /** Answers voice notes and audio files. */
+  readonly onVoice?: (turn: Turn, voice: IncomingVoice) => Promise<TurnOutcome>;
 }
 
 /**
@@ -113,6 +116,10 @@ export async function dispatch(
     case "photo":
       if (ctx.onPhoto) return ctx.onPhoto(turn, incoming);
       await say(turn, "I can't look at photos. Send your question as a text message.");
+      return "handled";
+    case "voice":
+      if (ctx.onVoice) return ctx.onVoice(turn, incoming);
+      await say(turn, "I can't listen to voice messages. Send your question as text.");
       return "handled";
     case "button":
       return pressButton(turn, incoming.queryId, incoming.data);

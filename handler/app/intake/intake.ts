@@ -8,6 +8,7 @@ import { photoTurn } from "../media/photo.js";
 import type { ChatGateway, PollerState, PollerStateStore, UpdateLedger } from "../ports.js";
 import type { StopSwitch } from "../stop/stop-switch.js";
 import type { UsageMeter } from "../usage/usage-meter.js";
+import { voiceTurn } from "../voice/voice-turn.js";
 import type { BotIdentity } from "./addressing.js";
 import type { CheckedUpdate } from "./checked-update.js";
 import { isUrgent } from "./controls.js";
@@ -163,6 +164,7 @@ export class Intake {
       delivery: { draftsUnavailable: false },
       onDocument: documentTurn,
       onPhoto: photoTurn,
+      onVoice: voiceTurn,
       identity: this.deps.identity,
     };
   }

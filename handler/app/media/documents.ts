@@ -1,9 +1,10 @@
-import { TelegramApiError, UserInputError } from "../../errors.js";
+import { isTooBigToDownload } from "../../errors.js";
 import { TELEGRAM_DOWNLOAD_LIMIT } from "../../settings/attachments.js";
 import { importArchive, looksLikeExport, MAX_IMPORT_BYTES } from "../archive/import.js";
 import { answer, beginTurn, userMessage } from "../conversation/chat.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import type { IncomingDocument } from "../intake/addressing.js";
+import { voiceTurn } from "../voice/voice-turn.js";
 import { classifyFile, READABLE_FILES } from "./file-kinds.js";
 import { extractPdfText, PdfUnreadableError } from "./pdf.js";
 import { imageTurn, mb } from "./photo.js";
@@ -15,7 +16,7 @@ const CHARS_PER_TOKEN = 3.5;
 export const DEFAULT_DOCUMENT_QUESTION = "Summarise this document.";
 
 /**
- * Answers a file: images go to a vision model, a session export is imported,
+ * Answers a file: images go to a vision model, audio is heard (`voice/`), a session export is imported,
  * text, code and PDFs are read into the prompt with the caption as the
  * question. Anything else gets a reply listing what works.
  */
@@ -27,6 +28,16 @@ export async function documentTurn(turn: Turn, doc: IncomingDocument): Promise<T
       size: doc.size,
       caption: doc.caption,
       what: "image file",
+    });
+  if (kind === "audio")
+    return voiceTurn(turn, {
+      kind: "voice",
+      source: "document",
+      fileId: doc.fileId,
+      ...(doc.size > 0 ? { size: doc.size } : {}),
+      ...(doc.mimeType ? { mimeType: doc.mimeType } : {}),
+      fileName: doc.fileName,
+      ...(doc.caption ? { caption: doc.caption } : {}),
     });
   if (kind === "unsupported") {
     await say(turn, `I can't read ${doc.fileName}. I can read ${READABLE_FILES}.`);
@@ -118,10 +129,7 @@ async function download(
   try {
     return await turn.services.telegram.downloadFile(doc.fileId, limit);
   } catch (err) {
-    const tooBig =
-      err instanceof UserInputError ||
-      (err instanceof TelegramApiError && /file is too big/i.test(err.description));
-    if (!tooBig) throw err;
+    if (!isTooBigToDownload(err)) throw err;
     await say(turn, `${doc.fileName} is too big: I read files up to ${mb(limit)}.`);
     return undefined;
   }

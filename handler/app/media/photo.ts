@@ -1,4 +1,4 @@
-import { ModelError, TelegramApiError, UserInputError } from "../../errors.js";
+import { isTooBigToDownload, ModelError } from "../../errors.js";
 import { TELEGRAM_DOWNLOAD_LIMIT } from "../../settings/attachments.js";
 import { inStorage } from "../archive/errors.js";
 import { answer, beginTurn, userMessage } from "../conversation/chat.js";
@@ -81,10 +81,7 @@ export async function imageTurn(turn: Turn, image: ImageInput): Promise<TurnOutc
   try {
     bytes = await services.telegram.downloadFile(image.fileId, limit);
   } catch (err) {
-    const refused =
-      err instanceof UserInputError ||
-      (err instanceof TelegramApiError && /file is too big/i.test(err.description));
-    if (!refused) throw err;
+    if (!isTooBigToDownload(err)) throw err;
     log.info("image refused: too big to download", { error: err.message });
     await say(turn, tooBig(image.what, image.size ?? limit + 1, limit));
     return "handled";
