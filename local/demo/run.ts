@@ -62,6 +62,7 @@ async function main(): Promise<void> {
   const page = await startWebPage({
     chat,
     telegram,
+    say,
     port,
     info: { bot: telegram.botUsername, model: model.description, standIn: !!model.standIn },
   });

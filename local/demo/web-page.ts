@@ -45,6 +45,8 @@ export interface WebPageOptions {
   /** The stand-in Telegram, for the files the bot sent. */
   readonly telegram: { readonly url: string; readonly token: string };
   readonly info: PageInfo;
+  /** Tells the terminal about a request that failed unexpectedly. */
+  readonly say: (line: string) => void;
   /** The port to listen on (0: any free one); one that stays taken for a second falls back to a free one. */
   readonly port: number;
 }
@@ -77,6 +79,8 @@ export async function startWebPage(options: WebPageOptions): Promise<WebPage> {
   let hosts: string[] = [];
   const server = createServer((req, res) => {
     route(req, res).catch((err: unknown) => {
+      if (!(err instanceof Refused))
+        options.say(`⚠ the page's ${req.method} ${req.url} failed: ${String(err)}`);
       const refused = err instanceof Refused ? err : new Refused(500, String(err));
       if (!res.headersSent) sendJson(res, refused.status, { error: refused.message });
       else res.destroy();
@@ -150,8 +154,7 @@ export async function startWebPage(options: WebPageOptions): Promise<WebPage> {
       "cache-control": "no-store",
       ...SECURITY_HEADERS,
     });
-    last = JSON.stringify(state());
-    res.write(`data: ${last}\n\n`);
+    res.write(`data: ${JSON.stringify(state())}\n\n`);
     events.add(res);
     res.on("close", () => events.delete(res));
   }
