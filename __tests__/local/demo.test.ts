@@ -49,11 +49,34 @@ function statusWithHost(url: string, host: string): Promise<number | undefined> 
   });
 }
 
-/** `npm run demo` on a fresh DATA_DIR and any free port; resolves with its page's address. */
+/** Sends a message as the page does. */
+async function sendMessage(url: string, text: string): Promise<void> {
+  const res = await fetch(`${url}/api/messages`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ text }),
+  });
+  expect(res.status).toBe(200);
+}
+
+/** The bot's messages as the page gets them, once one of them contains `wanted`. */
+async function botAnswerWith(url: string, wanted: string): Promise<string[]> {
+  let texts: string[] = [];
+  for (let n = 0; n < 1_200 && !texts.some((t) => t.includes(wanted)); n++) {
+    const state = (await (await fetch(`${url}/api/state`)).json()) as {
+      chat: { messages: { from: string; text: string }[] };
+    };
+    texts = state.chat.messages.filter((m) => m.from === "bot").map((m) => m.text);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return texts;
+}
+
+/** `npm run demo` on a DATA_DIR (a fresh one) and any free port; resolves with its page's address. */
 async function startDemo(
   env: Record<string, string>,
+  dataDir = mkdtempSync(join(tmpdir(), "chatbot-demo-")),
 ): Promise<{ demo: TerminalBot; url: string; dataDir: string }> {
-  const dataDir = mkdtempSync(join(tmpdir(), "chatbot-demo-"));
   const demo = npmRun("demo", { DATA_DIR: dataDir, DEMO_PORT: "0", ...env });
   const address = /Chat with the bot at (http:\/\/127\.0\.0\.1:\d+)/;
   await until(
@@ -187,28 +210,38 @@ describe("npm run demo: the bot without a token or Ollama, in a browser", () => 
       const foreign = await post("/api/messages", { origin: "http://evil.example" });
       const rebound = await statusWithHost(url, "evil.example");
       const sent = await post("/api/messages");
-      const texts = async () => {
-        const state = (await (await fetch(`${url}/api/state`)).json()) as {
-          chat: { messages: { from: string; text: string }[] };
-        };
-        return state.chat.messages.filter((m) => m.from === "bot").map((m) => m.text);
-      };
-      let answers: string[] = [];
-      for (let n = 0; n < 600 && !answers.includes("You said: hi"); n++) {
-        answers = await texts();
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const answers = await botAnswerWith(url, "You said: hi");
 
       // Assert
       expect(foreign.status).toBe(403);
       expect(rebound).toBe(403);
       expect(sent.status).toBe(200);
-      expect(answers).toContain("You said: hi");
+      expect(answers.at(-1)).toBe("You said: hi");
       expect(ollama.chats().map((c) => canonicalModelName(c.body.model))).toEqual(["mistral"]);
       expect(running.demo.output()).toContain(`Model: Ollama at ${ollama.url} (mistral:latest)`);
       expect(running.demo.output()).not.toContain("built-in stand-in");
     } finally {
       await ollama.close();
     }
+  }, 120_000);
+
+  it("picks up where it left off: a second run on the same DATA_DIR answers and remembers", async () => {
+    // Arrange: a first run that answers one message, then Ctrl-C.
+    const noOllama = { OLLAMA_URL: `http://127.0.0.1:${await closedPort()}` };
+    running = await startDemo(noOllama);
+    await sendMessage(running.url, "my name is Ada");
+    await botAnswerWith(running.url, "my name is Ada");
+    running.demo.signalGroup("SIGINT");
+    const first = await running.demo.exited;
+
+    // Act: a new stand-in Telegram, the same data.
+    running = await startDemo(noOllama, running.dataDir);
+    await sendMessage(running.url, "/history");
+    const answers = await botAnswerWith(running.url, "Last 2 of 2 messages");
+
+    // Assert
+    expect(first.code).toBe(0);
+    expect(answers).toHaveLength(1);
+    expect(answers[0]).toContain("my name is Ada");
   }, 120_000);
 });
