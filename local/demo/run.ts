@@ -17,9 +17,9 @@ import { chooseModel } from "./stand-in-model.js";
 import { startWebPage } from "./web-page.js";
 
 /** The demo's data folder when DATA_DIR is not set. */
-export const DEMO_DATA_DIR = ".demo-data";
+const DEMO_DATA_DIR = ".demo-data";
 /** The page's port when DEMO_PORT is not set. */
-export const DEMO_PORT = 8080;
+const DEMO_PORT = 8080;
 
 /** The person at the page: the first private user, so they own the bot (and may /pull). */
 const PERSON: TgUser = { id: 10_001, first_name: "Demo", username: "demo_user" };

@@ -12,10 +12,10 @@ import { SETTINGS } from "../../handler/settings.js";
 import { installedModels, LOCAL_OLLAMA_URL } from "../hints.js";
 
 /** The stand-in's one model (pulled models answer the same way). */
-export const STAND_IN_MODEL = "demo-stand-in";
+const STAND_IN_MODEL = "demo-stand-in";
 
 /** The first line of every stand-in answer. */
-export const STAND_IN_LABEL =
+const STAND_IN_LABEL =
   "🧪 **Stand-in model**: the demo's built-in echo, not a language model.";
 
 /** Which model server the demo uses, and what to tell the person about it. */
@@ -78,7 +78,7 @@ async function startStandIn(): Promise<FakeOllama> {
 }
 
 /** What the stand-in answers: its label, what it received, and what to try next. */
-export function standInReply(body: ChatBody): Reply {
+function standInReply(body: ChatBody): Reply {
   const last = body.messages.filter((m) => m.role === "user").at(-1);
   const said = (last?.content ?? "").replace(/\s+/g, " ").trim();
   const quoted = said.length > 160 ? `${said.slice(0, 160)}…` : said;

@@ -15,7 +15,7 @@ import type { DemoChat } from "./demo-chat.js";
 import { serveSentFile } from "./files.js";
 
 /** The largest file the page takes (Telegram bots themselves download at most 20 MB). */
-export const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
+const MAX_UPLOAD_BYTES = 50 * 1024 * 1024;
 
 const PAGE_DIR = join(import.meta.dirname, "page");
 const STATIC: Readonly<Record<string, { file: string; type: string }>> = {
