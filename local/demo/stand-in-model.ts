@@ -15,8 +15,7 @@ import { installedModels, LOCAL_OLLAMA_URL } from "../hints.js";
 const STAND_IN_MODEL = "demo-stand-in";
 
 /** The first line of every stand-in answer. */
-const STAND_IN_LABEL =
-  "🧪 **Stand-in model**: the demo's built-in echo, not a language model.";
+const STAND_IN_LABEL = "🧪 **Stand-in model**: the demo's built-in echo, not a language model.";
 
 /** Which model server the demo uses, and what to tell the person about it. */
 export interface ModelChoice {
