@@ -59,6 +59,18 @@ export async function checkOllama(url: string, defaultModel: string): Promise<st
   return `Ollama at ${url} has ${names.join(", ")}`;
 }
 
+/**
+ * The models the server at `url` lists (`GET /api/tags`); undefined when
+ * nothing answers there, or not like Ollama.
+ */
+export async function installedModels(url: string): Promise<string[] | undefined> {
+  try {
+    return await modelNames(await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(3_000) }));
+  } catch {
+    return undefined;
+  }
+}
+
 /** The model names of an `/api/tags` answer; undefined when it is not one. */
 async function modelNames(res: Response): Promise<string[] | undefined> {
   if (!res.ok) return undefined;

@@ -79,6 +79,7 @@ export class FakeOllama {
   private models = ["llama3:latest", "mistral:latest", "phi3:latest"];
   private readonly details = new Map<string, ModelDetails>();
   private readonly replies = new Map<string, (body: ChatBody) => Reply>();
+  private defaultReply: (body: ChatBody) => Reply = echo;
   private readonly faults: OllamaFault[] = [];
   private recorded: OllamaRequest[] = [];
   private hanging: ServerResponse[] = [];
@@ -164,6 +165,11 @@ export class FakeOllama {
     this.replies.set(canonical(model), reply);
   }
 
+  /** How every model without a reply of its own answers from now on (default: echo). */
+  setDefaultReply(reply: (body: ChatBody) => Reply): void {
+    this.defaultReply = reply;
+  }
+
   /** Fails the next `times` chat requests. */
   failNext(fault: OllamaFault, times = 1): void {
     for (let i = 0; i < times; i++) this.faults.push(fault);
@@ -212,6 +218,7 @@ export class FakeOllama {
   reset(): void {
     this.recorded = [];
     this.replies.clear();
+    this.defaultReply = echo;
     this.details.clear();
     this.faults.length = 0;
     this.holds = [];
@@ -452,7 +459,7 @@ export class FakeOllama {
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     try {
       await sleep(this.latencyMs);
-      const reply = (this.replies.get(model) ?? echo)(body);
+      const reply = (this.replies.get(model) ?? this.defaultReply)(body);
       const { content, thinking = "" } = typeof reply === "string" ? { content: reply } : reply;
       if (body.stream === false) {
         sendJson(res, 200, this.final(body, content, thinking, record));

@@ -351,4 +351,34 @@ describe("FakeTelegram", () => {
     expect(commands.body.result).toEqual([{ command: "start", description: "Start" }]);
     expect(tg.commands()).toEqual([{ command: "start", description: "Start" }]);
   });
+
+  it("shows a client the bot's messages as they read now, and says when a call was answered", async () => {
+    // Arrange
+    const answered: string[] = [];
+    const stop = tg.onAnswered(() => answered.push("call"));
+    const keyboard = { inline_keyboard: [[{ text: "⏹ Stop", callback_data: "stop:1001:7" }]] };
+
+    // Act
+    await call("sendMessage", {
+      chat_id: ada.id,
+      text: "<b>draft</b>",
+      parse_mode: "HTML",
+      reply_markup: keyboard,
+    });
+    await call("editMessageText", { chat_id: ada.id, message_id: 1, text: "final" });
+    stop();
+    await call("sendMessage", { chat_id: ada.id, text: "after" });
+    const later = await FakeTelegram.start({ firstUpdateId: 5_000 });
+    const first = later.pushText(ada, adaChat, "hi");
+    await later.close();
+
+    // Assert
+    expect(answered).toEqual(["call", "call"]);
+    expect(tg.chatMessages(ada.id)).toEqual([
+      expect.objectContaining({ message_id: 1, text: "final", edit_date: expect.any(Number) }),
+      expect.objectContaining({ message_id: 2, text: "after" }),
+    ]);
+    expect(tg.chatMessages(ada.id)[0]).not.toHaveProperty("reply_markup");
+    expect(first).toBe(5_000);
+  });
 });

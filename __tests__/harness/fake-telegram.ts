@@ -87,6 +87,8 @@ export interface FakeTelegramOptions {
    * Bot API server does.
    */
   drafts?: boolean;
+  /** The first update's `update_id` (default 100000); a new Bot API server starts its own sequence. */
+  firstUpdateId?: number;
 }
 
 /** One `sendMessageDraft` frame the bot showed. */
@@ -699,6 +701,7 @@ export class FakeTelegram {
     this.botUsername = options.botUsername ?? "ollama_test_bot";
     this.setFlood(options.flood ?? true);
     this.draftsEnabled = options.drafts ?? true;
+    this.nextUpdateId = options.firstUpdateId ?? FIRST_UPDATE_ID;
     this.registerHandlers();
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -1079,6 +1082,27 @@ export class FakeTelegram {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+
+  // ---- what a client shows (npm run demo's chat page) ----------------------
+
+  /**
+   * The bot's messages in `chatId` as a Telegram client receives them (Bot API
+   * `Message` objects: text with entities or a document, and the inline
+   * keyboard), in send order, current after edits.
+   */
+  chatMessages(chatId: number): Record<string, unknown>[] {
+    return (this.messages.get(chatId) ?? []).map((m) => this.messageJson(m));
+  }
+
+  /**
+   * Calls `listener` each time a Bot API call has been answered (what a client
+   * shows may have changed); returns the function that stops the calls.
+   */
+  onAnswered(listener: () => void): () => void {
+    const onRequest = (_req: IncomingMessage, res: ServerResponse) => res.once("finish", listener);
+    this.server.on("request", onRequest);
+    return () => this.server.off("request", onRequest);
   }
 
   // ---- HTTP ----------------------------------------------------------------

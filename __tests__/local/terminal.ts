@@ -78,8 +78,13 @@ function environment(env: Readonly<Record<string, string>>): Record<string, stri
 
 /** `npm start`, exactly as a user types it, in its own process group. */
 export function npmStart(env: Readonly<Record<string, string>>): TerminalBot {
+  return npmRun("start", env);
+}
+
+/** `npm run <script>` (`npm start` is `start`), as a user types it, in its own process group. */
+export function npmRun(script: string, env: Readonly<Record<string, string>>): TerminalBot {
   return track(
-    spawn("npm", ["start"], {
+    spawn("npm", ["run", script], {
       cwd: root,
       env: environment(env),
       stdio: ["ignore", "pipe", "pipe"],

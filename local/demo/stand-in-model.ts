@@ -1,0 +1,113 @@
+/**
+ * The model `npm run demo` talks to when no Ollama answers: the project's own
+ * fake Ollama (`__tests__/harness/fake-ollama.ts`, faithful to Ollama's API:
+ * NDJSON streaming, `/api/tags`, `/api/show`, `/api/pull`), serving one
+ * model, {@link STAND_IN_MODEL}, whose every answer says it is a stand-in. It
+ * writes slowly on purpose, so that an answer visibly grows and Stop can be
+ * pressed; asked for a long story, it writes for about half a minute.
+ */
+import { type ChatBody, FakeOllama, type Reply } from "../../__tests__/harness/fake-ollama.js";
+import { canonicalModelName } from "../../handler/domain/model-name.js";
+import { SETTINGS } from "../../handler/settings.js";
+import { installedModels, LOCAL_OLLAMA_URL } from "../hints.js";
+
+/** The stand-in's one model (pulled models answer the same way). */
+const STAND_IN_MODEL = "demo-stand-in";
+
+/** The first line of every stand-in answer. */
+const STAND_IN_LABEL = "🧪 **Stand-in model**: the demo's built-in echo, not a language model.";
+
+/** Which model server the demo uses, and what to tell the person about it. */
+export interface ModelChoice {
+  /** OLLAMA_URL for the bot. */
+  readonly url: string;
+  /** DEFAULT_MODEL for the bot, when the demo picks it. */
+  readonly defaultModel?: string;
+  /** One line for the terminal and the page. */
+  readonly description: string;
+  /** The stand-in, when no Ollama answered; the demo closes it at the end. */
+  readonly standIn?: FakeOllama;
+}
+
+/**
+ * Uses the Ollama at `OLLAMA_URL` (default {@link LOCAL_OLLAMA_URL}) when it
+ * lists a model, else starts the stand-in. With a real Ollama that lacks
+ * the default model and no DEFAULT_MODEL set, its first model is the default.
+ */
+export async function chooseModel(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<ModelChoice> {
+  const url = env.OLLAMA_URL || LOCAL_OLLAMA_URL;
+  const names = await installedModels(url);
+  const first = names?.[0];
+  if (names && first !== undefined) {
+    const fallback = canonicalModelName(String(SETTINGS.DEFAULT_MODEL.default));
+    const keep = env.DEFAULT_MODEL || names.some((n) => canonicalModelName(n) === fallback);
+    return {
+      url,
+      ...(keep ? {} : { defaultModel: first }),
+      description: `Model: Ollama at ${url} (${names.join(", ")})`,
+    };
+  }
+  const standIn = await startStandIn();
+  return {
+    url: standIn.url,
+    defaultModel: STAND_IN_MODEL,
+    description: `Model: the built-in stand-in "${STAND_IN_MODEL}" (no Ollama answered at ${url}; it only echoes, to show the bot at work)`,
+    standIn,
+  };
+}
+
+async function startStandIn(): Promise<FakeOllama> {
+  const ollama = await FakeOllama.start();
+  ollama.setModels([STAND_IN_MODEL]);
+  ollama.setModelDetails(STAND_IN_MODEL, {
+    sizeBytes: 1_024,
+    parameterSize: "stand-in",
+    capabilities: ["completion", "vision"],
+  });
+  ollama.setDefaultReply(standInReply);
+  // About 120 characters a second: an answer grows over a few seconds.
+  ollama.chunkSize = 12;
+  ollama.chunkDelayMs = 100;
+  // A /pull lasts about ten seconds, long enough to press Cancel.
+  ollama.pullSteps = 30;
+  ollama.pullDelayMs = 300;
+  return ollama;
+}
+
+/** What the stand-in answers: its label, what it received, and what to try next. */
+function standInReply(body: ChatBody): Reply {
+  const last = body.messages.filter((m) => m.role === "user").at(-1);
+  const said = (last?.content ?? "").replace(/\s+/g, " ").trim();
+  const quoted = said.length > 160 ? `${said.slice(0, 160)}…` : said;
+  const images = last?.images?.length ?? 0;
+  const lines = [STAND_IN_LABEL, ""];
+  if (images > 0) {
+    lines.push(
+      `I received ${images === 1 ? "a photo" : `${images} photos`}; a vision model (llava, on Ollama) would describe ${images === 1 ? "it" : "them"}.`,
+    );
+  }
+  if (quoted) lines.push(`You wrote ${said.length} characters: “${quoted}”`);
+  if (/\b(long|story)\b/i.test(said)) return [...lines, "", story().join("\n\n")].join("\n");
+  lines.push(
+    "",
+    "I write slowly on purpose, so you can watch the answer grow. Things to try:",
+    "- ask for **a long story**, then press Stop",
+    "- `/pull llava`, then press ✖️ Cancel",
+    "- 📎 a photo or a text file",
+    "- `/help` for every command",
+    "",
+    "Run Ollama (`ollama serve`, or set OLLAMA_URL) and start the demo again for real answers.",
+  );
+  return lines.join("\n");
+}
+
+function story(): string[] {
+  const paragraphs = 12;
+  return Array.from(
+    { length: paragraphs },
+    (_, i) =>
+      `**Part ${i + 1} of ${paragraphs}.** Once more the stand-in model repeats itself: it has no story to tell, only words to send one small piece at a time, so that the draft keeps growing until you press Stop.`,
+  );
+}
