@@ -30,6 +30,7 @@ import { LocalStopSwitch } from "./app/stop/stop-switch.js";
 import { UsageMeter } from "./app/usage/usage-meter.js";
 import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
+import { InvokeMetrics, type Metrics, type MetricsSnapshot } from "./metrics/invoke-metrics.js";
 
 /** The bot as one object: what the Lambda entry and the local runner call. */
 export interface App {
@@ -53,6 +54,10 @@ export interface App {
     invocationId: string,
   ): Promise<{ outcome: string }>;
   readonly log: Logger;
+  /** What the bot counts and times (the Lambda entry adds the invoke's duration). */
+  readonly metrics: Metrics;
+  /** Everything recorded since the last call (the Lambda entry writes it as EMF, `npm start` sums it up). */
+  takeMetrics(): MetricsSnapshot;
 }
 
 /** Replaceable edges, for the local runner (and nothing else). */
@@ -80,6 +85,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       secrets: [config.telegram.token, config.telegram.webhookSecret],
     });
   const now = overrides.now ?? (() => new Date());
+  const metrics = new InvokeMetrics();
   let deadline = Number.POSITIVE_INFINITY;
   // One keep-alive HTTP client for Telegram and Ollama (far cheaper per call than global fetch).
   const http = keepAliveFetch();
@@ -90,6 +96,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       apiUrl: config.telegram.apiUrl,
       deadline: () => deadline,
       fetch: http,
+      onRetry: (retry) => {
+        metrics.count("TelegramRetries");
+        if (retry.floodWaitMs !== undefined)
+          metrics.observe("TelegramFloodWaitMs", retry.floodWaitMs);
+      },
     });
   const db = createDocumentClient();
   const store = new DynamoSessionStore(db, config.table);
@@ -131,6 +142,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     capabilities: new CapabilityCache(model, { endpoint: config.ollama.url, now }),
     media: objects,
     usage,
+    metrics,
     now,
   };
   const menu = new MenuRegistration(telegram, log);
@@ -171,6 +183,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   });
   return {
     log,
+    metrics,
+    takeMetrics: () => metrics.take(),
     webhook: (request, until, invocationId) => intake.webhook(request, until, invocationId),
     queued: (update, until, invocationId) => intake.queued(update, until, invocationId),
     poll: (until, invocationId, options) => intake.poll(until, invocationId, options),

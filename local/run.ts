@@ -16,6 +16,7 @@ import type { App } from "../handler/composition.js";
 import { type Config, loadConfig } from "../handler/config.js";
 import { ConfigError, TokenRejectedError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
+import { summarize } from "../handler/metrics/invoke-metrics.js";
 import type { AwsEmulators } from "./aws-emulators.js";
 import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
 import { adoptS3rverArchives, FileArchiveStore } from "./file-archive.js";
@@ -134,7 +135,14 @@ async function main(): Promise<void> {
     write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
   });
   const app = createApp(config, { log, ...(archive ? { archive } : {}) });
-  const tokenAccepted = await pollUntilStopped(app.poll.bind(app), stop.signal);
+  // Metrics are the Lambda's to publish (EMF lines, read by CloudWatch); here each poll run's
+  // are taken, so they never pile up, and summed up in one line at LOG_LEVEL=debug.
+  const poll: Poll = (until, id, options) =>
+    app.poll(until, id, options).finally(() => {
+      const summary = summarize(app.takeMetrics());
+      if (Object.keys(summary).length > 0) log.debug("metrics of this poll run", summary);
+    });
+  const tokenAccepted = await pollUntilStopped(poll, stop.signal);
   await embedded?.close();
   lock?.release();
   if (!tokenAccepted) {
