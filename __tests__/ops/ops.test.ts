@@ -193,6 +193,7 @@ describe("arguments", () => {
       preflight({ TELEGRAM_BOT_TOKEN: "1:x", DEPLOY_TARGET: "aws" }, (c) => c !== "docker"),
     ).toBeUndefined();
     expect(preflight({ TELEGRAM_BOT_TOKEN: "1:x" }, all)).toBeUndefined();
+    expect(preflight({ TELEGRAM_BOT_TOKEN_PARAMETER: "/bot/token" }, all)).toBeUndefined();
   });
 
   it("npm start uses embedded storage unless an AWS or LocalStack endpoint is configured", () => {
