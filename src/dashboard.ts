@@ -43,22 +43,21 @@ export class BotDashboard extends Construct {
   }
 }
 
+/** Lines of one namespace and dimension: a metric's name, and its own options (statistic, label). */
+const metricOf =
+  (namespace: string, dimension: string, value: string) =>
+  (name: string, options: Record<string, string> = {}): MetricLine => [
+    namespace,
+    name,
+    dimension,
+    value,
+    ...(Object.keys(options).length > 0 ? [options] : []),
+  ];
+
 function widgets(props: BotDashboardProps): Widget[] {
-  const bot = (name: string, options: Record<string, string> = {}): MetricLine => [
-    METRICS_NAMESPACE,
-    name,
-    SERVICE_DIMENSION,
-    props.functionName,
-    ...(Object.keys(options).length > 0 ? [options] : []),
-  ];
-  const lambda = (name: string, options: Record<string, string> = {}): MetricLine => [
-    "AWS/Lambda",
-    name,
-    "FunctionName",
-    props.functionName,
-    ...(Object.keys(options).length > 0 ? [options] : []),
-  ];
-  const table = (name: string): MetricLine => ["AWS/DynamoDB", name, "TableName", props.tableName];
+  const bot = metricOf(METRICS_NAMESPACE, SERVICE_DIMENSION, props.functionName);
+  const lambda = metricOf("AWS/Lambda", "FunctionName", props.functionName);
+  const table = metricOf("AWS/DynamoDB", "TableName", props.tableName);
   const percentiles = (name: string, label: string): MetricLine[] => [
     bot(name, { stat: "p50", label: `${label} p50` }),
     bot(name, { stat: "p95", label: `${label} p95` }),
