@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { WEBHOOK_SECRET, webhookDelivery, webhookUpdate } from "../faults/support.js";
 import { useTestBed } from "../harness/bed.js";
 import { FakeSsm } from "../harness/fake-ssm.js";
 import { coldStart, nodeProcess } from "../harness/lambda.js";
@@ -122,5 +123,36 @@ describe("the bot token from SSM Parameter Store (TELEGRAM_BOT_TOKEN_PARAMETER)"
     expect(malformed).toMatch(/TELEGRAM_BOT_TOKEN_PARAMETER must start with \/ when it has a path/);
     for (const message of [denied, both, malformed])
       expect(message).not.toContain(bed.telegram.token.split(":")[1]);
+  });
+
+  it("reads the webhook secret from SSM too, and warns once when a parameter is not a SecureString", async () => {
+    // Prepare
+    ssm.putParameter(TOKEN_PARAMETER, bed.telegram.token, "String");
+    ssm.putParameter("/chatbot/webhook-secret", WEBHOOK_SECRET);
+    const env = {
+      ...fromSsm(),
+      TELEGRAM_WEBHOOK_SECRET_PARAMETER: "/chatbot/webhook-secret",
+    };
+    const u = person("Wes");
+    const lambda = coldStart(env);
+
+    // Act
+    const { result, logs } = await bed.captureLogs(async () => ({
+      forged: await lambda.invoke<{ statusCode: number }>(
+        webhookDelivery(webhookUpdate(u, "forged"), "not-the-secret"),
+      ),
+      real: await lambda.invoke<{ statusCode: number }>(
+        webhookDelivery(webhookUpdate(u, "hello"), WEBHOOK_SECRET),
+      ),
+    }));
+
+    // Assess
+    expect(result.forged.statusCode).toBe(401);
+    expect(result.real.statusCode).toBe(200);
+    expect(bed.telegram.sentMessages(u.chat.id)).toHaveLength(1);
+    const warnings = logs.filter((l) => l.includes("stored unencrypted"));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain("TELEGRAM_BOT_TOKEN_PARAMETER");
+    expect(logs.join("\n")).not.toContain(WEBHOOK_SECRET);
   });
 });
