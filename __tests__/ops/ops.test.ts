@@ -154,6 +154,29 @@ describe("readable output", () => {
     expect(formatLogMessage("START RequestId: abc Version: $LATEST\n")).toBe(
       "START RequestId: abc Version: $LATEST",
     );
+    // An invoke's EMF document: its mode and the metrics that are not zero.
+    const emf = JSON.stringify({
+      _aws: {
+        Timestamp: 1,
+        CloudWatchMetrics: [
+          {
+            Namespace: "TelegramOllamaBot",
+            Dimensions: [["service"]],
+            Metrics: [
+              { Name: "AnswersSent" },
+              { Name: "UpdatesGivenUp" },
+              { Name: "ModelAnswerMs" },
+            ],
+          },
+        ],
+      },
+      service: "telegram-bot",
+      mode: "poll",
+      AnswersSent: 2,
+      UpdatesGivenUp: 0,
+      ModelAnswerMs: [900, 1200],
+    });
+    expect(formatLogMessage(emf)).toBe("metrics poll AnswersSent=2 ModelAnswerMs=[900,1200]");
   });
 });
 
