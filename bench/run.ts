@@ -12,6 +12,7 @@ import { gzipSync } from "node:zlib";
 import { GetCommand } from "@aws-sdk/lib-dynamodb";
 import { BUNDLE, coldStart } from "../__tests__/harness/lambda.js";
 import { startTestBed, type TestBed } from "../__tests__/harness/start-bed.js";
+import { cost } from "./cost.js";
 import { CountingProxy } from "./counting-proxy.js";
 import {
   BASELINE_COMMIT,
@@ -205,6 +206,7 @@ async function timeToFirstToken(): Promise<Record<string, unknown>> {
 const LAZY_PARTS = [
   "s3-archive.js",
   "lambda-invoke.js",
+  "ssm-parameters.js",
   "aws-credential-provider-ini.js",
   "pdf-engine.mjs",
 ];
@@ -340,6 +342,7 @@ const SECTIONS: Record<string, () => Promise<unknown> | unknown> = {
   longConversation: () => longConversation(LONG_MESSAGES, LONG_MARKS),
   latencyUnderLoad: waitBehindLongAnswer,
   botCpuPerMessage: cpu,
+  cost,
 };
 const ONLY_ALIASES: Record<string, string> = {
   cpu: "botCpuPerMessage",

@@ -31,6 +31,7 @@ import { LocalStopSwitch } from "./app/stop/stop-switch.js";
 import { UsageMeter } from "./app/usage/usage-meter.js";
 import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
+import { InvokeMetrics, type Metrics, type MetricsSnapshot } from "./metrics/invoke-metrics.js";
 
 /** The bot as one object: what the Lambda entry and the local runner call. */
 export interface App {
@@ -54,6 +55,10 @@ export interface App {
     invocationId: string,
   ): Promise<{ outcome: string }>;
   readonly log: Logger;
+  /** What the bot counts and times (the Lambda entry adds the invoke's duration). */
+  readonly metrics: Metrics;
+  /** Everything recorded since the last call (the Lambda entry writes it as EMF, `npm start` sums it up). */
+  takeMetrics(): MetricsSnapshot;
 }
 
 /** Replaceable edges, for the local runner (and nothing else). */
@@ -81,6 +86,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       secrets: config.secrets,
     });
   const now = overrides.now ?? (() => new Date());
+  const metrics = new InvokeMetrics();
   let deadline = Number.POSITIVE_INFINITY;
   // One keep-alive HTTP client for Telegram and Ollama (far cheaper per call than global fetch).
   const http = keepAliveFetch();
@@ -91,6 +97,11 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       apiUrl: config.telegram.apiUrl,
       deadline: () => deadline,
       fetch: http,
+      onRetry: (retry) => {
+        metrics.count("TelegramRetries");
+        if (retry.floodWaitMs !== undefined)
+          metrics.observe("TelegramFloodWaitMs", retry.floodWaitMs);
+      },
     });
   const db = createDocumentClient();
   const store = new DynamoSessionStore(db, config.table);
@@ -138,6 +149,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       fetch: http,
     }),
     usage,
+    metrics,
     now,
   };
   const menu = new MenuRegistration(telegram, log);
@@ -178,6 +190,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   });
   return {
     log,
+    metrics,
+    takeMetrics: () => metrics.take(),
     webhook: (request, until, invocationId) => intake.webhook(request, until, invocationId),
     queued: (update, until, invocationId) => intake.queued(update, until, invocationId),
     poll: (until, invocationId, options) => intake.poll(until, invocationId, options),

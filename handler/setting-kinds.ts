@@ -117,3 +117,28 @@ export function withVariables<T extends Record<string, Setting>>(
     ]),
   ) as { [K in keyof T]: T[K] };
 }
+
+/**
+ * What is wrong with an SSM parameter name, by Parameter Store's rules
+ * (PutParameter's `Name`), or undefined when nothing is. Checked at synth and
+ * by the handler, so a typo is named before AWS refuses it.
+ */
+export function parameterNameProblem(name: string): string | undefined {
+  if (name.length > 1011) return "is longer than 1011 characters";
+  if (!/^[A-Za-z0-9_.\-/]+$/.test(name)) return "may only contain A-Z, a-z, 0-9, _ . - and /";
+  if (name.includes("/") && !name.startsWith("/"))
+    return "must start with / when it has a path, e.g. /chatbot/telegram-token";
+  if (/^\/?(aws|ssm)/i.test(name)) return "may not start with aws or ssm";
+  if (name.split("/").length - 1 > 15) return "has more than 15 levels";
+  return undefined;
+}
+
+/** The name of an SSM parameter (Parameter Store's rules); empty means none. */
+export const parameterName = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .superRefine((name, ctx) => {
+      const problem = name === "" ? undefined : parameterNameProblem(name);
+      if (problem) ctx.addIssue({ code: "custom", message: `${problem} (an SSM parameter name)` });
+    });

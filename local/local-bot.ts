@@ -14,6 +14,7 @@ import type { App } from "../handler/composition.js";
 import { type Config, loadConfig } from "../handler/config.js";
 import { ConfigError, TokenRejectedError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
+import { summarize } from "../handler/metrics/invoke-metrics.js";
 import type { AwsEmulators } from "./aws-emulators.js";
 import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
 import { adoptS3rverArchives, FileArchiveStore } from "./file-archive.js";
@@ -137,7 +138,14 @@ export async function runLocalBot(options: LocalBotOptions): Promise<void> {
   });
   const app = createApp(config, { log, ...(archive ? { archive } : {}) });
   options.ready();
-  const tokenAccepted = await pollUntilStopped(app.poll.bind(app), options);
+  // Metrics are the Lambda's to publish (EMF lines, read by CloudWatch); here each poll run's
+  // are taken, so they never pile up, and summed up in one line at LOG_LEVEL=debug.
+  const poll: Poll = (until, id, pollOptions) =>
+    app.poll(until, id, pollOptions).finally(() => {
+      const summary = summarize(app.takeMetrics());
+      if (Object.keys(summary).length > 0) log.debug("metrics of this poll run", summary);
+    });
+  const tokenAccepted = await pollUntilStopped(poll, options);
   await embedded?.close();
   lock?.release();
   if (!tokenAccepted) {

@@ -39,6 +39,12 @@ const LAZY_PARTS = [
     specifier: "./lambda-invoke.js",
     entry: "handler/adapters/lambda-invoke.ts",
   },
+  // The SSM client, for a cold start whose settings name a parameter (TELEGRAM_BOT_TOKEN_PARAMETER).
+  {
+    name: "ssm-parameters",
+    specifier: "./adapters/ssm-parameters.js",
+    entry: "handler/adapters/ssm-parameters.ts",
+  },
   // The SDK's default credential chain takes environment credentials (what Lambda
   // gives) first; its other links are already imported on demand by the SDK and
   // only run without them (profiles, SSO, web identity, containers, EC2).

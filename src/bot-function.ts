@@ -14,6 +14,12 @@ import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket/index.js";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue/index.js";
 import { AssetType, Fn, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
+import type { AwsContext } from "./aws-context.js";
+import {
+  parameterSettingOf,
+  type SecretParameters,
+  secretParameterStatements,
+} from "./secret-parameters.js";
 import { failedUpdatesQueueName } from "./settings.js";
 import type { BotVariables } from "./variables.js";
 
@@ -72,10 +78,16 @@ export class TelegramBotFunction extends Construct {
   readonly url?: LambdaFunctionUrl;
   /** Webhook mode: where queued events that failed every attempt go (their updates stay in the ledger too). */
   readonly failureQueue?: SqsQueue;
+  /** Set when the EventBridge rule invokes the function every minute. */
+  readonly schedule?: CloudwatchEventRule;
+  /** The function's environment, name → value or Terraform expression. */
+  private readonly environment: Record<string, string>;
+  private readonly functionName: string;
 
   constructor(scope: Construct, id: string, props: TelegramBotFunctionProps) {
     super(scope, id);
     const { table, bucket, variables } = props;
+    this.functionName = props.functionName;
 
     this.logGroup = new CloudwatchLogGroup(this, "logs", {
       name: `/aws/lambda/${props.functionName}`,
@@ -112,6 +124,11 @@ export class TelegramBotFunction extends Construct {
       policy: access.json,
     });
 
+    this.environment = {
+      ...variables.environment,
+      SESSIONS_TABLE: table.name,
+      ARCHIVE_BUCKET: bucket.bucket,
+    };
     const bundle = new TerraformAsset(this, "bundle", {
       path: resolve(props.bundleDir),
       type: AssetType.ARCHIVE,
@@ -130,16 +147,10 @@ export class TelegramBotFunction extends Construct {
       // in webhook mode, queue every chat behind every other. The DynamoDB leases keep
       // polling single and each chat ordered; the variable caps cost for those who want it.
       reservedConcurrentExecutions: variables.reservedConcurrency.numberValue,
-      environment: {
-        variables: {
-          ...variables.environment,
-          SESSIONS_TABLE: table.name,
-          ARCHIVE_BUCKET: bucket.bucket,
-          // No --enable-source-maps: it makes every cold start read and parse the bundle's
-          // source map (about a fifth more load time, docs/performance.md), and the bot logs
-          // errors without stacks. The maps ship in the asset for an operator who sets it.
-        },
-      },
+      // No --enable-source-maps: it makes every cold start read and parse the bundle's
+      // source map (about a fifth more load time, docs/performance.md), and the bot logs
+      // errors without stacks. The maps ship in the asset for an operator who sets it.
+      environment: { variables: { ...this.environment } },
       // The runtime writes to /aws/lambda/<name>; create it first so retention applies.
       dependsOn: [this.logGroup],
     });
@@ -187,7 +198,32 @@ export class TelegramBotFunction extends Construct {
         dependsOn: [selfInvokePolicy],
       });
     }
-    if (props.schedule) this.addSchedule(props.functionName);
+    if (props.schedule) this.schedule = this.addSchedule(props.functionName);
+  }
+
+  /**
+   * Makes the function read secrets from SSM SecureStrings at cold start
+   * instead of its environment: sets each `…_PARAMETER` variable (the name
+   * only; the secret's own variable must not be set, see `BotVariables`'s
+   * `fromParameters`) and, together, the grant that reads exactly those
+   * parameters ({@link secretParameterStatements}).
+   */
+  readSecretsFromSsm(parameters: SecretParameters, context: AwsContext): void {
+    const entries = Object.entries(parameters) as [keyof SecretParameters, string][];
+    if (entries.length === 0) return;
+    for (const [setting, name] of entries) {
+      delete this.environment[setting];
+      this.environment[parameterSettingOf(setting)] = name;
+    }
+    this.fn.putEnvironment({ variables: { ...this.environment } });
+    const read = new DataAwsIamPolicyDocument(this, "secret-parameters", {
+      statement: secretParameterStatements(parameters, context),
+    });
+    new IamRolePolicy(this, "secret-parameters-policy", {
+      name: `${this.functionName}-secret-parameters`,
+      role: this.role.id,
+      policy: read.json,
+    });
   }
 
   /**
@@ -221,7 +257,7 @@ export class TelegramBotFunction extends Construct {
     viaUrl.addOverride("invoked_via_function_url", true);
   }
 
-  private addSchedule(functionName: string): void {
+  private addSchedule(functionName: string): CloudwatchEventRule {
     const rule = new CloudwatchEventRule(this, "schedule", {
       name: `${functionName}-poll`,
       description: "Polls Telegram every minute.",
@@ -235,5 +271,6 @@ export class TelegramBotFunction extends Construct {
       principal: "events.amazonaws.com",
       sourceArn: rule.arn,
     });
+    return rule;
   }
 }

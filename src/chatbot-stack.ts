@@ -1,8 +1,12 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
+import { BotAlarms } from "./alarms.js";
+import { AwsContext } from "./aws-context.js";
 import { TelegramBotFunction } from "./bot-function.js";
+import { BotDashboard } from "./dashboard.js";
 import { AWS_PROVIDER_VERSION, awsProvider } from "./provider.js";
-import { checkWebhookSecret, type StackSettings } from "./settings.js";
+import type { SecretParameters } from "./secret-parameters.js";
+import { checkWebhookSecret, failedUpdatesQueueName, type StackSettings } from "./settings.js";
 import { ConversationArchive, SessionsTable } from "./storage.js";
 import { BotVariables } from "./variables.js";
 
@@ -16,23 +20,37 @@ export interface ChatbotStackProps {
 
 /**
  * The whole product: archive bucket, sessions table, the `telegram-bot` Lambda
- * with its role, policy and log group, and the variables and outputs users
- * work with.
+ * with its role, policy and log group, its alarms and dashboard, and the
+ * variables and outputs users work with.
  */
 export class ChatbotStack extends TerraformStack {
   readonly archive: ConversationArchive;
   readonly sessions: SessionsTable;
   readonly bot: TelegramBotFunction;
+  readonly alarms: BotAlarms;
+  readonly dashboard: BotDashboard;
 
   constructor(scope: Construct, id: string, props: ChatbotStackProps) {
     super(scope, id);
     const { settings } = props;
-    if (settings.webhook) checkWebhookSecret(settings.webhookSecret);
+    // A secret in SSM is checked by the function when it reads it, not here.
+    if (settings.webhook && !settings.webhookSecretParameter)
+      checkWebhookSecret(settings.webhookSecret);
     awsProvider(this, settings);
     // `invoked_via_function_url` (function URL permissions) exists from 6.29.0 on; the
     // pinned bindings would otherwise ask Terraform for exactly 6.25.0.
     this.addOverride("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION);
-    const variables = new BotVariables(this, "variables", { webhook: settings.webhook });
+    const context = new AwsContext(this, "aws-context");
+    const secrets: SecretParameters = {
+      ...(settings.tokenParameter ? { TELEGRAM_BOT_TOKEN: settings.tokenParameter } : {}),
+      ...(settings.webhookSecretParameter
+        ? { TELEGRAM_WEBHOOK_SECRET: settings.webhookSecretParameter }
+        : {}),
+    };
+    const variables = new BotVariables(this, "variables", {
+      webhook: settings.webhook,
+      fromParameters: Object.keys(secrets),
+    });
     this.archive = new ConversationArchive(this, "archive", {
       bucketName: settings.bucketName,
       target: settings.target,
@@ -50,6 +68,23 @@ export class ChatbotStack extends TerraformStack {
       webhook: settings.webhook,
       schedule: settings.schedule,
     });
+    this.bot.readSecretsFromSsm(secrets, context);
+    const failureQueueName = settings.webhook
+      ? failedUpdatesQueueName(settings.functionName)
+      : undefined;
+    this.alarms = new BotAlarms(this, "alarms", {
+      functionName: settings.functionName,
+      ...(failureQueueName ? { failureQueueName } : {}),
+      pollingSchedule: settings.schedule && !settings.webhook,
+      ...(settings.alarmEmail ? { email: settings.alarmEmail } : {}),
+      context,
+    });
+    this.dashboard = new BotDashboard(this, "dashboard", {
+      functionName: settings.functionName,
+      tableName: settings.tableName,
+      region: settings.region,
+      ...(failureQueueName ? { failureQueueName } : {}),
+    });
 
     const output = (id: string, value: string, description: string) =>
       new TerraformOutput(this, id, { value, description });
@@ -60,6 +95,18 @@ export class ChatbotStack extends TerraformStack {
     output("deploy_target", settings.target, "localstack or aws.");
     if (this.bot.url)
       output("webhook_url", this.bot.url.functionUrl, "Function URL for `npm run webhook -- set`.");
+    output(
+      "alarm_topic_arn",
+      this.alarms.topic.arn,
+      settings.alarmEmail
+        ? "SNS topic of the alarms; ALARM_EMAIL is subscribed (confirm the e-mail AWS sends it)."
+        : "SNS topic of the alarms: subscribe to it (aws sns subscribe --protocol email …) or set ALARM_EMAIL.",
+    );
+    output(
+      "dashboard_name",
+      this.dashboard.dashboard.dashboardName,
+      "CloudWatch dashboard of the bot.",
+    );
     if (this.bot.failureQueue)
       output(
         "failed_updates_queue",

@@ -9,16 +9,23 @@ import type { StackSettings } from "./settings.js";
  */
 export const AWS_PROVIDER_VERSION = ">= 6.29.0, < 7.0.0";
 
-/** Every AWS service the stack talks to; LocalStack gets an endpoint for each. */
+/**
+ * Every AWS service the stack (and its function) talks to; LocalStack gets an
+ * endpoint for each. SSM is the function's (a token in Parameter Store), KMS
+ * decrypts it there.
+ */
 export const STACK_SERVICES = [
   "cloudwatch",
   "dynamodb",
   "events",
   "iam",
+  "kms",
   "lambda",
   "logs",
   "s3",
+  "sns",
   "sqs",
+  "ssm",
   "sts",
 ] as const;
 

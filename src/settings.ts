@@ -4,6 +4,7 @@
  * the same meaning. Runtime settings of the bot (token, Ollama URL, model, …)
  * are Terraform variables instead; see `variables.ts`.
  */
+import { parameterNameProblem } from "../handler/setting-kinds.js";
 
 /** Where the stack is deployed. */
 export type DeployTarget = "localstack" | "aws";
@@ -33,6 +34,21 @@ export interface StackSettings {
    * variable `telegram_webhook_secret`. @default undefined
    */
   readonly webhookSecret?: string;
+  /**
+   * E-mail address subscribed to the alarms' SNS topic (AWS sends it a
+   * confirmation first). Without it the topic's ARN is an output to subscribe
+   * to. @default undefined
+   */
+  readonly alarmEmail?: string;
+  /**
+   * Name of an SSM SecureString holding the bot token: the function reads it at
+   * cold start (`TELEGRAM_BOT_TOKEN_PARAMETER`), the role may read exactly that
+   * parameter, and the token is neither a Terraform variable nor in the
+   * function's environment. @default undefined (the token is the sensitive variable `telegram_bot_token`)
+   */
+  readonly tokenParameter?: string;
+  /** The same for the webhook secret (`TELEGRAM_WEBHOOK_SECRET_PARAMETER`). @default undefined */
+  readonly webhookSecretParameter?: string;
 }
 
 /**
@@ -54,6 +70,10 @@ export const DEFAULT_SETTINGS: StackSettings = {
   webhook: false,
   schedule: false,
 };
+
+/** `{ key: value }` when the value is set (not empty), else nothing: unset optional settings stay absent. */
+const optional = <K extends keyof StackSettings>(key: K, value: string | undefined) =>
+  value ? { [key]: value } : {};
 
 /** A source of raw values: cdktf context first, then environment. */
 export type Lookup = (contextKey: string, envKey: string) => string | undefined;
@@ -121,7 +141,22 @@ export function checkWebhookSecret(secret: string | undefined): void {
     );
 }
 
+/** An address SNS can send to: one @, no spaces, a dot in the domain. */
+const EMAIL_RE = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
 function validate(settings: StackSettings): StackSettings {
+  if (settings.alarmEmail !== undefined && !EMAIL_RE.test(settings.alarmEmail))
+    throw new Error(
+      `ALARM_EMAIL "${settings.alarmEmail}" is not an e-mail address: the alarms' SNS topic would refuse to subscribe it.`,
+    );
+  for (const [setting, name] of [
+    ["TELEGRAM_BOT_TOKEN_PARAMETER", settings.tokenParameter],
+    ["TELEGRAM_WEBHOOK_SECRET_PARAMETER", settings.webhookSecretParameter],
+  ] as const) {
+    const problem = name === undefined ? undefined : parameterNameProblem(name);
+    if (problem)
+      throw new Error(`${setting} "${name}" is not a valid SSM parameter name: it ${problem}.`);
+  }
   for (const { key, setting, re, rule } of NAME_RULES) {
     const value = String(settings[key]);
     if (!re.test(value)) throw new Error(`${setting} "${value}" is not a valid name: use ${rule}.`);
@@ -135,11 +170,13 @@ function validate(settings: StackSettings): StackSettings {
 
 /**
  * Reads the settings. Context keys: `target`, `localstackEndpoint`, `region`,
- * `bucketName`, `tableName`, `functionName`, `webhook`, `schedule`. Environment:
- * `DEPLOY_TARGET`, `LOCALSTACK_ENDPOINT`, `AWS_REGION`, `ARCHIVE_BUCKET_NAME`,
- * `SESSIONS_TABLE_NAME`, `FUNCTION_NAME`, `ENABLE_WEBHOOK`, `ENABLE_SCHEDULE`, and
+ * `bucketName`, `tableName`, `functionName`, `webhook`, `schedule`, `alarmEmail`,
+ * `tokenParameter`, `webhookSecretParameter`. Environment: `DEPLOY_TARGET`,
+ * `LOCALSTACK_ENDPOINT`, `AWS_REGION`, `ARCHIVE_BUCKET_NAME`, `SESSIONS_TABLE_NAME`,
+ * `FUNCTION_NAME`, `ENABLE_WEBHOOK`, `ENABLE_SCHEDULE`, `ALARM_EMAIL`,
+ * `TELEGRAM_BOT_TOKEN_PARAMETER`, `TELEGRAM_WEBHOOK_SECRET_PARAMETER`, and
  * `TELEGRAM_WEBHOOK_SECRET` (or `TF_VAR_telegram_webhook_secret`), checked when
- * the webhook is on.
+ * the webhook is on and no parameter holds it.
  * @throws Error naming the setting and the rule when a value is malformed.
  */
 export function readSettings(lookup: Lookup): StackSettings {
@@ -160,5 +197,11 @@ export function readSettings(lookup: Lookup): StackSettings {
     webhookSecret:
       lookup("webhookSecret", "TELEGRAM_WEBHOOK_SECRET") ||
       lookup("webhookSecret", "TF_VAR_telegram_webhook_secret"),
+    ...optional("alarmEmail", lookup("alarmEmail", "ALARM_EMAIL")),
+    ...optional("tokenParameter", lookup("tokenParameter", "TELEGRAM_BOT_TOKEN_PARAMETER")),
+    ...optional(
+      "webhookSecretParameter",
+      lookup("webhookSecretParameter", "TELEGRAM_WEBHOOK_SECRET_PARAMETER"),
+    ),
   });
 }

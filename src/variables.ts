@@ -54,6 +54,11 @@ export interface BotVariablesProps {
    * would refuse (synth already checked the one in the environment). @default false
    */
   readonly webhook?: boolean;
+  /**
+   * Settings the function reads from SSM parameters instead (e.g.
+   * `TELEGRAM_BOT_TOKEN`): no variable, nothing in the environment. @default none
+   */
+  readonly fromParameters?: readonly string[];
 }
 
 /** Terraform's own check of the secret, for a `TF_VAR_` set after synth (e.g. a plain `terraform apply`). */
@@ -81,6 +86,7 @@ export class BotVariables extends Construct {
     super(scope, id);
     this.environment = {};
     for (const s of HANDLER_SETTINGS) {
+      if (props.fromParameters?.includes(s.env)) continue;
       const v = new TerraformVariable(scope, s.variable, {
         type: s.type,
         description: s.description,

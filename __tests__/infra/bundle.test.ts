@@ -69,11 +69,12 @@ function synthesizedAsset(): string[] {
 }
 
 describe("handler bundle", () => {
-  it("leaves out of the cold-start file what only rare paths run (S3, the Lambda client, other credential sources, PDFs)", () => {
+  it("leaves out of the cold-start file what only rare paths run (S3, the Lambda and SSM clients, other credential sources, PDFs)", () => {
     // Prepare: the parts loaded on first use, and code no path of the bot runs.
     const elsewhere = [
       "node_modules/@aws-sdk/client-s3/",
       "node_modules/@aws-sdk/client-lambda/",
+      "node_modules/@aws-sdk/client-ssm/",
       "node_modules/@aws-sdk/credential-provider-sso/",
       "node_modules/@aws-sdk/credential-provider-ini/",
       "node_modules/@aws-sdk/credential-provider-process/",
@@ -97,6 +98,9 @@ describe("handler bundle", () => {
     expect(inputsOf("lambda-invoke.js").some((i) => i.includes("@aws-sdk/client-lambda/"))).toBe(
       true,
     );
+    expect(inputsOf("ssm-parameters.js").some((i) => i.includes("@aws-sdk/client-ssm/"))).toBe(
+      true,
+    );
   });
 
   it("keeps every file it loads on first use beside it", () => {
@@ -105,7 +109,12 @@ describe("handler bundle", () => {
 
     // Assess
     expect(lazy).toEqual(
-      expect.arrayContaining(["s3-archive.js", "lambda-invoke.js", "pdf-engine.mjs"]),
+      expect.arrayContaining([
+        "s3-archive.js",
+        "lambda-invoke.js",
+        "ssm-parameters.js",
+        "pdf-engine.mjs",
+      ]),
     );
     expect(lazy.filter((f) => !existsSync(join(BUNDLE_DIR, f)))).toEqual([]);
   });

@@ -33,9 +33,9 @@ describe("npm start: the bot as a local process with embedded storage", () => {
     first.child.kill("SIGINT");
     const { code: firstCode } = await first.exited;
 
-    // Act: second run, same data folder.
+    // Act: second run, same data folder, at debug level.
     telegram.pushText(ada, chat, "what is my name?");
-    const second = nodeStart(env);
+    const second = nodeStart({ ...env, LOG_LEVEL: "debug" });
     await until(() => telegram.sentMessages(chat.id).length > 1, "the second answer", 60_000);
     second.child.kill("SIGINT");
     const { code: secondCode } = await second.exited;
@@ -56,6 +56,12 @@ describe("npm start: the bot as a local process with embedded storage", () => {
       "what is my name?",
     ]);
     for (const out of [first.output(), second.output()]) expect(out).not.toContain(telegram.token);
+    // Metrics are the Lambda's (EMF): npm start says nothing of them, or one line a run at debug.
+    for (const out of [first.output(), second.output()]) expect(out).not.toContain("_aws");
+    expect(first.output()).not.toContain("metrics of this poll run");
+    expect(second.output()).toMatch(
+      /metrics of this poll run AnswersSent=1 .*ModelAnswerMsCount=1/,
+    );
   }, 120_000);
 
   it("refuses to start without a token and says where to get one", async () => {

@@ -154,6 +154,29 @@ describe("readable output", () => {
     expect(formatLogMessage("START RequestId: abc Version: $LATEST\n")).toBe(
       "START RequestId: abc Version: $LATEST",
     );
+    // An invoke's EMF document: its mode and the metrics that are not zero.
+    const emf = JSON.stringify({
+      _aws: {
+        Timestamp: 1,
+        CloudWatchMetrics: [
+          {
+            Namespace: "TelegramOllamaBot",
+            Dimensions: [["service"]],
+            Metrics: [
+              { Name: "AnswersSent" },
+              { Name: "UpdatesGivenUp" },
+              { Name: "ModelAnswerMs" },
+            ],
+          },
+        ],
+      },
+      service: "telegram-bot",
+      mode: "poll",
+      AnswersSent: 2,
+      UpdatesGivenUp: 0,
+      ModelAnswerMs: [900, 1200],
+    });
+    expect(formatLogMessage(emf)).toBe("metrics poll AnswersSent=2 ModelAnswerMs=[900,1200]");
   });
 });
 
@@ -193,6 +216,7 @@ describe("arguments", () => {
       preflight({ TELEGRAM_BOT_TOKEN: "1:x", DEPLOY_TARGET: "aws" }, (c) => c !== "docker"),
     ).toBeUndefined();
     expect(preflight({ TELEGRAM_BOT_TOKEN: "1:x" }, all)).toBeUndefined();
+    expect(preflight({ TELEGRAM_BOT_TOKEN_PARAMETER: "/bot/token" }, all)).toBeUndefined();
   });
 
   it("npm start uses embedded storage unless an AWS or LocalStack endpoint is configured", () => {

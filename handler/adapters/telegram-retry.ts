@@ -12,6 +12,16 @@ export interface RetryPolicyOptions {
   readonly now?: () => number;
   /** How long one call may go unanswered before it is abandoned and retried (default {@link CALL_TIMEOUT_MS}). */
   readonly callTimeoutMs?: number;
+  /** Told before each wait that precedes a retry (for the metrics). */
+  readonly onRetry?: (retry: TelegramRetry) => void;
+}
+
+/** One retry of a Telegram call, about to wait. */
+export interface TelegramRetry {
+  readonly method: string;
+  readonly waitMs: number;
+  /** Set when Telegram answered 429: the wait it asked for (`retry_after`). */
+  readonly floodWaitMs?: number;
 }
 
 /** Every Telegram call is abandoned this long before the deadline, leaving time to store progress. */
@@ -57,6 +67,7 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
   return async (prev, method, payload, signal) => {
     for (let attempt = 1; ; attempt++) {
       let waitMs: number;
+      let flood = false;
       const deadline = deadlineSignal(options.deadline() - CALL_DEADLINE_MARGIN_MS - now());
       const timeout = LONG_CALLS.has(method) ? undefined : AbortSignal.timeout(callTimeoutMs);
       const limit =
@@ -66,6 +77,7 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
         if (res.ok || attempt >= maxAttempts) return res;
         if (res.error_code === 429) {
           waitMs = Math.max(1, res.parameters?.retry_after ?? 1) * 1000;
+          flood = true;
         } else if (res.error_code >= 500) {
           waitMs = base * 2 ** (attempt - 1);
         } else {
@@ -82,6 +94,7 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
         waitMs = base * 2 ** (attempt - 1);
         if (!fits(waitMs)) throw err;
       }
+      options.onRetry?.({ method, waitMs, ...(flood ? { floodWaitMs: waitMs } : {}) });
       await sleep(waitMs);
     }
   };

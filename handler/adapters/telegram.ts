@@ -15,7 +15,11 @@ import {
   TokenRejectedError,
   UserInputError,
 } from "../errors.js";
-import { CALL_DEADLINE_MARGIN_MS, telegramRetryPolicy } from "./telegram-retry.js";
+import {
+  CALL_DEADLINE_MARGIN_MS,
+  type TelegramRetry,
+  telegramRetryPolicy,
+} from "./telegram-retry.js";
 
 /** Settings of {@link TelegramGateway}. */
 export interface TelegramGatewayOptions {
@@ -25,6 +29,8 @@ export interface TelegramGatewayOptions {
   /** Epoch ms by which the current invoke must finish; bounds retries. */
   readonly deadline: () => number;
   readonly fetch?: typeof fetch;
+  /** Told of each retried call (see {@link telegramRetryPolicy}). */
+  readonly onRetry?: (retry: TelegramRetry) => void;
 }
 
 /**
@@ -43,7 +49,12 @@ export class TelegramGateway implements ChatGateway {
       // grammY's own type for fetch is the node-fetch polyfill's; it calls it as the standard one.
       fetch: this.fetchFn as unknown as NonNullable<ApiClientOptions["fetch"]>,
     });
-    this.api.config.use(telegramRetryPolicy({ deadline: options.deadline }));
+    this.api.config.use(
+      telegramRetryPolicy({
+        deadline: options.deadline,
+        ...(options.onRetry ? { onRetry: options.onRetry } : {}),
+      }),
+    );
   }
 
   async getMe(): Promise<{ id: number; username: string }> {

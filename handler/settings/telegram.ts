@@ -1,13 +1,14 @@
 import * as z from "zod";
-import { required, setting, url } from "../setting-kinds.js";
+import { parameterName, required, setting, url } from "../setting-kinds.js";
 
-/** Settings: how the bot reaches Telegram: its token, the Bot API server and the webhook secret. Rows of the one table in `handler/settings.ts`. */
+/** Settings: how the bot reaches Telegram: its token, the Bot API server and the webhook secret (or the SSM parameters holding them). Rows of the one table in `handler/settings.ts`. */
 export const TELEGRAM_SETTINGS = {
   TELEGRAM_BOT_TOKEN: required(
     {
       type: "string",
       sensitive: true,
-      description: "Bot token from @BotFather. Required; pass it as TF_VAR_telegram_bot_token.",
+      description:
+        "Bot token from @BotFather. Required (unless the function reads it from SSM: TELEGRAM_BOT_TOKEN_PARAMETER); pass it as TF_VAR_telegram_bot_token.",
     },
     z
       .string({ error: "is required: the token @BotFather gave you" })
@@ -36,5 +37,25 @@ export const TELEGRAM_SETTINGS = {
           "may only contain A-Z, a-z, 0-9, _ and - (Telegram's rule)",
         )
         .default(d),
+  ),
+  TELEGRAM_BOT_TOKEN_PARAMETER: setting(
+    {
+      type: "string",
+      stackSets: true,
+      description:
+        "Name of an SSM SecureString holding the token, read with decryption once per cold start instead of TELEGRAM_BOT_TOKEN; the stack sets it (and the grant to read it) from the synth-time setting of the same name.",
+    },
+    "",
+    (d) => parameterName(d),
+  ),
+  TELEGRAM_WEBHOOK_SECRET_PARAMETER: setting(
+    {
+      type: "string",
+      stackSets: true,
+      description:
+        "Name of an SSM SecureString holding the webhook secret, read like TELEGRAM_BOT_TOKEN_PARAMETER instead of TELEGRAM_WEBHOOK_SECRET.",
+    },
+    "",
+    (d) => parameterName(d),
   ),
 };

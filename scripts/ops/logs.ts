@@ -35,7 +35,29 @@ export function parseLogsArgs(argv: readonly string[]): { sinceMinutes: number; 
 export function formatLogMessage(message: string): string {
   const trimmed = message.trimEnd();
   const json = trimmed.indexOf("{");
-  return json >= 0 ? prettyLine(trimmed.slice(json)) : trimmed;
+  if (json < 0) return trimmed;
+  return metricsLine(trimmed.slice(json)) ?? prettyLine(trimmed.slice(json));
+}
+
+/**
+ * An invoke's metrics (its EMF document, which CloudWatch reads) as one short
+ * line: the mode and each metric that is not zero; undefined for other lines.
+ */
+function metricsLine(text: string): string | undefined {
+  let doc: Record<string, unknown>;
+  try {
+    doc = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const directives = (doc._aws as { CloudWatchMetrics?: { Metrics?: { Name: string }[] }[] })
+    ?.CloudWatchMetrics;
+  if (!directives) return undefined;
+  const names = directives.flatMap((d) => (d.Metrics ?? []).map((m) => m.Name));
+  const shown = names
+    .filter((name) => doc[name] !== 0 && doc[name] !== undefined)
+    .map((name) => `${name}=${JSON.stringify(doc[name])}`);
+  return `metrics ${String(doc.mode ?? "")} ${shown.join(" ")}`.trimEnd();
 }
 
 /** Entry point (exported for tests). */

@@ -1,6 +1,7 @@
 /**
  * `npm run up`: LocalStack up, bundle built, stack deployed, next steps
- * printed. Needs Docker, Terraform (cdktf calls it) and TELEGRAM_BOT_TOKEN.
+ * printed. Needs Docker, Terraform (cdktf calls it) and TELEGRAM_BOT_TOKEN (or
+ * TELEGRAM_BOT_TOKEN_PARAMETER, an SSM parameter holding it).
  */
 import { type Io, loadDotEnv, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
 import { hasCommand, run, waitForLocalStack } from "./shell.js";
@@ -11,8 +12,8 @@ export function preflight(
   env: Readonly<Record<string, string | undefined>>,
   has: (command: string, args?: readonly string[]) => boolean = hasCommand,
 ): string | undefined {
-  if (!env.TELEGRAM_BOT_TOKEN)
-    return "Set TELEGRAM_BOT_TOKEN (from @BotFather) first, e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm run up, or put it in .env.";
+  if (!env.TELEGRAM_BOT_TOKEN && !env.TELEGRAM_BOT_TOKEN_PARAMETER)
+    return "Set TELEGRAM_BOT_TOKEN (from @BotFather) first, e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm run up, or put it in .env (or TELEGRAM_BOT_TOKEN_PARAMETER: the name of an SSM SecureString holding it).";
   if (targetFromEnv(env).kind === "localstack" && !has("docker", ["compose", "version"]))
     return 'Docker with the compose plugin is needed for LocalStack. Without Docker, run the bot locally with "npm start".';
   if (!has("terraform", ["-version"]))

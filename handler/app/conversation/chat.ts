@@ -9,6 +9,7 @@ import type { ModelResult } from "../ports.js";
 import { workIdOf } from "../stop/stop-switch.js";
 import { buildContext } from "./context-window.js";
 import { deliver } from "./deliver-answer.js";
+import { ModelClock } from "./model-clock.js";
 import { describeModelError } from "./model-errors.js";
 import { storeTurn as store } from "./store-turn.js";
 import { say, type Turn, type TurnOutcome } from "./turn.js";
@@ -122,6 +123,7 @@ export async function answer(
     // What was written so far: kept when the user stops the answer.
     const partial = { content: "", thinking: "" };
     let result: ModelResult;
+    const clock = new ModelClock(services.metrics);
     try {
       result = await services.model.chat(
         {
@@ -139,6 +141,7 @@ export async function answer(
           stallMs: config.ollama.stallMs,
         },
         (delta) => {
+          clock.delta(delta);
           partial.content += delta.content;
           partial.thinking += delta.thinking;
           // What is shown live stops where the stored answer will be cut.
@@ -149,6 +152,7 @@ export async function answer(
           if (stream?.started) typing.stop();
         },
       );
+      clock.answered(result);
     } catch (err) {
       typing.stop();
       if (running.stopped && err instanceof ModelError) {

@@ -58,6 +58,7 @@ export async function deliver(
   try {
     if (stream) await stream.finish(html);
     else await services.replier.html(turn.target, html);
+    services.metrics.count("AnswersSent");
   } catch (err) {
     // Telegram said no to the answer itself (re-split and plain text tried already):
     // retrying cannot help, so keep the turn, marked, and say what happened.

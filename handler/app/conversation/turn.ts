@@ -1,5 +1,6 @@
 import type { Config } from "../../config.js";
 import type { Logger } from "../../log.js";
+import type { Metrics } from "../../metrics/invoke-metrics.js";
 import type { AccessControl } from "../access/access-control.js";
 import type { Archiver } from "../archive/archiver.js";
 import type { Replier, ReplyTarget } from "../delivery/replies.js";
@@ -36,6 +37,8 @@ export interface BotServices {
   readonly speech: SpeechGateway;
   /** Per-user usage counters (the per-invoke view is {@link Turn.usage}). */
   readonly usage: UsageStore;
+  /** What the bot counts and times, published once per invoke (never per user or chat). */
+  readonly metrics: Metrics;
   readonly now: () => Date;
 }
 

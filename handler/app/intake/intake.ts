@@ -110,7 +110,7 @@ export class Intake {
       maxConcurrency: deps.maxConcurrency,
       maxAttempts: deps.maxAttempts,
       handle: (update) => this.answerAndCount(update, ctx, poller),
-      giveUp: (update, err) => tellGivenUp(deps.services.replier, update, err),
+      giveUp: (update, err) => this.giveUp(update, err),
       urgent: isUrgent,
       beforeBatch: (state) => deps.beforeBatch(state, owner),
       afterBatch: () => ctx.usage.flush(invokeLog),
@@ -146,6 +146,12 @@ export class Intake {
     }
   }
 
+  /** An update is given up, in any intake: counted for the alarm, and its user told. */
+  private giveUp(update: CheckedUpdate, err: unknown): Promise<void> {
+    this.deps.services.metrics.count("UpdatesGivenUp");
+    return tellGivenUp(this.deps.services.replier, update, err);
+  }
+
   private begin(
     until: number,
     log: Logger,
@@ -175,7 +181,7 @@ export class Intake {
       log: ctx.log,
       maxAttempts: this.deps.maxAttempts,
       handle: (update) => dispatch(update, ctx),
-      giveUp: (update, err) => tellGivenUp(this.deps.services.replier, update, err),
+      giveUp: (update, err) => this.giveUp(update, err),
       deadline: ctx.deadline,
       owner,
     };

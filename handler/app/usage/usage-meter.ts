@@ -95,6 +95,7 @@ export class UsageMeter {
     if (!hasLimits(limits) || (await turn.services.access.isAdmin(turn.msg.userId))) return false;
     const reached = limitReached(await this.of(turn.msg.userId), limits, now());
     if (!reached) return false;
+    turn.services.metrics.count("MessagesRefusedByLimits");
     turn.log.info("daily limit reached; the model is not called", {
       limit: reached.limit,
       used: reached.used,
