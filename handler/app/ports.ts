@@ -6,6 +6,7 @@
  * `update-store-ports.ts` (the poller state, the update ledger), re-exported below.
  */
 import type { Update } from "@grammyjs/types";
+import type { RichBlock } from "../format/index.js";
 
 /** Options for an outgoing Telegram text. */
 export interface SendOptions {
@@ -74,6 +75,30 @@ export interface ChatGateway {
    * @throws MethodMissingError when the Bot API server does not know the method.
    */
   sendDraft(chatId: number, draftId: number, text: string, options?: DraftOptions): Promise<void>;
+  /**
+   * Sends a rich message (Bot API 10.1 `sendRichMessage`) of `blocks`.
+   * @returns the id of the sent message.
+   * @throws TelegramApiError (404 when the Bot API server has no rich messages).
+   */
+  sendRich(chatId: number, blocks: readonly RichBlock[], options?: SendOptions): Promise<number>;
+  /** Replaces a message's content with `blocks` (`editMessageText` with `rich_message`). */
+  editRich(
+    chatId: number,
+    messageId: number,
+    blocks: readonly RichBlock[],
+    options?: SendOptions,
+  ): Promise<void>;
+  /**
+   * Shows (or updates) a rich draft of an answer being written (`sendRichMessageDraft`,
+   * private chats only; the only place a `thinking` block may appear).
+   * @throws TelegramApiError (404 when the Bot API server has no rich messages).
+   */
+  sendRichDraft(
+    chatId: number,
+    draftId: number,
+    blocks: readonly RichBlock[],
+    options?: DraftOptions,
+  ): Promise<void>;
   /** Answers a button press (Telegram shows `text` as a small notice, or an alert). */
   answerCallback(
     queryId: string,

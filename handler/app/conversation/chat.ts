@@ -143,7 +143,7 @@ export async function answer(
           partial.thinking += delta.thinking;
           // What is shown live stops where the stored answer will be cut.
           const room = MAX_STORED_MESSAGE_CHARS - streamed;
-          if (room > 0) stream?.push(delta.content.slice(0, room));
+          stream?.push(room > 0 ? delta.content.slice(0, room) : "", delta.thinking);
           streamed += delta.content.length;
           // "typing…" lasts until the user sees text: reasoning and a non-streamed answer can take minutes.
           if (stream?.started) typing.stop();
