@@ -68,18 +68,14 @@ describe("rich answers (Bot API 10.1): tables, formulas and long answers as the 
     const [message] = bed.telegram.sentMessages(ada.chat.id);
     const blocks = message?.rich ?? [];
     expect(blocks[0]).toMatchObject({ type: "heading", size: 2, text: "Plans" });
-    const table = blocks.find((b) => b.type === "table");
-    const cells = (table?.cells as RichJson[][]).map((row) => row.map((c) => c.text));
+    const rows = (blocks.find((b) => b.type === "table")?.cells ?? []) as RichJson[][];
+    const cells = rows.map((row) => row.map((c) => c.text));
     expect(cells).toEqual([
       ["Plan", "Price", "Models"],
       ["Free", "$0", "llama3"],
       ["Pro", "$10", { type: "bold", text: "all" }],
     ]);
-    expect((table?.cells as RichJson[][])[0]?.map((c) => c.align)).toEqual([
-      "left",
-      "right",
-      "center",
-    ]);
+    expect(rows[0]?.map((c) => c.align)).toEqual(["left", "right", "center"]);
     expect(message?.text).toContain("Pick one.");
   });
 

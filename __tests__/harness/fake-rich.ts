@@ -149,7 +149,7 @@ function checkTable(cells: unknown): void {
     if (!Array.isArray(row) || row.length === 0) fail("table row must have cells");
     let width = 0;
     for (const cell of row as unknown[]) {
-      if (!isRecord(cell)) return fail("can't parse table cell");
+      if (!isRecord(cell)) throw new RichMessageError("can't parse table cell");
       if (!["left", "center", "right"].includes(String(cell.align)))
         fail("table cell align must be one of left, center or right");
       if (!["top", "middle", "bottom"].includes(String(cell.valign)))
