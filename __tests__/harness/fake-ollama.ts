@@ -395,12 +395,16 @@ export class FakeOllama {
     try {
       await sleep(this.latencyMs);
       const reply = (this.replies.get(model) ?? echo)(body);
-      const { content, thinking = "" } = typeof reply === "string" ? { content: reply } : reply;
+      const { content, thinking: reasoning = "" } =
+        typeof reply === "string" ? { content: reply } : reply;
+      // A thinking model told `think: false` does not reason; any other writes what it writes.
+      const thinking = think || !this.capabilitiesOf(model).includes("thinking") ? reasoning : "";
       if (body.stream === false) {
-        sendJson(res, 200, this.final(body, content, think ? thinking : "", record));
+        const inline = think || !thinking ? content : `<think>${thinking}</think>${content}`;
+        sendJson(res, 200, this.final(body, inline, think ? thinking : "", record));
         return;
       }
-      await this.stream(body, res, content, think ? thinking : "", fault, record, think);
+      await this.stream(body, res, content, thinking, fault, record, think);
     } finally {
       this.inFlight--;
     }

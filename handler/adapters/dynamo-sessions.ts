@@ -11,6 +11,7 @@ import {
   messagesBytes,
   type Session,
   type SessionKey,
+  type SessionSettings,
   type UserProfile,
 } from "../domain/session.js";
 import { ConflictError } from "../errors.js";
@@ -127,17 +128,22 @@ export class DynamoSessionStore implements SessionStore {
 
   async updateSettings(
     session: Session,
-    settings: Pick<Session, "options" | "systemPrompt">,
+    settings: SessionSettings,
     updateId: number,
   ): Promise<Session> {
+    // Each setting is written, or removed when unset: the item says exactly what is in effect.
+    const set = ["options = :opts", "last_update_id = :uid"];
+    const remove: string[] = [];
+    if (settings.systemPrompt) set.push("system_prompt = :sys");
+    else remove.push("system_prompt");
+    if (settings.think) set.push("think = :think");
+    else remove.push("think");
     await this.conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: sessionKeyOf(session),
-          UpdateExpression: settings.systemPrompt
-            ? "SET options = :opts, system_prompt = :sys, last_update_id = :uid"
-            : "SET options = :opts, last_update_id = :uid REMOVE system_prompt",
+          UpdateExpression: `SET ${set.join(", ")}${remove.length > 0 ? ` REMOVE ${remove.join(", ")}` : ""}`,
           ConditionExpression: "#status = :active AND last_update_id < :uid",
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
@@ -145,6 +151,7 @@ export class DynamoSessionStore implements SessionStore {
             ":uid": updateId,
             ":active": "active",
             ...(settings.systemPrompt ? { ":sys": settings.systemPrompt } : {}),
+            ...(settings.think ? { ":think": settings.think } : {}),
           },
         }),
       ),

@@ -6,6 +6,7 @@
  * `update-store-ports.ts` (the poller state, the update ledger), re-exported below.
  */
 import type { Update } from "@grammyjs/types";
+import type { ThinkParam } from "../domain/think.js";
 import type { RichBlock } from "../format/index.js";
 
 /** Options for an outgoing Telegram text. */
@@ -130,6 +131,8 @@ export interface ModelRequest {
   readonly messages: readonly ModelMessage[];
   readonly options: Readonly<Record<string, number>>;
   readonly keepAlive: string;
+  /** Ollama's `think` (the conversation's `/think`); absent, the model decides. */
+  readonly think?: ThinkParam;
   /** Aborts the call (deadline or shutdown). */
   readonly signal: AbortSignal;
   /** Longest silence once the answer has started streaming; longer fails the call as `stalled`. */

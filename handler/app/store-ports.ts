@@ -11,6 +11,7 @@ import type {
   ChatMessage,
   Session,
   SessionKey,
+  SessionSettings,
   UserProfile,
 } from "../domain/session.js";
 import type { Usage } from "../domain/usage.js";
@@ -47,11 +48,7 @@ export interface SessionStore {
     change: AppendChange,
   ): Promise<Session>;
   /** Replaces per-session settings (system prompt, Ollama options). */
-  updateSettings(
-    session: Session,
-    settings: Pick<Session, "options" | "systemPrompt">,
-    updateId: number,
-  ): Promise<Session>;
+  updateSettings(session: Session, settings: SessionSettings, updateId: number): Promise<Session>;
   /** Every session of a user (active and closed), newest first. */
   listSessions(userId: number): Promise<Session[]>;
 }

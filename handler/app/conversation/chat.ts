@@ -1,4 +1,5 @@
 import { type ChatMessage, MAX_STORED_MESSAGE_CHARS, type Session } from "../../domain/session.js";
+import { thinkParam } from "../../domain/think.js";
 import { appliedAlready } from "../../domain/update-stamp.js";
 import { ModelError } from "../../errors.js";
 import { openAnswerStream } from "../delivery/answer-stream.js";
@@ -132,6 +133,7 @@ export async function answer(
           messages,
           options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
           keepAlive: config.ollama.keepAlive,
+          think: thinkParam(session.think, session.model),
           signal: AbortSignal.any([
             AbortSignal.timeout(Math.max(1_000, timeoutMs)),
             running.signal,
