@@ -262,6 +262,56 @@ describe("rich answers (Bot API 10.1): tables, formulas and long answers as the 
   });
 });
 
+describe("rich answers Telegram finds too large or refuses", () => {
+  const bed = useTestBed({ telegram: { flood: false }, env: { STREAM_MODE: "off" } });
+  beforeEach(() => bed.ollama.reset());
+
+  it("splits a rich message Telegram finds too long into smaller ones, losing nothing", async () => {
+    // Arrange: two 9,000-character paragraphs, one message by our count but not by Telegram's
+    const ivy = newPerson("Ivy");
+    const answer = `${"alpha ".repeat(1500).trim()}\n\n${"omega ".repeat(1500).trim()}`;
+    bed.ollama.setReply("llama3", () => answer);
+    bed.telegram.failNext("sendRichMessage", {
+      status: 400,
+      description: "Bad Request: rich message text is too long",
+    });
+    bed.telegram.pushText(ivy.user, ivy.chat, "long");
+
+    // Act
+    const { logs } = await bed.captureLogs(() => invoke(bed));
+
+    // Assess
+    expect(requestsTo(bed, "sendRichMessage", ivy.chat.id).map((r) => r.status)).toEqual([
+      400, 200, 200,
+    ]);
+    expect(textsTo(bed, ivy.chat.id).join("\n\n")).toBe(answer);
+    expect(logs.filter((l) => l.includes("rich message too large"))).toHaveLength(1);
+  });
+
+  it("when Telegram refuses the answer as rich and as HTML, the turn is stored marked and the user told", async () => {
+    // Arrange
+    const jon = newPerson("Jon");
+    bed.ollama.setReply("llama3", () => "An answer.");
+    const refusal = { status: 400, description: "Bad Request: chat is deactivated" };
+    bed.telegram.failNext("sendRichMessage", refusal);
+    bed.telegram.failNext("sendMessage", { ...refusal, when: (p) => p.parse_mode === "HTML" });
+    bed.telegram.pushText(jon.user, jon.chat, "hello");
+
+    // Act
+    await invoke(bed);
+
+    // Assess
+    expect(textsTo(bed, jon.chat.id).at(-1)).toContain(
+      "Telegram refused my answer (Bad Request: chat is deactivated)",
+    );
+    const [session] = await sessionItems(bed, jon.user.id);
+    expect(conversationOf(session ?? {}).at(-1)).toMatchObject({
+      content: "An answer.",
+      failed: "undelivered",
+    });
+  });
+});
+
 describe("a Bot API server without rich messages (404) and RICH_MESSAGES=off", () => {
   const bed = useTestBed({ telegram: { flood: false, richMessages: false } });
   beforeEach(() => {
