@@ -1,5 +1,6 @@
 import type { InputRichBlock, RichBlockTableCell, RichText } from "@grammyjs/types";
 import MarkdownIt from "markdown-it";
+import { fenceLanguage } from "./markdown.js";
 import { MATH_BLOCK, MATH_DISPLAY, MATH_INLINE, mathPlugin } from "./math.js";
 
 /** One block of a rich message as the bot sends it (Bot API 10.1 `InputRichBlock`, no uploads). */
@@ -65,11 +66,7 @@ class BlockReader {
         return depth >= MAX_BLOCK_DEPTH ? inner : [{ type: "blockquote", blocks: inner }];
       }
       case "fence": {
-        const language =
-          t.info
-            .trim()
-            .split(/\s+/)[0]
-            ?.replace(/[^A-Za-z0-9_+#.-]/g, "") ?? "";
+        const language = fenceLanguage(t.info);
         const code = t.content.replace(/\n$/, "");
         if (language === "math" && code.trim()) {
           return [{ type: "mathematical_expression", expression: code.trim() }];
