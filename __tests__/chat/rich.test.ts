@@ -288,6 +288,28 @@ describe("rich answers Telegram finds too large or refuses", () => {
     expect(logs.filter((l) => l.includes("rich message too large"))).toHaveLength(1);
   });
 
+  it("waits out a 429 on sendRichMessage and retries a 500, sending the answer once", async () => {
+    // Arrange
+    const kim = newPerson("Kim");
+    bed.ollama.setReply("llama3", () => "Once.");
+    bed.telegram.failNext("sendRichMessage", {
+      status: 429,
+      description: "Too Many Requests: retry after 1",
+      retryAfter: 1,
+    });
+    bed.telegram.failNext("sendRichMessage", { status: 500, description: "Internal Server Error" });
+    bed.telegram.pushText(kim.user, kim.chat, "once?");
+
+    // Act
+    await invoke(bed);
+
+    // Assess
+    const calls = requestsTo(bed, "sendRichMessage", kim.chat.id);
+    expect(calls.map((r) => r.status)).toEqual([429, 500, 200]);
+    expect((calls[1]?.at ?? 0) - (calls[0]?.at ?? 0)).toBeGreaterThanOrEqual(1000);
+    expect(textsTo(bed, kim.chat.id)).toEqual(["Once."]);
+  });
+
   it("when Telegram refuses the answer as rich and as HTML, the turn is stored marked and the user told", async () => {
     // Arrange
     const jon = newPerson("Jon");

@@ -72,7 +72,6 @@ describe("app/archive/format", () => {
     expect(doc.message_count).toBe(3);
     expect(doc.parameters).toEqual({
       system_prompt: "Be brief.",
-      think: null,
       options: { temperature: 0.5, num_ctx: 4096 },
     });
     expect(doc.usage).toEqual({

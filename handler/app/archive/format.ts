@@ -163,7 +163,8 @@ export function buildArchive(
     },
     parameters: {
       system_prompt: session.systemPrompt?.slice(0, MAX_SYSTEM_PROMPT_CHARS) ?? null,
-      think: session.think ?? null,
+      // Written only when set: files of conversations without it stay as they were.
+      ...(session.think ? { think: session.think } : {}),
       options: Object.fromEntries(
         Object.entries({ ...modelDefaults, ...session.options }).filter(
           (e): e is [string, number] => typeof e[1] === "number",

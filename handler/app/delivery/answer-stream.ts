@@ -27,7 +27,7 @@ export function answerFormats(turn: Turn): {
   const rich = delivery.rich.usable
     ? richFormat(services.telegram, delivery.rich, services.config.chat.showThinking, log)
     : undefined;
-  return { rich: rich as AnswerFormat<unknown> | undefined, html };
+  return { rich, html };
 }
 
 /**
