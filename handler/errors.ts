@@ -52,7 +52,7 @@ export class TelegramApiError extends BotError {
    * deep): Telegram counted more than we did, so the message goes out smaller.
    */
   get isOverLimit(): boolean {
-    return this.code === 400 && /too long|too many|too deep/i.test(this.description);
+    return this.code === 400 && /too[ _](long|many|deep)/i.test(this.description);
   }
 
   /** `404` from a working token: the Bot API server does not know this method (an older one). */
