@@ -50,6 +50,8 @@ export interface Config {
     readonly streamMode: "draft" | "edit" | "off";
     readonly showStats: boolean;
     readonly showThinking: "collapsed" | "hidden";
+    /** Answers as rich messages where the Bot API server has them (`RICH_MESSAGES=auto`). */
+    readonly richMessages: boolean;
   };
   /** Limits on what users send besides text. */
   readonly media: {
@@ -123,6 +125,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       streamMode: e.STREAM_REPLIES ? e.STREAM_MODE : "off",
       showStats: e.SHOW_STATS,
       showThinking: e.SHOW_THINKING,
+      richMessages: e.RICH_MESSAGES === "auto",
     },
     media: {
       imageMaxBytes: e.IMAGE_MAX_BYTES,

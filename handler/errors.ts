@@ -47,6 +47,14 @@ export class TelegramApiError extends BotError {
     );
   }
 
+  /**
+   * A `400` about size (too long, too many blocks or columns, nested too
+   * deep): Telegram counted more than we did, so the message goes out smaller.
+   */
+  get isOverLimit(): boolean {
+    return this.code === 400 && /too[ _](long|many|deep)/i.test(this.description);
+  }
+
   /** `404` from a working token: the Bot API server does not know this method (an older one). */
   get isMethodMissing(): boolean {
     return this.code === 404;

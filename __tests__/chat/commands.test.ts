@@ -309,7 +309,11 @@ describe("SHOW_STATS: a footer with model, tokens and seconds", () => {
     // Assess
     const withStats = bed.telegram.sentMessages(jon.chat.id).at(-1);
     expect(withStats?.text).toBe(`You said: ${question}\n\nllama3 · 6+42 tokens · 1.3 s`);
-    expect(withStats?.html).toContain("<i>llama3 · 6+42 tokens · 1.3 s</i>");
+    // A rich answer: the stats are its footer block.
+    expect(withStats?.rich?.at(-1)).toEqual({
+      type: "footer",
+      text: "llama3 · 6+42 tokens · 1.3 s",
+    });
     expect(lastText(bed, kim.chat.id)).toBe(`You said: ${question}`);
   });
 });

@@ -12,7 +12,12 @@ const tooLong = { status: 400, description: "Bad Request: message is too long" }
  * user is told, instead of a retried update and a partial answer on screen.
  */
 describe("delivery: replies Telegram refuses", () => {
-  const bed = useTestBed({ telegram: { flood: false }, resetOllama: true });
+  // Refusals of HTML messages (RICH_MESSAGES=off, older servers); rich.test.ts has rich refusals.
+  const bed = useTestBed({
+    telegram: { flood: false },
+    env: { RICH_MESSAGES: "off" },
+    resetOllama: true,
+  });
 
   const conversation = async (userId: number) =>
     (await userItems(bed, userId))

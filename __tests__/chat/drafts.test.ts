@@ -19,7 +19,8 @@ const ANSWER = [
 ].join("\n");
 
 describe("STREAM_MODE=draft (the default): private chats stream into a native draft", () => {
-  const bed = useTestBed({ telegram: { flood: false } });
+  // HTML drafts (sendMessageDraft: RICH_MESSAGES=off, older servers); rich drafts are in rich.test.ts.
+  const bed = useTestBed({ telegram: { flood: false }, env: { RICH_MESSAGES: "off" } });
   let releases: (() => void)[] = [];
   beforeEach(() => {
     for (const release of releases) release();
@@ -103,7 +104,10 @@ describe("STREAM_MODE=draft (the default): private chats stream into a native dr
 });
 
 describe("STREAM_MODE=draft on a Bot API server without sendMessageDraft", () => {
-  const bed = useTestBed({ telegram: { flood: false, drafts: false } });
+  const bed = useTestBed({
+    telegram: { flood: false, drafts: false },
+    env: { RICH_MESSAGES: "off" },
+  });
 
   it("falls back to edit streaming for the rest of the invoke and says so once in the log", async () => {
     // Arrange: two private chats answered in one invoke

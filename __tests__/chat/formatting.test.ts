@@ -9,7 +9,8 @@ const parseError = {
 };
 
 describe("formatting: the model's Markdown becomes Telegram HTML, split safely", () => {
-  const bed = useTestBed({ telegram: { flood: false } });
+  // The HTML path (RICH_MESSAGES=off, and Bot API servers without rich messages); rich.test.ts has rich.
+  const bed = useTestBed({ telegram: { flood: false }, env: { RICH_MESSAGES: "off" } });
   beforeEach(() => {
     bed.ollama.reset();
     bed.ollama.chunkSize = 64;

@@ -47,10 +47,11 @@ const expectEvery429Retried = (bed: TestBed, chatId: number): number => {
 describe("streamed replies: the answer grows in the chat within Telegram's flood limits", () => {
   // Telegram's limits (1 write/s per chat after a burst of 3, 20/min per group), with
   // short penalties so a test that trips one does not wait tens of seconds. Edit streaming in
-  // private chats too (drafts are the default there; see drafts.test.ts).
+  // private chats too (drafts are the default there; see drafts.test.ts). HTML messages (their
+  // 4096-character parts), as RICH_MESSAGES=off and older servers send them; rich.test.ts has rich.
   const bed = useTestBed({
     telegram: { flood: { retryAfterSeconds: 2 } },
-    env: { STREAM_MODE: "edit" },
+    env: { STREAM_MODE: "edit", RICH_MESSAGES: "off" },
   });
   beforeEach(() => {
     bed.ollama.reset();
@@ -225,7 +226,7 @@ describe("streamed replies: the answer grows in the chat within Telegram's flood
 });
 
 describe("STREAM_REPLIES=false: one final message, no edits", () => {
-  const bed = useTestBed({ telegram: { flood: false } });
+  const bed = useTestBed({ telegram: { flood: false }, env: { RICH_MESSAGES: "off" } });
 
   it("sends the formatted answer once, without a placeholder or edits", async () => {
     // Arrange

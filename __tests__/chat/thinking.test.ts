@@ -6,7 +6,8 @@ const reasoning = "The user greets me. I should answer briefly and kindly.";
 const reply = { content: "Hello! **How** can I help?", thinking: reasoning };
 
 describe("reasoning models: thinking is collapsed or hidden, never dumped raw", () => {
-  const bed = useTestBed({ telegram: { flood: false } });
+  // Reasoning on the HTML path (RICH_MESSAGES=off, older servers); rich.test.ts has the thinking block.
+  const bed = useTestBed({ telegram: { flood: false }, env: { RICH_MESSAGES: "off" } });
   /** A model that always thinks and reports it in the `thinking` field (like gpt-oss). */
   let thinker: OllamaProxy;
   beforeAll(async () => {
@@ -71,6 +72,8 @@ describe("reasoning models: thinking is collapsed or hidden, never dumped raw", 
     // Arrange
     const cyd = newPerson("Cyd");
     bed.ollama.setReply("llama3", () => reply);
+    // Ollama sends `think` only to models that list the capability (others answer 400).
+    bed.ollama.setCapabilities("llama3", ["completion", "thinking"]);
 
     // Act
     await say(
@@ -92,6 +95,8 @@ describe("reasoning models: thinking is collapsed or hidden, never dumped raw", 
     // Arrange
     const dee = newPerson("Dee");
     bed.ollama.setReply("llama3", () => reply);
+    // Ollama sends `think` only to models that list the capability (others answer 400).
+    bed.ollama.setCapabilities("llama3", ["completion", "thinking"]);
 
     // Act
     await say(bed, dee, "hi", envWith(bed, { OLLAMA_URL: thinker.url, SHOW_THINKING: "hidden" }));

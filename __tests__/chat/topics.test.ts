@@ -24,30 +24,41 @@ describe("forum topics: every reply goes to the topic the message came from", ()
     },
   });
 
-  it("sends the streamed answer, its continuation parts, typing and documents to the topic", async () => {
-    // Arrange: an answer long enough to need a second message
-    const ada = newPerson("Ada");
-    bed.ollama.setReply("llama3", () => "word ".repeat(1500));
-    // The first token comes after the typing indicator's half-second delay (both timers run in
-    // this process, so their order is fixed), so "typing…" is sent too.
-    bed.ollama.latencyMs = 800;
-    bed.telegram.pushUpdate(topicMessage(ada, 10, "@ollama_test_bot write a lot"));
-    bed.telegram.pushUpdate(topicMessage(ada, 11, "/export"));
-    bed.telegram.pushUpdate(topicMessage(ada, 12, "/nonsense"));
+  it.each([
+    ["auto", "one rich message"],
+    ["off", "HTML and its continuation parts"],
+  ])(
+    "RICH_MESSAGES=%s: sends the streamed answer (%s), typing and documents to the topic",
+    async (rich) => {
+      // Arrange: an answer long enough to need a second HTML message
+      const ada = newPerson("Ada");
+      bed.ollama.setReply("llama3", () => "word ".repeat(1500));
+      // The first token comes after the typing indicator's half-second delay (both timers run in
+      // this process, so their order is fixed), so "typing…" is sent too.
+      bed.ollama.latencyMs = 800;
+      bed.telegram.pushUpdate(topicMessage(ada, 10, "@ollama_test_bot write a lot"));
+      bed.telegram.pushUpdate(topicMessage(ada, 11, "/export"));
+      bed.telegram.pushUpdate(topicMessage(ada, 12, "/nonsense"));
 
-    // Act
-    await invoke(bed);
+      const before = bed.telegram.requests().length;
 
-    // Assess
-    const toForum = bed.telegram
-      .requests()
-      .filter((r) => Number(r.params.chat_id) === FORUM.id && r.method !== "editMessageText");
-    const count = (method: string) => toForum.filter((r) => r.method === method).length;
-    expect(count("sendMessage")).toBeGreaterThanOrEqual(3);
-    expect(count("sendChatAction")).toBeGreaterThanOrEqual(1);
-    expect(count("sendDocument")).toBe(1);
-    expect(toForum.map((r) => [r.method, Number(r.params.message_thread_id)])).toEqual(
-      toForum.map((r) => [r.method, TOPIC]),
-    );
-  });
+      // Act
+      await invoke(bed, { ...bed.env, RICH_MESSAGES: rich });
+
+      // Assess
+      const toForum = bed.telegram
+        .requests()
+        .slice(before)
+        .filter((r) => Number(r.params.chat_id) === FORUM.id && r.method !== "editMessageText");
+      const count = (method: string) => toForum.filter((r) => r.method === method).length;
+      // The answer (one rich message, or two HTML parts) and the reply to /nonsense.
+      expect(count("sendRichMessage")).toBe(rich === "auto" ? 1 : 0);
+      expect(count("sendMessage")).toBeGreaterThanOrEqual(rich === "auto" ? 1 : 3);
+      expect(count("sendChatAction")).toBeGreaterThanOrEqual(1);
+      expect(count("sendDocument")).toBe(1);
+      expect(toForum.map((r) => [r.method, Number(r.params.message_thread_id)])).toEqual(
+        toForum.map((r) => [r.method, TOPIC]),
+      );
+    },
+  );
 });

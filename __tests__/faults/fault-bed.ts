@@ -34,10 +34,18 @@ export interface FaultBedOptions extends SuiteBedOptions {
 /**
  * Starts the bed before the enclosing `describe`'s tests; after them checks
  * that the bot token appeared in no log line or recorded result, then closes it.
+ * Answers go the HTML way (`sendMessage`, RICH_MESSAGES=off) unless a file says
+ * otherwise: the faults these files inject (throttling, 5xx, answers lost after
+ * delivery, crashes) are the transport's, whose retry policy is one for every
+ * method; rich.test.ts shows rich calls under the same policy.
  */
 export function useFaultBed(options: FaultBedOptions = {}): FaultBed {
   const { tokenCheck = true, ...bedOptions } = options;
-  const bed = useTestBed({ ...bedOptions, telegram: { flood: false, ...bedOptions.telegram } });
+  const bed = useTestBed({
+    ...bedOptions,
+    env: { RICH_MESSAGES: "off", ...bedOptions.env },
+    telegram: { flood: false, ...bedOptions.telegram },
+  });
   const guard = new TokenGuard();
   if (tokenCheck) bed.beforeClose(() => guard.assertNoToken(bed.env.TELEGRAM_BOT_TOKEN ?? ""));
   return { bed, guard };

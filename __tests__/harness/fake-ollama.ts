@@ -15,7 +15,8 @@ export interface ChatBody {
   model: string;
   messages: OllamaMessage[];
   stream?: boolean;
-  think?: boolean;
+  /** `true`/`false`, or a level: `"low"`, `"medium"`, `"high"` (`"max"` is read as high). */
+  think?: boolean | string;
   keep_alive?: string | number;
   options?: Record<string, number>;
 }
@@ -138,7 +139,8 @@ export class FakeOllama {
 
   /**
    * What `/api/show` lists for `model` (default: `completion`, plus `vision`
-   * for llava and names with "vision", as the real models do).
+   * for llava and names with "vision", and `thinking` for qwen3, deepseek-r1
+   * and gpt-oss, as the real models do).
    */
   setCapabilities(model: string, capabilities: readonly string[]): void {
     this.setModelDetails(model, { capabilities: [...capabilities] });
@@ -149,6 +151,7 @@ export class FakeOllama {
     const name = canonical(model);
     const set = this.details.get(name)?.capabilities;
     if (set) return [...set];
+    if (/^(qwen3|deepseek-r1|gpt-oss)/.test(name)) return ["completion", "thinking"];
     return /^llava|vision/.test(name) ? ["completion", "vision"] : ["completion"];
   }
 
@@ -446,6 +449,11 @@ export class FakeOllama {
       sendJson(res, 400, { error: "illegal base64 data at input byte 0" });
       return;
     }
+    const think = this.thinkOf(model, body);
+    if (typeof think === "string") {
+      sendJson(res, 400, { error: think });
+      return;
+    }
     const fault = this.faults.shift();
     if (fault?.kind === "status") {
       sendJson(res, fault.status, { error: fault.error });
@@ -460,12 +468,16 @@ export class FakeOllama {
     try {
       await sleep(this.latencyMs);
       const reply = (this.replies.get(model) ?? this.defaultReply)(body);
-      const { content, thinking = "" } = typeof reply === "string" ? { content: reply } : reply;
+      const { content, thinking: reasoning = "" } =
+        typeof reply === "string" ? { content: reply } : reply;
+      // A thinking model told `think: false` does not reason; any other writes what it writes.
+      const thinking = think || !this.capabilitiesOf(model).includes("thinking") ? reasoning : "";
       if (body.stream === false) {
-        sendJson(res, 200, this.final(body, content, thinking, record));
+        const inline = think || !thinking ? content : `<think>${thinking}</think>${content}`;
+        sendJson(res, 200, this.final(body, inline, think ? thinking : "", record));
         return;
       }
-      await this.stream(body, res, content, thinking, fault, record);
+      await this.stream(body, res, content, thinking, fault, record, think);
     } finally {
       this.inFlight--;
     }
@@ -478,6 +490,7 @@ export class FakeOllama {
     thinking: string,
     fault: OllamaFault | undefined,
     record: OllamaRequest,
+    think: boolean,
   ): Promise<void> {
     res.writeHead(200, { "content-type": "application/x-ndjson" });
     // Ollama stops generating when the client goes away (the bot's Stop aborts the request).
@@ -492,13 +505,15 @@ export class FakeOllama {
       }),
     );
     const line = (o: unknown) => this.write(res, `${JSON.stringify(o)}\n`);
+    // Reasoning comes first, in `message.thinking`; a model Ollama cannot parse it for writes
+    // its `<think>` section into the content.
     const chunks = [
-      ...pieces(body.think ? thinking : "", this.chunkSize).map((t) => ({
+      ...pieces(think ? thinking : "", this.chunkSize).map((t) => ({
         thinking: t,
         content: "",
       })),
       ...pieces(
-        body.think || !thinking ? content : `<think>${thinking}</think>${content}`,
+        think || !thinking ? content : `<think>${thinking}</think>${content}`,
         this.chunkSize,
       ).map((c) => ({ thinking: "", content: c })),
     ];
@@ -537,6 +552,28 @@ export class FakeOllama {
     else if (fault?.kind !== "malformed" && fault?.kind !== "truncated")
       await line(this.final(body, "", "", record));
     res.end();
+  }
+
+  /**
+   * Ollama's `think` rules (server/routes.go, api/types.go): a string must be a
+   * level ("low", "medium", "high", "max"); a model whose capabilities list
+   * `thinking` thinks unless told `false`, and reports it in `message.thinking`;
+   * gpt-oss ignores `true`/`false` (it always reasons, at the level asked or
+   * medium); any other model refuses a `think` that is not `false`.
+   * @returns whether reasoning goes in `message.thinking`, or the 400 error text.
+   */
+  private thinkOf(model: string, body: ChatBody): boolean | string {
+    const { think } = body;
+    if (typeof think === "string" && !["low", "medium", "high", "max"].includes(think))
+      return `invalid think value: "${think}" (must be "high", "medium", "low", "max", true, or false)`;
+    if (think !== undefined && typeof think !== "string" && typeof think !== "boolean")
+      return 'think must be a boolean or string ("high", "medium", "low", "max", true, or false)';
+    if (!this.capabilitiesOf(model).includes("thinking")) {
+      return think === undefined || think === false
+        ? false
+        : `"${body.model}" does not support thinking`;
+    }
+    return model.startsWith("gpt-oss") || think !== false;
   }
 
   /** Writes `text` whole, or in {@link fragmentBytes}-sized pieces that leave one at a time. */

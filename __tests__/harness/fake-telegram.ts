@@ -9,6 +9,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { parseRichMessage, type RichJson, RichMessageError } from "./fake-rich.js";
 import { FloodControl, FloodError, type FloodOptions } from "./flood-control.js";
 
 /** A Telegram user as it appears in `from` of an incoming message. */
@@ -37,6 +38,8 @@ export interface SentMessage {
   html?: string;
   parseMode?: string;
   replyTo?: number;
+  /** The blocks of a rich message (`text` is then what they read as). */
+  rich?: RichJson[];
   /** How many successful `editMessageText` calls changed this message. */
   edits: number;
   /** `Date.now()` when the message was first sent. */
@@ -89,6 +92,13 @@ export interface FakeTelegramOptions {
   drafts?: boolean;
   /** The first update's `update_id` (default 100000); a new Bot API server starts its own sequence. */
   firstUpdateId?: number;
+  /**
+   * Whether rich messages exist (default true, Bot API 10.1): `false` answers
+   * `sendRichMessage` and `sendRichMessageDraft` 404 "Not Found: method not
+   * found" and ignores `rich_message` in `editMessageText`, as an older
+   * self-hosted Bot API server does.
+   */
+  richMessages?: boolean;
 }
 
 /** One `sendMessageDraft` frame the bot showed. */
@@ -98,6 +108,8 @@ export interface DraftFrame {
   /** Plain text after entity parsing ("" shows Telegram's "Thinking…" placeholder). */
   text: string;
   html?: string;
+  /** The blocks of a rich draft (`sendRichMessageDraft`). */
+  rich?: RichJson[];
   canStop: boolean;
   keepOnStop: boolean;
   at: number;
@@ -618,6 +630,7 @@ interface StoredMessage {
   entities: TgEntity[];
   replyMarkup?: unknown;
   replyTo?: number;
+  rich?: RichJson[];
   edits: number;
   editDate?: number;
   document?: StoredFile;
@@ -686,6 +699,7 @@ export class FakeTelegram {
   private allowedUpdates: Set<string> | undefined;
   private webhookSecret: string | undefined;
   private readonly draftsEnabled: boolean;
+  private richEnabled: boolean;
   private draftFrames: DraftFrame[] = [];
   /** Presses not answered yet, by query id. */
   private openQueries = new Map<string, { from: number }>();
@@ -702,6 +716,7 @@ export class FakeTelegram {
     this.setFlood(options.flood ?? true);
     this.draftsEnabled = options.drafts ?? true;
     this.nextUpdateId = options.firstUpdateId ?? FIRST_UPDATE_ID;
+    this.richEnabled = options.richMessages ?? true;
     this.registerHandlers();
     server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.handle(req, res).catch((error: unknown) => {
@@ -977,6 +992,7 @@ export class FakeTelegram {
         ...(m.html !== undefined ? { html: m.html } : {}),
         ...(m.parseMode !== undefined ? { parseMode: m.parseMode } : {}),
         ...(m.replyTo !== undefined ? { replyTo: m.replyTo } : {}),
+        ...(m.rich !== undefined ? { rich: m.rich } : {}),
         edits: m.edits,
         sentAt: m.sentAt,
       }));
@@ -1037,6 +1053,11 @@ export class FakeTelegram {
   /** Replaces the flood limits (state starts afresh): `false` turns them off. */
   setFlood(flood: boolean | FloodOptions): void {
     this.flood = flood === false ? undefined : new FloodControl(flood === true ? {} : flood);
+  }
+
+  /** Turns rich messages on (Bot API 10.1) or off (an older server: the methods answer 404). */
+  setRichMessages(enabled: boolean): void {
+    this.richEnabled = enabled;
   }
 
   /** Sets (or with `undefined` removes) the webhook, as if setWebhook had been called. */
@@ -1188,7 +1209,12 @@ export class FakeTelegram {
       getMe: () => this.botUser(),
       getUpdates: (p, signal) => this.getUpdates(p, signal),
       sendMessage: (p) => this.sendMessage(p),
-      editMessageText: (p) => this.editMessageText(p),
+      editMessageText: (p) =>
+        this.richEnabled && p.rich_message !== undefined
+          ? this.editRich(p)
+          : this.editMessageText(p),
+      sendRichMessage: (p) => this.sendRichMessage(p),
+      sendRichMessageDraft: (p) => this.sendRichMessageDraft(p),
       sendChatAction: (p) => this.sendChatAction(p),
       ...(this.draftsEnabled ? { sendMessageDraft: (p: Params) => this.sendMessageDraft(p) } : {}),
       answerCallbackQuery: (p) => this.answerCallbackQuery(p),
@@ -1364,6 +1390,87 @@ export class FakeTelegram {
       draftId,
       text: rendered.text,
       ...(rendered.html !== undefined ? { html: rendered.html } : {}),
+      canStop: boolParam(params, "can_stop"),
+      keepOnStop: boolParam(params, "keep_on_stop"),
+      at: Date.now(),
+    });
+    this.flood?.count(chatId);
+    return true;
+  }
+
+  // ---- rich messages (Bot API 10.1; parsing and limits in fake-rich.ts) -------
+
+  /** An older Bot API server does not know the rich methods (tdlib's own answer). */
+  private requireRich(): void {
+    if (!this.richEnabled) throw new TgError(404, "Not Found: method not found");
+  }
+
+  /** The parsed `rich_message`, or the 400 Telegram answers. */
+  private richParam(params: Params, draft: boolean): { blocks: RichJson[]; text: string } {
+    try {
+      return parseRichMessage(jsonParam(params, "rich_message"), draft);
+    } catch (err) {
+      if (err instanceof RichMessageError) throw badRequest(err.message);
+      throw err;
+    }
+  }
+
+  private sendRichMessage(params: Params): unknown {
+    this.requireRich();
+    const chatId = this.targetChat(params);
+    const { blocks, text } = this.richParam(params, false);
+    const message: StoredMessage = {
+      ...this.newMessage(chatId, this.replyTarget(params, chatId)),
+      text,
+      entities: [],
+      rich: blocks,
+      replyMarkup: jsonParam(params, "reply_markup"),
+    };
+    noteButtons(message);
+    this.store(message);
+    return this.messageJson(message);
+  }
+
+  private editRich(params: Params): unknown {
+    const chatId = this.targetChat(params);
+    const message = this.editableMessage(chatId, intParam(params, "message_id"));
+    const { blocks, text } = this.richParam(params, false);
+    const replyMarkup = jsonParam(params, "reply_markup");
+    if (
+      JSON.stringify(blocks) === JSON.stringify(message.rich) &&
+      JSON.stringify(replyMarkup) === JSON.stringify(message.replyMarkup)
+    ) {
+      throw badRequest(
+        "message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+      );
+    }
+    Object.assign(message, {
+      text,
+      entities: [],
+      rich: blocks,
+      replyMarkup,
+      edits: message.edits + 1,
+    });
+    delete message.html;
+    delete message.parseMode;
+    noteButtons(message);
+    message.editDate = unixNow();
+    this.flood?.count(chatId);
+    return this.messageJson(message);
+  }
+
+  private sendRichMessageDraft(params: Params): true {
+    this.requireRich();
+    const chatId = this.targetChat(params);
+    if (chatId < 0) throw badRequest("TEXTDRAFT_PEER_INVALID");
+    const draftId = intParam(params, "draft_id");
+    if (draftId === undefined || draftId === 0) throw badRequest("draft_id must be non-zero");
+    const { blocks, text } = this.richParam(params, true);
+    this.draftFrames.push({
+      chatId,
+      draftId,
+      text,
+      rich: blocks,
       canStop: boolParam(params, "can_stop"),
       keepOnStop: boolParam(params, "keep_on_stop"),
       at: Date.now(),
@@ -1561,6 +1668,8 @@ export class FakeTelegram {
       json.document = documentJson(message.document);
       if (message.caption !== undefined) json.caption = message.caption;
       if (message.entities.length > 0) json.caption_entities = message.entities;
+    } else if (message.rich) {
+      json.rich_message = { blocks: message.rich };
     } else {
       json.text = message.text;
       if (message.entities.length > 0) json.entities = message.entities;

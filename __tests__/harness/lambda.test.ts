@@ -22,6 +22,7 @@ describe("harness: coldStart", () => {
     expect(nodeProcess.env.STREAM_REPLIES).toBeUndefined();
     // Streaming on shows the answer growing: as a draft in a private chat (the default mode).
     const streamed = [
+      ...bed.telegram.requests("sendRichMessageDraft"),
       ...bed.telegram.requests("sendMessageDraft"),
       ...bed.telegram.requests("editMessageText"),
     ].filter((r) => Number(r.params.chat_id) === ada.id);

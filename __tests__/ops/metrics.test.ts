@@ -56,7 +56,8 @@ describe("metrics: one EMF document per invoke, with low-cardinality dimensions 
     bed.telegram.pushText(ada.user, ada.chat, "second, over the limit");
     bed.telegram.pushText(bob.user, bob.chat, "hello");
     bed.telegram.pushText(cy.user, cy.chat, "my item is refused");
-    bed.telegram.failNext("sendMessage", {
+    // The answer is a rich message (Bot API 10.1), so its send is the one that meets the 429.
+    bed.telegram.failNext("sendRichMessage", {
       status: 429,
       description: "Too Many Requests: retry after 1",
       retryAfter: 1,

@@ -40,7 +40,12 @@ describe("config loadConfig", () => {
         contextMessages: 20,
         closedRetentionSeconds: 365 * 86_400,
       },
-      chat: { streamMode: "draft", showStats: false, showThinking: "collapsed" },
+      chat: {
+        streamMode: "draft",
+        showStats: false,
+        showThinking: "collapsed",
+        richMessages: true,
+      },
       media: {
         imageMaxBytes: 5 * 1024 * 1024,
         documentMaxBytes: 10 * 1024 * 1024,
@@ -131,6 +136,7 @@ describe("config loadConfig", () => {
     ["STREAM_REPLIES", "maybe"],
     ["STREAM_MODE", "fast"],
     ["SHOW_THINKING", "expanded"],
+    ["RICH_MESSAGES", "on"],
     ["OLLAMA_URL", "ftp://example.com"],
     ["TELEGRAM_API_URL", "not a url"],
     ["DEFAULT_MODEL", "-bad name"],

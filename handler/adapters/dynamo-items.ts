@@ -11,6 +11,7 @@ import {
   type SessionKey,
   type UserProfile,
 } from "../domain/session.js";
+import { isThinkSetting } from "../domain/think.js";
 import { ConflictError } from "../errors.js";
 import { stampFromItem, stampToItem } from "./dynamo-stamp.js";
 
@@ -118,6 +119,7 @@ export function sessionToItem(s: Session): Item {
     ...(s.s3Path ? { s3_path: s.s3Path } : {}),
     options: { ...s.options },
     ...(s.systemPrompt ? { system_prompt: s.systemPrompt } : {}),
+    ...(s.think ? { think: s.think } : {}),
     prompt_tokens: s.usage.promptTokens,
     completion_tokens: s.usage.completionTokens,
     total_ms: s.usage.totalMs,
@@ -151,6 +153,7 @@ export function sessionFromItem(i: Item): Session {
     s3Path: str(i.s3_path),
     options: (i.options ?? {}) as Session["options"],
     systemPrompt: str(i.system_prompt),
+    ...(isThinkSetting(i.think) ? { think: i.think } : {}),
     usage: {
       promptTokens: num(i.prompt_tokens),
       completionTokens: num(i.completion_tokens),

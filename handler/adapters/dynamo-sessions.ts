@@ -11,6 +11,7 @@ import {
   messagesBytes,
   type Session,
   type SessionKey,
+  type SessionSettings,
   type UserProfile,
 } from "../domain/session.js";
 import { stampOf, type UpdateRef } from "../domain/update-stamp.js";
@@ -133,18 +134,23 @@ export class DynamoSessionStore implements SessionStore {
 
   async updateSettings(
     session: Session,
-    settings: Pick<Session, "options" | "systemPrompt">,
+    settings: SessionSettings,
     update: UpdateRef,
   ): Promise<Session> {
+    // Each setting is written, or removed when unset: the item says exactly what is in effect.
     const fresh = notAppliedCondition(update);
+    const set = ["options = :opts", "last_update_id = :uid", "last_update_at = :at"];
+    const remove: string[] = [];
+    if (settings.systemPrompt) set.push("system_prompt = :sys");
+    else remove.push("system_prompt");
+    if (settings.think) set.push("think = :think");
+    else remove.push("think");
     await this.conditional(() =>
       this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: sessionKeyOf(session),
-          UpdateExpression: settings.systemPrompt
-            ? "SET options = :opts, system_prompt = :sys, last_update_id = :uid, last_update_at = :at"
-            : "SET options = :opts, last_update_id = :uid, last_update_at = :at REMOVE system_prompt",
+          UpdateExpression: `SET ${set.join(", ")}${remove.length > 0 ? ` REMOVE ${remove.join(", ")}` : ""}`,
           ConditionExpression: `#status = :active AND ${fresh.expression}`,
           ExpressionAttributeNames: { "#status": "status" },
           ExpressionAttributeValues: {
@@ -152,6 +158,7 @@ export class DynamoSessionStore implements SessionStore {
             ...fresh.values,
             ":active": "active",
             ...(settings.systemPrompt ? { ":sys": settings.systemPrompt } : {}),
+            ...(settings.think ? { ":think": settings.think } : {}),
           },
         }),
       ),

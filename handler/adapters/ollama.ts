@@ -45,6 +45,7 @@ export class OllamaGateway implements ModelGateway {
         })),
         options: request.options,
         keep_alive: request.keepAlive,
+        ...(request.think !== undefined ? { think: request.think } : {}),
         stream: true,
       });
       stage = "stream";

@@ -15,6 +15,7 @@ import {
   TokenRejectedError,
   UserInputError,
 } from "../errors.js";
+import type { RichBlock } from "../format/index.js";
 import {
   CALL_DEADLINE_MARGIN_MS,
   type TelegramRetry,
@@ -76,9 +77,7 @@ export class TelegramGateway implements ChatGateway {
     const sent = await this.call("sendMessage", () =>
       this.api.sendMessage(chatId, text, {
         ...(options.html ? { parse_mode: "HTML" as const } : {}),
-        ...(options.replyTo
-          ? { reply_parameters: { message_id: options.replyTo, allow_sending_without_reply: true } }
-          : {}),
+        ...replyTo(options.replyTo),
         ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
         ...keyboard(options.buttons),
         link_preview_options: { is_disabled: true },
@@ -105,6 +104,72 @@ export class TelegramGateway implements ChatGateway {
       if (err instanceof TelegramApiError && err.isNotModified) return;
       throw err;
     }
+  }
+
+  async sendRich(
+    chatId: number,
+    blocks: readonly RichBlock[],
+    options: SendOptions = {},
+  ): Promise<number> {
+    const sent = await this.call(
+      "sendRichMessage",
+      () =>
+        this.api.sendRichMessage(
+          chatId,
+          { blocks: [...blocks] },
+          {
+            ...replyTo(options.replyTo),
+            ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+            ...keyboard(options.buttons),
+          },
+        ),
+      // The token works (updates arrived): a 404 here means a Bot API server without rich messages.
+      { notFoundIsMissingMethod: true },
+    );
+    return sent.message_id;
+  }
+
+  async editRich(
+    chatId: number,
+    messageId: number,
+    blocks: readonly RichBlock[],
+    options: SendOptions = {},
+  ): Promise<void> {
+    try {
+      await this.call("editMessageText", () =>
+        this.api.editMessageText(
+          chatId,
+          messageId,
+          { blocks: [...blocks] },
+          keyboard(options.buttons),
+        ),
+      );
+    } catch (err) {
+      if (err instanceof TelegramApiError && err.isNotModified) return;
+      throw err;
+    }
+  }
+
+  async sendRichDraft(
+    chatId: number,
+    draftId: number,
+    blocks: readonly RichBlock[],
+    options: DraftOptions = {},
+  ): Promise<void> {
+    await this.call(
+      "sendRichMessageDraft",
+      () =>
+        this.api.sendRichMessageDraft(
+          chatId,
+          draftId,
+          { blocks: [...blocks] },
+          {
+            ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+            ...(options.canStop ? { can_stop: true, keep_on_stop: true } : {}),
+          },
+        ),
+      { notFoundIsMissingMethod: true },
+    );
   }
 
   async sendTyping(chatId: number, threadId?: number): Promise<void> {
@@ -215,6 +280,13 @@ export class TelegramGateway implements ChatGateway {
       throw err;
     }
   }
+}
+
+/** Quotes the message answered, if any; a deleted one is no reason to fail. */
+function replyTo(messageId: number | undefined) {
+  return messageId
+    ? { reply_parameters: { message_id: messageId, allow_sending_without_reply: true } }
+    : {};
 }
 
 /** `reply_markup` for inline buttons, one per row; none when there are none. */

@@ -6,6 +6,8 @@
  * `update-store-ports.ts` (the poller state, the update ledger), re-exported below.
  */
 import type { Update } from "@grammyjs/types";
+import type { ThinkParam } from "../domain/think.js";
+import type { RichBlock } from "../format/index.js";
 
 /** Options for an outgoing Telegram text. */
 export interface SendOptions {
@@ -74,6 +76,30 @@ export interface ChatGateway {
    * @throws MethodMissingError when the Bot API server does not know the method.
    */
   sendDraft(chatId: number, draftId: number, text: string, options?: DraftOptions): Promise<void>;
+  /**
+   * Sends a rich message (Bot API 10.1 `sendRichMessage`) of `blocks`.
+   * @returns the id of the sent message.
+   * @throws TelegramApiError (404 when the Bot API server has no rich messages).
+   */
+  sendRich(chatId: number, blocks: readonly RichBlock[], options?: SendOptions): Promise<number>;
+  /** Replaces a message's content with `blocks` (`editMessageText` with `rich_message`). */
+  editRich(
+    chatId: number,
+    messageId: number,
+    blocks: readonly RichBlock[],
+    options?: SendOptions,
+  ): Promise<void>;
+  /**
+   * Shows (or updates) a rich draft of an answer being written (`sendRichMessageDraft`,
+   * private chats only; the only place a `thinking` block may appear).
+   * @throws TelegramApiError (404 when the Bot API server has no rich messages).
+   */
+  sendRichDraft(
+    chatId: number,
+    draftId: number,
+    blocks: readonly RichBlock[],
+    options?: DraftOptions,
+  ): Promise<void>;
   /** Answers a button press (Telegram shows `text` as a small notice, or an alert). */
   answerCallback(
     queryId: string,
@@ -105,6 +131,8 @@ export interface ModelRequest {
   readonly messages: readonly ModelMessage[];
   readonly options: Readonly<Record<string, number>>;
   readonly keepAlive: string;
+  /** Ollama's `think` (the conversation's `/think`); absent, the model decides. */
+  readonly think?: ThinkParam;
   /** Aborts the call (deadline or shutdown). */
   readonly signal: AbortSignal;
   /** Longest silence once the answer has started streaming; longer fails the call as `stalled`. */

@@ -11,6 +11,7 @@ import type {
   ChatMessage,
   Session,
   SessionKey,
+  SessionSettings,
   UserProfile,
 } from "../domain/session.js";
 import type { UpdateRef } from "../domain/update-stamp.js";
@@ -49,11 +50,7 @@ export interface SessionStore {
     change: AppendChange,
   ): Promise<Session>;
   /** Replaces per-session settings (system prompt, Ollama options). */
-  updateSettings(
-    session: Session,
-    settings: Pick<Session, "options" | "systemPrompt">,
-    update: UpdateRef,
-  ): Promise<Session>;
+  updateSettings(session: Session, settings: SessionSettings, update: UpdateRef): Promise<Session>;
   /** Every session of a user (active and closed), newest first. */
   listSessions(userId: number): Promise<Session[]>;
 }

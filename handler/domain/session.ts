@@ -1,4 +1,6 @@
+import type { ThinkSetting } from "./think.js";
 import type { UpdateStamp } from "./update-stamp.js";
+
 /**
  * Longest message the bot stores (a longer answer is cut, with a note). Well
  * under {@link MAX_ARCHIVED_MESSAGE_CHARS}, so every stored message can be
@@ -126,6 +128,8 @@ export interface Session {
   readonly s3Path?: string;
   readonly options: ModelOptions;
   readonly systemPrompt?: string;
+  /** `/think`: whether and how hard the model reasons; unset, the model decides. */
+  readonly think?: ThinkSetting;
   readonly usage: UsageTotals;
   /** The last Telegram update applied to this item (deduplication: `update-stamp.ts`). */
   readonly lastUpdateId: number;
@@ -144,6 +148,14 @@ export interface Session {
   readonly pendingArchive?: ArchiveReason;
   /** Set once the user has been told their context is being trimmed. */
   readonly contextTrimWarned?: boolean;
+}
+
+/** What a user sets for one conversation: `/set` options, `/system` and `/think`. */
+export type SessionSettings = Pick<Session, "options" | "systemPrompt" | "think">;
+
+/** The settings of `session`, to change one and keep the others. */
+export function settingsOf(session: Session): SessionSettings {
+  return { options: session.options, systemPrompt: session.systemPrompt, think: session.think };
 }
 
 /** Per-user state: which model they talk to and each model's active session. */

@@ -65,11 +65,7 @@ export function renderTelegramHtml(markdown: string): string {
         out = `${out.trimEnd()}</blockquote>\n\n`;
         break;
       case "fence": {
-        const lang =
-          t.info
-            .trim()
-            .split(/\s+/)[0]
-            ?.replace(/[^A-Za-z0-9_+#.-]/g, "") ?? "";
+        const lang = fenceLanguage(t.info);
         const code = escapeHtml(t.content.replace(/\n$/, ""));
         out += lang
           ? `<pre><code class="language-${lang}">${code}</code></pre>\n\n`
@@ -99,6 +95,16 @@ export function renderTelegramHtml(markdown: string): string {
   // content, lists and quotes trimmed first), and the blank lines inside a code block are
   // the code's own (PEP 8 puts two between functions), so they are kept as written.
   return out.trim();
+}
+
+/** The language a code fence names (` ```python `), reduced to characters safe in a class name. */
+export function fenceLanguage(info: string): string {
+  return (
+    info
+      .trim()
+      .split(/\s+/)[0]
+      ?.replace(/[^A-Za-z0-9_+#.-]/g, "") ?? ""
+  );
 }
 
 function renderInline(children: readonly Token[]): string {

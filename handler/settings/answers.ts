@@ -28,6 +28,15 @@ export const ANSWER_SETTINGS = {
     false,
     (d) => bool(d),
   ),
+  RICH_MESSAGES: setting(
+    {
+      type: "string",
+      description:
+        "Answers as Telegram rich messages (tables, headings, formulas; Bot API 10.1): auto (where the Bot API server has them, else HTML) or off (always HTML).",
+    },
+    "auto",
+    (d) => z.enum(["auto", "off"]).default(d),
+  ),
   SHOW_THINKING: setting(
     {
       type: "string",

@@ -7,6 +7,7 @@ import {
   MAX_RECORDED_ENDPOINT_CHARS,
   type Session,
 } from "../../domain/session.js";
+import { THINK_SETTINGS } from "../../domain/think.js";
 
 /** Most images one message may name (Telegram sends one per message). */
 const MAX_IMAGES_PER_MESSAGE = 10;
@@ -91,6 +92,8 @@ export const archiveSchema = z.lazy(() =>
       }),
       parameters: z.object({
         system_prompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).nullable(),
+        /** `/think` (absent in files written before it existed). */
+        think: z.enum(THINK_SETTINGS).nullable().optional(),
         options: z.record(z.string(), z.number()),
       }),
       usage: z.object({
@@ -164,6 +167,8 @@ export function buildArchive(
     },
     parameters: {
       system_prompt: session.systemPrompt?.slice(0, MAX_SYSTEM_PROMPT_CHARS) ?? null,
+      // Written only when set: files of conversations without it stay as they were.
+      ...(session.think ? { think: session.think } : {}),
       options: Object.fromEntries(
         Object.entries({ ...modelDefaults, ...session.options }).filter(
           (e): e is [string, number] => typeof e[1] === "number",

@@ -65,6 +65,7 @@ export async function importArchive(
     ollamaUrl: doc.session.ollama_endpoint,
     options,
     systemPrompt: doc.parameters.system_prompt ?? undefined,
+    ...(doc.parameters.think ? { think: doc.parameters.think } : {}),
     usage: {
       promptTokens: doc.usage.prompt_tokens,
       completionTokens: doc.usage.completion_tokens,

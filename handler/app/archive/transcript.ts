@@ -11,6 +11,7 @@ export function renderTranscript(doc: ArchiveDocument): string {
     `Session: ${doc.session.id} · started ${doc.session.started_at} · ${doc.session.ended_at ? `ended ${doc.session.ended_at}` : "still active"}`,
     `Archived: ${doc.session.archived_at} (${doc.session.archive_reason}) · ${doc.message_count} messages · ${doc.usage.prompt_tokens}+${doc.usage.completion_tokens} tokens`,
     ...(doc.parameters.system_prompt ? [`System prompt: ${doc.parameters.system_prompt}`] : []),
+    ...(doc.parameters.think ? [`Reasoning (/think): ${doc.parameters.think}`] : []),
     "=".repeat(72),
   ];
   const body = doc.messages.map((m, i) => {

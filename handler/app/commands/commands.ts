@@ -7,6 +7,7 @@ import { say, sayHtml, type Turn } from "../conversation/turn.js";
 import { MEDIA_HELP } from "../media/file-kinds.js";
 import { MODEL_COMMANDS } from "../models/model-commands.js";
 import { PULL_COMMANDS } from "../models/pull.js";
+import { THINK_COMMANDS } from "../models/think-command.js";
 import type { BotCommandInfo } from "../ports.js";
 import { STOP_COMMANDS } from "../stop/stop-command.js";
 import { USAGE_COMMANDS } from "../usage/usage-command.js";
@@ -63,6 +64,7 @@ export const COMMANDS: CommandTable = {
   ...CONVERSATION_COMMANDS,
   ...STOP_COMMANDS,
   ...SETTINGS_COMMANDS,
+  ...THINK_COMMANDS,
   ...ARCHIVE_COMMANDS,
   ...USAGE_COMMANDS,
   ...ADMIN_COMMANDS,

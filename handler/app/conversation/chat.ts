@@ -1,4 +1,5 @@
 import { type ChatMessage, MAX_STORED_MESSAGE_CHARS, type Session } from "../../domain/session.js";
+import { thinkParam } from "../../domain/think.js";
 import { appliedAlready } from "../../domain/update-stamp.js";
 import { ModelError } from "../../errors.js";
 import { openAnswerStream } from "../delivery/answer-stream.js";
@@ -134,6 +135,7 @@ export async function answer(
           messages,
           options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
           keepAlive: config.ollama.keepAlive,
+          think: thinkParam(session.think, session.model),
           signal: AbortSignal.any([
             AbortSignal.timeout(Math.max(1_000, timeoutMs)),
             running.signal,
@@ -146,7 +148,7 @@ export async function answer(
           partial.thinking += delta.thinking;
           // What is shown live stops where the stored answer will be cut.
           const room = MAX_STORED_MESSAGE_CHARS - streamed;
-          if (room > 0) stream?.push(delta.content.slice(0, room));
+          stream?.push(room > 0 ? delta.content.slice(0, room) : "", delta.thinking);
           streamed += delta.content.length;
           // "typing…" lasts until the user sees text: reasoning and a non-streamed answer can take minutes.
           if (stream?.started) typing.stop();

@@ -1,6 +1,7 @@
 import { type ChatMessage, capAnswer, type Session } from "../../domain/session.js";
 import { TelegramApiError } from "../../errors.js";
-import { escapeHtml, extractThinking, formatReply } from "../../format/index.js";
+import { extractThinking, type ReplyParts } from "../../format/index.js";
+import { showFinal } from "../delivery/answer-stream.js";
 import type { AnswerStream } from "../delivery/streaming.js";
 import type { ModelResult } from "../ports.js";
 import { storeTurn as store } from "./store-turn.js";
@@ -39,14 +40,15 @@ export async function deliver(
   const empty = stopped
     ? "(stopped before the model wrote anything)"
     : "(the model returned an empty answer)";
-  const shown = text.trim() || empty;
-  let html = formatReply({ answer: shown, thinking, showThinking: config.chat.showThinking });
   // num_predict stopped the model mid-answer: say so, and store it marked, never as complete.
   const cutOff = result.doneReason === "length" ? "length" : undefined;
-  if (cutOff) html += `\n\n<i>${escapeHtml(cutOffNote(numPredict))}</i>`;
-  if (stopped) html += "\n\n<i>⏹ Stopped.</i>";
-  else if (config.chat.showStats)
-    html += `\n\n<i>${escapeHtml(statsLine(session.model, result))}</i>`;
+  const answer: ReplyParts = {
+    answer: text.trim() || empty,
+    thinking,
+    showThinking: config.chat.showThinking,
+    notes: [...(cutOff ? [cutOffNote(numPredict)] : []), ...(stopped ? ["⏹ Stopped."] : [])],
+    ...(!stopped && config.chat.showStats ? { footer: statsLine(session.model, result) } : {}),
+  };
   const reply: ChatMessage = {
     seq: session.messageCount + (regenerate ? 1 : 2),
     role: "assistant",
@@ -56,8 +58,7 @@ export async function deliver(
     ...(cutOff ? { cutOff } : {}),
   };
   try {
-    if (stream) await stream.finish(html);
-    else await services.replier.html(turn.target, html);
+    await showFinal(turn, stream, answer);
     services.metrics.count("AnswersSent");
   } catch (err) {
     // Telegram said no to the answer itself (re-split and plain text tried already):

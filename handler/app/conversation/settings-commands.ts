@@ -1,5 +1,5 @@
 import { isAllowedValue, MAX_SYSTEM_PROMPT_CHARS, PARAMETERS } from "../../domain/model-options.js";
-import type { ModelOptions } from "../../domain/session.js";
+import { type ModelOptions, settingsOf } from "../../domain/session.js";
 import { appliedAlready } from "../../domain/update-stamp.js";
 import type { CommandTable } from "../commands/command.js";
 import { say } from "./turn.js";
@@ -52,7 +52,7 @@ export const SETTINGS_COMMANDS: CommandTable = {
       const reset = args.toLowerCase() === "reset";
       const updated = await turn.services.store.updateSettings(
         session,
-        { options: session.options, systemPrompt: reset ? undefined : args },
+        { ...settingsOf(session), systemPrompt: reset ? undefined : args },
         turn.msg,
       );
       turn.conversations.remember(updated);
@@ -87,7 +87,7 @@ export const SETTINGS_COMMANDS: CommandTable = {
       if (appliedAlready(session, turn.msg)) return "duplicate";
       const updated = await turn.services.store.updateSettings(
         session,
-        { options, systemPrompt: session.systemPrompt },
+        { ...settingsOf(session), options },
         turn.msg,
       );
       turn.conversations.remember(updated);

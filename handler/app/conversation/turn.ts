@@ -4,6 +4,7 @@ import type { Metrics } from "../../metrics/invoke-metrics.js";
 import type { AccessControl } from "../access/access-control.js";
 import type { Archiver } from "../archive/archiver.js";
 import type { Replier, ReplyTarget } from "../delivery/replies.js";
+import { RichSupport } from "../delivery/rich-support.js";
 import type { AddressedMessage } from "../intake/addressing.js";
 import type { CapabilityCache } from "../models/capabilities.js";
 import type {
@@ -68,6 +69,13 @@ export interface Turn {
 export interface DeliveryState {
   /** The Bot API server has no `sendMessageDraft` (an older self-hosted one): stream with edits. */
   draftsUnavailable: boolean;
+  /** Whether the Bot API server has rich messages (tried once per invoke). */
+  readonly rich: RichSupport;
+}
+
+/** What an invoke knows about delivery before its first answer. */
+export function newDeliveryState(config: Config, log: Logger): DeliveryState {
+  return { draftsUnavailable: false, rich: new RichSupport(config.chat.richMessages, log) };
 }
 
 /** How an update ended. */

@@ -1,51 +1,47 @@
-import { TelegramApiError } from "../../errors.js";
-import {
-  extractThinking,
-  partialAnswerParts,
-  renderPartial,
-  toPlainText,
-} from "../../format/index.js";
+import type { ReplyParts } from "../../format/index.js";
 import type { Logger } from "../../log.js";
-import type { DeliveryState } from "../conversation/turn.js";
-import type { ChatGateway } from "../ports.js";
-import type { Replier, ReplyTarget } from "./replies.js";
+import type { AnswerFormat } from "./answer-format.js";
+import type { ReplyTarget } from "./replies.js";
 import type { AnswerStream } from "./streaming.js";
 import { WritePace } from "./write-pace.js";
 
 /** Settings of a {@link DraftReply}. */
-export interface DraftOptions {
+export interface DraftOptions<P> {
+  /** HTML or rich messages. */
+  readonly format: AnswerFormat<P>;
   /** The draft id (non-zero); Telegram's Stop on it comes back with this id. */
   readonly draftId: number;
   /** Least time between two draft frames. */
   readonly minIntervalMs: number;
-  /** Used for the rest of the answer when the Bot API server has no drafts. */
+  /** Used for the rest of the answer when the Bot API server cannot show this draft. */
   readonly fallback: () => AnswerStream;
   readonly now?: () => number;
 }
 
 /**
- * Shows an answer growing as a native draft (`sendMessageDraft`, private
- * chats): each frame replaces the draft with the text so far (its last 4096
- * characters' worth), and `finish` sends the final text as real messages,
- * which replace the draft. Telegram's own Stop is offered on the draft. A Bot
- * API server that does not know the method (404, an older self-hosted one)
- * switches this answer, and the rest of the invoke, to edit streaming.
+ * Shows an answer growing as a native draft (private chats): each frame
+ * replaces the draft with the part being written (a rich draft shows the
+ * model's reasoning in a thinking block until the answer starts), and
+ * `finish` sends the final answer as real messages, which replace the draft.
+ * Telegram's own Stop is offered on the draft. A Bot API server without the
+ * method (404, an older self-hosted one) switches this answer, and the rest
+ * of the invoke, to the fallback.
  */
-export class DraftReply implements AnswerStream {
+export class DraftReply<P> implements AnswerStream {
   private raw = "";
+  private thinking = "";
   private shownAny = false;
   private readonly pace: WritePace;
+  private readonly format: AnswerFormat<P>;
   private fallback: AnswerStream | undefined;
   private readonly now: () => number;
 
   constructor(
-    private readonly telegram: ChatGateway,
-    private readonly replier: Replier,
     private readonly target: ReplyTarget,
     private readonly log: Logger,
-    private readonly delivery: DeliveryState,
-    private readonly options: DraftOptions,
+    private readonly options: DraftOptions<P>,
   ) {
+    this.format = options.format;
     this.now = options.now ?? Date.now;
     this.pace = new WritePace(options.minIntervalMs, this.now);
   }
@@ -54,17 +50,20 @@ export class DraftReply implements AnswerStream {
     return this.fallback?.started ?? this.shownAny;
   }
 
-  push(content: string): void {
+  get rich(): boolean {
+    return this.fallback?.rich ?? this.format.rich;
+  }
+
+  push(content: string, thinking = ""): void {
     this.raw += content;
+    this.thinking += thinking;
     if (this.fallback) {
-      this.fallback.push(content);
+      this.fallback.push(content, thinking);
       return;
     }
     if (!this.pace.ready()) return;
-    const parts = partialAnswerParts(this.raw);
-    if (parts === undefined) return;
-    // A draft is one message: show the part being written.
-    const frame = parts.at(-1) ?? "";
+    const frame = this.format.draftFrame(this.raw, this.thinking);
+    if (frame === undefined) return;
     this.pace.lastWriteAt = this.now();
     this.pace.start(
       () => this.frame(frame),
@@ -72,11 +71,17 @@ export class DraftReply implements AnswerStream {
     );
   }
 
-  async finish(finalHtml: string): Promise<unknown> {
+  async finish(answer: ReplyParts): Promise<unknown> {
     await this.pace.settled();
-    if (this.fallback) return this.fallback.finish(finalHtml);
-    // The final messages replace the draft in the chat.
-    return this.replier.html(this.target, finalHtml);
+    if (this.fallback) return this.fallback.finish(answer);
+    try {
+      // The final messages replace the draft in the chat.
+      return await this.format.sendFinal(this.target, answer);
+    } catch (err) {
+      const fallback = this.switchOver(err);
+      if (!fallback) throw err;
+      return fallback.finish(answer);
+    }
   }
 
   /**
@@ -88,47 +93,29 @@ export class DraftReply implements AnswerStream {
     await this.pace.settled();
     if (this.fallback) return this.fallback.settle();
     if (!this.shownAny) return;
-    const { answer } = extractThinking(this.raw);
-    if (answer.trim().length === 0) return;
-    await this.replier
-      .html(this.target, renderPartial(answer))
+    await this.format
+      .sendPartial(this.target, this.raw)
       .catch((err: unknown) =>
         this.log.warn("could not keep the partial answer", { error: String(err) }),
       );
   }
 
-  private async frame(html: string): Promise<void> {
-    const { telegram } = this;
-    const options = { threadId: this.target.threadId, canStop: true };
-    try {
-      await telegram.sendDraft(this.target.chatId, this.options.draftId, html, {
-        ...options,
-        html: true,
-      });
-    } catch (err) {
-      if (!(err instanceof TelegramApiError && err.isParseError)) throw err;
-      await telegram.sendDraft(
-        this.target.chatId,
-        this.options.draftId,
-        toPlainText(html),
-        options,
-      );
-    }
+  private async frame(frame: P): Promise<void> {
+    await this.format.draft(this.target, this.options.draftId, frame);
     this.shownAny = true;
   }
 
+  /** The server cannot show this draft: the answer goes on the fallback's way. */
+  private switchOver(err: unknown): AnswerStream | undefined {
+    if (!this.format.unavailable(err)) return undefined;
+    const fallback = this.options.fallback();
+    fallback.push(this.raw, this.thinking);
+    this.fallback = fallback;
+    return fallback;
+  }
+
   private onError(err: unknown): void {
-    if (err instanceof TelegramApiError && err.isMethodMissing) {
-      if (!this.delivery.draftsUnavailable)
-        this.log.warn(
-          "the Bot API server has no sendMessageDraft (an older one?); streaming with edits for the rest of this invoke",
-          { description: err.description },
-        );
-      this.delivery.draftsUnavailable = true;
-      this.fallback = this.options.fallback();
-      this.fallback.push(this.raw);
-      return;
-    }
+    if (this.switchOver(err)) return;
     const flood = this.pace.backOff(err);
     if (flood) {
       this.log.warn("telegram flood limit while streaming a draft; slowing down", flood);

@@ -1,28 +1,35 @@
 import { TelegramApiError } from "../../errors.js";
-import { partialAnswerParts, splitTelegramHtml, TELEGRAM_TEXT_LIMIT } from "../../format/index.js";
+import type { ReplyParts } from "../../format/index.js";
 import type { Logger } from "../../log.js";
 import type { InlineButton } from "../ports.js";
-import { MIN_RESPLIT_LIMIT, type Replier, type ReplyTarget } from "./replies.js";
+import { type AnswerFormat, MIN_RESPLIT_SCALE } from "./answer-format.js";
+import type { ReplyTarget } from "./replies.js";
 import { WritePace } from "./write-pace.js";
 
 /** Settings of a {@link StreamingReply}. */
-export interface StreamingOptions {
+export interface StreamingOptions<P> {
+  /** HTML or rich messages. */
+  readonly format: AnswerFormat<P>;
   /** Least time between two edits of one chat (Telegram counts edits against flood limits). */
   readonly minEditIntervalMs: number;
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
   /** Buttons under the message still growing (a Stop button); the final text has none. */
   readonly buttons?: readonly InlineButton[];
+  /** Used for the whole answer when the Bot API server cannot take the format (no rich messages). */
+  readonly fallback?: () => AnswerStream;
 }
 
 /** An answer shown while it is written: by edits ({@link StreamingReply}) or as a draft. */
 export interface AnswerStream {
   /** True once any text reached the chat. */
   readonly started: boolean;
-  /** Feeds newly generated content. */
-  push(content: string): void;
-  /** Shows the final HTML for good. */
-  finish(finalHtml: string): Promise<unknown>;
+  /** True while the answer is written as rich messages. */
+  readonly rich: boolean;
+  /** Feeds newly generated content, and reasoning (which only a draft may show). */
+  push(content: string, thinking?: string): void;
+  /** Shows the final answer for good. */
+  finish(answer: ReplyParts): Promise<unknown>;
   /** Waits for writes in flight (before reporting an error, say); removes a Stop button. */
   settle(): Promise<void>;
 }
@@ -30,8 +37,8 @@ export interface AnswerStream {
 /** Longest wait before the final text (a longer flood penalty is waited out by the retry policy). */
 const MAX_FINAL_WAIT_MS = 5_000;
 
-/** Smallest chunk the final text is re-split into to fill messages already shown. */
-const MIN_FILL_LIMIT = 256;
+/** Smallest share of the limits the final text is re-split into to fill messages already shown. */
+const MIN_FILL_SCALE = 1 / 16;
 
 const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -41,35 +48,45 @@ const sleepMs = (ms: number) => new Promise<void>((resolve) => setTimeout(resolv
  * rolls over into a new message. Edits never block reading the model's stream;
  * `finish` waits for them and writes the final, fully formatted text.
  */
-export class StreamingReply implements AnswerStream {
+export class StreamingReply<P> implements AnswerStream {
   private raw = "";
   private readonly messageIds: number[] = [];
-  private readonly shown: string[] = [];
+  private readonly shown: P[] = [];
   private readonly pace: WritePace;
+  private readonly format: AnswerFormat<P>;
   /** Which message carries the buttons now, if any. */
   private buttonsOn: number | undefined;
+  private fallback: AnswerStream | undefined;
   private readonly now: () => number;
 
   constructor(
-    private readonly replier: Replier,
     private readonly target: ReplyTarget,
     private readonly log: Logger,
-    private readonly options: StreamingOptions,
+    private readonly options: StreamingOptions<P>,
   ) {
+    this.format = options.format;
     this.now = options.now ?? Date.now;
     this.pace = new WritePace(options.minEditIntervalMs, this.now);
   }
 
   /** True once any text reached the chat. */
   get started(): boolean {
-    return this.messageIds.length > 0;
+    return this.fallback?.started ?? this.messageIds.length > 0;
+  }
+
+  get rich(): boolean {
+    return this.fallback?.rich ?? this.format.rich;
   }
 
   /** Feeds newly generated content. */
   push(content: string): void {
     this.raw += content;
+    if (this.fallback) {
+      this.fallback.push(content);
+      return;
+    }
     if (!this.pace.ready(!this.started)) return;
-    const parts = partialAnswerParts(this.raw);
+    const parts = this.format.partial(this.raw);
     if (parts === undefined) return;
     this.pace.start(
       () => this.show(parts),
@@ -77,47 +94,67 @@ export class StreamingReply implements AnswerStream {
     );
   }
 
-  /** Replaces the streamed text with the final HTML. @returns ids of every message used. */
-  async finish(finalHtml: string): Promise<number[]> {
+  /** Replaces the streamed text with the final answer. @returns ids of every message used. */
+  async finish(answer: ReplyParts): Promise<unknown> {
     await this.pace.settled();
-    for (let limit = TELEGRAM_TEXT_LIMIT; ; limit = Math.floor(limit / 2)) {
-      const chunks = this.finalChunks(finalHtml, limit);
-      const changes = chunks.some((c, i) => this.shown[i] !== c) || this.buttonsOn !== undefined;
+    if (this.fallback) return this.fallback.finish(answer);
+    for (let scale = 1; ; scale /= 2) {
+      const pages = this.finalPages(answer, scale);
+      const changes = pages.some((p, i) => !this.isShown(i, p)) || this.buttonsOn !== undefined;
       if (this.started && changes) {
         // The final edit is an edit like the others: it keeps the chat's pace too.
         const wait = Math.min(MAX_FINAL_WAIT_MS, this.pace.readyAt - this.now());
         if (wait > 0) await (this.options.sleep ?? sleepMs)(wait);
       }
       try {
-        await this.show(chunks, true);
+        await this.show(pages, true);
         return [...this.messageIds];
       } catch (err) {
+        const fallback = this.switchOver(err);
+        if (fallback) return fallback.finish(answer);
         // Telegram counts after entity parsing and may find a part too long: spread it thinner.
-        if (!(err instanceof TelegramApiError && err.isTooLong) || limit / 2 < MIN_RESPLIT_LIMIT)
+        if (!(err instanceof TelegramApiError && err.isOverLimit) || scale / 2 < MIN_RESPLIT_SCALE)
           throw err;
         this.log.warn("telegram found a streamed part too long; splitting the answer smaller", {
-          limit: Math.floor(limit / 2),
+          scale: scale / 2,
         });
       }
     }
   }
 
   /**
-   * The final text split into messages. Messages cannot be taken back, so when
-   * the streamed text needed more messages than the final one (a long link
-   * shrinks to its label once complete), the final text is spread over all of
-   * them rather than leaving a stale partial message behind.
+   * The final answer split into messages. Messages cannot be taken back, so
+   * when the streamed text needed more messages than the final one (a long
+   * link shrinks to its label once complete), the final text is spread over
+   * all of them rather than leaving a stale partial message behind.
    */
-  private finalChunks(finalHtml: string, maxLimit: number): string[] {
-    let chunks = splitTelegramHtml(finalHtml, maxLimit);
+  private finalPages(answer: ReplyParts, maxScale: number): P[] {
+    let pages = this.format.pages(answer, maxScale);
     for (
-      let limit = Math.floor(maxLimit * 0.8);
-      chunks.length < this.messageIds.length && limit >= MIN_FILL_LIMIT;
-      limit = Math.floor(limit * 0.8)
+      let scale = maxScale * 0.8;
+      pages.length < this.messageIds.length && scale >= MIN_FILL_SCALE;
+      scale *= 0.8
     ) {
-      chunks = splitTelegramHtml(finalHtml, limit);
+      pages = this.format.pages(answer, scale);
     }
-    return chunks;
+    return pages;
+  }
+
+  private isShown(i: number, page: P): boolean {
+    const shown = this.shown[i];
+    return shown !== undefined && this.format.same(shown, page);
+  }
+
+  /**
+   * The server cannot take this format (rich messages on an older one): the
+   * answer goes on the fallback's way. Only before anything was shown.
+   */
+  private switchOver(err: unknown): AnswerStream | undefined {
+    if (this.started || !this.options.fallback || !this.format.unavailable(err)) return undefined;
+    const fallback = this.options.fallback();
+    if (this.raw) fallback.push(this.raw);
+    this.fallback = fallback;
+    return fallback;
   }
 
   /**
@@ -130,39 +167,34 @@ export class StreamingReply implements AnswerStream {
     const id = at === undefined ? undefined : this.messageIds[at];
     if (at === undefined || id === undefined) return;
     this.buttonsOn = undefined;
-    await this.replier
-      .editHtml(this.target.chatId, id, this.shown[at] ?? "")
+    const shown = this.shown[at];
+    if (shown === undefined) return;
+    await this.format
+      .edit(this.target.chatId, id, shown)
       .catch((err: unknown) =>
         this.log.warn("could not remove the Stop button", { error: String(err) }),
       );
   }
 
-  private async show(chunks: readonly string[], final = false): Promise<void> {
+  private async show(chunks: readonly P[], final = false): Promise<void> {
     for (const [i, chunk] of chunks.entries()) {
       // The buttons go under the message still growing, and nowhere once the answer is final.
       const buttons =
         !final && i === chunks.length - 1 && this.options.buttons
           ? this.options.buttons
           : undefined;
-      if (this.shown[i] === chunk && (this.buttonsOn === i) === (buttons !== undefined)) continue;
+      if (this.isShown(i, chunk) && (this.buttonsOn === i) === (buttons !== undefined)) continue;
       const id = this.messageIds[i];
       this.pace.lastWriteAt = this.now();
       if (id === undefined) {
-        this.messageIds.push(
-          await this.replier.sendHtmlChunk(this.target, chunk, i === 0, buttons),
-        );
+        this.messageIds.push(await this.format.send(this.target, chunk, i === 0, buttons));
       } else {
         try {
-          await this.replier.editHtml(this.target.chatId, id, chunk, buttons);
+          await this.format.edit(this.target.chatId, id, chunk, buttons);
         } catch (err) {
           if (!isUneditable(err)) throw err;
           // Deleted by the user (or too old to edit): this part goes out as a new message.
-          this.messageIds[i] = await this.replier.sendHtmlChunk(
-            this.target,
-            chunk,
-            i === 0,
-            buttons,
-          );
+          this.messageIds[i] = await this.format.send(this.target, chunk, i === 0, buttons);
         }
       }
       this.shown[i] = chunk;
@@ -172,6 +204,7 @@ export class StreamingReply implements AnswerStream {
   }
 
   private onEditError(err: unknown): void {
+    if (this.switchOver(err)) return;
     // Back off for as long as Telegram asked; the final text is written by finish().
     const flood = this.pace.backOff(err);
     if (flood) {

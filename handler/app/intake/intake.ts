@@ -1,7 +1,7 @@
 import type { Update } from "@grammyjs/types";
 import type { Logger } from "../../log.js";
 import type { Conversations } from "../conversation/conversations.js";
-import type { BotServices } from "../conversation/turn.js";
+import { type BotServices, newDeliveryState } from "../conversation/turn.js";
 import { tellGivenUp } from "../delivery/give-up.js";
 import { documentTurn } from "../media/documents.js";
 import { photoTurn } from "../media/photo.js";
@@ -167,7 +167,7 @@ export class Intake {
       deadline: until,
       refused: new Set<number>(),
       stops,
-      delivery: { draftsUnavailable: false },
+      delivery: newDeliveryState(this.deps.services.config, log),
       onDocument: documentTurn,
       onPhoto: photoTurn,
       onVoice: voiceTurn,

@@ -1,4 +1,5 @@
 import { canonicalModelName } from "../../domain/model-name.js";
+import { describeThink } from "../../domain/think.js";
 import { appliedAlready, stampOf } from "../../domain/update-stamp.js";
 import type { CommandTable } from "../commands/command.js";
 import { say } from "../conversation/turn.js";
@@ -65,11 +66,19 @@ export const MODEL_COMMANDS: CommandTable = {
       } catch (err) {
         reach = `❌ not reachable (${err instanceof Error ? err.message : String(err)})`;
       }
+      // Reasoning is shown for models that can reason (or where /think was set).
+      const thinks = await turn.services.capabilities
+        .capabilitiesOf(session.model)
+        .then((c) => c.includes("thinking"))
+        .catch(() => false);
       await say(
         turn,
         [
           `Ollama: ${reach}`,
           `Model: ${session.model}`,
+          ...(thinks || session.think
+            ? [`Reasoning (/think): ${describeThink(session.think)}`]
+            : []),
           `Session: ${session.sessionId} (started ${session.createdAt.slice(0, 16).replace("T", " ")} UTC)`,
           `Messages: ${session.messageCount}`,
         ].join("\n"),
