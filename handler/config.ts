@@ -1,4 +1,5 @@
 import * as z from "zod";
+import type { KeepAlive } from "./domain/keep-alive.js";
 import type { DailyLimits } from "./domain/usage.js";
 import { ConfigError } from "./errors.js";
 import { SETTINGS } from "./settings.js";
@@ -31,7 +32,8 @@ export interface Config {
     readonly numCtx: number;
     /** Longest answer in tokens where a session sets none (`/set num_predict`). */
     readonly numPredict: number;
-    readonly keepAlive: string;
+    /** Ollama's `keep_alive`: seconds (a JSON number) or a Go duration (a string). */
+    readonly keepAlive: KeepAlive;
     /** Longest silence once an answer streams, in ms: a longer one means a stuck runner. */
     readonly stallMs: number;
   };

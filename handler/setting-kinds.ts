@@ -1,9 +1,10 @@
 /**
  * The building blocks of the settings table (`settings.ts`): how a setting is
  * described, and the schemas of its kinds (flag, bounded integer, URL, model
- * name, id lists), each built from the setting's one default.
+ * name, keep-alive duration, id lists), each built from the setting's one default.
  */
 import * as z from "zod";
+import { KEEP_ALIVE_RULE, parseKeepAlive } from "./domain/keep-alive.js";
 import { canonicalModelName } from "./domain/model-name.js";
 
 /** A flag: true/false, 1/0, yes/no, on/off; empty means the default. */
@@ -25,6 +26,20 @@ export const url = (fallback: string) =>
     .transform((v) => (v === "" ? fallback : v))
     .pipe(z.url({ protocol: /^https?$/ }))
     .transform((v) => v.replace(/\/+$/, ""));
+
+/** Ollama's `keep_alive`: seconds (sent as a number) or a Go duration (sent as a string); empty means the default. */
+export const keepAlive = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const parsed = parseKeepAlive(v.trim() === "" ? fallback : v);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: "custom", message: KEEP_ALIVE_RULE });
+        return z.NEVER;
+      }
+      return parsed;
+    });
 
 /** An Ollama model name, in canonical form. */
 export const modelName = z.string().transform((v, ctx) => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { parseGoDuration } from "./go-duration.js";
 import { RestartableServer, readBody, sendJson } from "./http.js";
 
 /** A chat message as Ollama receives it. */
@@ -15,7 +16,7 @@ export interface ChatBody {
   messages: OllamaMessage[];
   stream?: boolean;
   think?: boolean;
-  keep_alive?: string | number;
+  keep_alive?: unknown;
   options?: Record<string, number>;
 }
 
@@ -353,6 +354,12 @@ export class FakeOllama {
   }
 
   private async chat(body: ChatBody, res: ServerResponse, record: OllamaRequest): Promise<void> {
+    // Ollama binds the whole body before anything else: a keep_alive it cannot read is a 400.
+    const keepAliveError = checkKeepAlive(body.keep_alive);
+    if (keepAliveError !== undefined) {
+      sendJson(res, 400, { error: keepAliveError });
+      return;
+    }
     if (!body.model) {
       sendJson(res, 400, { error: "model is required" });
       return;
@@ -533,6 +540,32 @@ function tagEntry(name: string, details: ModelDetails | undefined): Record<strin
     digest: "365c0bd3c000a25d28ddbf732fe1c6add414de7275464c4e4d1c3b5fcb5d8ad1",
     details: detailsOf(details),
   };
+}
+
+/**
+ * Ollama's `api.Duration.UnmarshalJSON` on `keep_alive`: a JSON number is
+ * seconds (negative: forever), a string is a Go duration (`"5m"`, `"-1s"`; a
+ * string without a unit such as `"-1"` fails with Go's message), anything else
+ * is refused. Absent or null leaves the server's default.
+ * @returns the error body's message, or undefined when Ollama accepts it.
+ */
+function checkKeepAlive(value: unknown): string | undefined {
+  if (value === undefined || value === null || typeof value === "number") return undefined;
+  if (typeof value !== "string") {
+    const goType =
+      typeof value === "boolean"
+        ? "bool"
+        : Array.isArray(value)
+          ? "[]interface {}"
+          : "map[string]interface {}";
+    return `Unsupported type: '${goType}'`;
+  }
+  try {
+    parseGoDuration(value);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** After how many chunks a fault cuts the answer short (none for the others). */

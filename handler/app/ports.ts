@@ -6,6 +6,7 @@
  * `update-store-ports.ts` (the poller state, the update ledger), re-exported below.
  */
 import type { Update } from "@grammyjs/types";
+import type { KeepAlive } from "../domain/keep-alive.js";
 
 /** Options for an outgoing Telegram text. */
 export interface SendOptions {
@@ -104,7 +105,8 @@ export interface ModelRequest {
   readonly model: string;
   readonly messages: readonly ModelMessage[];
   readonly options: Readonly<Record<string, number>>;
-  readonly keepAlive: string;
+  /** Seconds (sent as a JSON number) or a Go duration (a string), as Ollama reads `keep_alive`. */
+  readonly keepAlive: KeepAlive;
   /** Aborts the call (deadline or shutdown). */
   readonly signal: AbortSignal;
   /** Longest silence once the answer has started streaming; longer fails the call as `stalled`. */

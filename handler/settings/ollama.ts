@@ -1,5 +1,4 @@
-import * as z from "zod";
-import { int, modelName, setting, url } from "../setting-kinds.js";
+import { int, keepAlive, modelName, setting, url } from "../setting-kinds.js";
 
 /** Settings: how the bot talks to Ollama: where it is, the default model and the request options sent with every chat. Rows of the one table in `handler/settings.ts`. */
 export const OLLAMA_SETTINGS = {
@@ -39,10 +38,11 @@ export const OLLAMA_SETTINGS = {
   OLLAMA_KEEP_ALIVE: setting(
     {
       type: "string",
-      description: "How long Ollama keeps the model loaded after a reply.",
+      description:
+        "How long Ollama keeps the model loaded after a reply: seconds (3600; -1 = forever) or a Go duration (5m, 24h, -1s).",
     },
     "5m",
-    (d) => z.string().default(d),
+    (d) => keepAlive(d),
   ),
   OLLAMA_STALL_SECONDS: setting(
     {
