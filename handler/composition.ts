@@ -28,7 +28,7 @@ import { CapabilityCache } from "./app/models/capabilities.js";
 import type { ArchiveStore, ChatGateway, ModelGateway } from "./app/ports.js";
 import { LocalStopSwitch } from "./app/stop/stop-switch.js";
 import { UsageMeter } from "./app/usage/usage-meter.js";
-import type { Config } from "./config.js";
+import { type Config, configSecrets } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 
 /** The bot as one object: what the Lambda entry and the local runner call. */
@@ -77,7 +77,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     overrides.log ??
     createLogger({
       level: config.logLevel,
-      secrets: [config.telegram.token, config.telegram.webhookSecret],
+      secrets: configSecrets(config),
     });
   const now = overrides.now ?? (() => new Date());
   let deadline = Number.POSITIVE_INFINITY;
@@ -128,7 +128,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       { access: config.access, adminUserIds: config.adminUserIds, now },
       log,
     ),
-    capabilities: new CapabilityCache(model, { endpoint: config.ollama.url, now }),
+    capabilities: new CapabilityCache(model, { server: config.ollama.server, now }),
     media: objects,
     usage,
     now,
@@ -143,7 +143,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     conversations: () =>
       new Conversations(store, {
         defaultModel: config.defaultModel,
-        ollamaUrl: config.ollama.url,
+        ollamaUrl: config.ollama.server.url,
         now,
       }),
     usage: (moreWaiting) =>

@@ -1,5 +1,6 @@
 import * as z from "zod";
 import type { KeepAlive } from "./domain/keep-alive.js";
+import type { OllamaServer } from "./domain/ollama-server.js";
 import type { DailyLimits } from "./domain/usage.js";
 import { ConfigError } from "./errors.js";
 import { SETTINGS } from "./settings.js";
@@ -28,7 +29,8 @@ export interface Config {
     readonly webhookSecret: string;
   };
   readonly ollama: {
-    readonly url: string;
+    /** The server (`OLLAMA_URL`): its public URL, and the credentials only its requests carry. */
+    readonly server: OllamaServer;
     readonly numCtx: number;
     /** Longest answer in tokens where a session sets none (`/set num_predict`). */
     readonly numPredict: number;
@@ -91,7 +93,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
     },
     ollama: {
-      url: e.OLLAMA_URL,
+      server: e.OLLAMA_URL,
       numCtx: e.OLLAMA_NUM_CTX,
       numPredict: e.OLLAMA_NUM_PREDICT,
       keepAlive: e.OLLAMA_KEEP_ALIVE,
@@ -129,4 +131,9 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     limits: { messages: e.DAILY_MESSAGE_LIMIT, tokens: e.DAILY_TOKEN_LIMIT },
     logLevel: e.LOG_LEVEL,
   };
+}
+
+/** Every secret of `config`, for the logger to redact: the token, the webhook secret, the Ollama password. */
+export function configSecrets(config: Config): string[] {
+  return [config.telegram.token, config.telegram.webhookSecret, ...config.ollama.server.secrets()];
 }

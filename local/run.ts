@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { TelegramGateway } from "../handler/adapters/telegram.js";
 import type { App } from "../handler/composition.js";
-import { type Config, loadConfig } from "../handler/config.js";
+import { type Config, configSecrets, loadConfig } from "../handler/config.js";
 import { ConfigError, TokenRejectedError } from "../handler/errors.js";
 import { createLogger } from "../handler/log.js";
 import type { AwsEmulators } from "./aws-emulators.js";
@@ -126,11 +126,11 @@ async function main(): Promise<void> {
   dynamo.destroy();
   s3?.destroy();
   if (created.length > 0) say(`Created ${created.join(" and ")}`);
-  say(await checkOllama(config.ollama.url, config.defaultModel));
+  say(await checkOllama(config.ollama.server, config.defaultModel));
 
   const log = createLogger({
     level: config.logLevel,
-    secrets: [config.telegram.token, config.telegram.webhookSecret],
+    secrets: configSecrets(config),
     write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
   });
   const app = createApp(config, { log, ...(archive ? { archive } : {}) });

@@ -35,6 +35,8 @@ export interface OllamaRequest {
    * stops generating, or stops downloading, at once).
    */
   cancelledAt?: number;
+  /** The `Authorization` header it carried, if any. */
+  authorization?: string;
 }
 
 /** The body of `POST /api/pull` (`name` is the older spelling of `model`). */
@@ -108,6 +110,8 @@ export class FakeOllama {
   /** Requests being answered right now, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
+  /** The user and password a reverse proxy in front demands (none: open, as Ollama itself is). */
+  private basicAuth: { readonly user: string; readonly password: string } | undefined;
 
   private constructor(host: string) {
     this.server = new RestartableServer((req, res) => void this.route(req, res), host);
@@ -162,6 +166,15 @@ export class FakeOllama {
   /** How `model` answers from now on (default: echo). */
   setReply(model: string, reply: (body: ChatBody) => Reply): void {
     this.replies.set(canonical(model), reply);
+  }
+
+  /**
+   * Puts the fake behind a reverse proxy with basic auth (nginx's `auth_basic`):
+   * a request without `Authorization: Basic base64(user:password)` gets 401 with
+   * `WWW-Authenticate` and an HTML page, and never reaches Ollama.
+   */
+  requireBasicAuth(user: string, password: string): void {
+    this.basicAuth = { user, password };
   }
 
   /** Fails the next `times` chat requests. */
@@ -254,8 +267,26 @@ export class FakeOllama {
         return;
       }
     }
-    const record: OllamaRequest = { path, method: req.method ?? "GET", body, at: Date.now() };
+    const authorization = req.headers.authorization;
+    const record: OllamaRequest = {
+      path,
+      method: req.method ?? "GET",
+      body,
+      at: Date.now(),
+      ...(authorization !== undefined ? { authorization } : {}),
+    };
     this.recorded.push(record);
+    if (this.basicAuth && !basicAuthMatches(authorization, this.basicAuth)) {
+      const page =
+        "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+      res.writeHead(401, {
+        "content-type": "text/html",
+        "www-authenticate": 'Basic realm="Ollama"',
+        "content-length": Buffer.byteLength(page),
+      });
+      res.end(page);
+      return;
+    }
     if (path === "/api/tags") {
       sendJson(res, 200, {
         models: this.models.map((m) => tagEntry(m, this.details.get(m))),
@@ -566,6 +597,22 @@ function checkKeepAlive(value: unknown): string | undefined {
   } catch (err) {
     return (err as Error).message;
   }
+}
+
+/** Whether `header` is `Basic base64(user:password)` for these credentials (compared after decoding, as a proxy does). */
+function basicAuthMatches(
+  header: string | undefined,
+  expected: { readonly user: string; readonly password: string },
+): boolean {
+  const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header ?? "");
+  if (!match?.[1]) return false;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return (
+    colon >= 0 &&
+    decoded.slice(0, colon) === expected.user &&
+    decoded.slice(colon + 1) === expected.password
+  );
 }
 
 /** After how many chunks a fault cuts the answer short (none for the others). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { loadConfig } from "../../handler/config.js";
+import { OllamaServer } from "../../handler/domain/ollama-server.js";
 import { ConfigError } from "../../handler/errors.js";
 
 const TOKEN = "123456789:ABCdefGHIjklMNOpqrSTUvwxYZ_-0123";
@@ -24,7 +25,7 @@ describe("config loadConfig", () => {
     expect(config).toEqual({
       telegram: { token: TOKEN, apiUrl: "https://api.telegram.org", webhookSecret: "" },
       ollama: {
-        url: "http://host.docker.internal:11434",
+        server: OllamaServer.parse("http://host.docker.internal:11434"),
         numCtx: 8192,
         numPredict: 2048,
         keepAlive: "5m",
@@ -101,6 +102,42 @@ describe("config loadConfig", () => {
 
     // Assess
     expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable}\\b`));
+  });
+
+  it.each([
+    [
+      "OLLAMA_URL",
+      "http://ollama:11434/?model=x",
+      "must be a base URL, without ?query or #fragment",
+    ],
+    [
+      "TELEGRAM_API_URL",
+      "https://bot.example.com/#x",
+      "must be a base URL, without ?query or #fragment",
+    ],
+    ["OLLAMA_URL", "http://bot:50%off@ollama:11434", "% not followed by two hex digits"],
+  ])("refuses %s=%s, saying why and without repeating the value", (variable, value, why) => {
+    // Act
+    const message = configError({ TELEGRAM_BOT_TOKEN: TOKEN, [variable]: value });
+
+    // Assess
+    expect(message).toContain(`${variable} `);
+    expect(message).toContain(why);
+    expect(message).not.toContain(value);
+  });
+
+  it("reads OLLAMA_URL's user and password into the request header, leaving the public URL", () => {
+    // Act
+    const { server } = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_URL: "https://bot:pa%24%24word@ollama.example.com/",
+    }).ollama;
+
+    // Assess
+    expect(server.url).toBe("https://ollama.example.com");
+    expect(server.headers()).toEqual({
+      Authorization: `Basic ${Buffer.from("bot:pa$$word").toString("base64")}`,
+    });
   });
 
   it("reports every malformed variable at once", () => {
@@ -201,7 +238,7 @@ describe("config loadConfig", () => {
     // Assess
     expect(config.chat.streamMode).toBe("draft");
     expect(config.chat.showStats).toBe(false);
-    expect(config.ollama.url).toBe("http://host.docker.internal:11434");
+    expect(config.ollama.server.url).toBe("http://host.docker.internal:11434");
   });
 
   it("STREAM_MODE picks draft, edit or off; STREAM_REPLIES=false turns streaming off whatever it says", () => {
@@ -226,7 +263,7 @@ describe("config loadConfig", () => {
     });
 
     // Assess
-    expect(config.ollama.url).toBe("http://ollama:11434");
+    expect(config.ollama.server.url).toBe("http://ollama:11434");
     expect(config.telegram.apiUrl).toBe("https://bot.example.com");
   });
 

@@ -7,6 +7,7 @@
  */
 import type { Update } from "@grammyjs/types";
 import type { KeepAlive } from "../domain/keep-alive.js";
+import type { OllamaServer } from "../domain/ollama-server.js";
 
 /** Options for an outgoing Telegram text. */
 export interface SendOptions {
@@ -101,7 +102,7 @@ export interface ModelMessage {
 
 /** One model call. */
 export interface ModelRequest {
-  readonly endpoint: string;
+  readonly server: OllamaServer;
   readonly model: string;
   readonly messages: readonly ModelMessage[];
   readonly options: Readonly<Record<string, number>>;
@@ -139,9 +140,13 @@ export interface ModelGateway {
     request: ModelRequest,
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult>;
-  listModels(endpoint: string, signal: AbortSignal): Promise<ModelInfo[]>;
+  listModels(server: OllamaServer, signal: AbortSignal): Promise<ModelInfo[]>;
   /** What `model` can do (`/api/show` `capabilities`, e.g. `vision`, `thinking`, `tools`). */
-  capabilities(endpoint: string, model: string, signal: AbortSignal): Promise<readonly string[]>;
+  capabilities(
+    server: OllamaServer,
+    model: string,
+    signal: AbortSignal,
+  ): Promise<readonly string[]>;
   /**
    * Downloads a model (`/api/pull`), reporting each progress line.
    * @throws ModelError (`pull_failed` when Ollama reports an error, such as an unknown name).
@@ -151,7 +156,7 @@ export interface ModelGateway {
 
 /** One `/api/pull`. */
 export interface PullRequest {
-  readonly endpoint: string;
+  readonly server: OllamaServer;
   readonly model: string;
   /** Aborts the download (Cancel, deadline). */
   readonly signal: AbortSignal;

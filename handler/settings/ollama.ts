@@ -1,14 +1,17 @@
-import { int, keepAlive, modelName, setting, url } from "../setting-kinds.js";
+import { int, keepAlive, modelName, ollamaServer, setting } from "../setting-kinds.js";
 
 /** Settings: how the bot talks to Ollama: where it is, the default model and the request options sent with every chat. Rows of the one table in `handler/settings.ts`. */
 export const OLLAMA_SETTINGS = {
   OLLAMA_URL: setting(
     {
       type: "string",
-      description: "Ollama server as seen from the Lambda container.",
+      // It may carry a password (basic auth on a reverse proxy): kept out of plans and outputs.
+      sensitive: true,
+      description:
+        "Ollama server as seen from the Lambda container; http://user:password@host:port for basic auth on a reverse proxy.",
     },
     "http://host.docker.internal:11434",
-    (d) => url(d),
+    (d) => ollamaServer(d),
   ),
   DEFAULT_MODEL: setting(
     {

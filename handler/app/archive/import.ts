@@ -1,5 +1,6 @@
 import { scopeOf } from "../../domain/chat-scope.js";
 import { sanitizeOptions } from "../../domain/model-options.js";
+import { withoutUserInfo } from "../../domain/ollama-server.js";
 import { type ChatMessage, newSessionId, type Session } from "../../domain/session.js";
 import { ConflictError } from "../../errors.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
@@ -61,7 +62,8 @@ export async function importArchive(
     archivedCount: doc.messages.length,
     createdAt: doc.session.started_at,
     lastMessageTs: doc.session.last_message_at,
-    ollamaUrl: doc.session.ollama_endpoint,
+    // A record, never an address to call; and a file's password is stored nowhere.
+    ollamaUrl: withoutUserInfo(doc.session.ollama_endpoint),
     options,
     systemPrompt: doc.parameters.system_prompt ?? undefined,
     usage: {

@@ -127,7 +127,7 @@ export async function answer(
         {
           // Always the configured server: a session's endpoint is a record of where it ran, never
           // an address to call (an imported file could name any host).
-          endpoint: config.ollama.url,
+          server: config.ollama.server,
           model: session.model,
           messages,
           options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
@@ -168,7 +168,7 @@ export async function answer(
         log.warn("model call failed", { kind: err.kind, model: session.model, error: err.message });
         // A regenerated message is stored already: nothing new to keep.
         if (!regenerate) await store(turn, session, [{ ...userMessage, failed: err.kind }]);
-        await say(turn, describeModelError(err, config.ollama.url));
+        await say(turn, describeModelError(err, config.ollama.server));
         return "handled";
       }
     }
