@@ -1,5 +1,6 @@
 import * as z from "zod";
 import type { KeepAlive } from "./domain/keep-alive.js";
+import type { OptionCeilings } from "./domain/model-options.js";
 import type { OllamaServer } from "./domain/ollama-server.js";
 import type { DailyLimits } from "./domain/usage.js";
 import { ConfigError } from "./errors.js";
@@ -34,6 +35,8 @@ export interface Config {
     readonly numCtx: number;
     /** Longest answer in tokens where a session sets none (`/set num_predict`). */
     readonly numPredict: number;
+    /** The most `num_ctx` and `num_predict` a session may carry (`/set`, imports, requests). */
+    readonly ceilings: OptionCeilings;
     /** Ollama's `keep_alive`: seconds (a JSON number) or a Go duration (a string). */
     readonly keepAlive: KeepAlive;
     /** Longest silence once an answer streams, in ms: a longer one means a stuck runner. */
@@ -75,6 +78,29 @@ export interface Config {
   readonly logLevel: "debug" | "info" | "warn" | "error";
 }
 
+/** Each default with the ceiling it may not exceed, and the `/set` parameter both are about. */
+const CEILINGS = [
+  ["OLLAMA_NUM_CTX", "OLLAMA_MAX_NUM_CTX", "num_ctx"],
+  ["OLLAMA_NUM_PREDICT", "OLLAMA_MAX_NUM_PREDICT", "num_predict"],
+] as const;
+
+/**
+ * Settings in `env` that are each valid but contradict each other (a default
+ * above its ceiling; unset or empty means the default), one message each,
+ * naming both settings. `npm run up` runs it too, before it deploys.
+ */
+export function settingConflicts(env: Readonly<Record<string, string | undefined>>): string[] {
+  return CEILINGS.flatMap(([setting, ceiling, option]) => {
+    const value = SETTINGS[setting].schema.safeParse(env[setting] || undefined);
+    const max = SETTINGS[ceiling].schema.safeParse(env[ceiling] || undefined);
+    // A malformed one is reported on its own.
+    if (!value.success || !max.success || value.data <= max.data) return [];
+    return [
+      `${setting} (${value.data}) is above ${ceiling} (${max.data}), the largest ${option} anyone may set: lower ${setting} or raise ${ceiling}`,
+    ];
+  });
+}
+
 /**
  * Parses the environment once into a {@link Config}.
  * @throws ConfigError naming every missing or malformed variable.
@@ -86,6 +112,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
   const e = parsed.data;
+  const conflicts = settingConflicts(env);
+  if (conflicts.length > 0) throw new ConfigError(`Invalid configuration: ${conflicts.join("; ")}`);
   return {
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
@@ -96,6 +124,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       server: e.OLLAMA_URL,
       numCtx: e.OLLAMA_NUM_CTX,
       numPredict: e.OLLAMA_NUM_PREDICT,
+      ceilings: { num_ctx: e.OLLAMA_MAX_NUM_CTX, num_predict: e.OLLAMA_MAX_NUM_PREDICT },
       keepAlive: e.OLLAMA_KEEP_ALIVE,
       stallMs: e.OLLAMA_STALL_SECONDS * 1000,
     },

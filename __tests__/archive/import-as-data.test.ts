@@ -90,6 +90,32 @@ describe("an imported file is data: it never chooses the server or the settings"
     expect(told).toContain("Ignored settings that /set would not accept: top_k, num_gpu, num_ctx");
   });
 
+  it("imported num_ctx and num_predict above the admin's ceilings are dropped, as /set refuses them", async () => {
+    // Arrange
+    const dee = person(9104, "Dee");
+    bed.telegram.pushDocument(dee.user, dee.chat, {
+      fileName: "session.json",
+      content: archiveFile({
+        endpoint: bed.ollama.url,
+        options: { num_ctx: 131_072, num_predict: 16_384, temperature: 0.2 },
+      }),
+    });
+    await say(bed, dee, "/resume 1");
+    const told = bed.telegram.sentMessages(dee.chat.id)[0]?.text ?? "";
+    bed.ollama.reset();
+
+    // Act
+    await say(bed, dee, "hello");
+
+    // Assess
+    expect(told).toContain("Ignored settings that /set would not accept: num_ctx, num_predict");
+    expect(bed.ollama.chats()[0]?.body.options).toMatchObject({
+      temperature: 0.2,
+      num_ctx: 8192,
+      num_predict: 2048,
+    });
+  });
+
   it("an import whose system prompt is longer than /system allows is refused", async () => {
     // Arrange
     const cy = person(9103, "Cy");

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "@jest/globals";
 import { useTestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
-import { conversationOf, lastText, newPerson, type Person, say, sessionItems } from "./support.js";
+import {
+  conversationOf,
+  envWith,
+  lastText,
+  newPerson,
+  type Person,
+  say,
+  sessionItems,
+} from "./support.js";
 
 describe("personas and parameters: /system, /set and /retry", () => {
   const bed = useTestBed({ telegram: { flood: false }, resetOllama: true });
@@ -109,11 +117,40 @@ describe("personas and parameters: /system, /set and /retry", () => {
     expect(temperature).toBe(
       "temperature must be a number from 0 to 2 (randomness: 0 = focused, 2 = wild).",
     );
-    expect(numCtx).toContain("num_ctx must be a whole number from 256 to 131072");
-    expect(numPredict).toContain("num_predict must be a whole number from 1 to 16384");
-    expect(fraction).toContain("num_ctx must be a whole number from 256 to 131072");
+    expect(numCtx).toContain("num_ctx must be a whole number from 256 to 16384");
+    expect(numPredict).toContain("num_predict must be a whole number from 1 to 8192");
+    expect(fraction).toContain("num_ctx must be a whole number from 256 to 16384");
     expect(unknown).toContain("Parameters: temperature, num_ctx, num_predict");
     expect((await activeSession(dee))?.options).toEqual({ temperature: 0.7 });
+  });
+
+  it("holds num_ctx and num_predict to the admin's ceilings, naming them, in /set and in every request", async () => {
+    // Arrange: a session set under higher ceilings, which the admin then lowers to the defaults
+    const fay = newPerson("Fay");
+    const generous = envWith(bed, { OLLAMA_MAX_NUM_CTX: "65536", OLLAMA_MAX_NUM_PREDICT: "16384" });
+    await say(bed, fay, ["/set num_ctx 65536", "/set num_predict 16000"], generous);
+    const allowed = lastText(bed, fay.chat.id);
+
+    // Act
+    await say(bed, fay, "/set num_ctx 131072");
+    const refusedCtx = lastText(bed, fay.chat.id);
+    await say(bed, fay, "/set num_predict 8193");
+    const refusedPredict = lastText(bed, fay.chat.id);
+    await say(bed, fay, "/set");
+    const listing = lastText(bed, fay.chat.id);
+    await say(bed, fay, "a long one please");
+
+    // Assess
+    expect(allowed).toContain("num_ctx = 65536, num_predict = 16000");
+    expect(refusedCtx).toBe(
+      "num_ctx must be a whole number from 256 to 16384 (context window in tokens). 16384 is this bot's ceiling, set by its admin (OLLAMA_MAX_NUM_CTX).",
+    );
+    expect(refusedPredict).toBe(
+      "num_predict must be a whole number from 1 to 8192 (longest answer in tokens). 8192 is this bot's ceiling, set by its admin (OLLAMA_MAX_NUM_PREDICT).",
+    );
+    expect(listing).toContain("num_ctx: 256–16384, context window in tokens");
+    expect(listing).toContain("num_predict: 1–8192, longest answer in tokens");
+    expect(lastChat()?.options).toMatchObject({ num_ctx: 16_384, num_predict: 8_192 });
   });
 
   it("regenerates the last answer with /retry: same user message once, without the old answer", async () => {

@@ -28,6 +28,7 @@ describe("config loadConfig", () => {
         server: OllamaServer.parse("http://host.docker.internal:11434"),
         numCtx: 8192,
         numPredict: 2048,
+        ceilings: { num_ctx: 16_384, num_predict: 8_192 },
         keepAlive: "5m",
         stallMs: 60_000,
       },
@@ -137,6 +138,38 @@ describe("config loadConfig", () => {
     expect(server.url).toBe("https://ollama.example.com");
     expect(server.headers()).toEqual({
       Authorization: `Basic ${Buffer.from("bot:pa$$word").toString("base64")}`,
+    });
+  });
+
+  it("refuses defaults above the admin's ceilings at start, naming both settings", () => {
+    // Act
+    const message = configError({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_NUM_CTX: "32768",
+      OLLAMA_NUM_PREDICT: "4096",
+      OLLAMA_MAX_NUM_PREDICT: "1024",
+    });
+
+    // Assess
+    expect(message).toBe(
+      "Invalid configuration: OLLAMA_NUM_CTX (32768) is above OLLAMA_MAX_NUM_CTX (16384), the largest num_ctx anyone may set: lower OLLAMA_NUM_CTX or raise OLLAMA_MAX_NUM_CTX; " +
+        "OLLAMA_NUM_PREDICT (4096) is above OLLAMA_MAX_NUM_PREDICT (1024), the largest num_predict anyone may set: lower OLLAMA_NUM_PREDICT or raise OLLAMA_MAX_NUM_PREDICT",
+    );
+  });
+
+  it("accepts a default equal to its ceiling, and a ceiling raised with the default", () => {
+    // Act
+    const { ceilings, numCtx } = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_NUM_CTX: "65536",
+      OLLAMA_MAX_NUM_CTX: "65536",
+      OLLAMA_MAX_NUM_PREDICT: "2048",
+    }).ollama;
+
+    // Assess
+    expect({ numCtx, ceilings }).toEqual({
+      numCtx: 65_536,
+      ceilings: { num_ctx: 65_536, num_predict: 2_048 },
     });
   });
 

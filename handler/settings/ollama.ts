@@ -30,12 +30,34 @@ export const OLLAMA_SETTINGS = {
     8192,
     (d) => int(d, 256, 1_048_576),
   ),
+  OLLAMA_MAX_NUM_CTX: setting(
+    {
+      type: "number",
+      description:
+        "Largest num_ctx a user may /set or an import may bring (at least OLLAMA_NUM_CTX): each distinct value makes Ollama reload the model, and its memory grows with it.",
+    },
+    // 2x the default: llama3 8B's KV cache is ~128 KiB per token, so 2 GiB here on top of
+    // its 4.7 GB of weights (an 8 GB GPU); 131072 would need 16 GiB of cache.
+    16_384,
+    (d) => int(d, 256, 1_048_576),
+  ),
   OLLAMA_NUM_PREDICT: setting(
     {
       type: "number",
       description: "Longest answer in tokens (1-16384) unless a conversation sets num_predict.",
     },
     2048,
+    (d) => int(d, 1, 16_384),
+  ),
+  OLLAMA_MAX_NUM_PREDICT: setting(
+    {
+      type: "number",
+      description:
+        "Largest num_predict a user may /set or an import may bring (at least OLLAMA_NUM_PREDICT): the longest answer one message can make the shared Ollama write.",
+    },
+    // At 30-60 tokens/s, 8192 tokens take 2-4.5 minutes: what one invoke (300 s) can wait.
+    // Room for a thinking model's reasoning; what is shown and stored stops at 20,000 characters.
+    8192,
     (d) => int(d, 1, 16_384),
   ),
   OLLAMA_KEEP_ALIVE: setting(

@@ -47,7 +47,10 @@ export async function importArchive(
   const doc = parsed.data;
   const now = services.now();
   // A file is data: its options pass the same checks as /set, and anything else is dropped.
-  const { options, dropped } = sanitizeOptions(doc.parameters.options);
+  const { options, dropped } = sanitizeOptions(
+    doc.parameters.options,
+    services.config.ollama.ceilings,
+  );
   if (dropped.length > 0) log.info("import dropped options", { dropped: dropped.slice(0, 20) });
   const session: Session = {
     userId: msg.userId,

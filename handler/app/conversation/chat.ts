@@ -99,9 +99,14 @@ export async function answer(
   const { config } = services;
   // Over a daily limit: the user is told when it resets, and the model is not called.
   if (await turn.usage.refuse(turn)) return "handled";
-  const numCtx = session.options.num_ctx ?? config.ollama.numCtx;
+  // Held to the ceilings even when a session's options predate a lowered one.
+  const { ceilings } = config.ollama;
+  const numCtx = Math.min(session.options.num_ctx ?? config.ollama.numCtx, ceilings.num_ctx);
   // Every answer is bounded: a model that never stops would otherwise fill the chat and the session.
-  const numPredict = session.options.num_predict ?? config.ollama.numPredict;
+  const numPredict = Math.min(
+    session.options.num_predict ?? config.ollama.numPredict,
+    ceilings.num_predict,
+  );
   const context = buildContext({
     systemPrompt: session.systemPrompt,
     history,
