@@ -344,9 +344,19 @@ describe("config loadConfig", () => {
     // Act
     const tagged = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, DEFAULT_MODEL: "llama3:latest" });
     const upper = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, DEFAULT_MODEL: "Llama3" });
+    const full = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      DEFAULT_MODEL: "registry.ollama.ai/library/llama3:latest",
+    });
+    const ownRegistry = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      DEFAULT_MODEL: "registry.local:5000/team/llama3:8b",
+    });
 
     // Assess
     expect(tagged.defaultModel).toBe("llama3");
     expect(upper.defaultModel).toBe("llama3");
+    expect(full.defaultModel).toBe("llama3");
+    expect(ownRegistry.defaultModel).toBe("registry.local:5000/team/llama3:8b");
   });
 });
