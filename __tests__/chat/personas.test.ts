@@ -19,14 +19,18 @@ describe("personas and parameters: /system, /set and /retry", () => {
     return items.find((i) => i.status === "active");
   };
   const lastChat = (): ChatBody | undefined => bed.ollama.chats().at(-1)?.body;
+  /** Sends `text` from `p` in one invoke and returns the bot's last message to them. */
+  const replyTo = async (p: Person, text: string) => {
+    await say(bed, p, text);
+    return lastText(bed, p.chat.id);
+  };
 
   it("sets a system prompt, stores it in the session and sends it first with every request", async () => {
     // Arrange
     const ada = newPerson("Ada");
 
     // Act
-    await say(bed, ada, "/system You are a pirate. Answer in pirate speak.");
-    const confirmation = lastText(bed, ada.chat.id);
+    const confirmation = await replyTo(ada, "/system You are a pirate. Answer in pirate speak.");
     await say(bed, ada, "hello");
     await say(bed, ada, "how are you?");
 
@@ -55,12 +59,9 @@ describe("personas and parameters: /system, /set and /retry", () => {
     await say(bed, bob, "/system Be terse.");
 
     // Act
-    await say(bed, bob, "/system");
-    const shown = lastText(bed, bob.chat.id);
-    await say(bed, bob, "/system reset");
-    const cleared = lastText(bed, bob.chat.id);
-    await say(bed, bob, "/system");
-    const none = lastText(bed, bob.chat.id);
+    const shown = await replyTo(bob, "/system");
+    const cleared = await replyTo(bob, "/system reset");
+    const none = await replyTo(bob, "/system");
     await say(bed, bob, "question");
 
     // Assess
@@ -78,8 +79,7 @@ describe("personas and parameters: /system, /set and /retry", () => {
     // Act
     await say(bed, cyd, "/set temperature 0.3");
     await say(bed, cyd, "/set num_ctx 8192");
-    await say(bed, cyd, "/set num_predict 512");
-    const confirmation = lastText(bed, cyd.chat.id);
+    const confirmation = await replyTo(cyd, "/set num_predict 512");
     await say(bed, cyd, "be precise");
 
     // Assess
@@ -102,16 +102,11 @@ describe("personas and parameters: /system, /set and /retry", () => {
     await say(bed, dee, "/set temperature 0.7");
 
     // Act
-    await say(bed, dee, "/set temperature 5");
-    const temperature = lastText(bed, dee.chat.id);
-    await say(bed, dee, "/set num_ctx 100");
-    const numCtx = lastText(bed, dee.chat.id);
-    await say(bed, dee, "/set num_predict 0");
-    const numPredict = lastText(bed, dee.chat.id);
-    await say(bed, dee, "/set num_ctx 4096.5");
-    const fraction = lastText(bed, dee.chat.id);
-    await say(bed, dee, "/set colour blue");
-    const unknown = lastText(bed, dee.chat.id);
+    const temperature = await replyTo(dee, "/set temperature 5");
+    const numCtx = await replyTo(dee, "/set num_ctx 100");
+    const numPredict = await replyTo(dee, "/set num_predict 0");
+    const fraction = await replyTo(dee, "/set num_ctx 4096.5");
+    const unknown = await replyTo(dee, "/set colour blue");
 
     // Assess
     expect(temperature).toBe(
@@ -132,12 +127,9 @@ describe("personas and parameters: /system, /set and /retry", () => {
     const allowed = lastText(bed, fay.chat.id);
 
     // Act
-    await say(bed, fay, "/set num_ctx 131072");
-    const refusedCtx = lastText(bed, fay.chat.id);
-    await say(bed, fay, "/set num_predict 8193");
-    const refusedPredict = lastText(bed, fay.chat.id);
-    await say(bed, fay, "/set");
-    const listing = lastText(bed, fay.chat.id);
+    const refusedCtx = await replyTo(fay, "/set num_ctx 131072");
+    const refusedPredict = await replyTo(fay, "/set num_predict 8193");
+    const listing = await replyTo(fay, "/set");
     await say(bed, fay, "a long one please");
 
     // Assess
@@ -201,8 +193,7 @@ describe("personas and parameters: /system, /set and /retry", () => {
       status: 500,
       error: "llama runner process has terminated",
     });
-    await say(bed, fay, "summarise this");
-    const failure = lastText(bed, fay.chat.id);
+    const failure = await replyTo(fay, "summarise this");
 
     // Act
     await say(bed, fay, "/retry");
