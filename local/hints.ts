@@ -24,7 +24,8 @@ export function configHints(
     );
   }
   if (problem.includes("OLLAMA_URL")) {
-    const value = env.OLLAMA_URL ?? "";
+    // A user and password stay out of the hint: it shows where they go, not what they are.
+    const value = (env.OLLAMA_URL ?? "").replace(/^([^/]*\/\/)?[^/@]*@/, "$1<user>:<password>@");
     hints.push(
       /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
         ? `OLLAMA_URL must be an http:// or https:// address of Ollama, e.g. OLLAMA_URL=${LOCAL_OLLAMA_URL}`

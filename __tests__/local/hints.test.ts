@@ -64,6 +64,18 @@ describe("start-up hints name the setting at fault", () => {
     );
   });
 
+  it("shows where a user and password go in the OLLAMA_URL hint, never what they are", () => {
+    // Act
+    const hints = configHints("Invalid configuration: OLLAMA_URL Invalid URL", {
+      OLLAMA_URL: "bot:hunter2@ollama.example:11434",
+    });
+
+    // Assess
+    expect(hints).toEqual([
+      "OLLAMA_URL needs http:// in front: OLLAMA_URL=http://<user>:<password>@ollama.example:11434",
+    ]);
+  });
+
   it("gives the token hint only when the token is at fault", () => {
     // Act
     const token = configHints("Invalid configuration: TELEGRAM_BOT_TOKEN is required", {});
