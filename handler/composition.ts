@@ -140,7 +140,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       { access: config.access, adminUserIds: config.adminUserIds, now },
       log,
     ),
-    capabilities: new CapabilityCache(model, { endpoint: config.ollama.url, now }),
+    capabilities: new CapabilityCache(model, { server: config.ollama.server, now }),
     media: objects,
     speech: new OpenAiSpeechToText({
       baseUrl: config.voice.transcribeUrl,
@@ -162,7 +162,7 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     conversations: () =>
       new Conversations(store, {
         defaultModel: config.defaultModel,
-        ollamaUrl: config.ollama.url,
+        ollamaUrl: config.ollama.server.url,
         now,
       }),
     usage: (moreWaiting) =>

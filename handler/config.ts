@@ -1,4 +1,7 @@
 import * as z from "zod";
+import type { KeepAlive } from "./domain/keep-alive.js";
+import type { OptionCeilings } from "./domain/model-options.js";
+import { OllamaServer } from "./domain/ollama-server.js";
 import type { DailyLimits } from "./domain/usage.js";
 import { ConfigError } from "./errors.js";
 import { SETTINGS } from "./settings.js";
@@ -27,11 +30,15 @@ export interface Config {
     readonly webhookSecret: string;
   };
   readonly ollama: {
-    readonly url: string;
+    /** The server (`OLLAMA_URL`): its public URL, and the credentials only its requests carry. */
+    readonly server: OllamaServer;
     readonly numCtx: number;
     /** Longest answer in tokens where a session sets none (`/set num_predict`). */
     readonly numPredict: number;
-    readonly keepAlive: string;
+    /** The most `num_ctx` and `num_predict` a session may carry (`/set`, imports, requests). */
+    readonly ceilings: OptionCeilings;
+    /** Ollama's `keep_alive`: seconds (a JSON number) or a Go duration (a string). */
+    readonly keepAlive: KeepAlive;
     /** Longest silence once an answer streams, in ms: a longer one means a stuck runner. */
     readonly stallMs: number;
   };
@@ -81,10 +88,34 @@ export interface Config {
   readonly limits: DailyLimits;
   readonly logLevel: "debug" | "info" | "warn" | "error";
   /**
-   * The values of every setting marked `sensitive` (the token, the webhook
-   * secret, the transcription key): the logger redacts each wherever it appears.
+   * The secrets of every setting marked `sensitive` (the token, the webhook
+   * secret, the transcription key, the password in OLLAMA_URL): the logger
+   * redacts each wherever it appears.
    */
   readonly secrets: readonly string[];
+}
+
+/** Each default with the ceiling it may not exceed, and the `/set` parameter both are about. */
+const CEILINGS = [
+  ["OLLAMA_NUM_CTX", "OLLAMA_MAX_NUM_CTX", "num_ctx"],
+  ["OLLAMA_NUM_PREDICT", "OLLAMA_MAX_NUM_PREDICT", "num_predict"],
+] as const;
+
+/**
+ * Settings in `env` that are each valid but contradict each other (a default
+ * above its ceiling; unset or empty means the default), one message each,
+ * naming both settings. `npm run up` runs it too, before it deploys.
+ */
+export function settingConflicts(env: Readonly<Record<string, string | undefined>>): string[] {
+  return CEILINGS.flatMap(([setting, ceiling, option]) => {
+    const value = SETTINGS[setting].schema.safeParse(env[setting] || undefined);
+    const max = SETTINGS[ceiling].schema.safeParse(env[ceiling] || undefined);
+    // A malformed one is reported on its own.
+    if (!value.success || !max.success || value.data <= max.data) return [];
+    return [
+      `${setting} (${value.data}) is above ${ceiling} (${max.data}), the largest ${option} anyone may set: lower ${setting} or raise ${ceiling}`,
+    ];
+  });
 }
 
 /**
@@ -98,6 +129,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
   const e = parsed.data;
+  const conflicts = settingConflicts(env);
+  if (conflicts.length > 0) throw new ConfigError(`Invalid configuration: ${conflicts.join("; ")}`);
   return {
     telegram: {
       token: e.TELEGRAM_BOT_TOKEN,
@@ -105,9 +138,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
     },
     ollama: {
-      url: e.OLLAMA_URL,
+      server: e.OLLAMA_URL,
       numCtx: e.OLLAMA_NUM_CTX,
       numPredict: e.OLLAMA_NUM_PREDICT,
+      ceilings: { num_ctx: e.OLLAMA_MAX_NUM_CTX, num_predict: e.OLLAMA_MAX_NUM_PREDICT },
       keepAlive: e.OLLAMA_KEEP_ALIVE,
       stallMs: e.OLLAMA_STALL_SECONDS * 1000,
     },
@@ -150,7 +184,17 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
     limits: { messages: e.DAILY_MESSAGE_LIMIT, tokens: e.DAILY_TOKEN_LIMIT },
     logLevel: e.LOG_LEVEL,
     secrets: Object.entries(SETTINGS).flatMap(([name, s]) =>
-      s.sensitive ? [String(e[name as keyof typeof e])] : [],
+      s.sensitive ? secretsOf(e[name as keyof typeof e]) : [],
     ),
   };
+}
+
+/**
+ * What of a sensitive setting's value is secret: a string whole; an Ollama
+ * server only its password (its public URL is said in logs and replies).
+ */
+function secretsOf(value: unknown): readonly string[] {
+  if (typeof value === "string") return [value];
+  if (value instanceof OllamaServer) return value.secrets();
+  return [];
 }

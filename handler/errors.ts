@@ -94,6 +94,8 @@ export class TelegramNetworkError extends BotError {
 export type ModelFailureKind =
   | "not_found"
   | "unreachable"
+  /** 401/403: the server, or the proxy in front of it, refused the credentials in OLLAMA_URL. */
+  | "unauthorized"
   | "busy"
   | "server_error"
   | "timeout"

@@ -27,9 +27,16 @@ export function errorFields(err: unknown): Record<string, unknown> {
 }
 
 /**
+ * `scheme://user:password@`: whatever a URL carries before its host is a
+ * credential (up to the last `@` before the path, as URL parsers read it).
+ */
+const URL_USER_INFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#"\\]+@/gi;
+
+/**
  * Creates a logger writing one JSON object per line through `write`.
- * Every occurrence of each secret (e.g. the bot token) is replaced by `[REDACTED]`,
- * including inside URLs and error messages.
+ * Every occurrence of each secret (the bot token, the Ollama password, …) is
+ * replaced by `[REDACTED]`, including inside URLs and error messages; so is the
+ * user info of any URL, whatever its length.
  */
 export function createLogger(options: {
   level: LogLevel;
@@ -40,7 +47,9 @@ export function createLogger(options: {
   const secrets = options.secrets.filter((s) => s.length >= 8);
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const redact = (text: string): string =>
-    secrets.reduce((t, s) => t.split(s).join("[REDACTED]"), text);
+    secrets
+      .reduce((t, s) => t.split(s).join("[REDACTED]"), text)
+      .replace(URL_USER_INFO, "$1[REDACTED]@");
   const make = (base: LogFields): Logger => {
     const emit = (level: LogLevel, msg: string, fields?: LogFields) => {
       if (ORDER[level] < ORDER[options.level]) return;

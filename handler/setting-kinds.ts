@@ -1,10 +1,12 @@
 /**
  * The building blocks of the settings table (`settings.ts`): how a setting is
  * described, and the schemas of its kinds (flag, bounded integer, URL, model
- * name, id lists), each built from the setting's one default.
+ * name, Ollama server, keep-alive duration, id lists), each built from the setting's one default.
  */
 import * as z from "zod";
+import { KEEP_ALIVE_RULE, parseKeepAlive } from "./domain/keep-alive.js";
 import { canonicalModelName } from "./domain/model-name.js";
+import { OllamaServer, ServerUrlError } from "./domain/ollama-server.js";
 
 /** A flag: true/false, 1/0, yes/no, on/off; empty means the default. */
 export const bool = (fallback: boolean) =>
@@ -17,14 +19,53 @@ export const bool = (fallback: boolean) =>
 export const int = (fallback: number, min: number, max: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
-/** An http(s) URL without trailing slashes; empty means the default. */
+/**
+ * An http(s) base URL without trailing slashes (the clients append paths to
+ * it, so a ?query or #fragment would be lost or break them); empty means the default.
+ */
 export const url = (fallback: string) =>
   z
     .string()
     .default(fallback)
     .transform((v) => (v === "" ? fallback : v))
     .pipe(z.url({ protocol: /^https?$/ }))
+    .refine((v) => {
+      // Refinements run after a failed check too: a malformed URL is reported once, above.
+      if (!URL.canParse(v)) return true;
+      const parsed = new URL(v);
+      return parsed.search === "" && parsed.hash === "";
+    }, "must be a base URL, without ?query or #fragment")
     .transform((v) => v.replace(/\/+$/, ""));
+
+/**
+ * An Ollama server's URL, perhaps with `user:password@` (basic auth on a
+ * reverse proxy), read into an {@link OllamaServer} that keeps the password
+ * out of everything but its requests.
+ */
+export const ollamaServer = (fallback: string) =>
+  url(fallback).transform((v, ctx) => {
+    try {
+      return OllamaServer.parse(v);
+    } catch (err) {
+      if (!(err instanceof ServerUrlError)) throw err;
+      ctx.addIssue({ code: "custom", message: err.message });
+      return z.NEVER;
+    }
+  });
+
+/** Ollama's `keep_alive`: seconds (sent as a number) or a Go duration (sent as a string); empty means the default. */
+export const keepAlive = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const parsed = parseKeepAlive(v.trim() === "" ? fallback : v);
+      if (parsed === undefined) {
+        ctx.addIssue({ code: "custom", message: KEEP_ALIVE_RULE });
+        return z.NEVER;
+      }
+      return parsed;
+    });
 
 /** An Ollama model name, in canonical form. */
 export const modelName = z.string().transform((v, ctx) => {

@@ -4,6 +4,7 @@
  * wrong and shows a value that works.
  */
 import { canonicalModelName } from "../handler/domain/model-name.js";
+import type { OllamaServer } from "../handler/domain/ollama-server.js";
 
 /** Ollama as seen from a process on this machine (the Lambda default is host.docker.internal). */
 export const LOCAL_OLLAMA_URL = "http://127.0.0.1:11434";
@@ -23,7 +24,8 @@ export function configHints(
     );
   }
   if (problem.includes("OLLAMA_URL")) {
-    const value = env.OLLAMA_URL ?? "";
+    // A user and password stay out of the hint: it shows where they go, not what they are.
+    const value = (env.OLLAMA_URL ?? "").replace(/^([^/]*\/\/)?[^/@]*@/, "$1<user>:<password>@");
     hints.push(
       /^[a-z][a-z0-9+.-]*:\/\//i.test(value)
         ? `OLLAMA_URL must be an http:// or https:// address of Ollama, e.g. OLLAMA_URL=${LOCAL_OLLAMA_URL}`
@@ -34,16 +36,24 @@ export function configHints(
 }
 
 /**
- * Asks the server at `url` for its models and says, in one line, whether it is
- * a usable Ollama: not reachable, reachable but not Ollama, no models, or the
- * default model missing.
+ * Asks `server` for its models and says, in one line, whether it is a usable
+ * Ollama: not reachable, reachable but not Ollama, no models, or the default
+ * model missing. The line names the server by its public URL (no password).
  */
-export async function checkOllama(url: string, defaultModel: string): Promise<string> {
+export async function checkOllama(server: OllamaServer, defaultModel: string): Promise<string> {
+  const { url } = server;
   let res: Response;
   try {
-    res = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(3_000) });
+    res = await fetch(`${url}/api/tags`, {
+      headers: server.headers(),
+      signal: AbortSignal.timeout(3_000),
+    });
   } catch {
     return `⚠ Ollama is not reachable at OLLAMA_URL=${url} (is "ollama serve" running? set OLLAMA_URL otherwise). The bot will tell users until it is.`;
+  }
+  if (res.status === 401 || res.status === 403) {
+    await res.body?.cancel();
+    return `⚠ Ollama at ${url} (or the proxy in front of it) refused the credentials (HTTP ${res.status}): check the user and password in OLLAMA_URL. The bot will tell users until they are right.`;
   }
   const names = await modelNames(res);
   if (names === undefined) {
@@ -60,12 +70,17 @@ export async function checkOllama(url: string, defaultModel: string): Promise<st
 }
 
 /**
- * The models the server at `url` lists (`GET /api/tags`); undefined when
- * nothing answers there, or not like Ollama.
+ * The models `server` lists (`GET /api/tags`, with its credentials); undefined
+ * when nothing answers there, or not like Ollama.
  */
-export async function installedModels(url: string): Promise<string[] | undefined> {
+export async function installedModels(server: OllamaServer): Promise<string[] | undefined> {
   try {
-    return await modelNames(await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(3_000) }));
+    return await modelNames(
+      await fetch(`${server.url}/api/tags`, {
+        headers: server.headers(),
+        signal: AbortSignal.timeout(3_000),
+      }),
+    );
   } catch {
     return undefined;
   }

@@ -129,7 +129,7 @@ export async function runLocalBot(options: LocalBotOptions): Promise<void> {
   dynamo.destroy();
   s3?.destroy();
   if (created.length > 0) say(`Created ${created.join(" and ")}`);
-  say(await checkOllama(config.ollama.url, config.defaultModel));
+  say(await checkOllama(config.ollama.server, config.defaultModel));
 
   const log = createLogger({
     level: config.logLevel,

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "../harness/fake-ollama.js";
-import { lastText, person, say, useArchiveBed } from "./support.js";
+import { lastText, type Person, person, say, useArchiveBed } from "./support.js";
 
 /** A well-formed archive file, as /export writes it, with `overrides` applied. */
 function archiveFile(args: {
@@ -42,15 +42,21 @@ describe("an imported file is data: it never chooses the server or the settings"
   });
   bed.beforeClose(() => elsewhere.close());
 
+  /** Sends `who` an export file made of `args`, resumes it, and returns what the import said. */
+  const importAndResume = async (who: Person, args: Parameters<typeof archiveFile>[0]) => {
+    bed.telegram.pushDocument(who.user, who.chat, {
+      fileName: "session.json",
+      content: archiveFile(args),
+    });
+    await say(bed, who, "/resume 1");
+    bed.ollama.reset();
+    return bed.telegram.sentMessages(who.chat.id)[0]?.text ?? "";
+  };
+
   it("a resumed import talks to the configured OLLAMA_URL, and /status probes only that", async () => {
     // Arrange
     const ada = person(9101, "Ada");
-    bed.telegram.pushDocument(ada.user, ada.chat, {
-      fileName: "session.json",
-      content: archiveFile({ endpoint: elsewhere.url }),
-    });
-    await say(bed, ada, "/resume 1");
-    bed.ollama.reset();
+    await importAndResume(ada, { endpoint: elsewhere.url });
 
     // Act
     await say(bed, ada, ["continue please", "/status"]);
@@ -67,16 +73,10 @@ describe("an imported file is data: it never chooses the server or the settings"
   it("imported options pass the /set checks: unknown names and out-of-range values are dropped", async () => {
     // Arrange
     const bob = person(9102, "Bob");
-    bed.telegram.pushDocument(bob.user, bob.chat, {
-      fileName: "session.json",
-      content: archiveFile({
-        endpoint: bed.ollama.url,
-        options: { temperature: 0.5, top_k: 5000, num_gpu: 99, num_ctx: 100 },
-      }),
+    const told = await importAndResume(bob, {
+      endpoint: bed.ollama.url,
+      options: { temperature: 0.5, top_k: 5000, num_gpu: 99, num_ctx: 100 },
     });
-    await say(bed, bob, "/resume 1");
-    const told = bed.telegram.sentMessages(bob.chat.id)[0]?.text ?? "";
-    bed.ollama.reset();
 
     // Act
     await say(bed, bob, "hello");
@@ -88,6 +88,26 @@ describe("an imported file is data: it never chooses the server or the settings"
     expect(options).not.toHaveProperty("num_gpu");
     expect(options.num_ctx).not.toBe(100);
     expect(told).toContain("Ignored settings that /set would not accept: top_k, num_gpu, num_ctx");
+  });
+
+  it("imported num_ctx and num_predict above the admin's ceilings are dropped, as /set refuses them", async () => {
+    // Arrange
+    const dee = person(9104, "Dee");
+    const told = await importAndResume(dee, {
+      endpoint: bed.ollama.url,
+      options: { num_ctx: 131_072, num_predict: 16_384, temperature: 0.2 },
+    });
+
+    // Act
+    await say(bed, dee, "hello");
+
+    // Assess
+    expect(told).toContain("Ignored settings that /set would not accept: num_ctx, num_predict");
+    expect(bed.ollama.chats()[0]?.body.options).toMatchObject({
+      temperature: 0.2,
+      num_ctx: 8192,
+      num_predict: 2048,
+    });
   });
 
   it("an import whose system prompt is longer than /system allows is refused", async () => {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from "@jest/globals";
 import { useTestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
-import { conversationOf, lastText, newPerson, type Person, say, sessionItems } from "./support.js";
+import {
+  conversationOf,
+  envWith,
+  lastText,
+  newPerson,
+  type Person,
+  say,
+  sessionItems,
+} from "./support.js";
 
 describe("personas and parameters: /system, /set and /retry", () => {
   const bed = useTestBed({ telegram: { flood: false }, resetOllama: true });
@@ -11,14 +19,18 @@ describe("personas and parameters: /system, /set and /retry", () => {
     return items.find((i) => i.status === "active");
   };
   const lastChat = (): ChatBody | undefined => bed.ollama.chats().at(-1)?.body;
+  /** Sends `text` from `p` in one invoke and returns the bot's last message to them. */
+  const replyTo = async (p: Person, text: string) => {
+    await say(bed, p, text);
+    return lastText(bed, p.chat.id);
+  };
 
   it("sets a system prompt, stores it in the session and sends it first with every request", async () => {
     // Arrange
     const ada = newPerson("Ada");
 
     // Act
-    await say(bed, ada, "/system You are a pirate. Answer in pirate speak.");
-    const confirmation = lastText(bed, ada.chat.id);
+    const confirmation = await replyTo(ada, "/system You are a pirate. Answer in pirate speak.");
     await say(bed, ada, "hello");
     await say(bed, ada, "how are you?");
 
@@ -47,12 +59,9 @@ describe("personas and parameters: /system, /set and /retry", () => {
     await say(bed, bob, "/system Be terse.");
 
     // Act
-    await say(bed, bob, "/system");
-    const shown = lastText(bed, bob.chat.id);
-    await say(bed, bob, "/system reset");
-    const cleared = lastText(bed, bob.chat.id);
-    await say(bed, bob, "/system");
-    const none = lastText(bed, bob.chat.id);
+    const shown = await replyTo(bob, "/system");
+    const cleared = await replyTo(bob, "/system reset");
+    const none = await replyTo(bob, "/system");
     await say(bed, bob, "question");
 
     // Assess
@@ -70,8 +79,7 @@ describe("personas and parameters: /system, /set and /retry", () => {
     // Act
     await say(bed, cyd, "/set temperature 0.3");
     await say(bed, cyd, "/set num_ctx 8192");
-    await say(bed, cyd, "/set num_predict 512");
-    const confirmation = lastText(bed, cyd.chat.id);
+    const confirmation = await replyTo(cyd, "/set num_predict 512");
     await say(bed, cyd, "be precise");
 
     // Assess
@@ -94,26 +102,47 @@ describe("personas and parameters: /system, /set and /retry", () => {
     await say(bed, dee, "/set temperature 0.7");
 
     // Act
-    await say(bed, dee, "/set temperature 5");
-    const temperature = lastText(bed, dee.chat.id);
-    await say(bed, dee, "/set num_ctx 100");
-    const numCtx = lastText(bed, dee.chat.id);
-    await say(bed, dee, "/set num_predict 0");
-    const numPredict = lastText(bed, dee.chat.id);
-    await say(bed, dee, "/set num_ctx 4096.5");
-    const fraction = lastText(bed, dee.chat.id);
-    await say(bed, dee, "/set colour blue");
-    const unknown = lastText(bed, dee.chat.id);
+    const temperature = await replyTo(dee, "/set temperature 5");
+    const numCtx = await replyTo(dee, "/set num_ctx 100");
+    const numPredict = await replyTo(dee, "/set num_predict 0");
+    const fraction = await replyTo(dee, "/set num_ctx 4096.5");
+    const unknown = await replyTo(dee, "/set colour blue");
 
     // Assess
     expect(temperature).toBe(
       "temperature must be a number from 0 to 2 (randomness: 0 = focused, 2 = wild).",
     );
-    expect(numCtx).toContain("num_ctx must be a whole number from 256 to 131072");
-    expect(numPredict).toContain("num_predict must be a whole number from 1 to 16384");
-    expect(fraction).toContain("num_ctx must be a whole number from 256 to 131072");
+    expect(numCtx).toContain("num_ctx must be a whole number from 256 to 16384");
+    expect(numPredict).toContain("num_predict must be a whole number from 1 to 8192");
+    expect(fraction).toContain("num_ctx must be a whole number from 256 to 16384");
     expect(unknown).toContain("Parameters: temperature, num_ctx, num_predict");
     expect((await activeSession(dee))?.options).toEqual({ temperature: 0.7 });
+  });
+
+  it("holds num_ctx and num_predict to the admin's ceilings, naming them, in /set and in every request", async () => {
+    // Arrange: a session set under higher ceilings, which the admin then lowers to the defaults
+    const fay = newPerson("Fay");
+    const generous = envWith(bed, { OLLAMA_MAX_NUM_CTX: "65536", OLLAMA_MAX_NUM_PREDICT: "16384" });
+    await say(bed, fay, ["/set num_ctx 65536", "/set num_predict 16000"], generous);
+    const allowed = lastText(bed, fay.chat.id);
+
+    // Act
+    const refusedCtx = await replyTo(fay, "/set num_ctx 131072");
+    const refusedPredict = await replyTo(fay, "/set num_predict 8193");
+    const listing = await replyTo(fay, "/set");
+    await say(bed, fay, "a long one please");
+
+    // Assess
+    expect(allowed).toContain("num_ctx = 65536, num_predict = 16000");
+    expect(refusedCtx).toBe(
+      "num_ctx must be a whole number from 256 to 16384 (context window in tokens). 16384 is this bot's ceiling, set by its admin (OLLAMA_MAX_NUM_CTX).",
+    );
+    expect(refusedPredict).toBe(
+      "num_predict must be a whole number from 1 to 8192 (longest answer in tokens). 8192 is this bot's ceiling, set by its admin (OLLAMA_MAX_NUM_PREDICT).",
+    );
+    expect(listing).toContain("num_ctx: 256–16384, context window in tokens");
+    expect(listing).toContain("num_predict: 1–8192, longest answer in tokens");
+    expect(lastChat()?.options).toMatchObject({ num_ctx: 16_384, num_predict: 8_192 });
   });
 
   it("regenerates the last answer with /retry: same user message once, without the old answer", async () => {
@@ -164,8 +193,7 @@ describe("personas and parameters: /system, /set and /retry", () => {
       status: 500,
       error: "llama runner process has terminated",
     });
-    await say(bed, fay, "summarise this");
-    const failure = lastText(bed, fay.chat.id);
+    const failure = await replyTo(fay, "summarise this");
 
     // Act
     await say(bed, fay, "/retry");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { useTestBed } from "../harness/bed.js";
-import { invoke, newPerson } from "./support.js";
+import { envWith, invoke, newPerson } from "./support.js";
 
 const TOPIC = 77;
 const FORUM = { id: -100_900_1, type: "supergroup", title: "Forum", is_forum: true };
@@ -61,4 +61,33 @@ describe("forum topics: every reply goes to the topic the message came from", ()
       );
     },
   );
+  it("sends the parts of a reply Telegram found too long, re-split smaller, to the topic too", async () => {
+    // Arrange: Telegram counts longer than the bot (entities expanded) and refuses long messages
+    const bo = newPerson("Bo");
+    const answer = Array.from({ length: 400 }, (_, i) => `word${i}`).join(" ");
+    bed.ollama.setReply("llama3", () => answer);
+    bed.telegram.failNext(
+      "sendMessage",
+      {
+        status: 400,
+        description: "Bad Request: message is too long",
+        when: (p) => p.chat_id === FORUM.id && String(p.text).length > 2_048,
+      },
+      20,
+    );
+    bed.telegram.pushUpdate(topicMessage(bo, 20, "@ollama_test_bot count"));
+
+    // Act
+    await invoke(bed, envWith(bed, { STREAM_REPLIES: "false", RICH_MESSAGES: "off" }));
+
+    // Assess: every word arrived, each part in the topic
+    const parts = bed.telegram
+      .requests("sendMessage")
+      .filter((r) => r.status === 200 && Number(r.params.chat_id) === FORUM.id)
+      .filter((r) => /word\d/.test(String(r.params.text)));
+    expect(parts.length).toBeGreaterThan(1);
+    const words = parts.flatMap((r) => String(r.params.text).split(/\s+/).filter(Boolean));
+    expect(words).toEqual(answer.split(" "));
+    expect(parts.map((r) => Number(r.params.message_thread_id))).toEqual(parts.map(() => TOPIC));
+  });
 });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { openAiError, parseMultipart, textField } from "./fake-speech.js";
+import { parseGoDuration } from "./go-duration.js";
 import { RestartableServer, readBody, sendJson } from "./http.js";
 
 /** A chat message as Ollama receives it. */
@@ -17,7 +18,7 @@ export interface ChatBody {
   stream?: boolean;
   /** `true`/`false`, or a level: `"low"`, `"medium"`, `"high"` (`"max"` is read as high). */
   think?: boolean | string;
-  keep_alive?: string | number;
+  keep_alive?: unknown;
   options?: Record<string, number>;
 }
 
@@ -36,6 +37,8 @@ export interface OllamaRequest {
    * stops generating, or stops downloading, at once).
    */
   cancelledAt?: number;
+  /** The `Authorization` header it carried, if any. */
+  authorization?: string;
 }
 
 /** The body of `POST /api/pull` (`name` is the older spelling of `model`). */
@@ -110,6 +113,8 @@ export class FakeOllama {
   /** Requests being answered right now, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
+  /** The user and password a reverse proxy in front demands (none: open, as Ollama itself is). */
+  private basicAuth: { readonly user: string; readonly password: string } | undefined;
 
   private constructor(host: string) {
     this.server = new RestartableServer((req, res) => void this.route(req, res), host);
@@ -171,6 +176,15 @@ export class FakeOllama {
   /** How every model without a reply of its own answers from now on (default: echo). */
   setDefaultReply(reply: (body: ChatBody) => Reply): void {
     this.defaultReply = reply;
+  }
+
+  /**
+   * Puts the fake behind a reverse proxy with basic auth (nginx's `auth_basic`):
+   * a request without `Authorization: Basic base64(user:password)` gets 401 with
+   * `WWW-Authenticate` and an HTML page, and never reaches Ollama.
+   */
+  requireBasicAuth(user: string, password: string): void {
+    this.basicAuth = { user, password };
   }
 
   /** Fails the next `times` chat requests. */
@@ -268,8 +282,26 @@ export class FakeOllama {
         return;
       }
     }
-    const record: OllamaRequest = { path, method: req.method ?? "GET", body, at: Date.now() };
+    const authorization = req.headers.authorization;
+    const record: OllamaRequest = {
+      path,
+      method: req.method ?? "GET",
+      body,
+      at: Date.now(),
+      ...(authorization !== undefined ? { authorization } : {}),
+    };
     this.recorded.push(record);
+    if (this.basicAuth && !basicAuthMatches(authorization, this.basicAuth)) {
+      const page =
+        "<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n<center><h1>401 Authorization Required</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n";
+      res.writeHead(401, {
+        "content-type": "text/html",
+        "www-authenticate": 'Basic realm="Ollama"',
+        "content-length": Buffer.byteLength(page),
+      });
+      res.end(page);
+      return;
+    }
     if (path === "/api/tags") {
       sendJson(res, 200, {
         models: this.models.map((m) => tagEntry(m, this.details.get(m))),
@@ -429,6 +461,12 @@ export class FakeOllama {
   }
 
   private async chat(body: ChatBody, res: ServerResponse, record: OllamaRequest): Promise<void> {
+    // Ollama binds the whole body before anything else: a keep_alive it cannot read is a 400.
+    const keepAliveError = checkKeepAlive(body.keep_alive);
+    if (keepAliveError !== undefined) {
+      sendJson(res, 400, { error: keepAliveError });
+      return;
+    }
     if (!body.model) {
       sendJson(res, 400, { error: "model is required" });
       return;
@@ -643,6 +681,48 @@ function tagEntry(name: string, details: ModelDetails | undefined): Record<strin
     digest: "365c0bd3c000a25d28ddbf732fe1c6add414de7275464c4e4d1c3b5fcb5d8ad1",
     details: detailsOf(details),
   };
+}
+
+/**
+ * Ollama's `api.Duration.UnmarshalJSON` on `keep_alive`: a JSON number is
+ * seconds (negative: forever), a string is a Go duration (`"5m"`, `"-1s"`; a
+ * string without a unit such as `"-1"` fails with Go's message), anything else
+ * is refused. Absent or null leaves the server's default.
+ * @returns the error body's message, or undefined when Ollama accepts it.
+ */
+function checkKeepAlive(value: unknown): string | undefined {
+  if (value === undefined || value === null || typeof value === "number") return undefined;
+  if (typeof value !== "string") {
+    const goType =
+      typeof value === "boolean"
+        ? "bool"
+        : Array.isArray(value)
+          ? "[]interface {}"
+          : "map[string]interface {}";
+    return `Unsupported type: '${goType}'`;
+  }
+  try {
+    parseGoDuration(value);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Whether `header` is `Basic base64(user:password)` for these credentials (compared after decoding, as a proxy does). */
+function basicAuthMatches(
+  header: string | undefined,
+  expected: { readonly user: string; readonly password: string },
+): boolean {
+  const match = /^Basic ([A-Za-z0-9+/]+=*)$/i.exec(header ?? "");
+  if (!match?.[1]) return false;
+  const decoded = Buffer.from(match[1], "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return (
+    colon >= 0 &&
+    decoded.slice(0, colon) === expected.user &&
+    decoded.slice(colon + 1) === expected.password
+  );
 }
 
 /** After how many chunks a fault cuts the answer short (none for the others). */

@@ -1,5 +1,5 @@
 /** Reading what the handler stored in DynamoDB, through the test's own client. */
-import { PutCommand, QueryCommand } from "@aws-sdk/lib-dynamodb";
+import { PutCommand, QueryCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import type { TestBed } from "./bed.js";
 
 /** A message of a session's recent window as stored (`conversation`). */
@@ -24,6 +24,20 @@ export async function userItems(bed: TestBed, userId: number): Promise<Record<st
     }),
   );
   return res.Items ?? [];
+}
+
+/** Every item of the table, whoever it belongs to (for checks over everything stored). */
+export async function tableItems(bed: TestBed): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await bed.aws.db.send(
+      new ScanCommand({ TableName: bed.aws.table, ExclusiveStartKey: start, ConsistentRead: true }),
+    );
+    items.push(...(res.Items ?? []));
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return items;
 }
 
 /** The user's session items, oldest first. */

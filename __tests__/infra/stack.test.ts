@@ -484,6 +484,27 @@ describe("secrets and outputs", () => {
     } finally {
       delete process.env.TRANSCRIBE_API_KEY;
       delete process.env.TF_VAR_transcribe_api_key;
+      }
+    });
+
+  it("declares OLLAMA_URL's variable sensitive and never writes a password given in the environment", () => {
+    // Prepare: basic auth on a reverse proxy, as an operator sets it
+    const withPassword = "https://bot:SENTINEL-ollama-pass@ollama.example.com";
+    process.env.OLLAMA_URL = withPassword;
+    process.env.TF_VAR_ollama_url = withPassword;
+    try {
+      // Act
+      const { raw, json } = synth({ target: "aws", webhook: true, schedule: true });
+
+      // Assess
+      expect(json.variable.ollama_url).toMatchObject({ sensitive: true, type: "string" });
+      expect(raw).not.toContain("SENTINEL");
+      const fn = only(json.resource, "aws_lambda_function");
+      const env = (fn.environment as { variables: Record<string, string> }).variables;
+      expect(env.OLLAMA_URL).toBe(`\${var.ollama_url}`);
+    } finally {
+      delete process.env.OLLAMA_URL;
+      delete process.env.TF_VAR_ollama_url;
     }
   });
 

@@ -22,7 +22,9 @@ const SAMPLES: Readonly<Record<string, string>> = {
   OLLAMA_URL: "http://10.1.2.3:11434",
   DEFAULT_MODEL: "mistral",
   OLLAMA_NUM_CTX: "4096",
+  OLLAMA_MAX_NUM_CTX: "32768",
   OLLAMA_NUM_PREDICT: "512",
+  OLLAMA_MAX_NUM_PREDICT: "4096",
   OLLAMA_KEEP_ALIVE: "30m",
   SESSION_IDLE_MINUTES: "15",
   ARCHIVE_AFTER_MESSAGES: "30",
@@ -151,5 +153,22 @@ describe("every setting in .env reaches the deploy command (one table of setting
     // Assess
     expect(res.status).toBe(1);
     expect(res.stderr).toContain("ALLOWED_USER_IDS");
+  });
+
+  it("npm run up refuses a default above its ceiling before starting anything, naming both", () => {
+    // Arrange
+    const bad = mkdtempSync(join(tmpdir(), "deploy-settings-ceiling-"));
+    writeFileSync(
+      join(bad, ".env"),
+      `TELEGRAM_BOT_TOKEN=${SAMPLES.TELEGRAM_BOT_TOKEN}\nOLLAMA_NUM_CTX=32768\n`,
+    );
+
+    // Act
+    const res = runScript("up", bad, bin);
+    rmSync(bad, { recursive: true, force: true });
+
+    // Assess
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain("OLLAMA_NUM_CTX (32768) is above OLLAMA_MAX_NUM_CTX (16384)");
   });
 });

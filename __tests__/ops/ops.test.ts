@@ -202,6 +202,13 @@ describe("arguments", () => {
     });
     expect(parseWebhookArgs(["delete"])).toEqual({ action: "delete" });
     expect(() => parseWebhookArgs(["set", "http://insecure"])).toThrow("HTTPS");
+    // Telegram's ports for webhooks: 443, 80, 88, 8443.
+    expect(parseWebhookArgs(["set", "https://bot.example.com:8443/hook"])).toMatchObject({
+      action: "set",
+    });
+    expect(() => parseWebhookArgs(["set", "https://bot.example.com:8080/hook"])).toThrow(
+      "Telegram sends webhooks only to ports 443, 80, 88, 8443",
+    );
     expect(() => parseWebhookArgs([])).toThrow("Usage");
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { CapabilityCache } from "../../handler/app/models/capabilities.js";
 import type { ModelGateway } from "../../handler/app/ports.js";
+import { OllamaServer } from "../../handler/domain/ollama-server.js";
 import { ModelError } from "../../handler/errors.js";
 
 /** A model gateway that only answers `capabilities`, counting the lookups per model. */
@@ -28,7 +29,7 @@ describe("the /api/show capability cache (clock passed in)", () => {
     let now = new Date("2026-11-26T10:00:00Z");
     const { model, asked } = gateway({ llava: ["completion", "vision"] });
     const cache = new CapabilityCache(model, {
-      endpoint: "http://o",
+      server: OllamaServer.parse("http://o"),
       now: () => now,
       ttlMs: 60_000,
     });
@@ -54,7 +55,10 @@ describe("the /api/show capability cache (clock passed in)", () => {
       qwen3: new Error("socket hang up"),
     };
     const { model, asked } = gateway(answers);
-    const cache = new CapabilityCache(model, { endpoint: "http://o", now: () => now });
+    const cache = new CapabilityCache(model, {
+      server: OllamaServer.parse("http://o"),
+      now: () => now,
+    });
 
     // Act
     await expect(cache.capabilitiesOf("qwen3")).rejects.toThrow("socket hang up");

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { loadConfig } from "../../handler/config.js";
+import { OllamaServer } from "../../handler/domain/ollama-server.js";
 import { ConfigError } from "../../handler/errors.js";
 
 const TOKEN = "123456789:ABCdefGHIjklMNOpqrSTUvwxYZ_-0123";
@@ -24,9 +25,10 @@ describe("config loadConfig", () => {
     expect(config).toEqual({
       telegram: { token: TOKEN, apiUrl: "https://api.telegram.org", webhookSecret: "" },
       ollama: {
-        url: "http://host.docker.internal:11434",
+        server: OllamaServer.parse("http://host.docker.internal:11434"),
         numCtx: 8192,
         numPredict: 2048,
+        ceilings: { num_ctx: 16_384, num_predict: 8_192 },
         keepAlive: "5m",
         stallMs: 60_000,
       },
@@ -151,6 +153,74 @@ describe("config loadConfig", () => {
     expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable}\\b`));
   });
 
+  it.each([
+    [
+      "OLLAMA_URL",
+      "http://ollama:11434/?model=x",
+      "must be a base URL, without ?query or #fragment",
+    ],
+    [
+      "TELEGRAM_API_URL",
+      "https://bot.example.com/#x",
+      "must be a base URL, without ?query or #fragment",
+    ],
+    ["OLLAMA_URL", "http://bot:50%off@ollama:11434", "% not followed by two hex digits"],
+  ])("refuses %s=%s, saying why and without repeating the value", (variable, value, why) => {
+    // Act
+    const message = configError({ TELEGRAM_BOT_TOKEN: TOKEN, [variable]: value });
+
+    // Assess
+    expect(message).toContain(`${variable} `);
+    expect(message).toContain(why);
+    expect(message).not.toContain(value);
+  });
+
+  it("reads OLLAMA_URL's user and password into the request header, leaving the public URL", () => {
+    // Act
+    const { server } = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_URL: "https://bot:pa%24%24word@ollama.example.com/",
+    }).ollama;
+
+    // Assess
+    expect(server.url).toBe("https://ollama.example.com");
+    expect(server.headers()).toEqual({
+      Authorization: `Basic ${Buffer.from("bot:pa$$word").toString("base64")}`,
+    });
+  });
+
+  it("refuses defaults above the admin's ceilings at start, naming both settings", () => {
+    // Act
+    const message = configError({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_NUM_CTX: "32768",
+      OLLAMA_NUM_PREDICT: "4096",
+      OLLAMA_MAX_NUM_PREDICT: "1024",
+    });
+
+    // Assess
+    expect(message).toBe(
+      "Invalid configuration: OLLAMA_NUM_CTX (32768) is above OLLAMA_MAX_NUM_CTX (16384), the largest num_ctx anyone may set: lower OLLAMA_NUM_CTX or raise OLLAMA_MAX_NUM_CTX; " +
+        "OLLAMA_NUM_PREDICT (4096) is above OLLAMA_MAX_NUM_PREDICT (1024), the largest num_predict anyone may set: lower OLLAMA_NUM_PREDICT or raise OLLAMA_MAX_NUM_PREDICT",
+    );
+  });
+
+  it("accepts a default equal to its ceiling, and a ceiling raised with the default", () => {
+    // Act
+    const { ceilings, numCtx } = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_NUM_CTX: "65536",
+      OLLAMA_MAX_NUM_CTX: "65536",
+      OLLAMA_MAX_NUM_PREDICT: "2048",
+    }).ollama;
+
+    // Assess
+    expect({ numCtx, ceilings }).toEqual({
+      numCtx: 65_536,
+      ceilings: { num_ctx: 65_536, num_predict: 2_048 },
+    });
+  });
+
   it("reports every malformed variable at once", () => {
     // Act
     const message = configError({ OLLAMA_NUM_CTX: "x", SHOW_STATS: "perhaps" });
@@ -249,7 +319,7 @@ describe("config loadConfig", () => {
     // Assess
     expect(config.chat.streamMode).toBe("draft");
     expect(config.chat.showStats).toBe(false);
-    expect(config.ollama.url).toBe("http://host.docker.internal:11434");
+    expect(config.ollama.server.url).toBe("http://host.docker.internal:11434");
   });
 
   it("STREAM_MODE picks draft, edit or off; STREAM_REPLIES=false turns streaming off whatever it says", () => {
@@ -274,7 +344,7 @@ describe("config loadConfig", () => {
     });
 
     // Assess
-    expect(config.ollama.url).toBe("http://ollama:11434");
+    expect(config.ollama.server.url).toBe("http://ollama:11434");
     expect(config.telegram.apiUrl).toBe("https://bot.example.com");
   });
 
@@ -322,9 +392,19 @@ describe("config loadConfig", () => {
     // Act
     const tagged = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, DEFAULT_MODEL: "llama3:latest" });
     const upper = loadConfig({ TELEGRAM_BOT_TOKEN: TOKEN, DEFAULT_MODEL: "Llama3" });
+    const full = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      DEFAULT_MODEL: "registry.ollama.ai/library/llama3:latest",
+    });
+    const ownRegistry = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      DEFAULT_MODEL: "registry.local:5000/team/llama3:8b",
+    });
 
     // Assess
     expect(tagged.defaultModel).toBe("llama3");
     expect(upper.defaultModel).toBe("llama3");
+    expect(full.defaultModel).toBe("llama3");
+    expect(ownRegistry.defaultModel).toBe("registry.local:5000/team/llama3:8b");
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { OllamaServer } from "../../handler/domain/ollama-server.js";
 import { createLogger, errorFields, type LogLevel } from "../../handler/log.js";
 
 const TOKEN = "123456789:ABCdefGHIjklMNOpqrSTUvwxYZ_-0123";
@@ -88,6 +89,36 @@ describe("log", () => {
     // Assess
     expect(lines[0]).not.toContain(TOKEN);
     expect(lines[0]?.match(/\[REDACTED\]/g)).toHaveLength(2);
+  });
+
+  it("redacts the user info of any URL, however short the password, up to the host", () => {
+    // Prepare
+    const { log, lines } = capture();
+
+    // Act
+    log.warn("unreachable", {
+      url: "http://bot:pw@ollama.example:11434/api/chat",
+      cause: "connect to https://u:p@ss@proxy.example/ollama failed",
+    });
+
+    // Assess
+    expect(lines[0]).toContain("http://[REDACTED]@ollama.example:11434/api/chat");
+    expect(lines[0]).toContain("https://[REDACTED]@proxy.example/ollama");
+    expect(lines[0]).not.toMatch(/pw@|ss@|bot:/);
+  });
+
+  it("redacts the Ollama password wherever it appears, as written and percent-decoded", () => {
+    // Prepare
+    const server = OllamaServer.parse("http://bot:s3cret%2Fpass%40word@ollama.example:11434");
+    const { log, lines } = capture("debug", [TOKEN, ...server.secrets()]);
+
+    // Act
+    log.info("echo", { raw: "s3cret%2Fpass%40word", decoded: "s3cret/pass@word" });
+    log.info("header", { auth: server.headers().Authorization });
+
+    // Assess
+    expect(lines.join("\n")).not.toMatch(/s3cret|Ym90Oi/);
+    expect(lines[1]).toContain("Basic [REDACTED]");
   });
 
   it("ignores secrets shorter than 8 characters so ordinary words are not redacted", () => {

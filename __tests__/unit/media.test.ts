@@ -4,6 +4,7 @@ import { imageKey, sniffImageType } from "../../handler/app/media/image-keys.js"
 import { pickPhotoSize } from "../../handler/app/media/photo.js";
 import { CapabilityCache } from "../../handler/app/models/capabilities.js";
 import type { ModelGateway } from "../../handler/app/ports.js";
+import { OllamaServer } from "../../handler/domain/ollama-server.js";
 
 describe("media: choosing, naming and classifying", () => {
   it("picks the largest photo size that fits the limit, none when even the smallest is over", () => {
@@ -82,7 +83,7 @@ describe("CapabilityCache.canSee", () => {
     let now = 0;
     const { calls, model } = gateway({ llava: ["completion", "vision"], llama3: ["completion"] });
     const caps = new CapabilityCache(model, {
-      endpoint: "http://ollama",
+      server: OllamaServer.parse("http://ollama"),
       now: () => new Date(now),
       ttlMs: 1_000,
     });
@@ -106,7 +107,10 @@ describe("CapabilityCache.canSee", () => {
   it("does not cache a failed lookup", async () => {
     // Prepare
     const { calls, model } = gateway({ llava: new Error("connection refused") });
-    const caps = new CapabilityCache(model, { endpoint: "http://ollama", now: () => new Date() });
+    const caps = new CapabilityCache(model, {
+      server: OllamaServer.parse("http://ollama"),
+      now: () => new Date(),
+    });
 
     // Act
     const results = await Promise.allSettled([caps.canSee("llava")]);

@@ -28,9 +28,24 @@ describe("domain/model-name", () => {
   });
 
   it.each([
+    ["_private/model_x:v1", "_private/model_x:v1"],
+    ["localhost:5000/team/llama3:8b", "localhost:5000/team/llama3:8b"],
+    ["Registry.Ollama.AI/library/Llama3:latest", "llama3"],
+    ["registry.ollama.ai/library/llama3:8b", "llama3:8b"],
+    ["registry.ollama.ai/other/llama3", "registry.ollama.ai/other/llama3"],
+  ])("reads %j as Ollama's name rules do", (raw, canonical) => {
+    expect(canonicalModelName(raw)).toBe(canonical);
+  });
+
+  it.each([
     [""],
     ["   "],
     ["-llama"],
+    ["a/b/c/d"],
+    ["name.space/model"],
+    ["hf.co/user/.model"],
+    ["llama3:-8b"],
+    [`${"m".repeat(81)}`],
     ["llama3:"],
     ["llama3:8b:extra"],
     ["llama 3"],
@@ -41,8 +56,8 @@ describe("domain/model-name", () => {
   });
 
   it("rejects names longer than the maximum", () => {
-    // Prepare
-    const longest = "a".repeat(MAX_MODEL_NAME_LENGTH);
+    // Prepare: host/namespace/model:tag, each part within Ollama's bounds
+    const longest = `h/${"n".repeat(40)}/${"m".repeat(40)}:${"t".repeat(MAX_MODEL_NAME_LENGTH - 84)}`;
 
     // Act / Assess
     expect(canonicalModelName(longest)).toBe(longest);

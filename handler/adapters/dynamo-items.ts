@@ -3,6 +3,7 @@
  * names follow the design document (`user_id`, `chat_id`, `model_name`, …).
  */
 import type { IdleSession } from "../app/ports.js";
+import { withoutUserInfo } from "../domain/ollama-server.js";
 import {
   type ArchiveReason,
   type ChatMessage,
@@ -149,7 +150,8 @@ export function sessionFromItem(i: Item): Session {
     archiveTail: typeof i.archive_tail === "number" ? i.archive_tail : undefined,
     createdAt: String(i.created_at),
     lastMessageTs: String(i.last_message_ts),
-    ollamaUrl: String(i.ollama_endpoint ?? ""),
+    // Items stored before credentials were kept out of the record may still carry them.
+    ollamaUrl: withoutUserInfo(String(i.ollama_endpoint ?? "")),
     s3Path: str(i.s3_path),
     options: (i.options ?? {}) as Session["options"],
     systemPrompt: str(i.system_prompt),

@@ -54,8 +54,10 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
     const tail = change.archiveTail !== undefined;
     await this.update(
       session,
+      // ollama_endpoint as read (user info dropped): an item an older version stored with the
+      // whole OLLAMA_URL keeps no password once closed.
       "SET #status = :closed, s3_path = :path, archived_count = message_count, closed_at = :now, archived_at = :now, " +
-        "archive_reason = :reason, window_bytes = :zero" +
+        "archive_reason = :reason, window_bytes = :zero, ollama_endpoint = :endpoint" +
         (tail ? ", archive_tail = :tail" : "") +
         (change.expiresAt ? ", expires_at = :exp" : "") +
         " REMOVE conversation, GSI1PK, GSI1SK, pending_archive",
@@ -67,6 +69,7 @@ export class DynamoLifecycleStore implements SessionLifecycleStore {
         ":now": now,
         ":reason": change.reason,
         ":zero": 0,
+        ":endpoint": session.ollamaUrl,
         ...(tail ? { ":tail": change.archiveTail } : {}),
         ...(change.expiresAt ? { ":exp": change.expiresAt } : {}),
       },

@@ -22,6 +22,7 @@ export function toModelError(
   let kind: ModelFailureKind;
   if (signal.aborted) kind = "timeout";
   else if (status === 404) kind = "not_found";
+  else if (status === 401 || status === 403) kind = "unauthorized";
   else if (status === 503 || status === 429) kind = "busy";
   else if (status !== undefined && status >= 500) kind = "server_error";
   else if (status !== undefined) kind = "bad_response";

@@ -7,6 +7,7 @@ import type {
   PullProgress,
   PullRequest,
 } from "../app/ports.js";
+import type { OllamaServer } from "../domain/ollama-server.js";
 import { ModelError } from "../errors.js";
 import { toModelError } from "./ollama-errors.js";
 import { StallWatch, validateLines } from "./ollama-stream-checks.js";
@@ -28,7 +29,7 @@ export class OllamaGateway implements ModelGateway {
   ): Promise<ModelResult> {
     const stall = new StallWatch(request.stallMs);
     const client = this.client(
-      request.endpoint,
+      request.server,
       AbortSignal.any([request.signal, stall.signal]),
       stall,
     );
@@ -85,9 +86,9 @@ export class OllamaGateway implements ModelGateway {
     }
   }
 
-  async listModels(endpoint: string, signal: AbortSignal): Promise<ModelInfo[]> {
+  async listModels(server: OllamaServer, signal: AbortSignal): Promise<ModelInfo[]> {
     try {
-      const res = await this.client(endpoint, signal).list();
+      const res = await this.client(server, signal).list();
       return res.models.map((m) => ({
         name: m.name,
         sizeBytes: m.size,
@@ -103,7 +104,7 @@ export class OllamaGateway implements ModelGateway {
     try {
       // An error line (an unknown name: "pull model manifest: file does not exist") makes the
       // client throw; the last line of a complete pull says "success".
-      const stream = await this.client(request.endpoint, request.signal).pull({
+      const stream = await this.client(request.server, request.signal).pull({
         model: request.model,
         stream: true,
       });
@@ -124,12 +125,12 @@ export class OllamaGateway implements ModelGateway {
   }
 
   async capabilities(
-    endpoint: string,
+    server: OllamaServer,
     model: string,
     signal: AbortSignal,
   ): Promise<readonly string[]> {
     try {
-      const res = await this.client(endpoint, signal).show({ model });
+      const res = await this.client(server, signal).show({ model });
       // Older servers send no `capabilities`: then nothing is known about the model.
       return Array.isArray(res.capabilities) ? res.capabilities : [];
     } catch (err) {
@@ -137,17 +138,29 @@ export class OllamaGateway implements ModelGateway {
     }
   }
 
-  private client(host: string, signal: AbortSignal, stall?: StallWatch): Ollama {
+  /**
+   * A client for one server: the public URL is the host, and its credentials
+   * travel only as the `Authorization` header of each request.
+   */
+  private client(server: OllamaServer, signal: AbortSignal, stall?: StallWatch): Ollama {
     const fetchFn = this.fetchFn;
     return new Ollama({
-      host,
+      host: server.url,
+      headers: server.headers(),
       fetch: async (input, init) => {
         const res = await fetchFn(input, {
           ...init,
           signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
         });
-        const streamed = res.headers.get("content-type")?.includes("ndjson");
-        if (!res.ok || !res.body || !streamed) return res;
+        const type = res.headers.get("content-type") ?? "";
+        if (!res.ok && !type.includes("application/json")) {
+          // Not Ollama's own error (a proxy's HTML page, say): the client would print it to the
+          // console and quote it to the user, so it becomes Ollama's error shape with the status.
+          await res.body?.cancel();
+          const error = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ""}`;
+          return Response.json({ error }, { status: res.status, statusText: res.statusText });
+        }
+        if (!res.ok || !res.body || !type.includes("ndjson")) return res;
         return new Response(res.body.pipeThrough(validateLines(stall)), {
           status: res.status,
           statusText: res.statusText,

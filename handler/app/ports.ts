@@ -6,6 +6,8 @@
  * `update-store-ports.ts` (the poller state, the update ledger), re-exported below.
  */
 import type { Update } from "@grammyjs/types";
+import type { KeepAlive } from "../domain/keep-alive.js";
+import type { OllamaServer } from "../domain/ollama-server.js";
 import type { ThinkParam } from "../domain/think.js";
 import type { RichBlock } from "../format/index.js";
 
@@ -126,11 +128,12 @@ export interface ModelMessage {
 
 /** One model call. */
 export interface ModelRequest {
-  readonly endpoint: string;
+  readonly server: OllamaServer;
   readonly model: string;
   readonly messages: readonly ModelMessage[];
   readonly options: Readonly<Record<string, number>>;
-  readonly keepAlive: string;
+  /** Seconds (sent as a JSON number) or a Go duration (a string), as Ollama reads `keep_alive`. */
+  readonly keepAlive: KeepAlive;
   /** Ollama's `think` (the conversation's `/think`); absent, the model decides. */
   readonly think?: ThinkParam;
   /** Aborts the call (deadline or shutdown). */
@@ -165,9 +168,13 @@ export interface ModelGateway {
     request: ModelRequest,
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult>;
-  listModels(endpoint: string, signal: AbortSignal): Promise<ModelInfo[]>;
+  listModels(server: OllamaServer, signal: AbortSignal): Promise<ModelInfo[]>;
   /** What `model` can do (`/api/show` `capabilities`, e.g. `vision`, `thinking`, `tools`). */
-  capabilities(endpoint: string, model: string, signal: AbortSignal): Promise<readonly string[]>;
+  capabilities(
+    server: OllamaServer,
+    model: string,
+    signal: AbortSignal,
+  ): Promise<readonly string[]>;
   /**
    * Downloads a model (`/api/pull`), reporting each progress line.
    * @throws ModelError (`pull_failed` when Ollama reports an error, such as an unknown name).
@@ -177,7 +184,7 @@ export interface ModelGateway {
 
 /** One `/api/pull`. */
 export interface PullRequest {
-  readonly endpoint: string;
+  readonly server: OllamaServer;
   readonly model: string;
   /** Aborts the download (Cancel, deadline). */
   readonly signal: AbortSignal;

@@ -121,8 +121,9 @@ export interface Session {
   readonly createdAt: string;
   readonly lastMessageTs: string;
   /**
-   * The Ollama server (`OLLAMA_URL`, `config.ollama.url`) the session was
-   * started against; stored as `ollama_endpoint` in DynamoDB and the archive.
+   * The Ollama server (`OLLAMA_URL`'s public URL, `config.ollama.server.url`)
+   * the session was started against; stored as `ollama_endpoint` in DynamoDB
+   * and the archive. Never carries user info: a password stays in the requests.
    */
   readonly ollamaUrl: string;
   readonly s3Path?: string;

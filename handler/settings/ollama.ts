@@ -1,15 +1,17 @@
-import * as z from "zod";
-import { int, modelName, setting, url } from "../setting-kinds.js";
+import { int, keepAlive, modelName, ollamaServer, setting } from "../setting-kinds.js";
 
 /** Settings: how the bot talks to Ollama: where it is, the default model and the request options sent with every chat. Rows of the one table in `handler/settings.ts`. */
 export const OLLAMA_SETTINGS = {
   OLLAMA_URL: setting(
     {
       type: "string",
-      description: "Ollama server as seen from the Lambda container.",
+      // It may carry a password (basic auth on a reverse proxy): kept out of plans and outputs.
+      sensitive: true,
+      description:
+        "Ollama server as seen from the Lambda container; http://user:password@host:port for basic auth on a reverse proxy.",
     },
     "http://host.docker.internal:11434",
-    (d) => url(d),
+    (d) => ollamaServer(d),
   ),
   DEFAULT_MODEL: setting(
     {
@@ -28,6 +30,17 @@ export const OLLAMA_SETTINGS = {
     8192,
     (d) => int(d, 256, 1_048_576),
   ),
+  OLLAMA_MAX_NUM_CTX: setting(
+    {
+      type: "number",
+      description:
+        "Largest num_ctx a user may /set or an import may bring (at least OLLAMA_NUM_CTX): each distinct value makes Ollama reload the model, and its memory grows with it.",
+    },
+    // 2x the default: llama3 8B's KV cache is ~128 KiB per token, so 2 GiB here on top of
+    // its 4.7 GB of weights (an 8 GB GPU); 131072 would need 16 GiB of cache.
+    16_384,
+    (d) => int(d, 256, 1_048_576),
+  ),
   OLLAMA_NUM_PREDICT: setting(
     {
       type: "number",
@@ -36,13 +49,25 @@ export const OLLAMA_SETTINGS = {
     2048,
     (d) => int(d, 1, 16_384),
   ),
+  OLLAMA_MAX_NUM_PREDICT: setting(
+    {
+      type: "number",
+      description:
+        "Largest num_predict a user may /set or an import may bring (at least OLLAMA_NUM_PREDICT): the longest answer one message can make the shared Ollama write.",
+    },
+    // At 30-60 tokens/s, 8192 tokens take 2-4.5 minutes: what one invoke (300 s) can wait.
+    // Room for a thinking model's reasoning; what is shown and stored stops at 20,000 characters.
+    8192,
+    (d) => int(d, 1, 16_384),
+  ),
   OLLAMA_KEEP_ALIVE: setting(
     {
       type: "string",
-      description: "How long Ollama keeps the model loaded after a reply.",
+      description:
+        "How long Ollama keeps the model loaded after a reply: seconds (3600; -1 = forever) or a Go duration (5m, 24h, -1s).",
     },
     "5m",
-    (d) => z.string().default(d),
+    (d) => keepAlive(d),
   ),
   OLLAMA_STALL_SECONDS: setting(
     {

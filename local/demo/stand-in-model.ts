@@ -9,6 +9,7 @@
 import { type ChatBody, FakeOllama, type Reply } from "../../__tests__/harness/fake-ollama.js";
 import { canonicalModelName } from "../../handler/domain/model-name.js";
 import { SETTINGS } from "../../handler/settings.js";
+import { OllamaServer } from "../../handler/domain/ollama-server.js";
 import { installedModels, LOCAL_OLLAMA_URL } from "../hints.js";
 
 /** The stand-in's one model (pulled models answer the same way). */
@@ -37,14 +38,17 @@ export interface ModelChoice {
 export async function chooseModel(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ModelChoice> {
-  const url = env.OLLAMA_URL || LOCAL_OLLAMA_URL;
-  const names = await installedModels(url);
+  const configured = env.OLLAMA_URL || LOCAL_OLLAMA_URL;
+  // The public URL only (a password in OLLAMA_URL goes in the request, never on screen).
+  const server = parsedServer(configured);
+  const url = server?.url ?? configured.replace(/^([^/]*\/\/)?[^/@]*@/, "$1");
+  const names = server ? await installedModels(server) : undefined;
   const first = names?.[0];
   if (names && first !== undefined) {
     const fallback = canonicalModelName(String(SETTINGS.DEFAULT_MODEL.default));
     const keep = env.DEFAULT_MODEL || names.some((n) => canonicalModelName(n) === fallback);
     return {
-      url,
+      url: configured,
       ...(keep ? {} : { defaultModel: first }),
       description: `Model: Ollama at ${url} (${names.join(", ")})`,
     };
@@ -110,4 +114,13 @@ function story(): string[] {
     (_, i) =>
       `**Part ${i + 1} of ${paragraphs}.** Once more the stand-in model repeats itself: it has no story to tell, only words to send one small piece at a time, so that the draft keeps growing until you press Stop.`,
   );
+}
+
+/** `OLLAMA_URL` read as the bot reads it; undefined when it is not a URL at all. */
+function parsedServer(raw: string): OllamaServer | undefined {
+  try {
+    return OllamaServer.parse(raw);
+  } catch {
+    return undefined;
+  }
 }

@@ -13,6 +13,9 @@ export type WebhookCommand =
   | { action: "delete" }
   | { action: "info" };
 
+/** The ports Telegram sends webhooks to (Bot API, setWebhook). */
+const WEBHOOK_PORTS = ["443", "80", "88", "8443"];
+
 /** Parses `set <https url>`, `delete` or `info`. */
 export function parseWebhookArgs(argv: readonly string[]): WebhookCommand {
   const [action, url, ...extra] = argv;
@@ -22,6 +25,11 @@ export function parseWebhookArgs(argv: readonly string[]): WebhookCommand {
     if (!url || !/^https:\/\//.test(url))
       throw new OperatorError(
         "Usage: npm run webhook -- set https://<function-url> (Telegram only calls HTTPS URLs)",
+      );
+    const port = URL.canParse(url) ? new URL(url).port || "443" : "";
+    if (!WEBHOOK_PORTS.includes(port))
+      throw new OperatorError(
+        `Telegram sends webhooks only to ports ${WEBHOOK_PORTS.join(", ")}: ${url} is not one of them.`,
       );
     return { action, url };
   }

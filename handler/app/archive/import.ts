@@ -1,5 +1,6 @@
 import { scopeOf } from "../../domain/chat-scope.js";
 import { sanitizeOptions } from "../../domain/model-options.js";
+import { withoutUserInfo } from "../../domain/ollama-server.js";
 import { type ChatMessage, newSessionId, type Session } from "../../domain/session.js";
 import { stampOf } from "../../domain/update-stamp.js";
 import { ConflictError } from "../../errors.js";
@@ -47,7 +48,10 @@ export async function importArchive(
   const doc = parsed.data;
   const now = services.now();
   // A file is data: its options pass the same checks as /set, and anything else is dropped.
-  const { options, dropped } = sanitizeOptions(doc.parameters.options);
+  const { options, dropped } = sanitizeOptions(
+    doc.parameters.options,
+    services.config.ollama.ceilings,
+  );
   if (dropped.length > 0) log.info("import dropped options", { dropped: dropped.slice(0, 20) });
   const session: Session = {
     userId: msg.userId,
@@ -62,7 +66,8 @@ export async function importArchive(
     archivedCount: doc.messages.length,
     createdAt: doc.session.started_at,
     lastMessageTs: doc.session.last_message_at,
-    ollamaUrl: doc.session.ollama_endpoint,
+    // A record, never an address to call; and a file's password is stored nowhere.
+    ollamaUrl: withoutUserInfo(doc.session.ollama_endpoint),
     options,
     systemPrompt: doc.parameters.system_prompt ?? undefined,
     ...(doc.parameters.think ? { think: doc.parameters.think } : {}),

@@ -101,9 +101,14 @@ export async function answer(
   const { config } = services;
   // Over a daily limit: the user is told when it resets, and the model is not called.
   if (await turn.usage.refuse(turn)) return "handled";
-  const numCtx = session.options.num_ctx ?? config.ollama.numCtx;
+  // Held to the ceilings even when a session's options predate a lowered one.
+  const { ceilings } = config.ollama;
+  const numCtx = Math.min(session.options.num_ctx ?? config.ollama.numCtx, ceilings.num_ctx);
   // Every answer is bounded: a model that never stops would otherwise fill the chat and the session.
-  const numPredict = session.options.num_predict ?? config.ollama.numPredict;
+  const numPredict = Math.min(
+    session.options.num_predict ?? config.ollama.numPredict,
+    ceilings.num_predict,
+  );
   const context = buildContext({
     systemPrompt: session.systemPrompt,
     history,
@@ -130,7 +135,7 @@ export async function answer(
         {
           // Always the configured server: a session's endpoint is a record of where it ran, never
           // an address to call (an imported file could name any host).
-          endpoint: config.ollama.url,
+          server: config.ollama.server,
           model: session.model,
           messages,
           options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
@@ -174,7 +179,7 @@ export async function answer(
         log.warn("model call failed", { kind: err.kind, model: session.model, error: err.message });
         // A regenerated message is stored already: nothing new to keep.
         if (!regenerate) await store(turn, session, [{ ...userMessage, failed: err.kind }]);
-        await say(turn, describeModelError(err, config.ollama.url));
+        await say(turn, describeModelError(err, config.ollama.server));
         return "handled";
       }
     }

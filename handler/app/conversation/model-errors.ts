@@ -1,16 +1,19 @@
+import type { OllamaServer } from "../../domain/ollama-server.js";
 import type { ModelError } from "../../errors.js";
 
 /**
  * What the user reads when the model could not answer: what happened and what
  * to do. Their message is kept either way.
  */
-export function describeModelError(err: ModelError, endpoint: string): string {
+export function describeModelError(err: ModelError, server: OllamaServer): string {
   const kept = "Your message is saved; send it again (or /retry) once this is fixed.";
   switch (err.kind) {
     case "not_found":
       return `⚠️ The model "${err.model}" is not installed on the Ollama server.\nPull it with: ollama pull ${err.model}\nor pick an installed one with /models.\n${kept}`;
     case "unreachable":
-      return `⚠️ I can't reach the Ollama server at ${endpoint}. Is it running (ollama serve) and reachable from the bot?\n${kept}`;
+      return `⚠️ I can't reach the Ollama server at ${server.url}. Is it running (ollama serve) and reachable from the bot?\n${kept}`;
+    case "unauthorized":
+      return `⚠️ The Ollama server at ${server.url} (or the proxy in front of it) refused the bot's credentials (${err.message.replace(/^Ollama unauthorized: /, "")}). Whoever runs the bot needs to check the user and password in OLLAMA_URL.\n${kept}`;
     case "busy":
       return `⏳ The Ollama server is busy (too many requests queued). Please try again in a moment.\n${kept}`;
     case "server_error":

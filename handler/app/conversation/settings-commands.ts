@@ -1,15 +1,35 @@
-import { isAllowedValue, MAX_SYSTEM_PROMPT_CHARS, PARAMETERS } from "../../domain/model-options.js";
+import {
+  isAllowedValue,
+  MAX_SYSTEM_PROMPT_CHARS,
+  type OptionCeilings,
+  PARAMETERS,
+  parametersWithin,
+} from "../../domain/model-options.js";
 import { type ModelOptions, settingsOf } from "../../domain/session.js";
 import { appliedAlready } from "../../domain/update-stamp.js";
 import type { CommandTable } from "../commands/command.js";
 import { say } from "./turn.js";
 
-/** Parses `/set <name> <value>`. @returns the new options, or an error message with the allowed range. */
-export function parseSetting(args: string, current: ModelOptions): ModelOptions | string {
+/** The setting that holds each capped parameter's ceiling, named when a value is above it. */
+const CEILING_SETTINGS: Readonly<Record<keyof OptionCeilings, string>> = {
+  num_ctx: "OLLAMA_MAX_NUM_CTX",
+  num_predict: "OLLAMA_MAX_NUM_PREDICT",
+};
+
+/**
+ * Parses `/set <name> <value>`, `num_ctx` and `num_predict` held to `ceilings`.
+ * @returns the new options, or an error message with the allowed range (and the ceiling, when it is one).
+ */
+export function parseSetting(
+  args: string,
+  current: ModelOptions,
+  ceilings: OptionCeilings,
+): ModelOptions | string {
   const [name = "", value = "", ...extra] = args.trim().split(/\s+/);
   const key = name.toLowerCase() as keyof ModelOptions;
+  const allowed = parametersWithin(ceilings);
   // Own keys only: `constructor` or `__proto__` are not parameters.
-  const spec = Object.hasOwn(PARAMETERS, key) ? PARAMETERS[key] : undefined;
+  const spec = Object.hasOwn(allowed, key) ? allowed[key] : undefined;
   if (!spec || extra.length > 0) {
     return `Usage: /set <parameter> <value|reset>. Parameters: ${Object.keys(PARAMETERS).join(", ")}.`;
   }
@@ -20,7 +40,10 @@ export function parseSetting(args: string, current: ModelOptions): ModelOptions 
   const n = Number(value);
   const kind = spec.integer ? "a whole number" : "a number";
   if (value === "" || !isAllowedValue(spec, n)) {
-    return `${key} must be ${kind} from ${spec.min} to ${spec.max} (${spec.help}).`;
+    const range = `${key} must be ${kind} from ${spec.min} to ${spec.max} (${spec.help}).`;
+    return spec.capped
+      ? `${range} ${spec.max} is this bot's ceiling, set by its admin (${CEILING_SETTINGS[key as keyof OptionCeilings]}).`
+      : range;
   }
   return { ...current, [key]: n };
 }
@@ -70,7 +93,7 @@ export const SETTINGS_COMMANDS: CommandTable = {
       const { session } = await turn.conversations.current(turn.msg);
       if (!args) {
         const shown = Object.entries(session.options).map(([k, v]) => `${k} = ${v}`);
-        const help = Object.entries(PARAMETERS).map(
+        const help = Object.entries(parametersWithin(turn.services.config.ollama.ceilings)).map(
           ([k, p]) => `${k}: ${p.min}–${p.max}, ${p.help}`,
         );
         await say(
@@ -79,7 +102,7 @@ export const SETTINGS_COMMANDS: CommandTable = {
         );
         return undefined;
       }
-      const options = parseSetting(args, session.options);
+      const options = parseSetting(args, session.options, turn.services.config.ollama.ceilings);
       if (typeof options === "string") {
         await say(turn, options);
         return undefined;

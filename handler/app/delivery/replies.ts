@@ -46,7 +46,8 @@ export class Replier {
           chars: chunk.length,
           limit: smaller,
         });
-        const rest = { chatId: target.chatId, replyTo: i === 0 ? target.replyTo : undefined };
+        // Only the first part quotes; every part stays in the target's forum topic.
+        const rest = { ...target, replyTo: i === 0 ? target.replyTo : undefined };
         ids.push(...(await this.html(rest, chunk, smaller)));
       }
     }

@@ -13,7 +13,7 @@ export async function noVisionReply(turn: Turn, model: string): Promise<string> 
   let seeing: string[] = [];
   try {
     const installed = await services.model.listModels(
-      services.config.ollama.url,
+      services.config.ollama.server,
       AbortSignal.timeout(10_000),
     );
     const names = installed.slice(0, MAX_MODELS_ASKED).map((m) => m.name);

@@ -1,4 +1,5 @@
 import { canonicalModelName } from "../../domain/model-name.js";
+import type { OllamaServer } from "../../domain/ollama-server.js";
 import type { ModelGateway } from "../ports.js";
 
 /** How long a model's capabilities are trusted before `/api/show` is asked again. */
@@ -7,7 +8,7 @@ export const CAPABILITIES_TTL_MS = 10 * 60_000;
 /** What {@link CapabilityCache} needs to know. */
 export interface CapabilitySettings {
   /** The configured Ollama server. */
-  readonly endpoint: string;
+  readonly server: OllamaServer;
   readonly now: () => Date;
   /** @default {@link CAPABILITIES_TTL_MS} */
   readonly ttlMs?: number;
@@ -40,7 +41,7 @@ export class CapabilityCache {
     const cached = this.entries.get(name);
     if (cached && cached.until > now) return cached.value;
     const value = this.model.capabilities(
-      this.settings.endpoint,
+      this.settings.server,
       name,
       signal ?? AbortSignal.timeout(10_000),
     );

@@ -58,10 +58,10 @@ export const MODEL_COMMANDS: CommandTable = {
     run: async (turn) => {
       const { session } = await turn.conversations.current(turn.msg);
       // The configured server, whatever a session recorded: /status must not probe other hosts.
-      const endpoint = turn.services.config.ollama.url;
+      const { server } = turn.services.config.ollama;
       let reach: string;
       try {
-        const models = await turn.services.model.listModels(endpoint, AbortSignal.timeout(5_000));
+        const models = await turn.services.model.listModels(server, AbortSignal.timeout(5_000));
         reach = `✅ reachable (${models.length} models installed)`;
       } catch (err) {
         reach = `❌ not reachable (${err instanceof Error ? err.message : String(err)})`;

@@ -42,12 +42,12 @@ export async function modelNameFrom(turn: Turn, text: string): Promise<string | 
  * telling the user it could not be reached.
  */
 export async function listModels(turn: Turn): Promise<ModelInfo[] | undefined> {
-  const endpoint = turn.services.config.ollama.url;
+  const { server } = turn.services.config.ollama;
   try {
-    return await turn.services.model.listModels(endpoint, lookupSignal(turn));
+    return await turn.services.model.listModels(server, lookupSignal(turn));
   } catch (err) {
     if (!(err instanceof ModelError)) throw err;
-    await say(turn, describeModelError(err, endpoint).split("\n")[0] ?? "Ollama is not reachable.");
+    await say(turn, describeModelError(err, server).split("\n")[0] ?? "Ollama is not reachable.");
     return undefined;
   }
 }

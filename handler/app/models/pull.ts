@@ -1,3 +1,4 @@
+import type { OllamaServer } from "../../domain/ollama-server.js";
 import { ModelError } from "../../errors.js";
 import type { CommandTable } from "../commands/command.js";
 import { DELIVERY_RESERVE_MS } from "../conversation/chat.js";
@@ -65,7 +66,7 @@ async function pull(turn: Turn, wanted: string): Promise<TurnOutcome | undefined
     try {
       await services.model.pull(
         {
-          endpoint: services.config.ollama.url,
+          server: services.config.ollama.server,
           model: name,
           signal: AbortSignal.any([running.signal, AbortSignal.timeout(Math.max(1_000, left))]),
         },
@@ -75,7 +76,7 @@ async function pull(turn: Turn, wanted: string): Promise<TurnOutcome | undefined
       await view.settled();
       if (!(err instanceof ModelError)) throw err;
       log.info("model pull ended early", { model: name, kind: err.kind, stopped: running.stopped });
-      await edit(pullFailure(name, err, running.stopped, services.config.ollama.url));
+      await edit(pullFailure(name, err, running.stopped, services.config.ollama.server));
       return "handled";
     }
     await view.settled();
@@ -88,14 +89,21 @@ async function pull(turn: Turn, wanted: string): Promise<TurnOutcome | undefined
 }
 
 /** What the download message says when the pull did not succeed. */
-function pullFailure(name: string, err: ModelError, stopped: boolean, endpoint: string): string {
+function pullFailure(
+  name: string,
+  err: ModelError,
+  stopped: boolean,
+  server: OllamaServer,
+): string {
   const again = `Send /pull ${name} again to continue: Ollama keeps what it downloaded.`;
   if (stopped) return `⏹ Download of ${name} cancelled. ${again}`;
   switch (err.kind) {
     case "timeout":
       return `⌛ ${name} did not finish downloading in the time this invocation has. ${again}`;
     case "unreachable":
-      return `⚠️ I can't reach the Ollama server at ${endpoint}, so nothing was downloaded.`;
+      return `⚠️ I can't reach the Ollama server at ${server.url}, so nothing was downloaded.`;
+    case "unauthorized":
+      return `⚠️ The Ollama server at ${server.url} refused the bot's credentials, so nothing was downloaded: the user and password in OLLAMA_URL need checking.`;
     default: {
       const detail = err.message.replace(/^Ollama [a-z ]+: /, "");
       return `❌ Ollama could not pull "${name}": ${detail}. Check the name on https://ollama.com/library.`;
