@@ -4,6 +4,7 @@
  * wrong and shows a value that works.
  */
 import { canonicalModelName } from "../handler/domain/model-name.js";
+import { withTimeLimit } from "../handler/time-limit.js";
 
 /** Ollama as seen from a process on this machine (the Lambda default is host.docker.internal). */
 export const LOCAL_OLLAMA_URL = "http://127.0.0.1:11434";
@@ -39,15 +40,21 @@ export function configHints(
  * default model missing.
  */
 export async function checkOllama(url: string, defaultModel: string): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(`${url}/api/tags`, { signal: AbortSignal.timeout(3_000) });
-  } catch {
+  const answer = await withTimeLimit(3_000, [], async (signal) => {
+    let res: Response;
+    try {
+      res = await fetch(`${url}/api/tags`, { signal });
+    } catch {
+      return undefined;
+    }
+    return { status: res.status, names: await modelNames(res) };
+  });
+  if (answer === undefined) {
     return `⚠ Ollama is not reachable at OLLAMA_URL=${url} (is "ollama serve" running? set OLLAMA_URL otherwise). The bot will tell users until it is.`;
   }
-  const names = await modelNames(res);
+  const { status, names } = answer;
   if (names === undefined) {
-    return `⚠ OLLAMA_URL=${url} answers, but not like Ollama (GET /api/tags gave HTTP ${res.status} without a model list). Point OLLAMA_URL at Ollama: "ollama serve" listens on ${LOCAL_OLLAMA_URL} by default.`;
+    return `⚠ OLLAMA_URL=${url} answers, but not like Ollama (GET /api/tags gave HTTP ${status} without a model list). Point OLLAMA_URL at Ollama: "ollama serve" listens on ${LOCAL_OLLAMA_URL} by default.`;
   }
   if (names.length === 0) {
     return `⚠ Ollama at ${url} has no models yet: run "ollama pull ${defaultModel}"`;

@@ -8,6 +8,7 @@ import type {
   PullRequest,
 } from "../app/ports.js";
 import { ModelError } from "../errors.js";
+import { TimeLimit } from "../time-limit.js";
 import { toModelError } from "./ollama-errors.js";
 import { StallWatch, validateLines } from "./ollama-stream-checks.js";
 
@@ -27,11 +28,8 @@ export class OllamaGateway implements ModelGateway {
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult> {
     const stall = new StallWatch(request.stallMs);
-    const client = this.client(
-      request.endpoint,
-      AbortSignal.any([request.signal, stall.signal]),
-      stall,
-    );
+    const limit = new TimeLimit(undefined, [request.signal, stall.signal]);
+    const client = this.client(request.endpoint, limit, stall);
     let content = "";
     let thinking = "";
     let stage: "connect" | "stream" = "connect";
@@ -81,12 +79,13 @@ export class OllamaGateway implements ModelGateway {
       throw toModelError(err, request.model, stage, request.signal);
     } finally {
       stall.stop();
+      limit.dispose();
     }
   }
 
   async listModels(endpoint: string, signal: AbortSignal): Promise<ModelInfo[]> {
     try {
-      const res = await this.client(endpoint, signal).list();
+      const res = await this.withClient(endpoint, signal, (client) => client.list());
       return res.models.map((m) => ({
         name: m.name,
         sizeBytes: m.size,
@@ -100,23 +99,22 @@ export class OllamaGateway implements ModelGateway {
   async pull(request: PullRequest, onProgress: (progress: PullProgress) => void): Promise<void> {
     let stage: "connect" | "stream" = "connect";
     try {
-      // An error line (an unknown name: "pull model manifest: file does not exist") makes the
-      // client throw; the last line of a complete pull says "success".
-      const stream = await this.client(request.endpoint, request.signal).pull({
-        model: request.model,
-        stream: true,
+      await this.withClient(request.endpoint, request.signal, async (client) => {
+        // An error line (an unknown name: "pull model manifest: file does not exist") makes the
+        // client throw; the last line of a complete pull says "success".
+        const stream = await client.pull({ model: request.model, stream: true });
+        stage = "stream";
+        for await (const part of stream) {
+          onProgress({
+            status: part.status,
+            digest: part.digest,
+            total: part.total,
+            completed: part.completed,
+          });
+          if (part.status === "success") return;
+        }
+        throw new Error("the download stopped before Ollama said it succeeded");
       });
-      stage = "stream";
-      for await (const part of stream) {
-        onProgress({
-          status: part.status,
-          digest: part.digest,
-          total: part.total,
-          completed: part.completed,
-        });
-        if (part.status === "success") return;
-      }
-      throw new Error("the download stopped before Ollama said it succeeded");
     } catch (err) {
       throw toModelError(err, request.model, stage, request.signal);
     }
@@ -128,7 +126,7 @@ export class OllamaGateway implements ModelGateway {
     signal: AbortSignal,
   ): Promise<readonly string[]> {
     try {
-      const res = await this.client(endpoint, signal).show({ model });
+      const res = await this.withClient(endpoint, signal, (client) => client.show({ model }));
       // Older servers send no `capabilities`: then nothing is known about the model.
       return Array.isArray(res.capabilities) ? res.capabilities : [];
     } catch (err) {
@@ -136,15 +134,31 @@ export class OllamaGateway implements ModelGateway {
     }
   }
 
-  private client(host: string, signal: AbortSignal, stall?: StallWatch): Ollama {
+  /** Runs `call` with a client whose requests end when `signal` aborts. */
+  private async withClient<T>(
+    host: string,
+    signal: AbortSignal,
+    call: (client: Ollama) => Promise<T>,
+  ): Promise<T> {
+    const limit = new TimeLimit(undefined, [signal]);
+    try {
+      return await call(this.client(host, limit));
+    } finally {
+      limit.dispose();
+    }
+  }
+
+  /**
+   * A client for one call: its requests end when `limit` does, which also
+   * follows the client's own signal (disposing `limit` detaches both).
+   */
+  private client(host: string, limit: TimeLimit, stall?: StallWatch): Ollama {
     const fetchFn = this.fetchFn;
     return new Ollama({
       host,
       fetch: async (input, init) => {
-        const res = await fetchFn(input, {
-          ...init,
-          signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
-        });
+        limit.follow(init?.signal ?? undefined);
+        const res = await fetchFn(input, { ...init, signal: limit.signal });
         const streamed = res.headers.get("content-type")?.includes("ndjson");
         if (!res.ok || !res.body || !streamed) return res;
         return new Response(res.body.pipeThrough(validateLines(stall)), {

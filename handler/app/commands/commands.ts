@@ -5,7 +5,12 @@ import { answer } from "../conversation/chat.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { appliedAlready } from "../intake/handled.js";
 import { MEDIA_HELP } from "../media/file-kinds.js";
-import { listModels, modelNameFrom, showModels } from "../models/models-command.js";
+import {
+  installedModels,
+  listModels,
+  modelNameFrom,
+  showModels,
+} from "../models/models-command.js";
 import { PULL_COMMANDS } from "../models/pull.js";
 import type { BotCommandInfo } from "../ports.js";
 import { STOP_COMMANDS } from "../stop/stop-command.js";
@@ -156,11 +161,10 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
     description: "Ollama status, current model and session",
     run: async (turn) => {
       const { session } = await turn.conversations.current(turn.msg);
-      // The configured server, whatever a session recorded: /status must not probe other hosts.
-      const endpoint = turn.services.config.ollama.url;
       let reach: string;
       try {
-        const models = await turn.services.model.listModels(endpoint, AbortSignal.timeout(5_000));
+        // The configured server, whatever a session recorded: /status must not probe other hosts.
+        const models = await installedModels(turn, 5_000);
         reach = `✅ reachable (${models.length} models installed)`;
       } catch (err) {
         reach = `❌ not reachable (${err instanceof Error ? err.message : String(err)})`;

@@ -1,5 +1,6 @@
 import { type ChatMessage, MAX_STORED_MESSAGE_CHARS, type Session } from "../../domain/session.js";
 import { ModelError } from "../../errors.js";
+import { TimeLimit } from "../../time-limit.js";
 import { openAnswerStream } from "../delivery/answer-stream.js";
 import { keepTyping } from "../delivery/typing.js";
 import { MAX_INPUT_CHARS } from "../intake/addressing.js";
@@ -122,6 +123,8 @@ export async function answer(
     // What was written so far: kept when the user stops the answer.
     const partial = { content: "", thinking: "" };
     let result: ModelResult;
+    // The user's Stop or the time left, whichever comes first, ends the model call.
+    const limit = new TimeLimit(Math.max(1_000, timeoutMs), [running.signal]);
     try {
       result = await services.model.chat(
         {
@@ -132,10 +135,7 @@ export async function answer(
           messages,
           options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
           keepAlive: config.ollama.keepAlive,
-          signal: AbortSignal.any([
-            AbortSignal.timeout(Math.max(1_000, timeoutMs)),
-            running.signal,
-          ]),
+          signal: limit.signal,
           stallMs: config.ollama.stallMs,
         },
         (delta) => {
@@ -171,6 +171,8 @@ export async function answer(
         await say(turn, describeModelError(err, config.ollama.url));
         return "handled";
       }
+    } finally {
+      limit.dispose();
     }
     typing.stop();
     // From here on a press finds the answer finished: it is being delivered as it is.

@@ -1,4 +1,5 @@
 import { ModelError } from "../../errors.js";
+import { withTimeLimit } from "../../time-limit.js";
 import type { Command } from "../commands/commands.js";
 import { DELIVERY_RESERVE_MS } from "../conversation/chat.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
@@ -63,13 +64,11 @@ async function pull(turn: Turn, wanted: string): Promise<TurnOutcome | undefined
     );
     const left = turn.deadline - Date.now() - DELIVERY_RESERVE_MS;
     try {
-      await services.model.pull(
-        {
-          endpoint: services.config.ollama.url,
-          model: name,
-          signal: AbortSignal.any([running.signal, AbortSignal.timeout(Math.max(1_000, left))]),
-        },
-        (p) => view.update(p),
+      // Cancel or the time left, whichever comes first, ends the download.
+      await withTimeLimit(Math.max(1_000, left), [running.signal], (signal) =>
+        services.model.pull({ endpoint: services.config.ollama.url, model: name, signal }, (p) =>
+          view.update(p),
+        ),
       );
     } catch (err) {
       await view.settled();
