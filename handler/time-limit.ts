@@ -5,11 +5,11 @@
  * Node 20's `AbortSignal.any([AbortSignal.timeout(ms), other])` holds the
  * timeout signal only through weak references, so a garbage collection before
  * it fires collects it and the combined signal never aborts: a hung call then
- * outlives its deadline (see docs/guarantees.md, "Over time"). A
- * {@link TimeLimit} owns an ordinary timer, which Node's timer list holds until
- * it fires or is cleared, and follows the signals it combines through
- * listeners; it removes both when it ends or is disposed, so nothing lingers on
- * a long-lived signal.
+ * outlives its deadline (docs/guarantees.md, "deadlines hold under memory
+ * pressure"). A {@link TimeLimit} owns an ordinary timer, which Node's timer
+ * list holds until it fires or is cleared, and follows the signals it combines
+ * through listeners; it removes both when it ends or is disposed, so nothing
+ * lingers on a long-lived signal.
  */
 
 /**
