@@ -53,40 +53,46 @@ describe("faults: deadlines hold while garbage is collected", () => {
     expect(await storedRoles(ada)).toEqual([["user", "timeout"]]);
   });
 
+  /** `who` asks; Ollama streams two chunks, then says nothing; one poll under GC answers in time. */
+  const stallAfterTwoTokens = async (
+    who: Person,
+    timeoutMs: number,
+    env: Readonly<Record<string, string>> = {},
+  ) => {
+    bed.telegram.pushText(who.user, who.chat, "two tokens and then silence");
+    bed.ollama.failNext({ kind: "stall", afterChunks: 2 });
+    expectAnsweredInTime(await pollUnderGc(timeoutMs, { STREAM_REPLIES: "true", ...env }));
+  };
+
+  /** The two chunks (16 characters each) stay in the chat, then `reason`; the message is kept as `kind`. */
+  const expectPartialThen = async (who: Person, reason: string, kind: string) => {
+    expect(repliesTo(bed, who)).toEqual([
+      "You said: two tokens and then si",
+      expect.stringContaining(reason),
+    ]);
+    expect(await storedRoles(who)).toEqual([["user", kind]]);
+  };
+
   it("the stream stalls after two tokens (stall limit longer than the invoke): the deadline cuts it, the partial answer stays, the user is told", async () => {
     // Arrange: the default stall limit (60 s) is longer than the invoke: only the deadline can end it.
     const bob = person("Bob");
-    bed.telegram.pushText(bob.user, bob.chat, "two tokens and then silence");
-    bed.ollama.failNext({ kind: "stall", afterChunks: 2 });
 
     // Act
-    const exit = await pollUnderGc(25_000, { STREAM_REPLIES: "true" });
+    await stallAfterTwoTokens(bob, 25_000);
 
-    // Assert: the two chunks (16 characters each) stay in the chat, then the reason.
-    expectAnsweredInTime(exit);
-    expect(repliesTo(bed, bob)).toEqual([
-      "You said: two tokens and then si",
-      expect.stringContaining("took too long to answer"),
-    ]);
-    expect(await storedRoles(bob)).toEqual([["user", "timeout"]]);
+    // Assert
+    await expectPartialThen(bob, "took too long to answer", "timeout");
   });
 
   it("the stream stalls after two tokens (stall limit 1 s): the stall watch cuts it, the user is told it went silent", async () => {
     // Arrange
     const carol = person("Carol");
-    bed.telegram.pushText(carol.user, carol.chat, "two tokens and then silence");
-    bed.ollama.failNext({ kind: "stall", afterChunks: 2 });
 
     // Act
-    const exit = await pollUnderGc(60_000, { STREAM_REPLIES: "true", OLLAMA_STALL_SECONDS: "1" });
+    await stallAfterTwoTokens(carol, 60_000, { OLLAMA_STALL_SECONDS: "1" });
 
     // Assert
-    expectAnsweredInTime(exit);
-    expect(repliesTo(bed, carol)).toEqual([
-      "You said: two tokens and then si",
-      expect.stringContaining("went silent mid-answer"),
-    ]);
-    expect(await storedRoles(carol)).toEqual([["user", "stalled"]]);
+    await expectPartialThen(carol, "went silent mid-answer", "stalled");
   });
 
   it("Telegram takes a send and never answers: the call is abandoned after its timeout and retried in the same invoke, the turn stored once", async () => {

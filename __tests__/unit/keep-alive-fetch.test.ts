@@ -213,6 +213,19 @@ async function scriptedServer(answer: (n: number) => "ok" | "reset" | "partial")
   };
 }
 
+/**
+ * A client whose one pooled connection a {@link scriptedServer} answered once;
+ * the server then does `then` to every request. `call` resolves to what the
+ * call threw (or its response).
+ */
+async function answeredOnceThen(then: "reset" | "partial") {
+  const server = await scriptedServer((n) => (n === 1 ? "ok" : then));
+  const client = keepAliveFetch();
+  await (await client(`${server.url}/answered`)).json();
+  const call = (path: string) => client(`${server.url}${path}`).catch((err: unknown) => err);
+  return { server, call };
+}
+
 describe("keepAliveFetch over time: pooled connections that may have gone stale", () => {
   it("closes a pooled connection left idle for idleSocketMs; the next call opens a fresh one", async () => {
     // Arrange
@@ -253,14 +266,12 @@ describe("keepAliveFetch over time: pooled connections that may have gone stale"
   });
 
   it("retries at most once: when the fresh connection fails too, the reset surfaces; a new connection is never retried", async () => {
-    // Arrange: the first call is answered; every request after it is reset before any byte.
-    const server = await scriptedServer((n) => (n === 1 ? "ok" : "reset"));
-    const client = keepAliveFetch();
-    await (await client(`${server.url}/answered`)).json();
+    // Arrange: every request after the first is reset before any byte.
+    const { server, call } = await answeredOnceThen("reset");
 
     // Act
-    const reused = await client(`${server.url}/reused`).catch((err: unknown) => err);
-    const fresh = await client(`${server.url}/fresh`).catch((err: unknown) => err);
+    const reused = await call("/reused");
+    const fresh = await call("/fresh");
 
     // Assert: the reused call tried twice (its own connection, then a new one), the fresh once.
     expect(reused).toMatchObject({ code: "ECONNRESET" });
@@ -270,13 +281,11 @@ describe("keepAliveFetch over time: pooled connections that may have gone stale"
   });
 
   it("never retries once answer bytes arrived: a reset mid-answer on a reused connection surfaces", async () => {
-    // Arrange
-    const server = await scriptedServer((n) => (n === 1 ? "ok" : "partial"));
-    const client = keepAliveFetch();
-    await (await client(`${server.url}/answered`)).json();
+    // Arrange: every request after the first gets the status line, then a reset.
+    const { server, call } = await answeredOnceThen("partial");
 
     // Act
-    const failed = await client(`${server.url}/cut`).catch((err: unknown) => err);
+    const failed = await call("/cut");
 
     // Assert
     expect(failed).toMatchObject({ code: "ECONNRESET" });
