@@ -5,6 +5,7 @@
  */
 import { canonicalModelName } from "../handler/domain/model-name.js";
 import type { OllamaServer } from "../handler/domain/ollama-server.js";
+import { withTimeLimit } from "../handler/time-limit.js";
 
 /** Ollama as seen from a process on this machine (the Lambda default is host.docker.internal). */
 export const LOCAL_OLLAMA_URL = "http://127.0.0.1:11434";
@@ -42,22 +43,28 @@ export function configHints(
  */
 export async function checkOllama(server: OllamaServer, defaultModel: string): Promise<string> {
   const { url } = server;
-  let res: Response;
-  try {
-    res = await fetch(`${url}/api/tags`, {
-      headers: server.headers(),
-      signal: AbortSignal.timeout(3_000),
-    });
-  } catch {
+  const answer = await withTimeLimit(3_000, [], async (signal) => {
+    let res: Response;
+    try {
+      res = await fetch(`${url}/api/tags`, { headers: server.headers(), signal });
+    } catch {
+      return undefined;
+    }
+    if (res.status === 401 || res.status === 403) {
+      await res.body?.cancel();
+      return { status: res.status, refused: true, names: undefined };
+    }
+    return { status: res.status, refused: false, names: await modelNames(res) };
+  });
+  if (answer === undefined) {
     return `⚠ Ollama is not reachable at OLLAMA_URL=${url} (is "ollama serve" running? set OLLAMA_URL otherwise). The bot will tell users until it is.`;
   }
-  if (res.status === 401 || res.status === 403) {
-    await res.body?.cancel();
-    return `⚠ Ollama at ${url} (or the proxy in front of it) refused the credentials (HTTP ${res.status}): check the user and password in OLLAMA_URL. The bot will tell users until they are right.`;
+  const { status, refused, names } = answer;
+  if (refused) {
+    return `⚠ Ollama at ${url} (or the proxy in front of it) refused the credentials (HTTP ${status}): check the user and password in OLLAMA_URL. The bot will tell users until they are right.`;
   }
-  const names = await modelNames(res);
   if (names === undefined) {
-    return `⚠ OLLAMA_URL=${url} answers, but not like Ollama (GET /api/tags gave HTTP ${res.status} without a model list). Point OLLAMA_URL at Ollama: "ollama serve" listens on ${LOCAL_OLLAMA_URL} by default.`;
+    return `⚠ OLLAMA_URL=${url} answers, but not like Ollama (GET /api/tags gave HTTP ${status} without a model list). Point OLLAMA_URL at Ollama: "ollama serve" listens on ${LOCAL_OLLAMA_URL} by default.`;
   }
   if (names.length === 0) {
     return `⚠ Ollama at ${url} has no models yet: run "ollama pull ${defaultModel}"`;
@@ -74,16 +81,15 @@ export async function checkOllama(server: OllamaServer, defaultModel: string): P
  * when nothing answers there, or not like Ollama.
  */
 export async function installedModels(server: OllamaServer): Promise<string[] | undefined> {
-  try {
-    return await modelNames(
-      await fetch(`${server.url}/api/tags`, {
-        headers: server.headers(),
-        signal: AbortSignal.timeout(3_000),
-      }),
-    );
-  } catch {
-    return undefined;
-  }
+  return withTimeLimit(3_000, [], async (signal) => {
+    try {
+      return await modelNames(
+        await fetch(`${server.url}/api/tags`, { headers: server.headers(), signal }),
+      );
+    } catch {
+      return undefined;
+    }
+  });
 }
 
 /** The model names of an `/api/tags` answer; undefined when it is not one. */

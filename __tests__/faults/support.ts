@@ -97,15 +97,21 @@ export async function ledgerItem(
  */
 export class TokenGuard {
   private readonly texts: string[] = [];
+  private readonly childLogs: string[] = [];
 
   /** Remembers a result, an error (message, stack and causes) or raw output. */
   record(value: unknown): void {
     this.texts.push(textOf(value));
   }
 
+  /** Remembers the lines a bundle running in a child process wrote (its logs). */
+  recordChildLogs(lines: readonly string[]): void {
+    this.childLogs.push(...lines);
+  }
+
   /** Fails if the token appears anywhere the bundle wrote or returned during the file. */
   assertNoToken(token: string): void {
-    const logs = allLogs();
+    const logs = [...allLogs(), ...this.childLogs];
     // The suite captured log lines: a check on nothing would pass vacuously.
     expect(logs.length).toBeGreaterThan(0);
     const secret = token.split(":")[1] ?? token;

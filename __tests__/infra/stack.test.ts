@@ -484,8 +484,8 @@ describe("secrets and outputs", () => {
     } finally {
       delete process.env.TRANSCRIBE_API_KEY;
       delete process.env.TF_VAR_transcribe_api_key;
-      }
-    });
+    }
+  });
 
   it("declares OLLAMA_URL's variable sensitive and never writes a password given in the environment", () => {
     // Prepare: basic auth on a reverse proxy, as an operator sets it

@@ -2,14 +2,16 @@ import { rmSync } from "node:fs";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
+import { ForgetfulProxy } from "../harness/forgetful-proxy.js";
 import { killIfRunning, nodeStart, type TerminalBot, terminalEnv, until } from "./terminal.js";
 
 const bea = { id: 5151, first_name: "Bea" };
 const chat = { id: 5151, type: "private" as const };
 
-describe("npm start: idle and a rejected token", () => {
+describe("npm start: idle, connections gone stale while idle, and a rejected token", () => {
   let telegram: FakeTelegram;
   let ollama: FakeOllama;
+  let proxy: ForgetfulProxy;
   let dataDir: string;
   let env: Record<string, string>;
   let running: TerminalBot | undefined;
@@ -17,6 +19,9 @@ describe("npm start: idle and a rejected token", () => {
   beforeAll(async () => {
     telegram = await FakeTelegram.start({ flood: false });
     ollama = await FakeOllama.start();
+    // A path to Ollama that forgets connections idle for 300 ms (a NAT gateway's 350 s,
+    // shortened); the bot keeps idle connections 4 s, so it reuses one the path forgot.
+    proxy = await ForgetfulProxy.start(ollama.url, 300);
     ({ dataDir, env } = terminalEnv("idle", telegram, ollama));
   });
   afterEach(async () => {
@@ -24,6 +29,7 @@ describe("npm start: idle and a rejected token", () => {
     running = undefined;
   });
   afterAll(async () => {
+    await proxy.close();
     await Promise.all([telegram.close(), ollama.close()]);
     rmSync(dataDir, { recursive: true, force: true });
   });
@@ -59,6 +65,36 @@ describe("npm start: idle and a rejected token", () => {
     expect(lines.filter((l) => l.includes("updates received"))).toHaveLength(12);
     expect(lines.filter((l) => l.includes("poll finished") && l.includes("updates=0"))).toEqual([]);
     expect(bot.output()).not.toContain("MaxListenersExceededWarning");
+  });
+
+  it("a message sent after the path to Ollama forgot the idle connection is answered: the call is retried once on a fresh connection", async () => {
+    // Prepare
+    const ada = { id: 6161, first_name: "Ada" };
+    const adaChat = { id: 6161, type: "private" as const };
+    const bot = nodeStart({ ...env, OLLAMA_URL: proxy.url });
+    running = bot;
+    const texts = () => telegram.sentMessages(adaChat.id).map((m) => m.text);
+    const asked = ollama.chats().length;
+    telegram.pushText(ada, adaChat, "before the quiet");
+    await until(() => texts().length >= 1, "the first answer");
+
+    // Act: the quiet outlasts the path's memory of every connection, then a second message.
+    await until(() => proxy.remembered === 0, "the proxy to forget the idle connections");
+    telegram.pushText(ada, adaChat, "after the quiet");
+    await until(() => texts().length >= 2, "the second answer");
+    bot.child.kill("SIGINT");
+    const { code } = await bot.exited;
+
+    // Assess: the stale connection was used (and reset), and Ollama was asked once per message.
+    expect(code).toBe(0);
+    expect(texts()).toEqual(["You said: before the quiet", "You said: after the quiet"]);
+    expect(proxy.resets).toBeGreaterThanOrEqual(1);
+    expect(
+      ollama
+        .chats()
+        .slice(asked)
+        .map((c) => c.body.messages.at(-1)?.content),
+    ).toEqual(["before the quiet", "after the quiet"]);
   });
 
   it("a token Telegram rejects: one clear line, exit code 1, the token never printed", async () => {

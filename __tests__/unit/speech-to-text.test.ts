@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { keepAliveFetch } from "../../handler/adapters/keep-alive-fetch.js";
 import { OpenAiSpeechToText } from "../../handler/adapters/speech-to-text.js";
 import { TranscriptionError } from "../../handler/errors.js";
+import { TimeLimit } from "../../handler/time-limit.js";
 import { FakeSpeechServer, recording } from "../harness/fake-speech.js";
 
 /** What `transcribe` threw (fails the test when it did not throw a TranscriptionError). */
@@ -17,7 +18,7 @@ async function failure(run: Promise<string>): Promise<TranscriptionError> {
   throw new Error("expected a TranscriptionError");
 }
 
-const request = (signal = AbortSignal.timeout(10_000)) => ({
+const request = (signal = new TimeLimit(10_000).signal) => ({
   audio: recording("Testing one two"),
   fileName: "5.ogg",
   mimeType: "audio/ogg",
@@ -78,7 +79,7 @@ describe("OpenAiSpeechToText: OpenAI's POST <base>/audio/transcriptions", () => 
     });
 
     // Act + Assess
-    expect((await failure(client.transcribe(request(AbortSignal.timeout(200))))).kind).toBe(
+    expect((await failure(client.transcribe(request(new TimeLimit(200).signal)))).kind).toBe(
       "timeout",
     );
     expect((await failure(nowhere.transcribe(request()))).kind).toBe("unreachable");

@@ -1,6 +1,23 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { Socket } from "node:net";
 import { Readable } from "node:stream";
+
+/** How long a pooled connection may sit idle before it is closed (undici's default too). */
+export const IDLE_SOCKET_MS = 4_000;
+
+/** Options of {@link keepAliveFetch}. */
+export interface KeepAliveOptions {
+  /** @default {@link IDLE_SOCKET_MS} */
+  readonly idleSocketMs?: number;
+}
+
+/**
+ * How a pooled connection that went stale while idle fails when it is used
+ * again: the peer, or a NAT or proxy between that forgot it, resets it (a write
+ * to it may also meet a closed pipe). "socket hang up" carries ECONNRESET too.
+ */
+const STALE_SOCKET_CODES: ReadonlySet<string> = new Set(["ECONNRESET", "EPIPE"]);
 
 /**
  * A `fetch` for the Telegram and Ollama clients over Node's own `http`/`https`
@@ -10,12 +27,19 @@ import { Readable } from "node:stream";
  * such calls. It covers what those clients send (no body, a string or bytes;
  * anything else goes to the global `fetch`): a response whose type is NDJSON
  * (Ollama's stream) streams, any other is read whole first (Telegram's JSON).
+ *
+ * Connections may go stale between calls: a NAT gateway forgets one idle for
+ * 350 s, a reverse proxy closes it, a frozen Lambda outlives it. An idle pooled
+ * connection is closed after `idleSocketMs`, and a request whose reused
+ * connection fails before any byte of the answer is sent once more on a fresh
+ * connection (Node's `request.reusedSocket` pattern): the server never saw it,
+ * so nothing repeats. A new connection, or one that answered, is never retried.
  */
-export function keepAliveFetch(): typeof fetch {
-  const agents = {
-    "http:": new HttpAgent({ keepAlive: true }),
-    "https:": new HttpsAgent({ keepAlive: true }),
-  };
+export function keepAliveFetch(options: KeepAliveOptions = {}): typeof fetch {
+  // `timeout` closes a socket only while it is idle in the pool; in use, a silence merely emits
+  // an event nobody acts on (a model that loads for minutes, the long poll).
+  const pool = { keepAlive: true, timeout: options.idleSocketMs ?? IDLE_SOCKET_MS };
+  const agents = { "http:": new HttpAgent(pool), "https:": new HttpsAgent(pool) };
   return async (input, init) => {
     const body = init?.body;
     const url = typeof input === "string" ? new URL(input) : input instanceof URL ? input : null;
@@ -33,18 +57,39 @@ export function keepAliveFetch(): typeof fetch {
       throw signal.reason ?? new DOMException("This operation was aborted", "AbortError");
     const headers = plainHeaders(init?.headers);
     if (body != null) headers["content-length"] = String(Buffer.byteLength(body));
-    const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = (protocol === "https:" ? httpsRequest : httpRequest)(
-        url,
-        { method: init?.method ?? "GET", headers, agent: agents[protocol] },
-        resolve,
-      );
-      const abort = () => req.destroy(signal?.reason);
-      signal?.addEventListener("abort", abort, { once: true });
-      req.once("close", () => signal?.removeEventListener("abort", abort));
-      req.once("error", reject);
-      req.end(body ?? undefined);
-    });
+    const agent = agents[protocol];
+    const send = (): Promise<IncomingMessage> =>
+      new Promise<IncomingMessage>((resolve, reject) => {
+        const req = (protocol === "https:" ? httpsRequest : httpRequest)(
+          url,
+          { method: init?.method ?? "GET", headers, agent },
+          resolve,
+        );
+        let socket: Socket | undefined;
+        let readBefore = 0;
+        req.once("socket", (s) => {
+          socket = s;
+          readBefore = s.bytesRead;
+        });
+        const abort = () => req.destroy(signal?.reason);
+        signal?.addEventListener("abort", abort, { once: true });
+        req.once("close", () => signal?.removeEventListener("abort", abort));
+        req.once("error", (err: NodeJS.ErrnoException) => {
+          const stale =
+            req.reusedSocket &&
+            STALE_SOCKET_CODES.has(err.code ?? "") &&
+            socket?.bytesRead === readBefore &&
+            !signal?.aborted;
+          if (!stale) return reject(err);
+          // The pool lends its most recently used socket first: the others idled at least as
+          // long, so none is trusted with the retry. With the pool empty the retry opens a new
+          // connection, which is never retried itself: one retry at most.
+          dropIdleSockets(agent);
+          resolve(send());
+        });
+        req.end(body ?? undefined);
+      });
+    const res = await send();
     const responseHeaders = new Headers();
     for (const [name, value] of Object.entries(res.headers))
       if (value !== undefined)
@@ -64,6 +109,12 @@ export function keepAliveFetch(): typeof fetch {
     for await (const chunk of res) chunks.push(chunk as Buffer);
     return new Response(nullBody(status) ? null : Buffer.concat(chunks), meta);
   };
+}
+
+/** Closes every connection idle in `agent`'s pool, so the next request opens a fresh one. */
+function dropIdleSockets(agent: HttpAgent): void {
+  for (const sockets of Object.values(agent.freeSockets))
+    for (const s of sockets ?? []) s.destroy();
 }
 
 /** Statuses whose response may not have a body (the Response constructor refuses one). */

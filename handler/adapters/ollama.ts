@@ -9,6 +9,7 @@ import type {
 } from "../app/ports.js";
 import type { OllamaServer } from "../domain/ollama-server.js";
 import { ModelError } from "../errors.js";
+import { TimeLimit } from "../time-limit.js";
 import { toModelError } from "./ollama-errors.js";
 import { StallWatch, validateLines } from "./ollama-stream-checks.js";
 
@@ -28,11 +29,8 @@ export class OllamaGateway implements ModelGateway {
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult> {
     const stall = new StallWatch(request.stallMs);
-    const client = this.client(
-      request.server,
-      AbortSignal.any([request.signal, stall.signal]),
-      stall,
-    );
+    const limit = new TimeLimit(undefined, [request.signal, stall.signal]);
+    const client = this.client(request.server, limit, stall);
     let content = "";
     let thinking = "";
     let stage: "connect" | "stream" = "connect";
@@ -83,12 +81,13 @@ export class OllamaGateway implements ModelGateway {
       throw toModelError(err, request.model, stage, request.signal);
     } finally {
       stall.stop();
+      limit.dispose();
     }
   }
 
   async listModels(server: OllamaServer, signal: AbortSignal): Promise<ModelInfo[]> {
     try {
-      const res = await this.client(server, signal).list();
+      const res = await this.withClient(server, signal, (client) => client.list());
       return res.models.map((m) => ({
         name: m.name,
         sizeBytes: m.size,
@@ -102,23 +101,22 @@ export class OllamaGateway implements ModelGateway {
   async pull(request: PullRequest, onProgress: (progress: PullProgress) => void): Promise<void> {
     let stage: "connect" | "stream" = "connect";
     try {
-      // An error line (an unknown name: "pull model manifest: file does not exist") makes the
-      // client throw; the last line of a complete pull says "success".
-      const stream = await this.client(request.server, request.signal).pull({
-        model: request.model,
-        stream: true,
+      await this.withClient(request.server, request.signal, async (client) => {
+        // An error line (an unknown name: "pull model manifest: file does not exist") makes the
+        // client throw; the last line of a complete pull says "success".
+        const stream = await client.pull({ model: request.model, stream: true });
+        stage = "stream";
+        for await (const part of stream) {
+          onProgress({
+            status: part.status,
+            digest: part.digest,
+            total: part.total,
+            completed: part.completed,
+          });
+          if (part.status === "success") return;
+        }
+        throw new Error("the download stopped before Ollama said it succeeded");
       });
-      stage = "stream";
-      for await (const part of stream) {
-        onProgress({
-          status: part.status,
-          digest: part.digest,
-          total: part.total,
-          completed: part.completed,
-        });
-        if (part.status === "success") return;
-      }
-      throw new Error("the download stopped before Ollama said it succeeded");
     } catch (err) {
       throw toModelError(err, request.model, stage, request.signal);
     }
@@ -130,7 +128,7 @@ export class OllamaGateway implements ModelGateway {
     signal: AbortSignal,
   ): Promise<readonly string[]> {
     try {
-      const res = await this.client(server, signal).show({ model });
+      const res = await this.withClient(server, signal, (client) => client.show({ model }));
       // Older servers send no `capabilities`: then nothing is known about the model.
       return Array.isArray(res.capabilities) ? res.capabilities : [];
     } catch (err) {
@@ -138,20 +136,34 @@ export class OllamaGateway implements ModelGateway {
     }
   }
 
+  /** Runs `call` with a client whose requests end when `signal` aborts. */
+  private async withClient<T>(
+    server: OllamaServer,
+    signal: AbortSignal,
+    call: (client: Ollama) => Promise<T>,
+  ): Promise<T> {
+    const limit = new TimeLimit(undefined, [signal]);
+    try {
+      return await call(this.client(server, limit));
+    } finally {
+      limit.dispose();
+    }
+  }
+
   /**
-   * A client for one server: the public URL is the host, and its credentials
-   * travel only as the `Authorization` header of each request.
+   * A client for one call to one server: the public URL is the host, and its
+   * credentials travel only as the `Authorization` header of each request. Its
+   * requests end when `limit` does, which also follows the client's own signal
+   * (disposing `limit` detaches both).
    */
-  private client(server: OllamaServer, signal: AbortSignal, stall?: StallWatch): Ollama {
+  private client(server: OllamaServer, limit: TimeLimit, stall?: StallWatch): Ollama {
     const fetchFn = this.fetchFn;
     return new Ollama({
       host: server.url,
       headers: server.headers(),
       fetch: async (input, init) => {
-        const res = await fetchFn(input, {
-          ...init,
-          signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal,
-        });
+        limit.follow(init?.signal ?? undefined);
+        const res = await fetchFn(input, { ...init, signal: limit.signal });
         const type = res.headers.get("content-type") ?? "";
         if (!res.ok && !type.includes("application/json")) {
           // Not Ollama's own error (a proxy's HTML page, say): the client would print it to the

@@ -1,5 +1,6 @@
 import { HttpError, type Transformer } from "grammy";
 import { TelegramNetworkError } from "../errors.js";
+import { TimeLimit } from "../time-limit.js";
 
 /** Retry limits of {@link telegramRetryPolicy}. */
 export interface RetryPolicyOptions {
@@ -68,12 +69,13 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
     for (let attempt = 1; ; attempt++) {
       let waitMs: number;
       let flood = false;
-      const deadline = deadlineSignal(options.deadline() - CALL_DEADLINE_MARGIN_MS - now());
-      const timeout = LONG_CALLS.has(method) ? undefined : AbortSignal.timeout(callTimeoutMs);
-      const limit =
-        deadline && timeout ? AbortSignal.any([deadline, timeout]) : (deadline ?? timeout);
+      const untilDeadline = options.deadline() - CALL_DEADLINE_MARGIN_MS - now();
+      const ownLimit = LONG_CALLS.has(method) ? Number.POSITIVE_INFINITY : callTimeoutMs;
+      const endsAtDeadline = untilDeadline <= ownLimit;
+      // The caller's own signal too: grammY aborts through it, and the limit ends with it.
+      const limit = new TimeLimit(Math.min(untilDeadline, ownLimit), [signal]);
       try {
-        const res = await prev(method, payload, withLimit(signal, limit));
+        const res = await prev(method, payload, limit.signal as unknown as GrammySignal);
         if (res.ok || attempt >= maxAttempts) return res;
         if (res.error_code === 429) {
           waitMs = Math.max(1, res.parameters?.retry_after ?? 1) * 1000;
@@ -85,7 +87,7 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
         }
         if (!fits(waitMs)) return res;
       } catch (err) {
-        if (deadline?.aborted && !signal?.aborted) {
+        if (limit.timedOut && endsAtDeadline) {
           throw new TelegramNetworkError(
             `Telegram ${method} did not answer before the invoke's deadline; abandoned so the invoke can finish in time.`,
           );
@@ -93,6 +95,8 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
         if (!(err instanceof HttpError) || attempt >= maxAttempts || signal?.aborted) throw err;
         waitMs = base * 2 ** (attempt - 1);
         if (!fits(waitMs)) throw err;
+      } finally {
+        limit.dispose();
       }
       options.onRetry?.({ method, waitMs, ...(flood ? { floodWaitMs: waitMs } : {}) });
       await sleep(waitMs);
@@ -105,15 +109,3 @@ export function telegramRetryPolicy(options: RetryPolicyOptions): Transformer {
  * that package to Node's own (scripts/shims), so they are the same objects.
  */
 type GrammySignal = Parameters<Transformer>[3];
-
-function withLimit(signal: GrammySignal, limit: AbortSignal | undefined): GrammySignal {
-  if (!limit) return signal;
-  const native = signal as unknown as AbortSignal | undefined;
-  return (native ? AbortSignal.any([native, limit]) : limit) as unknown as GrammySignal;
-}
-
-/** A signal that aborts after `ms` (at once when none is left); none when there is no deadline. */
-function deadlineSignal(ms: number): AbortSignal | undefined {
-  if (!Number.isFinite(ms)) return undefined;
-  return ms > 0 ? AbortSignal.timeout(Math.ceil(ms)) : AbortSignal.abort();
-}

@@ -16,6 +16,7 @@ import {
   UserInputError,
 } from "../errors.js";
 import type { RichBlock } from "../format/index.js";
+import { withTimeLimit } from "../time-limit.js";
 import {
   CALL_DEADLINE_MARGIN_MS,
   type TelegramRetry,
@@ -231,20 +232,23 @@ export class TelegramGateway implements ChatGateway {
     if ((file.file_size ?? 0) > maxBytes) {
       throw new UserInputError(`That file is ${file.file_size} bytes; the limit is ${maxBytes}.`);
     }
-    let res: Response;
-    try {
-      const left = this.options.deadline() - CALL_DEADLINE_MARGIN_MS - Date.now();
-      res = await this.fetchFn(
-        `${this.options.apiUrl}/file/bot${this.options.token}/${file.file_path}`,
-        Number.isFinite(left) ? { signal: AbortSignal.timeout(Math.max(1, left)) } : {},
-      );
-    } catch (err) {
-      throw new TelegramNetworkError("Downloading a file from Telegram failed.", {
-        cause: redactError(err, this.options.token),
-      });
-    }
-    if (!res.ok) throw new TelegramApiError("downloadFile", res.status, res.statusText);
-    const body = new Uint8Array(await res.arrayBuffer());
+    const left = this.options.deadline() - CALL_DEADLINE_MARGIN_MS - Date.now();
+    // The download, body included, ends by the deadline.
+    const body = await withTimeLimit(Math.max(1, left), [], async (signal) => {
+      let res: Response;
+      try {
+        res = await this.fetchFn(
+          `${this.options.apiUrl}/file/bot${this.options.token}/${file.file_path}`,
+          { signal },
+        );
+      } catch (err) {
+        throw new TelegramNetworkError("Downloading a file from Telegram failed.", {
+          cause: redactError(err, this.options.token),
+        });
+      }
+      if (!res.ok) throw new TelegramApiError("downloadFile", res.status, res.statusText);
+      return new Uint8Array(await res.arrayBuffer());
+    });
     if (body.byteLength > maxBytes)
       throw new UserInputError(`That file is over the ${maxBytes}-byte limit.`);
     return body;

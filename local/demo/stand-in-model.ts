@@ -8,8 +8,8 @@
  */
 import { type ChatBody, FakeOllama, type Reply } from "../../__tests__/harness/fake-ollama.js";
 import { canonicalModelName } from "../../handler/domain/model-name.js";
-import { SETTINGS } from "../../handler/settings.js";
 import { OllamaServer } from "../../handler/domain/ollama-server.js";
+import { SETTINGS } from "../../handler/settings.js";
 import { installedModels, LOCAL_OLLAMA_URL } from "../hints.js";
 
 /** The stand-in's one model (pulled models answer the same way). */

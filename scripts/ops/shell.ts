@@ -1,5 +1,6 @@
 /** Running the external tools `up` and `destroy` need, with their output shown as it goes. */
 import { spawn, spawnSync } from "node:child_process";
+import { withTimeLimit } from "../../handler/time-limit.js";
 import { OperatorError } from "./lib.js";
 
 /** Whether a command exists on PATH. */
@@ -34,10 +35,10 @@ export async function waitForLocalStack(
   const needed = ["s3", "dynamodb", "lambda", "iam", "logs", "sts"];
   for (;;) {
     try {
-      const res = await fetch(`${endpoint}/_localstack/health`, {
-        signal: AbortSignal.timeout(2_000),
+      const body = await withTimeLimit(2_000, [], async (signal) => {
+        const res = await fetch(`${endpoint}/_localstack/health`, { signal });
+        return (await res.json()) as { services?: Record<string, string> };
       });
-      const body = (await res.json()) as { services?: Record<string, string> };
       const services = body.services ?? {};
       if (needed.every((s) => ["available", "running"].includes(services[s] ?? ""))) return;
     } catch {

@@ -2,6 +2,7 @@ import { type ChatMessage, MAX_STORED_MESSAGE_CHARS, type Session } from "../../
 import { thinkParam } from "../../domain/think.js";
 import { appliedAlready } from "../../domain/update-stamp.js";
 import { ModelError } from "../../errors.js";
+import { TimeLimit } from "../../time-limit.js";
 import { openAnswerStream } from "../delivery/answer-stream.js";
 import { keepTyping } from "../delivery/typing.js";
 import { MAX_INPUT_CHARS } from "../intake/addressing.js";
@@ -130,6 +131,8 @@ export async function answer(
     const partial = { content: "", thinking: "" };
     let result: ModelResult;
     const clock = new ModelClock(services.metrics);
+    // The user's Stop or the time left, whichever comes first, ends the model call.
+    const limit = new TimeLimit(Math.max(1_000, timeoutMs), [running.signal]);
     try {
       result = await services.model.chat(
         {
@@ -141,10 +144,7 @@ export async function answer(
           options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
           keepAlive: config.ollama.keepAlive,
           think: thinkParam(session.think, session.model),
-          signal: AbortSignal.any([
-            AbortSignal.timeout(Math.max(1_000, timeoutMs)),
-            running.signal,
-          ]),
+          signal: limit.signal,
           stallMs: config.ollama.stallMs,
         },
         (delta) => {
@@ -182,6 +182,8 @@ export async function answer(
         await say(turn, describeModelError(err, config.ollama.server));
         return "handled";
       }
+    } finally {
+      limit.dispose();
     }
     typing.stop();
     // From here on a press finds the answer finished: it is being delivered as it is.

@@ -1,3 +1,4 @@
+import { withTimeLimit } from "../../time-limit.js";
 import type { Turn } from "../conversation/turn.js";
 
 /** Installed models asked about at most (each one `/api/show`, cached). */
@@ -12,9 +13,8 @@ export async function noVisionReply(turn: Turn, model: string): Promise<string> 
   const { services, log } = turn;
   let seeing: string[] = [];
   try {
-    const installed = await services.model.listModels(
-      services.config.ollama.server,
-      AbortSignal.timeout(10_000),
+    const installed = await withTimeLimit(10_000, [], (signal) =>
+      services.model.listModels(services.config.ollama.server, signal),
     );
     const names = installed.slice(0, MAX_MODELS_ASKED).map((m) => m.name);
     const checked = await Promise.all(

@@ -1,9 +1,13 @@
 import { canonicalModelName } from "../../domain/model-name.js";
 import type { OllamaServer } from "../../domain/ollama-server.js";
+import { withTimeLimit } from "../../time-limit.js";
 import type { ModelGateway } from "../ports.js";
 
 /** How long a model's capabilities are trusted before `/api/show` is asked again. */
 export const CAPABILITIES_TTL_MS = 10 * 60_000;
+
+/** How long `/api/show` may take when the caller gives no signal of its own. */
+const LOOKUP_MS = 10_000;
 
 /** What {@link CapabilityCache} needs to know. */
 export interface CapabilitySettings {
@@ -40,10 +44,8 @@ export class CapabilityCache {
     const now = this.settings.now().getTime();
     const cached = this.entries.get(name);
     if (cached && cached.until > now) return cached.value;
-    const value = this.model.capabilities(
-      this.settings.server,
-      name,
-      signal ?? AbortSignal.timeout(10_000),
+    const value = withTimeLimit(LOOKUP_MS, [signal], (limited) =>
+      this.model.capabilities(this.settings.server, name, limited),
     );
     this.entries.set(name, { until: now + (this.settings.ttlMs ?? CAPABILITIES_TTL_MS), value });
     value.catch(() => {

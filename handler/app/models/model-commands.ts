@@ -3,7 +3,7 @@ import { describeThink } from "../../domain/think.js";
 import { appliedAlready, stampOf } from "../../domain/update-stamp.js";
 import type { CommandTable } from "../commands/command.js";
 import { say } from "../conversation/turn.js";
-import { listModels, modelNameFrom, showModels } from "./models-command.js";
+import { installedModels, listModels, modelNameFrom, showModels } from "./models-command.js";
 
 /** `/models`, `/model` and `/status`: which models there are, which one a user talks to, and whether Ollama answers. */
 export const MODEL_COMMANDS: CommandTable = {
@@ -57,11 +57,10 @@ export const MODEL_COMMANDS: CommandTable = {
     description: "Ollama status, current model and session",
     run: async (turn) => {
       const { session } = await turn.conversations.current(turn.msg);
-      // The configured server, whatever a session recorded: /status must not probe other hosts.
-      const { server } = turn.services.config.ollama;
       let reach: string;
       try {
-        const models = await turn.services.model.listModels(server, AbortSignal.timeout(5_000));
+        // The configured server, whatever a session recorded: /status must not probe other hosts.
+        const models = await installedModels(turn, 5_000);
         reach = `✅ reachable (${models.length} models installed)`;
       } catch (err) {
         reach = `❌ not reachable (${err instanceof Error ? err.message : String(err)})`;

@@ -1,6 +1,7 @@
 import { canonicalModelName } from "../../domain/model-name.js";
 import { ModelError } from "../../errors.js";
 import { escapeHtml } from "../../format/index.js";
+import { withTimeLimit } from "../../time-limit.js";
 import { DELIVERY_RESERVE_MS } from "../conversation/chat.js";
 import { describeModelError } from "../conversation/model-errors.js";
 import { say, sayHtml, type Turn } from "../conversation/turn.js";
@@ -38,13 +39,23 @@ export async function modelNameFrom(turn: Turn, text: string): Promise<string | 
 }
 
 /**
+ * The models installed on the configured Ollama server (never a host a session
+ * recorded), asked with `ms` to answer. @throws ModelError
+ */
+export function installedModels(turn: Turn, ms: number): Promise<ModelInfo[]> {
+  return withTimeLimit(ms, [], (signal) =>
+    turn.services.model.listModels(turn.services.config.ollama.server, signal),
+  );
+}
+
+/**
  * The models installed on the configured Ollama server, or undefined after
  * telling the user it could not be reached.
  */
 export async function listModels(turn: Turn): Promise<ModelInfo[] | undefined> {
   const { server } = turn.services.config.ollama;
   try {
-    return await turn.services.model.listModels(server, lookupSignal(turn));
+    return await installedModels(turn, lookupMs(turn));
   } catch (err) {
     if (!(err instanceof ModelError)) throw err;
     await say(turn, describeModelError(err, server).split("\n")[0] ?? "Ollama is not reachable.");
@@ -64,17 +75,18 @@ export async function showModels(turn: Turn): Promise<undefined> {
     );
     return undefined;
   }
-  const signal = lookupSignal(turn);
   // One /api/show per model, cached: a model whose lookup fails is listed all the same.
-  const capabilities = await Promise.all(
-    models.map((m) =>
-      turn.services.capabilities.capabilitiesOf(m.name, signal).catch((err: unknown) => {
-        turn.log.warn("could not read a model's capabilities", {
-          model: m.name,
-          error: String(err),
-        });
-        return undefined;
-      }),
+  const capabilities = await withTimeLimit(lookupMs(turn), [], (signal) =>
+    Promise.all(
+      models.map((m) =>
+        turn.services.capabilities.capabilitiesOf(m.name, signal).catch((err: unknown) => {
+          turn.log.warn("could not read a model's capabilities", {
+            model: m.name,
+            error: String(err),
+          });
+          return undefined;
+        }),
+      ),
     ),
   );
   const lines = models.map((m, i) => {
@@ -94,6 +106,7 @@ export async function showModels(turn: Turn): Promise<undefined> {
   return undefined;
 }
 
-function lookupSignal(turn: Turn): AbortSignal {
-  return AbortSignal.timeout(Math.min(10_000, turn.deadline - Date.now() - DELIVERY_RESERVE_MS));
+/** How long a lookup may take: 10 s, less when the turn must soon deliver. */
+function lookupMs(turn: Turn): number {
+  return Math.min(10_000, turn.deadline - Date.now() - DELIVERY_RESERVE_MS);
 }

@@ -1,5 +1,6 @@
 import type { OllamaServer } from "../../domain/ollama-server.js";
 import { ModelError } from "../../errors.js";
+import { withTimeLimit } from "../../time-limit.js";
 import type { CommandTable } from "../commands/command.js";
 import { DELIVERY_RESERVE_MS } from "../conversation/chat.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
@@ -64,13 +65,11 @@ async function pull(turn: Turn, wanted: string): Promise<TurnOutcome | undefined
     );
     const left = turn.deadline - Date.now() - DELIVERY_RESERVE_MS;
     try {
-      await services.model.pull(
-        {
-          server: services.config.ollama.server,
-          model: name,
-          signal: AbortSignal.any([running.signal, AbortSignal.timeout(Math.max(1_000, left))]),
-        },
-        (p) => view.update(p),
+      // Cancel or the time left, whichever comes first, ends the download.
+      await withTimeLimit(Math.max(1_000, left), [running.signal], (signal) =>
+        services.model.pull({ server: services.config.ollama.server, model: name, signal }, (p) =>
+          view.update(p),
+        ),
       );
     } catch (err) {
       await view.settled();

@@ -2,6 +2,7 @@ import { MAX_STORED_MESSAGE_CHARS } from "../../domain/session.js";
 import { isTooBigToDownload, TranscriptionError } from "../../errors.js";
 import { escapeHtml } from "../../format/index.js";
 import { TELEGRAM_DOWNLOAD_LIMIT } from "../../settings/attachments.js";
+import { TimeLimit } from "../../time-limit.js";
 import { inStorage } from "../archive/errors.js";
 import { answer, beginTurn, DELIVERY_RESERVE_MS, userMessage } from "../conversation/chat.js";
 import { say, sayHtml, type Turn, type TurnOutcome } from "../conversation/turn.js";
@@ -122,19 +123,18 @@ async function hear(
     await say(turn, transcriptionFailedReply(err, voice, Math.round(limit.ms / 1000)));
     return undefined;
   } finally {
+    limit.dispose();
     typing.stop();
   }
 }
 
 /**
- * The one place the transcription's time limit is made: half of what the
- * update has left once the answer's delivery is set aside, so the model still
- * has the other half. `AbortSignal.timeout` alone, never inside
- * `AbortSignal.any` (on Node 20 a GC can lose the timeout there); the shared
- * deadline helper, when it lands, replaces it here.
+ * The transcription's time limit: half of what the update has left once the
+ * answer's delivery is set aside, so the model still has the other half.
  */
-function transcriptionLimit(turn: Turn): { signal: AbortSignal; ms: number } {
+function transcriptionLimit(turn: Turn): { signal: AbortSignal; ms: number; dispose(): void } {
   const left = turn.deadline - Date.now() - DELIVERY_RESERVE_MS;
   const ms = Math.max(1_000, Math.floor(left / 2));
-  return { signal: AbortSignal.timeout(ms), ms };
+  const limit = new TimeLimit(ms);
+  return { signal: limit.signal, ms, dispose: () => limit.dispose() };
 }
