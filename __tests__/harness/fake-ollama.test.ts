@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "./fake-ollama.js";
-import { waitFor } from "./people.js";
 import { parseGoDuration } from "./go-duration.js";
+import { waitFor } from "./people.js";
 
 /** What the fake answers to a non-streamed chat with `extra` in the body. */
 async function chat(
