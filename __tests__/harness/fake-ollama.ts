@@ -33,8 +33,9 @@ export interface OllamaRequest {
   /** The token counts its final line reported (`prompt_eval_count`, `eval_count`). */
   reported?: { promptEvalCount: number; evalCount: number };
   /**
-   * When the client closed the connection before the answer ended (Ollama then
-   * stops generating, or stops downloading, at once).
+   * When the connection closed before the answer ended: the client went away
+   * (Ollama then stops generating, or stops downloading, at once), or the
+   * server was stopped while the request waited or was answered.
    */
   cancelledAt?: number;
   /** The `Authorization` header it carried, if any. */
@@ -517,6 +518,9 @@ export class FakeOllama {
     }
     this.open++;
     this.maxOpen = Math.max(this.maxOpen, this.open);
+    res.once("close", () => {
+      if (!res.writableFinished) record.cancelledAt ??= Date.now();
+    });
     try {
       if (await this.admit(res)) await this.answer(body, res, record, think, fault, model);
     } finally {
