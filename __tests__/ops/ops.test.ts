@@ -182,17 +182,43 @@ describe("arguments", () => {
     expect(() => parseWebhookArgs([])).toThrow("Usage");
   });
 
-  it("checks what npm run up needs before doing anything", () => {
-    const all = () => true;
-    expect(preflight({}, all)).toContain("TELEGRAM_BOT_TOKEN");
-    expect(preflight({ TELEGRAM_BOT_TOKEN: "1:x" }, (c) => c !== "docker")).toContain("npm start");
-    expect(preflight({ TELEGRAM_BOT_TOKEN: "1:x" }, (c) => c !== "terraform")).toContain(
-      "Terraform",
-    );
+  it("checks what npm run up needs before doing anything, and names every missing piece", async () => {
+    const provider = async () => ({ ok: true as const, from: "a mirror" });
+    const machine = (missing: string[]) => ({
+      has: (command: string, args: readonly string[] = []) =>
+        !missing.includes([command, ...args].join(" ")),
+      provider,
+    });
+    const token = { TELEGRAM_BOT_TOKEN: "1:x" };
+    expect(await preflight({}, machine([]))).toEqual([
+      expect.stringContaining("TELEGRAM_BOT_TOKEN"),
+    ]);
+    expect(await preflight(token, machine(["docker compose version"]))).toEqual([
+      expect.stringContaining("compose plugin"),
+    ]);
+    expect(await preflight(token, machine(["docker info"]))).toEqual([
+      expect.stringContaining("engine is not running"),
+    ]);
+    expect(await preflight(token, machine(["terraform -version"]))).toEqual([
+      expect.stringContaining("Terraform, which is not on PATH"),
+    ]);
     expect(
-      preflight({ TELEGRAM_BOT_TOKEN: "1:x", DEPLOY_TARGET: "aws" }, (c) => c !== "docker"),
-    ).toBeUndefined();
-    expect(preflight({ TELEGRAM_BOT_TOKEN: "1:x" }, all)).toBeUndefined();
+      await preflight(
+        {},
+        {
+          ...machine(["docker info"]),
+          provider: async () => ({ ok: false, problem: "no provider" }),
+        },
+      ),
+    ).toEqual([
+      expect.stringContaining("TELEGRAM_BOT_TOKEN"),
+      expect.stringContaining("engine is not running"),
+      "no provider",
+    ]);
+    expect(
+      await preflight({ ...token, DEPLOY_TARGET: "aws" }, machine(["docker compose version"])),
+    ).toEqual([]);
+    expect(await preflight(token, machine([]))).toEqual([]);
   });
 
   it("npm start uses embedded storage unless an AWS or LocalStack endpoint is configured", () => {

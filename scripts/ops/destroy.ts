@@ -1,7 +1,8 @@
 /** `npm run destroy`: removes the stack (bucket contents included on LocalStack). */
 import { type Io, loadDotEnv, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
-import { hasCommand, run, waitForLocalStack } from "./shell.js";
+import { run, waitForLocalStack } from "./shell.js";
 import { terraformVariables } from "./terraform-env.js";
+import { explainTerraformFailure, terraformProblems } from "./terraform-provider.js";
 
 /** Entry point (exported for tests). */
 export async function main(env = process.env, io: Io = processIo): Promise<number> {
@@ -16,8 +17,8 @@ export async function main(env = process.env, io: Io = processIo): Promise<numbe
       );
     });
   }
-  if (!hasCommand("terraform", ["-version"]))
-    throw new OperatorError("cdktf destroys through Terraform, which is not on PATH.");
+  const [problem] = await terraformProblems(env, "destroys");
+  if (problem) throw new OperatorError(problem);
   io.err(`Destroying the stack on ${target.endpoint ?? `AWS ${target.region}`} (cdktf destroy)…`);
   await run("npx", ["cdktf", "destroy", "--auto-approve"], {
     what: "cdktf destroy",
@@ -28,6 +29,7 @@ export async function main(env = process.env, io: Io = processIo): Promise<numbe
       TF_VAR_telegram_bot_token: env.TELEGRAM_BOT_TOKEN || "0:destroy",
       CHECKPOINT_DISABLE: "1",
     },
+    explain: explainTerraformFailure,
   });
   io.out(
     target.endpoint
