@@ -158,7 +158,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
 
     // Assess: Bob is told, and sees it in /sessions
     const [told, listing] = bed.telegram.sentMessages(bob.chat.id).map((m) => m.text);
-    expect(told).toContain("Imported a mistral conversation with 2 messages");
+    expect(told).toContain("Imported a conversation with mistral (2 messages)");
     expect(listing).toMatch(/1\. mistral · 📦 archived \(imported\) · 2 msgs/);
 
     // Assess: stored as Bob's closed session, with its own objects in S3

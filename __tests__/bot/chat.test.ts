@@ -145,4 +145,35 @@ describe("chatting: models, sessions and delivery", () => {
     await coldStart(bed.env).invoke({});
     expect(lastReply(u)).toContain("only read text");
   });
+
+  it("names each kind of message it cannot read with the right article", async () => {
+    // Arrange: one message of each kind, from one user.
+    const u = newUser();
+    const kinds = { audio: {}, voice: {}, video_note: {}, animation: {}, sticker: {}, dice: {} };
+    for (const [kind, value] of Object.entries(kinds))
+      bed.telegram.pushUpdate({
+        message: {
+          message_id: 1,
+          date: 0,
+          from: { ...u.user, is_bot: false },
+          chat: u.chat,
+          [kind]: value,
+        },
+      });
+
+    // Act
+    await coldStart(bed.env).invoke({});
+
+    // Assert
+    const refusal = (what: string) =>
+      `I can only read text messages, not ${what}. Send your question as text.`;
+    expect(bed.telegram.sentMessages(u.chat.id).map((m) => m.text)).toEqual([
+      refusal("an audio file"),
+      refusal("a voice message"),
+      refusal("a video message"),
+      refusal("a GIF"),
+      refusal("a sticker"),
+      refusal("this kind of message"),
+    ]);
+  });
 });
