@@ -21,7 +21,7 @@ import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
 import { adoptS3rverArchives, FileArchiveStore } from "./file-archive.js";
 import { checkOllama, configHints, LOCAL_OLLAMA_URL } from "./hints.js";
 import { quietSdkNodeWarning } from "./node-support.js";
-import { prettyLine } from "./pretty.js";
+import { LOCAL_HIDDEN_FIELDS, prettyLine } from "./pretty.js";
 import { watchStopSignals } from "./stop-signals.js";
 import { usesExternalAws } from "./storage-choice.js";
 import { type BotAccount, checkBotToken } from "./token-check.js";
@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   const log = createLogger({
     level: config.logLevel,
     secrets: [config.telegram.token, config.telegram.webhookSecret],
-    write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
+    write: (line) => process.stdout.write(`${prettyLine(line, LOCAL_HIDDEN_FIELDS)}\n`),
   });
   const app = createApp(config, { log, ...(archive ? { archive } : {}) });
   const tokenAccepted = await pollUntilStopped(app.poll.bind(app), stop.signal);

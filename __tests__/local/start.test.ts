@@ -55,7 +55,13 @@ describe("npm start: the bot as a local process with embedded storage", () => {
       "You said: my name is Ada",
       "what is my name?",
     ]);
-    for (const out of [first.output(), second.output()]) expect(out).not.toContain(telegram.token);
+    for (const out of [first.output(), second.output()]) {
+      expect(out).not.toContain(telegram.token);
+      // Words a terminal user reads: no Lambda invocation ids, no fields that say nothing.
+      expect(out).toContain("poll finished");
+      expect(out).not.toContain("invocationId=");
+      expect(out).not.toMatch(/=\[\]|=0\b/);
+    }
   }, 120_000);
 
   it("refuses to start without a token and says where to get one", async () => {

@@ -7,7 +7,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { emptySummary } from "../../handler/app/intake/polling/poll-summary.js";
 import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
-import { prettyLine } from "../../local/pretty.js";
+import { LOCAL_HIDDEN_FIELDS, prettyLine } from "../../local/pretty.js";
 import { usesExternalAws } from "../../local/storage-choice.js";
 import { main as destroyMain } from "../../scripts/ops/destroy.js";
 import { main as failedMain } from "../../scripts/ops/failed.js";
@@ -153,6 +153,18 @@ describe("readable output", () => {
     expect(formatLogMessage(`${json}\n`)).toBe("12:00:01 ! ollama slow model=llama3");
     expect(formatLogMessage("START RequestId: abc Version: $LATEST\n")).toBe(
       "START RequestId: abc Version: $LATEST",
+    );
+  });
+
+  it("leaves out fields that say nothing (empty, zero counts) and, for npm start, the Lambda invocation id", () => {
+    const stop =
+      '{"level":"info","time":"2026-11-25T12:00:02.000Z","msg":"poll finished","invocationId":"vm:4242:1","status":"ok","updates":1,"handled":1,"skipped":0,"failed":0,"offset":100001,"errors":[],"note":"","extra":{}}';
+    expect(prettyLine(stop, LOCAL_HIDDEN_FIELDS)).toBe(
+      "12:00:02   poll finished status=ok updates=1 handled=1 offset=100001",
+    );
+    // npm run logs reads a Lambda's log: there the invocation id tells runs apart.
+    expect(formatLogMessage(stop)).toBe(
+      "12:00:02   poll finished invocationId=vm:4242:1 status=ok updates=1 handled=1 offset=100001",
     );
   });
 });
