@@ -30,6 +30,7 @@ const config = {
   setupFilesAfterEnv: [
     "<rootDir>/__tests__/setup-node-errors.ts",
     "<rootDir>/__tests__/setup-cdktf-matchers.ts",
+    "<rootDir>/__tests__/setup-quiet-console.ts",
   ],
   // Integration tests mostly wait (flood-control retry_after, streaming pace, leases), so more
   // files than cores run at once; jest's default on a 2-core machine would be one worker.
