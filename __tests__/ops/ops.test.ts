@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -20,6 +23,7 @@ import { verify, main as verifyMain } from "../../scripts/ops/verify.js";
 import { parseWebhookArgs, main as webhookMain } from "../../scripts/ops/webhook.js";
 import { AwsEmulators } from "../harness/aws-emulators.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
+import { runScript } from "./support.js";
 
 /** A port nothing listens on: what LocalStack looks like when it is not running. */
 async function closedPort(): Promise<number> {
@@ -87,6 +91,21 @@ describe("targets and errors", () => {
     // Assess
     await expect(run).rejects.toThrow(`LocalStack is not running at http://127.0.0.1:${port}`);
     expect(io.errors[0]).toContain("Invoking telegram-bot");
+  });
+
+  it("npm run invoke reads .env, like every operator script: it targets the LocalStack endpoint written there", async () => {
+    // Arrange: .env names a LocalStack where nothing listens; the environment names none.
+    const dir = mkdtempSync(join(tmpdir(), "invoke-dotenv-"));
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    writeFileSync(join(dir, ".env"), `LOCALSTACK_ENDPOINT=${endpoint}\n`);
+
+    // Act
+    const res = runScript("invoke", dir, join(dir, "no-stand-ins"), { DEPLOY_TARGET: "" });
+    rmSync(dir, { recursive: true, force: true });
+
+    // Assert
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`LocalStack is not running at ${endpoint}`);
   });
 
   it("npm run failed says LocalStack is not running when nothing listens", async () => {

@@ -1,13 +1,12 @@
 /** `npm run destroy`: removes the stack (bucket contents included on LocalStack). */
-import { type Io, loadDotEnv, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
+import { type Io, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
 import { run, waitForLocalStack } from "./shell.js";
 import { terraformVariables } from "./terraform-env.js";
 import { explainTerraformFailure, terraformProblems } from "./terraform-provider.js";
 
 /** Entry point (exported for tests). */
 export async function main(env = process.env, io: Io = processIo): Promise<number> {
-  // The same .env as up: its DEPLOY_TARGET and names decide what is destroyed.
-  loadDotEnv(env);
+  // With the same .env as up (read by runIfMain): its DEPLOY_TARGET and names decide what goes.
   const target = targetFromEnv(env);
   if (target.endpoint) {
     // Without LocalStack, Terraform would fail on its refresh with a far less helpful message.

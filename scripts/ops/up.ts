@@ -3,7 +3,7 @@
  * printed. Needs Docker (for LocalStack), Terraform with the hashicorp/aws
  * provider (cdktf calls it) and TELEGRAM_BOT_TOKEN: all checked before anything starts.
  */
-import { type Io, loadDotEnv, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
+import { type Io, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
 import { run, waitForLocalStack } from "./shell.js";
 import { terraformVariables } from "./terraform-env.js";
 import {
@@ -39,7 +39,6 @@ export async function preflight(
 
 /** Entry point (exported for tests). */
 export async function main(env = process.env, io: Io = processIo): Promise<number> {
-  loadDotEnv(env);
   // Checked before anything starts: a malformed setting fails here, naming it.
   const variables = terraformVariables(env);
   const problems = await preflight(env);
