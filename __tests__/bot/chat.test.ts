@@ -21,6 +21,17 @@ describe("chatting: models, sessions and delivery", () => {
     bed.telegram.pushText(u.user, u.chat, text);
     return coldStart(bed.env).invoke({});
   };
+  /** A message from `u` that has no text, only `kind` (a sticker, a voice note…). */
+  const pushNonText = (u: ReturnType<typeof newUser>, kind: string, value: object) =>
+    bed.telegram.pushUpdate({
+      message: {
+        message_id: 1,
+        date: 0,
+        from: { ...u.user, is_bot: false },
+        chat: u.chat,
+        [kind]: value,
+      },
+    });
   const lastReply = (u: ReturnType<typeof newUser>) =>
     bed.telegram.sentMessages(u.chat.id).at(-1)?.text ?? "";
 
@@ -133,15 +144,7 @@ describe("chatting: models, sessions and delivery", () => {
     const u = newUser();
     await say(u, "/frobnicate");
     expect(lastReply(u)).toContain("/help");
-    bed.telegram.pushUpdate({
-      message: {
-        message_id: 1,
-        date: 0,
-        from: { ...u.user, is_bot: false },
-        chat: u.chat,
-        sticker: { file_id: "s" },
-      },
-    });
+    pushNonText(u, "sticker", { file_id: "s" });
     await coldStart(bed.env).invoke({});
     expect(lastReply(u)).toContain("only read text");
   });
@@ -149,17 +152,8 @@ describe("chatting: models, sessions and delivery", () => {
   it("names each kind of message it cannot read with the right article", async () => {
     // Arrange: one message of each kind, from one user.
     const u = newUser();
-    const kinds = { audio: {}, voice: {}, video_note: {}, animation: {}, sticker: {}, dice: {} };
-    for (const [kind, value] of Object.entries(kinds))
-      bed.telegram.pushUpdate({
-        message: {
-          message_id: 1,
-          date: 0,
-          from: { ...u.user, is_bot: false },
-          chat: u.chat,
-          [kind]: value,
-        },
-      });
+    for (const kind of ["audio", "voice", "video_note", "animation", "sticker", "dice"])
+      pushNonText(u, kind, {});
 
     // Act
     await coldStart(bed.env).invoke({});

@@ -1,6 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -10,6 +9,7 @@ import {
   findProviderSource,
   terraformPlatform,
 } from "../../scripts/ops/terraform-provider.js";
+import { closedPort } from "../harness/http.js";
 import { mirrorProvider, recordedCalls, runScript, standIn } from "./support.js";
 
 /**
@@ -31,15 +31,6 @@ const RECORDED_OFFLINE_DEPLOY = [
   "         \u001b[31m╵\u001b[0m",
   "0 Stacks deploying     0 Stacks done     1 Stack waiting",
 ].join("\n");
-
-/** A local port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 /**
  * A Terraform CLI configuration whose registry is `providersUrl`, with Terraform's own

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
@@ -23,16 +22,8 @@ import { verify, main as verifyMain } from "../../scripts/ops/verify.js";
 import { parseWebhookArgs, main as webhookMain } from "../../scripts/ops/webhook.js";
 import { AwsEmulators } from "../harness/aws-emulators.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
+import { closedPort } from "../harness/http.js";
 import { runScript } from "./support.js";
-
-/** A port nothing listens on: what LocalStack looks like when it is not running. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 function recordingIo(): Io & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
