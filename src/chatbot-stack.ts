@@ -1,9 +1,11 @@
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { resolve } from "node:path";
+import { App, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { BotAlarms } from "./alarms.js";
 import { AwsContext } from "./aws-context.js";
 import { TelegramBotFunction } from "./bot-function.js";
 import { BotDashboard } from "./dashboard.js";
+import { plainTerraform } from "./plain-terraform.js";
 import { AWS_PROVIDER_VERSION, awsProvider } from "./provider.js";
 import type { SecretParameters } from "./secret-parameters.js";
 import { checkWebhookSecret, failedUpdatesQueueName, type StackSettings } from "./settings.js";
@@ -113,5 +115,12 @@ export class ChatbotStack extends TerraformStack {
         this.bot.failureQueue.url,
         "SQS queue of queued webhook events that failed every attempt (see `npm run failed`).",
       );
+  }
+
+  /** The HCL exit's Terraform, made to move with the project and parse without warnings. */
+  override toHclTerraform(): ReturnType<TerraformStack["toHclTerraform"]> {
+    const synthesized = super.toHclTerraform();
+    const stackDir = resolve(App.of(this).outdir, "stacks", this.node.id);
+    return { ...synthesized, hcl: plainTerraform(synthesized.hcl, stackDir) };
   }
 }

@@ -13,6 +13,27 @@ const pkg = JSON.parse(read("package.json")) as {
   engines: { node: string };
 };
 const scripts = Object.keys(pkg.scripts);
+const invocation = (name: string) =>
+  ["start", "test"].includes(name) ? `npm ${name}` : `npm run ${name}`;
+
+/**
+ * Whether an npm script reads `.env`, from its code: `npm start` (local/run.ts) loads it,
+ * and so does every operator script, through `runIfMain` (scripts/ops/lib.ts).
+ */
+function readsDotEnv(name: string): boolean {
+  const entry = /(\S+\.ts)\b/.exec(pkg.scripts[name] ?? "")?.[1];
+  if (!entry) return false;
+  const code = read(entry);
+  return /process\.loadEnvFile\(/.test(code) || /\brunIfMain\(import\.meta/.test(code);
+}
+
+/** The npm scripts named (`npm start`, `npm run x`) in `text` between `from` and `to`. */
+function scriptsNamed(text: string, from: string, to: string): string[] {
+  const flat = text.replace(/\s+/g, " ");
+  const start = flat.indexOf(from);
+  const part = start < 0 ? "" : flat.slice(start + from.length, flat.indexOf(to, start));
+  return [...part.matchAll(/npm (start|test|run [a-z:]+)/g)].map((m) => `npm ${m[1]}`).sort();
+}
 
 describe("README and docs stay in step with the code", () => {
   it("documents every handler setting under both its environment and Terraform names", () => {
@@ -41,10 +62,24 @@ describe("README and docs stay in step with the code", () => {
   });
 
   it("documents every npm script in the README", () => {
-    const invocations = scripts.map((name) =>
-      ["start", "test"].includes(name) ? `npm ${name}` : `npm run ${name}`,
-    );
-    expect(invocations.filter((invocation) => !readme.includes(invocation))).toEqual([]);
+    const invocations = scripts.map(invocation);
+    expect(invocations.filter((i) => !readme.includes(i))).toEqual([]);
+  });
+
+  it("names exactly the npm scripts that read .env, in the README and in .env.example", () => {
+    // Arrange: what the code says; runIfMain is where the operator scripts read it.
+    const readers = scripts.filter(readsDotEnv).map(invocation).sort();
+    const runIfMain = read("scripts/ops/lib.ts").split("export function runIfMain")[1] ?? "";
+    const exampleComments = read(".env.example")
+      .split("\n")
+      .filter((line) => line.startsWith("#"))
+      .join(" ");
+
+    // Assert
+    expect(runIfMain).toContain("loadDotEnv();");
+    expect(readers).toEqual(expect.arrayContaining(["npm start", "npm run up", "npm run invoke"]));
+    expect(scriptsNamed(readme, "`.env` is read by", ";")).toEqual(readers);
+    expect(scriptsNamed(exampleComments, "It is read by", "(")).toEqual(readers);
   });
 
   it("links every page under docs/ from the README, and every link there leads to a page", () => {
