@@ -151,8 +151,7 @@ describe("chatting: models, sessions and delivery", () => {
   it("names each kind of message it cannot read with the right article", async () => {
     // Arrange: one message of each kind, from one user (voice and audio are heard: see voice/).
     const u = newUser();
-    for (const kind of ["video_note", "animation", "sticker", "dice"])
-      pushNonText(u, kind, {});
+    for (const kind of ["video_note", "animation", "sticker", "dice"]) pushNonText(u, kind, {});
 
     // Act
     await coldStart(bed.env).invoke({});
