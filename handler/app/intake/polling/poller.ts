@@ -214,11 +214,15 @@ export class Poller {
         firstUpdateId: taken[0]?.update.update_id,
         lastUpdateId: taken.at(-1)?.update.update_id,
       });
-      for (const t of taken) lanes.add(checkUpdate(t.update, t.receivedAt));
+      // Stored as pending before any is started: an update answered but never recorded would
+      // come back from Telegram taken on at a new time, and its answer's stamp would not know it.
       if (!(await persist())) {
-        deps.log.warn("could not store the updates taken on; not polling again in this invoke");
+        deps.log.warn(
+          "could not store the updates taken on; they are not started, and not polling again in this invoke",
+        );
         return undefined;
       }
+      for (const t of taken) lanes.add(checkUpdate(t.update, t.receivedAt));
     }
   }
 }
