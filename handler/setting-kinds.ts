@@ -114,7 +114,13 @@ export interface SettingInfo {
   /** The stack sets the value from its own resources: no Terraform variable. */
   readonly stackSets?: true;
   readonly type: "string" | "number" | "bool";
-  readonly sensitive?: boolean;
+  /**
+   * A secret (a token, a key, a password in a URL): a sensitive Terraform
+   * variable, redacted from every log line, and one that may live in an SSM
+   * SecureString instead, named by the setting `<NAME>_PARAMETER`
+   * ({@link withSecretParameters}).
+   */
+  readonly sensitive?: true;
   readonly description: string;
 }
 
@@ -130,17 +136,24 @@ export interface Setting<S extends z.ZodType = z.ZodType> extends SettingInfo {
   readonly schema: S;
 }
 
-/** A setting with a default: the schema is built from that one value, so the two cannot differ. */
-export function setting<D extends string | number | boolean, S extends z.ZodType>(
-  info: SettingInfo,
-  fallback: D,
-  schema: (fallback: D) => S,
-): Setting<S> {
+/**
+ * A setting with a default: the schema is built from that one value, so the
+ * two cannot differ. Its info keeps its literal type, so the table's type knows
+ * which settings are sensitive ({@link SecretKeys}).
+ */
+export function setting<
+  D extends string | number | boolean,
+  S extends z.ZodType,
+  I extends SettingInfo,
+>(info: I, fallback: D, schema: (fallback: D) => S): Setting<S> & I {
   return { ...info, default: fallback, schema: schema(fallback) };
 }
 
 /** A setting without a default: the handler refuses to start without it. */
-export function required<S extends z.ZodType>(info: SettingInfo, schema: S): Setting<S> {
+export function required<S extends z.ZodType, I extends SettingInfo>(
+  info: I,
+  schema: S,
+): Setting<S> & I {
   return { ...info, schema };
 }
 
@@ -183,3 +196,57 @@ export const parameterName = (fallback: string) =>
       const problem = name === "" ? undefined : parameterNameProblem(name);
       if (problem) ctx.addIssue({ code: "custom", message: `${problem} (an SSM parameter name)` });
     });
+
+/** The setting naming the SSM parameter that may hold a sensitive one (`OLLAMA_URL` → `OLLAMA_URL_PARAMETER`). */
+export const parameterOf = <K extends string>(env: K): `${K}_PARAMETER` => `${env}_PARAMETER`;
+
+/** The names of a table's sensitive settings. */
+export type SecretKeys<T> = {
+  [K in keyof T]: T[K] extends { readonly sensitive: true } ? K : never;
+}[keyof T] &
+  string;
+
+/** A table with, for each sensitive setting, the setting naming its SSM parameter. */
+export type WithSecretParameters<T> = T & {
+  readonly [K in SecretKeys<T> as `${K}_PARAMETER`]: Setting<ReturnType<typeof parameterName>>;
+};
+
+/** What a parameter setting is for: said once, for every secret. */
+const parameterDescription = (env: string): string =>
+  `Name of an SSM SecureString holding ${env}, read with decryption once per cold start instead of ${env} (into the config, never into the environment); the stack sets it, and the grant to read that parameter only, from the synth-time setting of the same name.`;
+
+/**
+ * `table` with a row `X_PARAMETER` added for every sensitive setting `X`, so
+ * that each secret can live in SSM Parameter Store by being marked
+ * `sensitive`, and in no other way: the handler reads the named parameter
+ * (`settings-from-ssm.ts`), the stack sets the name and grants reading it
+ * (`src/secret-parameters.ts`), and X's own Terraform variable is dropped.
+ */
+export function withSecretParameters<T extends Record<string, Setting>>(
+  table: T,
+): WithSecretParameters<T> {
+  const rows = Object.entries(table).flatMap(([env, s]) =>
+    s.sensitive
+      ? [
+          [
+            parameterOf(env),
+            setting(
+              { type: "string", stackSets: true, description: parameterDescription(env) },
+              "",
+              (d) => parameterName(d),
+            ),
+          ] as const,
+        ]
+      : [],
+  );
+  return { ...table, ...Object.fromEntries(rows) } as WithSecretParameters<T>;
+}
+
+/** Each sensitive setting of `table`, and the setting naming its parameter. */
+export function secretParametersOf<T extends Record<string, Setting>>(
+  table: T,
+): { readonly [K in SecretKeys<T>]: `${K}_PARAMETER` } {
+  return Object.fromEntries(
+    Object.entries(table).flatMap(([env, s]) => (s.sensitive ? [[env, parameterOf(env)]] : [])),
+  ) as { readonly [K in SecretKeys<T>]: `${K}_PARAMETER` };
+}
