@@ -182,7 +182,7 @@ const PARAMETER_CONTEXT_KEYS: Partial<Record<SecretSetting, string>> = {
  * (`OLLAMA_URL_PARAMETER` → `ollamaUrlParameter`), but `tokenParameter` and
  * `webhookSecretParameter` for the token and the webhook secret.
  */
-const parameterContextKey = (secret: SecretSetting): string =>
+export const parameterContextKey = (secret: SecretSetting): string =>
   PARAMETER_CONTEXT_KEYS[secret] ??
   SECRET_PARAMETERS[secret].toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
