@@ -8,12 +8,8 @@
  * one table they form, with a row `X_PARAMETER` derived for every sensitive
  * setting `X` (the SSM parameter that may hold it instead).
  */
-import {
-  type SecretKeys,
-  secretParametersOf,
-  withSecretParameters,
-  withVariables,
-} from "./setting-kinds.js";
+import { withVariables } from "./setting-kinds.js";
+import { type SecretKeys, secretParametersOf, withSecretParameters } from "./setting-parameters.js";
 import { ACCESS_SETTINGS } from "./settings/access.js";
 import { ANSWER_SETTINGS } from "./settings/answers.js";
 import { ATTACHMENT_SETTINGS } from "./settings/attachments.js";

@@ -4,7 +4,7 @@
  * the same meaning. Runtime settings of the bot (token, Ollama URL, model, …)
  * are Terraform variables instead; see `variables.ts`.
  */
-import { parameterNameProblem } from "../handler/setting-kinds.js";
+import { parameterNameProblem } from "../handler/setting-parameters.js";
 import { SECRET_PARAMETERS, type SecretSetting } from "../handler/settings.js";
 import { namedParameters, type SecretParameters } from "./secret-parameters.js";
 

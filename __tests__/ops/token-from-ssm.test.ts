@@ -8,6 +8,15 @@ import { voiceNote } from "../voice/support.js";
 
 const TOKEN_PARAMETER = "/chatbot/telegram-token";
 
+/** How a cold start with `env` fails its first invoke: the error's name and message ("no error" if it does not). */
+const failureOf = (env: Record<string, string>) =>
+  coldStart(env)
+    .invoke({})
+    .then(
+      () => "no error",
+      (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
+    );
+
 describe("the bot token from SSM Parameter Store (TELEGRAM_BOT_TOKEN_PARAMETER)", () => {
   const bed = useTestBed();
   let ssm: FakeSsm;
@@ -99,22 +108,15 @@ describe("the bot token from SSM Parameter Store (TELEGRAM_BOT_TOKEN_PARAMETER)"
     ssm.putParameter(forbidden, bed.telegram.token);
     ssm.deny(forbidden);
     const { TELEGRAM_BOT_TOKEN: _token, ...rest } = bed.env;
-    const fail = (env: Record<string, string>) =>
-      coldStart(env)
-        .invoke({})
-        .then(
-          () => "no error",
-          (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
-        );
 
     // Act
-    const denied = await fail({
+    const denied = await failureOf({
       ...rest,
       TELEGRAM_BOT_TOKEN_PARAMETER: forbidden,
       AWS_ENDPOINT_URL_SSM: ssm.url,
     });
-    const both = await fail({ ...bed.env, TELEGRAM_BOT_TOKEN_PARAMETER: TOKEN_PARAMETER });
-    const malformed = await fail({ ...rest, TELEGRAM_BOT_TOKEN_PARAMETER: "chatbot/token" });
+    const both = await failureOf({ ...bed.env, TELEGRAM_BOT_TOKEN_PARAMETER: TOKEN_PARAMETER });
+    const malformed = await failureOf({ ...rest, TELEGRAM_BOT_TOKEN_PARAMETER: "chatbot/token" });
 
     // Assess
     expect(denied).toMatch(
@@ -194,14 +196,6 @@ describe("every sensitive setting from SSM: TRANSCRIBE_API_KEY_PARAMETER, OLLAMA
       ...overrides,
     };
   };
-  const failure = (env: Record<string, string>) =>
-    coldStart(env)
-      .invoke({})
-      .then(
-        () => "no error",
-        (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
-      );
-
   it("reads both once per cold start, decrypted: a voice note is heard and answered, neither secret in the environment or the logs", async () => {
     // Prepare
     ssm.putParameter(KEY_PARAMETER, KEY);
@@ -255,9 +249,9 @@ describe("every sensitive setting from SSM: TRANSCRIBE_API_KEY_PARAMETER, OLLAMA
     ssm.putParameter(badUrl, `${ollamaUrl()}/?token=x`);
 
     // Act
-    const refused = await failure(fromSsm({ OLLAMA_URL_PARAMETER: badUrl }));
-    const both = await failure(fromSsm({ TRANSCRIBE_API_KEY: KEY }));
-    const malformed = await failure(fromSsm({ OLLAMA_URL_PARAMETER: "ollama/url" }));
+    const refused = await failureOf(fromSsm({ OLLAMA_URL_PARAMETER: badUrl }));
+    const both = await failureOf(fromSsm({ TRANSCRIBE_API_KEY: KEY }));
+    const malformed = await failureOf(fromSsm({ OLLAMA_URL_PARAMETER: "ollama/url" }));
 
     // Assess
     expect(refused).toBe(
