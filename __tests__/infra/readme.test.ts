@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { describe, expect, it } from "@jest/globals";
+import { SECRET_PARAMETERS, type SecretSetting } from "../../handler/settings.js";
+import { parameterContextKey } from "../../src/settings.js";
 import { HANDLER_SETTINGS } from "../../src/variables.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
@@ -52,6 +54,21 @@ describe("README and docs stay in step with the code", () => {
       return cells[2]?.includes(shown) ? [] : [{ setting: s.env, row: cells[2], expected: shown }];
     });
     expect(wrong).toEqual([]);
+  });
+
+  it("documents each secret's SSM parameter setting twice: in the function's settings and in the stack's, with its context key", () => {
+    const rows = (env: string) =>
+      configuration.split("\n").filter((line) => line.startsWith(`| \`${env}\` |`));
+    const undocumented = (Object.keys(SECRET_PARAMETERS) as SecretSetting[]).flatMap((secret) => {
+      const [handler, stack, ...more] = rows(SECRET_PARAMETERS[secret]);
+      const found = [
+        handler?.includes("*(from the stack)*"),
+        stack?.includes(`| \`${parameterContextKey(secret)}\` |`),
+        more.length === 0,
+      ];
+      return found.every(Boolean) ? [] : [{ secret, found }];
+    });
+    expect(undocumented).toEqual([]);
   });
 
   it("lists the settings in docs/configuration.md in the order of the one table (and of the synthesized variables)", () => {

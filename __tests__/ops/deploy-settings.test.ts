@@ -103,12 +103,12 @@ describe("every setting in .env reaches the deploy command (one table of setting
     ).toEqual(Object.fromEntries(deployed.map(([name]) => [name, SAMPLES[name]])));
   });
 
-  it("npm run up refuses a malformed setting before starting anything, naming it", () => {
+  it("npm run up refuses a malformed setting or SSM parameter name before starting anything, naming it", () => {
     // Arrange
     const bad = mkdtempSync(join(tmpdir(), "deploy-settings-bad-"));
     writeFileSync(
       join(bad, ".env"),
-      `TELEGRAM_BOT_TOKEN=${SAMPLES.TELEGRAM_BOT_TOKEN}\nALLOWED_USER_IDS=alice\n`,
+      `TELEGRAM_BOT_TOKEN=${SAMPLES.TELEGRAM_BOT_TOKEN}\nALLOWED_USER_IDS=alice\nOLLAMA_URL_PARAMETER=chatbot/ollama-url\n`,
     );
 
     // Act
@@ -118,6 +118,7 @@ describe("every setting in .env reaches the deploy command (one table of setting
     // Assess
     expect(res.status).toBe(1);
     expect(res.stderr).toContain("ALLOWED_USER_IDS");
+    expect(res.stderr).toContain("OLLAMA_URL_PARAMETER must start with / when it has a path");
   });
 
   it("npm run up refuses a default above its ceiling before starting anything, naming both", () => {

@@ -4,6 +4,7 @@
  * provider (cdktf calls it) and TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_PARAMETER,
  * an SSM parameter holding it): all checked before anything starts.
  */
+import { SECRET_PARAMETERS } from "../../handler/settings.js";
 import { type Io, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
 import { run, waitForLocalStack } from "./shell.js";
 import { terraformVariables } from "./terraform-env.js";
@@ -20,7 +21,7 @@ export async function preflight(
   checks: DeployChecks = MACHINE,
 ): Promise<string[]> {
   const problems: string[] = [];
-  if (!env.TELEGRAM_BOT_TOKEN && !env.TELEGRAM_BOT_TOKEN_PARAMETER)
+  if (!env.TELEGRAM_BOT_TOKEN && !env[SECRET_PARAMETERS.TELEGRAM_BOT_TOKEN])
     problems.push(
       "Set TELEGRAM_BOT_TOKEN (from @BotFather) first, e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm run up, or put it in .env (or TELEGRAM_BOT_TOKEN_PARAMETER: the name of an SSM SecureString holding it).",
     );
