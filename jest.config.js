@@ -30,10 +30,16 @@ const config = {
   setupFilesAfterEnv: [
     "<rootDir>/__tests__/setup-node-errors.ts",
     "<rootDir>/__tests__/setup-cdktf-matchers.ts",
+    "<rootDir>/__tests__/setup-quiet-console.ts",
   ],
   // Integration tests mostly wait (flood-control retry_after, streaming pace, leases), so more
   // files than cores run at once; jest's default on a 2-core machine would be one worker.
   maxWorkers: 4,
+  // Node's VM modules keep each test file's module graph after the file (nodejs/node#63186,
+  // jestjs/jest#14605): a worker's heap grows by tens of MB a file, and one that ends a run
+  // near a gigabyte takes longer than jest's 500 ms to exit ("failed to exit gracefully").
+  // A worker past this much heap after a file is replaced by a fresh one.
+  workerIdleMemoryLimit: "384MB",
   testTimeout: 60_000,
 };
 

@@ -13,8 +13,9 @@ export default function setup(): void {
   // `.js` → `.ts` mapping the tests get.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const root = resolve(import.meta.dirname, "..");
+  // Quiet unless it fails: a failed build's output is in the error jest prints.
   const run = (script: string) =>
-    execFileSync(process.execPath, ["--import", "tsx", script], { cwd: root, stdio: "inherit" });
+    execFileSync(process.execPath, ["--import", "tsx", script], { cwd: root, stdio: "pipe" });
   run("scripts/build-handler.ts");
   // The same app `cdktf synth` runs (cdktf.json), without the CLI's network checks.
   run("main.ts");

@@ -144,7 +144,13 @@ export interface SettingInfo {
   /** The stack sets the value from its own resources: no Terraform variable. */
   readonly stackSets?: true;
   readonly type: "string" | "number" | "bool";
-  readonly sensitive?: boolean;
+  /**
+   * A secret (a token, a key, a password in a URL): a sensitive Terraform
+   * variable, redacted from every log line, and one that may live in an SSM
+   * SecureString instead, named by the setting `<NAME>_PARAMETER`
+   * (`setting-parameters.ts`).
+   */
+  readonly sensitive?: true;
   readonly description: string;
 }
 
@@ -160,17 +166,24 @@ export interface Setting<S extends z.ZodType = z.ZodType> extends SettingInfo {
   readonly schema: S;
 }
 
-/** A setting with a default: the schema is built from that one value, so the two cannot differ. */
-export function setting<D extends string | number | boolean, S extends z.ZodType>(
-  info: SettingInfo,
-  fallback: D,
-  schema: (fallback: D) => S,
-): Setting<S> {
+/**
+ * A setting with a default: the schema is built from that one value, so the
+ * two cannot differ. Its info keeps its literal type, so the table's type knows
+ * which settings are sensitive ({@link SecretKeys}).
+ */
+export function setting<
+  D extends string | number | boolean,
+  S extends z.ZodType,
+  I extends SettingInfo,
+>(info: I, fallback: D, schema: (fallback: D) => S): Setting<S> & I {
   return { ...info, default: fallback, schema: schema(fallback) };
 }
 
 /** A setting without a default: the handler refuses to start without it. */
-export function required<S extends z.ZodType>(info: SettingInfo, schema: S): Setting<S> {
+export function required<S extends z.ZodType, I extends SettingInfo>(
+  info: I,
+  schema: S,
+): Setting<S> & I {
   return { ...info, schema };
 }
 
@@ -188,28 +201,3 @@ export function withVariables<T extends Record<string, Setting>>(
     ]),
   ) as { [K in keyof T]: T[K] };
 }
-
-/**
- * What is wrong with an SSM parameter name, by Parameter Store's rules
- * (PutParameter's `Name`), or undefined when nothing is. Checked at synth and
- * by the handler, so a typo is named before AWS refuses it.
- */
-export function parameterNameProblem(name: string): string | undefined {
-  if (name.length > 1011) return "is longer than 1011 characters";
-  if (!/^[A-Za-z0-9_.\-/]+$/.test(name)) return "may only contain A-Z, a-z, 0-9, _ . - and /";
-  if (name.includes("/") && !name.startsWith("/"))
-    return "must start with / when it has a path, e.g. /chatbot/telegram-token";
-  if (/^\/?(aws|ssm)/i.test(name)) return "may not start with aws or ssm";
-  if (name.split("/").length - 1 > 15) return "has more than 15 levels";
-  return undefined;
-}
-
-/** The name of an SSM parameter (Parameter Store's rules); empty means none. */
-export const parameterName = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .superRefine((name, ctx) => {
-      const problem = name === "" ? undefined : parameterNameProblem(name);
-      if (problem) ctx.addIssue({ code: "custom", message: `${problem} (an SSM parameter name)` });
-    });

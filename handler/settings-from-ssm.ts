@@ -1,14 +1,5 @@
 import { ConfigError } from "./errors.js";
-import { SETTINGS } from "./settings.js";
-
-/** Secret settings that may come from SSM Parameter Store: each, and the setting naming its parameter. */
-export const SECRET_PARAMETERS = {
-  TELEGRAM_BOT_TOKEN: "TELEGRAM_BOT_TOKEN_PARAMETER",
-  TELEGRAM_WEBHOOK_SECRET: "TELEGRAM_WEBHOOK_SECRET_PARAMETER",
-} as const;
-
-/** A setting whose value may be read from an SSM parameter. */
-export type SecretSetting = keyof typeof SECRET_PARAMETERS;
+import { SECRET_PARAMETERS, SETTINGS, type SecretSetting } from "./settings.js";
 
 /** The environment with secrets read from SSM, and what the operator should hear about it. */
 export interface ResolvedSettings {
@@ -26,25 +17,25 @@ type Env = Readonly<Record<string, string | undefined>>;
  * see it. The SSM client's code is imported only here, so a cold start that
  * names no parameter never parses it.
  * @throws ConfigError when a parameter name is malformed, when a secret is
- * set both ways, or when SSM has no such parameter or refuses it.
+ * set both ways, when SSM has no such parameter or refuses it, or when the
+ * value it holds is not valid for its setting.
  */
 export async function withSecretsFromSsm(env: Env): Promise<ResolvedSettings> {
-  const wanted = (Object.entries(SECRET_PARAMETERS) as [SecretSetting, string][]).flatMap(
-    ([setting, parameterSetting]) => {
-      const name = env[parameterSetting];
-      if (!name) return [];
-      const checked = SETTINGS[parameterSetting as keyof typeof SETTINGS].schema.safeParse(name);
-      if (!checked.success)
-        throw new ConfigError(
-          `Invalid configuration: ${parameterSetting} ${checked.error.issues[0]?.message ?? "is invalid"}`,
-        );
-      if (env[setting])
-        throw new ConfigError(
-          `Invalid configuration: both ${setting} and ${parameterSetting} are set; keep one (the parameter keeps the secret out of the function's environment).`,
-        );
-      return [{ setting, name, parameterSetting }];
-    },
-  );
+  const wanted = (Object.keys(SECRET_PARAMETERS) as SecretSetting[]).flatMap((setting) => {
+    const parameterSetting = SECRET_PARAMETERS[setting];
+    const name = env[parameterSetting];
+    if (!name) return [];
+    const checked = SETTINGS[parameterSetting].schema.safeParse(name);
+    if (!checked.success)
+      throw new ConfigError(
+        `Invalid configuration: ${parameterSetting} ${checked.error.issues[0]?.message ?? "is invalid"}`,
+      );
+    if (env[setting])
+      throw new ConfigError(
+        `Invalid configuration: both ${setting} and ${parameterSetting} are set; keep one (the parameter keeps the secret out of the function's environment).`,
+      );
+    return [{ setting, name, parameterSetting }];
+  });
   if (wanted.length === 0) return { env, warnings: [] };
   const { readParameters } = await import("./adapters/ssm-parameters.js");
   const values = await readParameters(
@@ -55,6 +46,12 @@ export async function withSecretsFromSsm(env: Env): Promise<ResolvedSettings> {
   wanted.forEach(({ setting, name, parameterSetting }, i) => {
     const read = values[i];
     if (!read) return;
+    // Checked here so the error names the parameter; the value itself is never said.
+    const valid = SETTINGS[setting].schema.safeParse(read.value);
+    if (!valid.success)
+      throw new ConfigError(
+        `Invalid configuration: ${setting}, read from the SSM parameter "${name}" (${parameterSetting}), ${valid.error.issues[0]?.message ?? "is invalid"}`,
+      );
     resolved[setting] = read.value;
     if (read.type !== "SecureString")
       warnings.push(

@@ -57,6 +57,8 @@ export interface DynamoCall {
 /** The parts of s3rver (a Koa app) its typings leave out. */
 interface S3rverInternals {
   httpServer?: Server;
+  /** Its winston logger, also the one koa-logger writes each answered request to. */
+  logger: { silent: boolean };
   on(
     event: "event",
     listener: (event: { Records?: { s3?: { object?: { key?: string } } }[] }) => void,
@@ -73,6 +75,10 @@ async function runS3rver(
 ): Promise<{ server: S3rver; port: number }> {
   const { default: S3rverServer } = await import("s3rver");
   const server = new S3rverServer({ port, address: HOST, silent: true, directory });
+  // `silent` quiets only the console transport. s3rver closes its logger when its server
+  // closes, and a request cut off by stopS3 is still logged after that: winston then prints
+  // "Attempt to write logs with no transports" on the console. A silent logger writes nothing.
+  (server as unknown as S3rverInternals).logger.silent = true;
   return { server, port: (await server.run()).port };
 }
 

@@ -19,7 +19,7 @@ import type { AwsEmulators } from "./aws-emulators.js";
 import { DataDirError, type DataDirLock, lockDataDir } from "./data-dir.js";
 import { adoptS3rverArchives, FileArchiveStore } from "./file-archive.js";
 import { checkOllama, configHints } from "./hints.js";
-import { prettyLine } from "./pretty.js";
+import { LOCAL_HIDDEN_FIELDS, prettyLine } from "./pretty.js";
 import { usesExternalAws } from "./storage-choice.js";
 import { type BotAccount, checkBotToken } from "./token-check.js";
 
@@ -137,7 +137,7 @@ export async function runLocalBot(options: LocalBotOptions): Promise<void> {
   const log = createLogger({
     level: config.logLevel,
     secrets: config.secrets,
-    write: (line) => process.stdout.write(`${prettyLine(line)}\n`),
+    write: (line) => process.stdout.write(`${prettyLine(line, LOCAL_HIDDEN_FIELDS)}\n`),
   });
   const app = createApp(config, { log, ...(archive ? { archive } : {}) });
   options.ready();

@@ -39,7 +39,7 @@ const LAZY_PARTS = [
     specifier: "./lambda-invoke.js",
     entry: "handler/adapters/lambda-invoke.ts",
   },
-  // The SSM client, for a cold start whose settings name a parameter (TELEGRAM_BOT_TOKEN_PARAMETER).
+  // The SSM client, for a cold start whose settings name a parameter (a secret's …_PARAMETER).
   {
     name: "ssm-parameters",
     specifier: "./adapters/ssm-parameters.js",

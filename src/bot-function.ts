@@ -16,6 +16,7 @@ import { AssetType, Fn, TerraformAsset } from "cdktf";
 import { Construct } from "constructs";
 import type { AwsContext } from "./aws-context.js";
 import {
+  namedParameters,
   parameterSettingOf,
   type SecretParameters,
   secretParameterStatements,
@@ -209,7 +210,7 @@ export class TelegramBotFunction extends Construct {
    * parameters ({@link secretParameterStatements}).
    */
   readSecretsFromSsm(parameters: SecretParameters, context: AwsContext): void {
-    const entries = Object.entries(parameters) as [keyof SecretParameters, string][];
+    const entries = namedParameters(parameters);
     if (entries.length === 0) return;
     for (const [setting, name] of entries) {
       delete this.environment[setting];

@@ -1,11 +1,13 @@
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { resolve } from "node:path";
+import { App, TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { BotAlarms } from "./alarms.js";
 import { AwsContext } from "./aws-context.js";
 import { TelegramBotFunction } from "./bot-function.js";
 import { BotDashboard } from "./dashboard.js";
+import { plainTerraform } from "./plain-terraform.js";
 import { AWS_PROVIDER_VERSION, awsProvider } from "./provider.js";
-import type { SecretParameters } from "./secret-parameters.js";
+import { namedParameters } from "./secret-parameters.js";
 import { checkWebhookSecret, failedUpdatesQueueName, type StackSettings } from "./settings.js";
 import { ConversationArchive, SessionsTable } from "./storage.js";
 import { BotVariables } from "./variables.js";
@@ -34,22 +36,17 @@ export class ChatbotStack extends TerraformStack {
     super(scope, id);
     const { settings } = props;
     // A secret in SSM is checked by the function when it reads it, not here.
-    if (settings.webhook && !settings.webhookSecretParameter)
+    if (settings.webhook && !settings.secretParameters.TELEGRAM_WEBHOOK_SECRET)
       checkWebhookSecret(settings.webhookSecret);
     awsProvider(this, settings);
     // `invoked_via_function_url` (function URL permissions) exists from 6.29.0 on; the
     // pinned bindings would otherwise ask Terraform for exactly 6.25.0.
     this.addOverride("terraform.required_providers.aws.version", AWS_PROVIDER_VERSION);
     const context = new AwsContext(this, "aws-context");
-    const secrets: SecretParameters = {
-      ...(settings.tokenParameter ? { TELEGRAM_BOT_TOKEN: settings.tokenParameter } : {}),
-      ...(settings.webhookSecretParameter
-        ? { TELEGRAM_WEBHOOK_SECRET: settings.webhookSecretParameter }
-        : {}),
-    };
+    const secrets = namedParameters(settings.secretParameters);
     const variables = new BotVariables(this, "variables", {
       webhook: settings.webhook,
-      fromParameters: Object.keys(secrets),
+      fromParameters: secrets.map(([secret]) => secret),
     });
     this.archive = new ConversationArchive(this, "archive", {
       bucketName: settings.bucketName,
@@ -68,7 +65,7 @@ export class ChatbotStack extends TerraformStack {
       webhook: settings.webhook,
       schedule: settings.schedule,
     });
-    this.bot.readSecretsFromSsm(secrets, context);
+    this.bot.readSecretsFromSsm(settings.secretParameters, context);
     const failureQueueName = settings.webhook
       ? failedUpdatesQueueName(settings.functionName)
       : undefined;
@@ -113,5 +110,12 @@ export class ChatbotStack extends TerraformStack {
         this.bot.failureQueue.url,
         "SQS queue of queued webhook events that failed every attempt (see `npm run failed`).",
       );
+  }
+
+  /** The HCL exit's Terraform, made to move with the project and parse without warnings. */
+  override toHclTerraform(): ReturnType<TerraformStack["toHclTerraform"]> {
+    const synthesized = super.toHclTerraform();
+    const stackDir = resolve(App.of(this).outdir, "stacks", this.node.id);
+    return { ...synthesized, hcl: plainTerraform(synthesized.hcl, stackDir) };
   }
 }

@@ -1,8 +1,11 @@
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document/index.js";
-import { SECRET_PARAMETERS, type SecretSetting } from "../handler/settings-from-ssm.js";
+import { SECRET_PARAMETERS, type SecretSetting } from "../handler/settings.js";
 import type { AwsContext } from "./aws-context.js";
 
-/** Secrets the function reads from SSM Parameter Store: each setting, and the name of the parameter holding it. */
+/**
+ * Secrets the function reads from SSM Parameter Store: each sensitive setting
+ * (see `handler/settings.ts`), and the name of the parameter holding it.
+ */
 export type SecretParameters = Partial<Record<SecretSetting, string>>;
 
 /** Reading one parameter by name (the handler's only SSM call). */
@@ -12,6 +15,14 @@ export const DECRYPT_ACTIONS = ["kms:Decrypt"] as const;
 
 /** The setting that names `setting`'s parameter, e.g. `TELEGRAM_BOT_TOKEN_PARAMETER`. */
 export const parameterSettingOf = (setting: SecretSetting): string => SECRET_PARAMETERS[setting];
+
+/** The secrets named in `parameters`, each with its parameter's name, in the table's order. */
+export function namedParameters(parameters: SecretParameters): [SecretSetting, string][] {
+  return (Object.keys(SECRET_PARAMETERS) as SecretSetting[]).flatMap((setting) => {
+    const name = parameters[setting];
+    return name ? [[setting, name]] : [];
+  });
+}
 
 /** A parameter's ARN: its name without the leading slash of a path (`/a/b` → `parameter/a/b`). */
 export function parameterArn(context: AwsContext, name: string): string {
@@ -38,7 +49,7 @@ export function secretParameterStatements(
   parameters: SecretParameters,
   context: AwsContext,
 ): DataAwsIamPolicyDocumentStatement[] {
-  const arns = Object.values(parameters).map((name) => parameterArn(context, name));
+  const arns = namedParameters(parameters).map(([, name]) => parameterArn(context, name));
   return [
     { sid: "ReadSecretParameters", actions: [...PARAMETER_ACTIONS], resources: arns },
     {

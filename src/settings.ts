@@ -4,7 +4,9 @@
  * the same meaning. Runtime settings of the bot (token, Ollama URL, model, …)
  * are Terraform variables instead; see `variables.ts`.
  */
-import { parameterNameProblem } from "../handler/setting-kinds.js";
+import { parameterNameProblem } from "../handler/setting-parameters.js";
+import { SECRET_PARAMETERS, type SecretSetting } from "../handler/settings.js";
+import { namedParameters, type SecretParameters } from "./secret-parameters.js";
 
 /** Where the stack is deployed. */
 export type DeployTarget = "localstack" | "aws";
@@ -41,14 +43,15 @@ export interface StackSettings {
    */
   readonly alarmEmail?: string;
   /**
-   * Name of an SSM SecureString holding the bot token: the function reads it at
-   * cold start (`TELEGRAM_BOT_TOKEN_PARAMETER`), the role may read exactly that
-   * parameter, and the token is neither a Terraform variable nor in the
-   * function's environment. @default undefined (the token is the sensitive variable `telegram_bot_token`)
+   * SSM SecureStrings holding secrets, by the sensitive setting each holds
+   * (`TELEGRAM_BOT_TOKEN`, `TELEGRAM_WEBHOOK_SECRET`, `OLLAMA_URL`,
+   * `TRANSCRIBE_API_KEY`: every row of the handler's table marked `sensitive`),
+   * set with `<SETTING>_PARAMETER`: the function reads each at cold start, the
+   * role may read exactly those parameters, and the secret is neither a
+   * Terraform variable nor in the function's environment. @default {} (each
+   * secret is a sensitive Terraform variable)
    */
-  readonly tokenParameter?: string;
-  /** The same for the webhook secret (`TELEGRAM_WEBHOOK_SECRET_PARAMETER`). @default undefined */
-  readonly webhookSecretParameter?: string;
+  readonly secretParameters: SecretParameters;
 }
 
 /**
@@ -69,6 +72,7 @@ export const DEFAULT_SETTINGS: StackSettings = {
   functionName: "telegram-bot",
   webhook: false,
   schedule: false,
+  secretParameters: {},
 };
 
 /** `{ key: value }` when the value is set (not empty), else nothing: unset optional settings stay absent. */
@@ -149,13 +153,12 @@ function validate(settings: StackSettings): StackSettings {
     throw new Error(
       `ALARM_EMAIL "${settings.alarmEmail}" is not an e-mail address: the alarms' SNS topic would refuse to subscribe it.`,
     );
-  for (const [setting, name] of [
-    ["TELEGRAM_BOT_TOKEN_PARAMETER", settings.tokenParameter],
-    ["TELEGRAM_WEBHOOK_SECRET_PARAMETER", settings.webhookSecretParameter],
-  ] as const) {
-    const problem = name === undefined ? undefined : parameterNameProblem(name);
+  for (const [secret, name] of namedParameters(settings.secretParameters)) {
+    const problem = parameterNameProblem(name);
     if (problem)
-      throw new Error(`${setting} "${name}" is not a valid SSM parameter name: it ${problem}.`);
+      throw new Error(
+        `${SECRET_PARAMETERS[secret]} "${name}" is not a valid SSM parameter name: it ${problem}.`,
+      );
   }
   for (const { key, setting, re, rule } of NAME_RULES) {
     const value = String(settings[key]);
@@ -168,13 +171,39 @@ function validate(settings: StackSettings): StackSettings {
   return settings;
 }
 
+/** Context keys kept as they were when only these two secrets could live in SSM; the others' are derived. */
+const PARAMETER_CONTEXT_KEYS: Partial<Record<SecretSetting, string>> = {
+  TELEGRAM_BOT_TOKEN: "tokenParameter",
+  TELEGRAM_WEBHOOK_SECRET: "webhookSecretParameter",
+};
+
+/**
+ * The context key of a secret's parameter setting: its name in camelCase
+ * (`OLLAMA_URL_PARAMETER` → `ollamaUrlParameter`), but `tokenParameter` and
+ * `webhookSecretParameter` for the token and the webhook secret.
+ */
+export const parameterContextKey = (secret: SecretSetting): string =>
+  PARAMETER_CONTEXT_KEYS[secret] ??
+  SECRET_PARAMETERS[secret].toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+/** The secrets whose `<SETTING>_PARAMETER` is set, each with the parameter's name. */
+function readSecretParameters(lookup: Lookup): SecretParameters {
+  return Object.fromEntries(
+    (Object.keys(SECRET_PARAMETERS) as SecretSetting[]).flatMap((secret) => {
+      const name = lookup(parameterContextKey(secret), SECRET_PARAMETERS[secret]);
+      return name ? [[secret, name]] : [];
+    }),
+  );
+}
+
 /**
  * Reads the settings. Context keys: `target`, `localstackEndpoint`, `region`,
  * `bucketName`, `tableName`, `functionName`, `webhook`, `schedule`, `alarmEmail`,
- * `tokenParameter`, `webhookSecretParameter`. Environment: `DEPLOY_TARGET`,
- * `LOCALSTACK_ENDPOINT`, `AWS_REGION`, `ARCHIVE_BUCKET_NAME`, `SESSIONS_TABLE_NAME`,
- * `FUNCTION_NAME`, `ENABLE_WEBHOOK`, `ENABLE_SCHEDULE`, `ALARM_EMAIL`,
- * `TELEGRAM_BOT_TOKEN_PARAMETER`, `TELEGRAM_WEBHOOK_SECRET_PARAMETER`, and
+ * and one per secret's parameter ({@link parameterContextKey}). Environment:
+ * `DEPLOY_TARGET`, `LOCALSTACK_ENDPOINT`, `AWS_REGION`, `ARCHIVE_BUCKET_NAME`,
+ * `SESSIONS_TABLE_NAME`, `FUNCTION_NAME`, `ENABLE_WEBHOOK`, `ENABLE_SCHEDULE`,
+ * `ALARM_EMAIL`, `<SETTING>_PARAMETER` for each sensitive handler setting
+ * (`TELEGRAM_BOT_TOKEN_PARAMETER`, `OLLAMA_URL_PARAMETER`, …), and
  * `TELEGRAM_WEBHOOK_SECRET` (or `TF_VAR_telegram_webhook_secret`), checked when
  * the webhook is on and no parameter holds it.
  * @throws Error naming the setting and the rule when a value is malformed.
@@ -198,10 +227,6 @@ export function readSettings(lookup: Lookup): StackSettings {
       lookup("webhookSecret", "TELEGRAM_WEBHOOK_SECRET") ||
       lookup("webhookSecret", "TF_VAR_telegram_webhook_secret"),
     ...optional("alarmEmail", lookup("alarmEmail", "ALARM_EMAIL")),
-    ...optional("tokenParameter", lookup("tokenParameter", "TELEGRAM_BOT_TOKEN_PARAMETER")),
-    ...optional(
-      "webhookSecretParameter",
-      lookup("webhookSecretParameter", "TELEGRAM_WEBHOOK_SECRET_PARAMETER"),
-    ),
+    secretParameters: readSecretParameters(lookup),
   });
 }

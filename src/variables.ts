@@ -1,6 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { SETTINGS, type Setting } from "../handler/settings.js";
+import { SETTINGS, type SecretSetting, type Setting } from "../handler/settings.js";
 import { WEBHOOK_SECRET_RE, WEBHOOK_SECRET_RULE } from "./settings.js";
 
 /** One handler setting exposed as a Terraform variable and passed as a Lambda environment variable. */
@@ -55,10 +55,10 @@ export interface BotVariablesProps {
    */
   readonly webhook?: boolean;
   /**
-   * Settings the function reads from SSM parameters instead (e.g.
-   * `TELEGRAM_BOT_TOKEN`): no variable, nothing in the environment. @default none
+   * Secrets the function reads from SSM parameters instead (e.g.
+   * `TELEGRAM_BOT_TOKEN`, `OLLAMA_URL`): no variable, nothing in the environment. @default none
    */
-  readonly fromParameters?: readonly string[];
+  readonly fromParameters?: readonly SecretSetting[];
 }
 
 /** Terraform's own check of the secret, for a `TF_VAR_` set after synth (e.g. a plain `terraform apply`). */
@@ -86,7 +86,7 @@ export class BotVariables extends Construct {
     super(scope, id);
     this.environment = {};
     for (const s of HANDLER_SETTINGS) {
-      if (props.fromParameters?.includes(s.env)) continue;
+      if (props.fromParameters?.some((secret) => secret === s.env)) continue;
       const v = new TerraformVariable(scope, s.variable, {
         type: s.type,
         description: s.description,

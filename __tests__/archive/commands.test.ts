@@ -48,13 +48,32 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     ]);
     const listing = lastText(bed, ada.chat.id);
     expect(listing).toContain("Your conversations");
-    expect(listing).toMatch(new RegExp(`1\\. llama3 · 🟢 active · 4 msgs · ${DATE} → ${DATE}`));
+    expect(listing).toMatch(
+      new RegExp(`1\\. llama3 · 🟢 active, current · 4 msgs · ${DATE} → ${DATE}`),
+    );
     expect(listing).toMatch(
       new RegExp(`2\\. mistral · 📦 archived \\(ended\\) · 2 msgs · ${DATE} → ${DATE}`),
     );
   });
 
-  it("/archives lists the archived sessions with their S3 paths, numbered as in /sessions", async () => {
+  it("/sessions marks the current conversation when each model has an active one", async () => {
+    // Arrange: an active conversation with each model; llama3 is the current model.
+    const ivy = person(8009, "Ivy");
+    await say(bed, ivy, ["/model mistral", "hi mistral", "/model llama3", "hi llama"]);
+
+    // Act
+    await say(bed, ivy, "/sessions");
+
+    // Assess
+    const lines = lastText(bed, ivy.chat.id).split("\n");
+    expect(lines.filter((l) => l.includes("🟢 active"))).toEqual([
+      expect.stringMatching(/^1\. llama3 · 🟢 active, current · 2 msgs/),
+      expect.stringMatching(/^2\. mistral · 🟢 active · 2 msgs/),
+    ]);
+    expect(lastText(bed, ivy.chat.id)).toContain("The current one gets your messages");
+  });
+
+  it("/archives lists the archived sessions with their S3 paths, numbered as in /sessions, and says so", async () => {
     // Arrange
     const [mistral] = await sessionItems(bed, ada.user.id);
 
@@ -63,6 +82,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
 
     // Assess
     const base = expectedKeyBase(ada.user.id, "mistral", mistral?.session_id);
+    expect(lastText(bed, ada.chat.id)).toContain("numbered as in /sessions");
     expect(lastText(bed, ada.chat.id)).toContain(
       `2. mistral · 2 msgs · s3://${bed.aws.bucket}/${base}.json`,
     );
@@ -95,8 +115,13 @@ describe("/sessions, /archives, /export, import and /resume", () => {
     // Assess: still live, nothing written for it in S3
     expect(await reread(bed, live ?? {})).toEqual(live);
     expect(await s3Keys(bed, `${ada.user.id}/model_llama3/`)).toEqual([]);
-    const doc = parse(documents(ada).at(-1)?.content ?? "{}");
+    const sent = documents(ada).at(-1);
+    expect(sent?.caption).toContain("live conversation, not archived");
+    const doc = parse(sent?.content ?? "{}");
     expect(doc.session).toMatchObject({ model: "llama3", status: "active", ended_at: null });
+    expect(doc.session).not.toHaveProperty("archived_at");
+    expect(doc.session).not.toHaveProperty("archive_reason");
+    expect(doc.session).toHaveProperty("exported_at");
     expect(doc.messages.map((m) => m.content)).toEqual([
       "hello llama",
       "You said: hello llama",
@@ -133,7 +158,7 @@ describe("/sessions, /archives, /export, import and /resume", () => {
 
     // Assess: Bob is told, and sees it in /sessions
     const [told, listing] = bed.telegram.sentMessages(bob.chat.id).map((m) => m.text);
-    expect(told).toContain("Imported a mistral conversation with 2 messages");
+    expect(told).toContain("Imported a conversation with mistral (2 messages)");
     expect(listing).toMatch(/1\. mistral · 📦 archived \(imported\) · 2 msgs/);
 
     // Assess: stored as Bob's closed session, with its own objects in S3

@@ -88,7 +88,7 @@ describe("/end and /new archive the session to S3 and close it in DynamoDB", () 
     expect(doc.session.last_message_at).toBe(times.at(-1));
     expect(doc.session.ended_at).toMatch(ISO);
     expect(doc.session.archived_at).toMatch(ISO);
-    expect(Date.parse(doc.session.archived_at)).toBeGreaterThanOrEqual(before - 1000);
+    expect(Date.parse(doc.session.archived_at ?? "")).toBeGreaterThanOrEqual(before - 1000);
 
     // The parameters recorded are the ones the model was really called with.
     expect(calls).toHaveLength(2);

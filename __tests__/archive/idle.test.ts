@@ -106,7 +106,7 @@ describe("idle sessions are archived on a later invoke, even if their user never
       "You said: after the break",
     ]);
     const listing = lastText(bed, dan.chat.id);
-    expect(listing).toMatch(/1\. llama3 · 🟢 active · 2 msgs/);
+    expect(listing).toMatch(/1\. llama3 · 🟢 active, current · 2 msgs/);
     expect(listing).toMatch(/2\. llama3 · 📦 archived \(idle\) · 2 msgs/);
   });
 

@@ -112,8 +112,9 @@ export interface ArchiveJson {
     started_at: string;
     last_message_at: string;
     ended_at: string | null;
-    archived_at: string;
-    archive_reason: string;
+    archived_at?: string;
+    archive_reason?: string;
+    exported_at?: string;
     ollama_endpoint: string;
   };
   user: {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import { coldStart } from "../harness/lambda.js";
+import { recordMeasurement } from "../harness/measurements.js";
 import {
   archiveAt,
   conversationOf,
@@ -103,9 +104,11 @@ describe("a 1,000-message conversation of 3 KB messages", () => {
     expect(last.at(-3)).toBe(texts.at(-2));
     expect(last.length).toBeLessThanOrEqual(21);
 
-    console.info(
-      `1,000 × 3 KB: item size max ${(largest / 1024).toFixed(1)} KB over ${sizes.length} samples; archive ${(Buffer.byteLength(JSON.stringify(doc)) / 1024 / 1024).toFixed(1)} MB`,
-    );
+    recordMeasurement("1,000 messages of 3 KB", {
+      itemMaxKb: Number((largest / 1024).toFixed(1)),
+      samples: sizes.length,
+      archiveMb: Number((Buffer.byteLength(JSON.stringify(doc)) / 1024 / 1024).toFixed(1)),
+    });
     // The timeout guards against a hang, not speed: 80 s alone, over 120 s beside three other
     // files on two loaded cores.
   }, 300_000);

@@ -21,6 +21,17 @@ describe("chatting: models, sessions and delivery", () => {
     bed.telegram.pushText(u.user, u.chat, text);
     return coldStart(bed.env).invoke({});
   };
+  /** A message from `u` that has no text, only `kind` (a sticker, a voice note…). */
+  const pushNonText = (u: ReturnType<typeof newUser>, kind: string, value: object) =>
+    bed.telegram.pushUpdate({
+      message: {
+        message_id: 1,
+        date: 0,
+        from: { ...u.user, is_bot: false },
+        chat: u.chat,
+        [kind]: value,
+      },
+    });
   const lastReply = (u: ReturnType<typeof newUser>) =>
     bed.telegram.sentMessages(u.chat.id).at(-1)?.text ?? "";
 
@@ -132,16 +143,27 @@ describe("chatting: models, sessions and delivery", () => {
     const u = newUser();
     await say(u, "/frobnicate");
     expect(lastReply(u)).toContain("/help");
-    bed.telegram.pushUpdate({
-      message: {
-        message_id: 1,
-        date: 0,
-        from: { ...u.user, is_bot: false },
-        chat: u.chat,
-        sticker: { file_id: "s" },
-      },
-    });
+    pushNonText(u, "sticker", { file_id: "s" });
     await coldStart(bed.env).invoke({});
     expect(lastReply(u)).toContain("only read text");
+  });
+
+  it("names each kind of message it cannot read with the right article", async () => {
+    // Arrange: one message of each kind, from one user (voice and audio are heard: see voice/).
+    const u = newUser();
+    for (const kind of ["video_note", "animation", "sticker", "dice"]) pushNonText(u, kind, {});
+
+    // Act
+    await coldStart(bed.env).invoke({});
+
+    // Assert
+    const refusal = (what: string) =>
+      `I can only read text messages, not ${what}. Send your question as text.`;
+    expect(bed.telegram.sentMessages(u.chat.id).map((m) => m.text)).toEqual([
+      refusal("a video message"),
+      refusal("a GIF"),
+      refusal("a sticker"),
+      refusal("this kind of message"),
+    ]);
   });
 });

@@ -57,6 +57,34 @@ describe("polling: each invoke answers every pending update once", () => {
     expect(texts[1]).toContain("after the big one");
   });
 
+  it("updates that do not fit the pending list's bytes wait at Telegram while the answers run, without asking again and again", async () => {
+    // Prepare: three updates of ~100 KB (quoted messages); two fit the 256 KB of pending updates
+    const quoted = (n: number) => ({
+      message_id: n,
+      date: 0,
+      chat: privateChat(ada),
+      text: `${n}`.repeat(100 * 1024),
+    });
+    for (const n of [1, 2, 3])
+      bed.telegram.pushText(ada, privateChat(ada), `big ${n}`, { reply_to_message: quoted(n) });
+    bed.ollama.latencyMs = 1_500;
+    const callsBefore = bed.telegram.requests("getUpdates").length;
+
+    // Act
+    const summary = await coldStart(bed.env).invoke({});
+    bed.ollama.latencyMs = 0;
+
+    // Assess: all three answered in order, with a handful of getUpdates calls, not a loop
+    expect(summary).toMatchObject({ updates: 3, handled: 3, failed: 0 });
+    expect(
+      bed.telegram
+        .sentMessages(ada.id)
+        .map((m) => m.text)
+        .filter((t) => t.startsWith("You said: big")),
+    ).toEqual(["You said: big 1", "You said: big 2", "You said: big 3"]);
+    expect(bed.telegram.requests("getUpdates").length - callsBefore).toBeLessThan(12);
+  });
+
   it("continues from the stored offset after a cold start: nothing answered twice, nothing skipped", async () => {
     // Prepare
     bed.telegram.pushText(ada, privateChat(ada), "first after restart");

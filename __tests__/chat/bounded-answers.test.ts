@@ -57,7 +57,7 @@ describe("bounded answers: a runaway answer cannot wedge a conversation", () => 
     expect(shown.join("\n")).toContain("the answer was cut here");
     expect(shown).toContain("short answer");
     expect(
-      shown.some((t) => t.startsWith("📥 Imported a llama3 conversation with 4 messages")),
+      shown.some((t) => t.startsWith("📥 Imported a conversation with llama3 (4 messages)")),
     ).toBe(true);
     expect(shown.some((t) => t.startsWith("🆕 New conversation"))).toBe(true);
     expect(shown.some((t) => t.startsWith("📦 Conversation ended and archived (2 messages)"))).toBe(

@@ -46,6 +46,21 @@ describe("/think: reasoning per conversation, sent as Ollama's think", () => {
     expect(answer?.text).toBe("It is 42.");
   });
 
+  it("on an Ollama older than 0.17.7 (levels for gpt-oss only), a level on qwen3 is answered with reasoning on, not a 400", async () => {
+    // Arrange
+    const bo = newPerson("Bo");
+    await onModel(bo, "qwen3:8b");
+    bed.ollama.levelsOnlyForHarmony = true;
+
+    // Act
+    await say(bed, bo, "/think low");
+    await say(bed, bo, "6 x 7?");
+
+    // Assess: refused as a level, then asked again with true; the user sees the answer only
+    expect(bed.ollama.chats().map((c) => c.body.think)).toEqual(["low", true]);
+    expect(lastText(bed, bo.chat.id)).toContain("It is 42.");
+  });
+
   it("leaves think to the model until /think is used, and /think reset goes back to that", async () => {
     // Arrange
     const bob = newPerson("Bob");

@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, it } from "@jest/globals";
 import type { ChatBody } from "../harness/fake-ollama.js";
+import { recordMeasurement } from "../harness/measurements.js";
 import { spawnLambda } from "./child-lambda.js";
 import { useFaultBed } from "./fault-bed.js";
 import {
@@ -125,11 +126,13 @@ describe("faults: the process dies in the middle of a batch", () => {
     expect(stored.filter((m) => m.role === "assistant").map((m) => m.content)).toEqual(
       questions.map(answerTo),
     );
-    console.info(
-      `crash mid-batch: ${shownAtKill.length} answers showing at the kill, ${storedAtKill.length} recorded, ` +
-        `${repeated.length} repeated (${repeated.join(", ") || "none"}); recovered ${recoveredAfterMs} ms after the kill; ` +
-        `streaming shown→recorded windows: ${windows.join(", ")} ms`,
-    );
+    recordMeasurement("crash mid-batch", {
+      showingAtKill: shownAtKill.length,
+      recordedAtKill: storedAtKill.length,
+      repeated,
+      recoveredAfterMs,
+      streamingShownToRecordedMs: windows,
+    });
   }, 60_000);
 
   it("duplicate window, measured: a reply sent without streaming is recorded within milliseconds", async () => {
@@ -160,6 +163,6 @@ describe("faults: the process dies in the middle of a batch", () => {
         sentAt(next),
       );
     }
-    console.info(`without streaming, sent→recorded windows: ${windows.join(", ")} ms`);
+    recordMeasurement("duplicate window without streaming", { sentToRecordedMs: windows });
   });
 });

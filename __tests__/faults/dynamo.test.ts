@@ -1,7 +1,9 @@
+import { UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { DynamoProxy } from "./dynamo-proxy.js";
 import { useFaultBed } from "./fault-bed.js";
 import {
+  botId,
   countContaining,
   failure,
   person,
@@ -132,6 +134,39 @@ describe("faults: DynamoDB unreachable or refusing", () => {
       ["assistant", "You said: store me please"],
     ]);
   });
+  it("DynamoDB refuses to store the updates taken on (and the release): none is started, so the one Telegram sends again is answered once", async () => {
+    // Arrange: every save of the poller item fails; its lease then lapses
+    const fay = person("Fay");
+    bed.telegram.pushText(fay.user, fay.chat, "take me once");
+    proxy.refuse({
+      match: (op, body) => op === "UpdateItem" && body.includes("next_offset"),
+      type: "ProvisionedThroughputExceededException",
+      message: "The level of configured provisioned throughput for the table was exceeded.",
+    });
+
+    // Act
+    const refused = await poll(bed, guard, { env: viaProxy });
+    proxy.allow();
+    // The lease it could not release lapses (LEASE_MS): made to happen instead of waited for.
+    await bed.aws.db.send(
+      new UpdateCommand({
+        TableName: bed.aws.table,
+        Key: { PK: `BOT#${botId(bed)}`, SK: "POLLER" },
+        UpdateExpression: "REMOVE lease_owner, lease_until",
+      }),
+    );
+    const next = await poll(bed, guard, { env: viaProxy });
+
+    // Assert: Telegram still had it (nothing was confirmed), and it was answered and stored once
+    expect(refused).toMatchObject({ updates: 1, handled: 0 });
+    expect(next).toMatchObject({ updates: 1, handled: 1 });
+    expect(repliesTo(bed, fay)).toEqual(["You said: take me once"]);
+    expect((await storedConversation(bed, fay.user.id)).map((m) => m.content)).toEqual([
+      "take me once",
+      "You said: take me once",
+    ]);
+  });
+
   it("DynamoDB refuses the sender's next turn: the count held for their answered turn is still written before the invoke ends", async () => {
     // Arrange: two messages at once; storing the second one's turn is refused
     const erin = person("Erin");

@@ -91,6 +91,12 @@ export class FakeOllama {
   private holds: { matches: (body: ChatBody) => boolean; released: Promise<void> }[] = [];
   /** Milliseconds before the first token (model "thinking" time). */
   latencyMs = 0;
+  /**
+   * As Ollama before 0.17.7 (server/routes.go until commit 122c68c, "loosen thinking level
+   * constraint"): a `think` level (a string) for a model whose parser is not harmony
+   * (anything but gpt-oss) is refused with 400 `think value "low" is not supported for this model`.
+   */
+  levelsOnlyForHarmony = false;
   /** Milliseconds between streamed chunks. */
   chunkDelayMs = 0;
   /** Characters per streamed chunk. */
@@ -253,6 +259,7 @@ export class FakeOllama {
     this.faults.length = 0;
     this.holds = [];
     this.latencyMs = 0;
+    this.levelsOnlyForHarmony = false;
     this.chunkDelayMs = 0;
     this.fragmentBytes = 0;
     this.pullDelayMs = 0;
@@ -669,6 +676,8 @@ export class FakeOllama {
       return `invalid think value: "${think}" (must be "high", "medium", "low", "max", true, or false)`;
     if (think !== undefined && typeof think !== "string" && typeof think !== "boolean")
       return 'think must be a boolean or string ("high", "medium", "low", "max", true, or false)';
+    if (this.levelsOnlyForHarmony && typeof think === "string" && !model.startsWith("gpt-oss"))
+      return `think value "${think}" is not supported for this model`;
     if (!this.capabilitiesOf(model).includes("thinking")) {
       return think === undefined || think === false
         ? false

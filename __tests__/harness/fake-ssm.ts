@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { parameterNameProblem } from "../../handler/setting-kinds.js";
+import { parameterNameProblem } from "../../handler/setting-parameters.js";
 import { RestartableServer, readBody } from "./http.js";
 
 /** A parameter as the fake holds it. */

@@ -1,9 +1,18 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, createServer as createNetServer } from "node:net";
 import { listenWithRetry } from "../../local/listen.js";
 
 /** Shared with `npm start`'s emulators (local/aws-emulators.ts). */
 export { listenWithRetry };
+
+/** A port on 127.0.0.1 nothing listens on: a server that is down (LocalStack not running, a registry out of reach). */
+export async function closedPort(): Promise<number> {
+  const server = createNetServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((r) => server.close(() => r()));
+  return port;
+}
 
 /** Reads a request body completely. */
 export async function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -42,9 +42,8 @@ export interface LambdaInstance {
 export const nodeProcess = (
   process.getBuiltinModule("node:vm") as typeof import("node:vm")
 ).runInThisContext("process") as NodeJS.Process;
-const nodeRequire = (
-  nodeProcess.getBuiltinModule("node:module") as typeof import("node:module")
-).createRequire(import.meta.url);
+const nodeModule = nodeProcess.getBuiltinModule("node:module") as typeof import("node:module");
+const nodeRequire = nodeModule.createRequire(import.meta.url);
 /**
  * The test process's own environment, before any invoke changed it. Jest reuses a worker
  * process for several test files and loads this module afresh in each, so the first copy
@@ -96,7 +95,11 @@ function stopCapture(): void {
  */
 export function coldStart(env: Readonly<Record<string, string>>): LambdaInstance {
   delete nodeRequire.cache[BUNDLE];
-  const { handler } = nodeRequire(BUNDLE) as { handler: Handler };
+  // A require of its own for each copy: Node lists every module a require loads among the
+  // children of that require's parent, so one shared require would keep each cold start's
+  // copy (and all it allocated) reachable for the worker's life: over a gigabyte by the end
+  // of a run, and a worker too slow to exit ("failed to exit gracefully").
+  const { handler } = nodeModule.createRequire(import.meta.url)(BUNDLE) as { handler: Handler };
   return {
     async invoke<T>(
       event: unknown,

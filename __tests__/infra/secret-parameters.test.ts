@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@jest/globals";
+import { SECRET_PARAMETERS, SETTINGS, type Setting, variableOf } from "../../handler/settings.js";
 import { readSettings } from "../../src/settings.js";
 import { only, type SynthJson, synth } from "./synth.js";
 
@@ -24,7 +25,10 @@ const envOf = (json: SynthJson): Record<string, string> =>
     .variables;
 
 describe("secrets in SSM Parameter Store (TELEGRAM_BOT_TOKEN_PARAMETER, TELEGRAM_WEBHOOK_SECRET_PARAMETER)", () => {
-  const { json, raw } = synth({ target: "aws", tokenParameter: "/chatbot/telegram-token" });
+  const { json, raw } = synth({
+    target: "aws",
+    secretParameters: { TELEGRAM_BOT_TOKEN: "/chatbot/telegram-token" },
+  });
 
   it("gives the function the parameter's name only: no token variable, no token in its environment", () => {
     const env = envOf(json);
@@ -80,8 +84,10 @@ describe("secrets in SSM Parameter Store (TELEGRAM_BOT_TOKEN_PARAMETER, TELEGRAM
       target: "aws",
       webhook: true,
       webhookSecret: undefined,
-      tokenParameter: "telegram-token",
-      webhookSecretParameter: "/chatbot/webhook-secret",
+      secretParameters: {
+        TELEGRAM_BOT_TOKEN: "telegram-token",
+        TELEGRAM_WEBHOOK_SECRET: "/chatbot/webhook-secret",
+      },
     }).json;
 
     // Assess
@@ -117,7 +123,119 @@ describe("secrets in SSM Parameter Store (TELEGRAM_BOT_TOKEN_PARAMETER, TELEGRAM
     expect(read({ TELEGRAM_BOT_TOKEN_PARAMETER: "has space" })).toThrow(/may only contain/);
     expect(
       readSettings((_c, env) => ({ TELEGRAM_BOT_TOKEN_PARAMETER: "/bot/token" })[env])
-        .tokenParameter,
-    ).toBe("/bot/token");
+        .secretParameters,
+    ).toEqual({ TELEGRAM_BOT_TOKEN: "/bot/token" });
+  });
+});
+
+describe("every sensitive setting can come from SSM the same way (OLLAMA_URL_PARAMETER, TRANSCRIBE_API_KEY_PARAMETER, …)", () => {
+  const sensitive = (Object.entries(SETTINGS) as [string, Setting][])
+    .filter(([, s]) => s.sensitive)
+    .map(([env]) => env);
+  /** A parameter for every secret of the table, named after it. */
+  const everySecret = Object.fromEntries(
+    sensitive.map((env) => [env, `/chatbot/${env.toLowerCase().replaceAll("_", "-")}`]),
+  );
+  const grantOf = (json: SynthJson) => ({
+    read: statementsOf(json).find((s) => s.sid === "ReadSecretParameters")?.resources,
+    decrypt: statementsOf(json)
+      .find((s) => s.sid === "DecryptSecretParameters")
+      ?.condition?.find((c) => c.variable === "kms:EncryptionContext:PARAMETER_ARN")?.values,
+  });
+
+  it("derives one parameter setting from each row marked sensitive, and from no other", () => {
+    // Assess: the secrets of the table, the two of issue 30 and the two found since
+    expect(sensitive).toEqual(
+      expect.arrayContaining([
+        "TELEGRAM_BOT_TOKEN",
+        "TELEGRAM_WEBHOOK_SECRET",
+        "OLLAMA_URL",
+        "TRANSCRIBE_API_KEY",
+      ]),
+    );
+    expect(SECRET_PARAMETERS).toEqual(
+      Object.fromEntries(sensitive.map((env) => [env, `${env}_PARAMETER`])),
+    );
+    const rows = (Object.entries(SETTINGS) as [string, Setting][]).filter(([env]) =>
+      env.endsWith("_PARAMETER"),
+    );
+    expect(rows.map(([env]) => env)).toEqual(Object.values(SECRET_PARAMETERS));
+    for (const [, row] of rows)
+      expect(row).toMatchObject({ type: "string", stackSets: true, default: "" });
+    expect(rows.filter(([, row]) => row.variable !== undefined || row.sensitive)).toEqual([]);
+  });
+
+  it("with every secret in SSM: names only in the environment, no sensitive variable left, a grant on exactly those parameters", () => {
+    // Act
+    const { json, raw } = synth({
+      target: "aws",
+      webhook: true,
+      webhookSecret: undefined,
+      secretParameters: everySecret,
+    });
+
+    // Assess: the environment
+    const env = envOf(json);
+    for (const secret of sensitive) {
+      expect(env).not.toHaveProperty(secret);
+      expect(env[`${secret}_PARAMETER`]).toBe(everySecret[secret]);
+      expect(json.variable[variableOf(secret)]).toBeUndefined();
+      expect(raw).not.toContain(`var.${variableOf(secret)}`);
+    }
+    expect(Object.entries(json.variable).filter(([, v]) => v.sensitive)).toEqual([]);
+
+    // Assess: the grant (ssm:GetParameter and kms:Decrypt's encryption context) names exactly those ARNs
+    const arns = sensitive.map((secret) =>
+      expect.stringMatching(arnOf("ssm", `parameter${everySecret[secret]}`)),
+    );
+    expect(grantOf(json)).toEqual({ read: arns, decrypt: arns });
+  });
+
+  it("reads only the secrets named: OLLAMA_URL_PARAMETER alone leaves the token and the key as sensitive variables", () => {
+    // Act
+    const { json } = synth({
+      target: "aws",
+      secretParameters: { OLLAMA_URL: "/chatbot/ollama-url" },
+    });
+
+    // Assess
+    const env = envOf(json);
+    expect(env.OLLAMA_URL_PARAMETER).toBe("/chatbot/ollama-url");
+    expect(env).not.toHaveProperty("OLLAMA_URL");
+    expect(env).not.toHaveProperty("TRANSCRIBE_API_KEY_PARAMETER");
+    expect(env.TRANSCRIBE_API_KEY).toBe(`\${var.transcribe_api_key}`);
+    expect(json.variable.ollama_url).toBeUndefined();
+    expect(json.variable.telegram_bot_token).toMatchObject({ sensitive: true });
+    expect(json.variable.transcribe_api_key).toMatchObject({ sensitive: true });
+    const arn = [expect.stringMatching(arnOf("ssm", "parameter/chatbot/ollama-url"))];
+    expect(grantOf(json)).toEqual({ read: arn, decrypt: arn });
+  });
+
+  it("checks their names at synth too, naming the setting; each has a context key", () => {
+    // Arrange
+    const fromEnv = (values: Record<string, string>) => () =>
+      readSettings((_c, env) => values[env]);
+    const contexts = {
+      tokenParameter: "/a/token",
+      webhookSecretParameter: "/a/webhook",
+      ollamaUrlParameter: "/a/ollama",
+      transcribeApiKeyParameter: "/a/key",
+    };
+
+    // Assess
+    expect(fromEnv({ OLLAMA_URL_PARAMETER: "chatbot/ollama" })).toThrow(
+      /OLLAMA_URL_PARAMETER "chatbot\/ollama" is not a valid SSM parameter name: it must start with \//,
+    );
+    expect(fromEnv({ TRANSCRIBE_API_KEY_PARAMETER: "/ssm/key" })).toThrow(
+      /TRANSCRIBE_API_KEY_PARAMETER .* may not start with aws or ssm/,
+    );
+    expect(
+      readSettings((context) => contexts[context as keyof typeof contexts]).secretParameters,
+    ).toEqual({
+      TELEGRAM_BOT_TOKEN: "/a/token",
+      TELEGRAM_WEBHOOK_SECRET: "/a/webhook",
+      OLLAMA_URL: "/a/ollama",
+      TRANSCRIBE_API_KEY: "/a/key",
+    });
   });
 });

@@ -59,17 +59,21 @@ async function sendMessage(url: string, text: string): Promise<void> {
   expect(res.status).toBe(200);
 }
 
-/** The bot's messages as the page gets them, once one of them contains `wanted`. */
+/**
+ * The bot's messages as the page gets them (a rich message as the text it
+ * reads as), once one of them contains `wanted`; throws after a minute.
+ */
 async function botAnswerWith(url: string, wanted: string): Promise<string[]> {
   let texts: string[] = [];
-  for (let n = 0; n < 1_200 && !texts.some((t) => t.includes(wanted)); n++) {
+  for (let n = 0; n < 1_200; n++) {
     const state = (await (await fetch(`${url}/api/state`)).json()) as {
       chat: { messages: { from: string; text: string }[] };
     };
     texts = state.chat.messages.filter((m) => m.from === "bot").map((m) => m.text);
+    if (texts.some((t) => t.includes(wanted))) return texts;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return texts;
+  throw new Error(`no answer of the bot contains "${wanted}"; it sent: ${JSON.stringify(texts)}`);
 }
 
 /** `npm run demo` on a DATA_DIR (a fresh one) and any free port; resolves with its page's address. */
@@ -148,6 +152,23 @@ describe("npm run demo: the bot without a token or Ollama, in a browser", () => 
     const stopped = bot.filter({ hasText: "⏹ Stopped." });
     await stopped.waitFor();
 
+    // Act: a rich answer: the stand-in reasons in the draft first, then answers with a table.
+    await send("show me a table");
+    const thinking = draft.locator(".thinking").filter({ hasText: "Stand-in reasoning" });
+    await thinking.waitFor();
+    // Frames come a second apart: this is still the thinking frame just found.
+    const thought = await thinking.textContent();
+    const rich = bot.filter({ has: page.locator("table") });
+    await rich.waitFor();
+    const cells = await rich
+      .locator("tr")
+      .evaluateAll((rows) =>
+        rows.map((r) => [...r.children].map((c) => `${c.tagName} ${c.textContent}`)),
+      );
+    const boxes = await Promise.all(
+      (await rich.getByRole("checkbox").all()).map((b) => b.isChecked()),
+    );
+
     // Act: a button under a message: Cancel a model download.
     await send("/pull llava");
     await page.getByRole("button", { name: "✖️ Cancel" }).click();
@@ -167,7 +188,8 @@ describe("npm run demo: the bot without a token or Ollama, in a browser", () => 
       mimeType: "text/plain",
       buffer: Buffer.from("The quick brown fox jumps over the lazy dog."),
     });
-    await bot.filter({ hasText: "quick brown fox" }).waitFor();
+    const file = bot.filter({ hasText: "quick brown fox" });
+    await file.waitFor();
     const photo = await page.locator("#messages > li.you img").getAttribute("alt");
 
     // Act: Ctrl-C.
@@ -182,6 +204,29 @@ describe("npm run demo: the bot without a token or Ollama, in a browser", () => 
     expect(stoppedText).toContain("Part 1 of 12.");
     expect(stoppedText).not.toContain("Part 12 of 12.");
     expect(await page.locator("#draft").isHidden()).toBe(true);
+    expect(thought).toContain("Stand-in reasoning, for show");
+    expect(cells).toEqual([
+      ["TH Markdown", "TH Shown as"],
+      ["TD ## Title", "TD a heading"],
+      ["TD a pipe table", "TD this table"],
+      ["TD $a^2+b^2=c^2$", "TD a^2+b^2=c^2"],
+    ]);
+    expect(await rich.getByRole("heading", { name: "Rich formatting, for show" }).count()).toBe(1);
+    expect(await rich.getByRole("math").allTextContents()).toEqual([
+      "a^2+b^2=c^2",
+      "\\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}",
+    ]);
+    expect(await rich.getByText("Prices stay text: $5 and $10.").count()).toBe(1);
+    expect(boxes).toEqual([true, false]);
+    expect(await rich.locator('code[data-language="ts"]').textContent()).toBe(
+      'const model = "stand-in";',
+    );
+    const reasoning = rich.locator("details");
+    expect(await reasoning.locator("summary").textContent()).toBe("💭 Reasoning");
+    expect(await reasoning.getAttribute("open")).toBeNull();
+    expect(await reasoning.textContent()).toContain("Stand-in reasoning");
+    // The model's text is drawn as text: the document tag the bot put in its prompt shows as written.
+    expect(await file.textContent()).toContain('<document name="notes.txt">');
     expect(toastText).toBe("⏹ Cancelling the download…");
     expect(photo).toBe("Photo: what is on it?");
     expect(errors).toEqual([]);
@@ -191,6 +236,32 @@ describe("npm run demo: the bot without a token or Ollama, in a browser", () => 
     expect(out).toContain(`embedded DynamoDB in ${running.dataDir}`);
     expect(out).toContain("Stopped. The demo's conversations are kept in");
   }, 180_000);
+
+  it("with RICH_MESSAGES=off, draws the HTML answer and its plain draft", async () => {
+    // Arrange: the stand-in model, answers in Telegram HTML as before rich messages.
+    running = await startDemo({
+      OLLAMA_URL: `http://127.0.0.1:${await closedPort()}`,
+      RICH_MESSAGES: "off",
+    });
+    const page = await openPage(running.url);
+    const draft = page.locator("#draft-text");
+    const answer = page.locator("#messages > li.bot").filter({ hasText: "Things to try" });
+
+    // Act
+    await page.getByLabel("Message").fill("hello");
+    await page.getByRole("button", { name: "Send", exact: true }).click();
+    await draft.filter({ hasText: "Stand-in model" }).waitFor();
+    const draftBold = await draft.locator("strong").first().textContent();
+    const draftRich = await draft.locator(".rich").count();
+    await answer.waitFor();
+
+    // Assert
+    expect(draftBold).toBe("Stand-in model");
+    expect(draftRich).toBe(0);
+    expect(await answer.locator(".text strong").first().textContent()).toBe("Stand-in model");
+    expect(await answer.locator(".text code").allTextContents()).toContain("/help");
+    expect(await answer.locator(".rich").count()).toBe(0);
+  }, 120_000);
 
   it("uses the Ollama at OLLAMA_URL when it answers, and serves only its own address", async () => {
     // Arrange: an Ollama with one model that is not the default.

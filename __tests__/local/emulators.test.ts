@@ -1,7 +1,9 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "@jest/globals";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { describe, expect, it, jest } from "@jest/globals";
+import { AwsEmulators } from "../harness/aws-emulators.js";
 import { runTsxScript } from "../harness/tsx-script.js";
 
 /** Starts the emulators in a fresh process (a clean module cache) and says whether s3rver was loaded. */
@@ -32,5 +34,33 @@ describe("the emulator starter behind npm start and the test bed", () => {
     // Assert
     expect(withoutS3).toBe(false);
     expect(withS3).toBe(true);
+  });
+
+  it("says nothing on the console when S3 goes down in the middle of a request (s3rver's logger is silent, not only its console transport)", async () => {
+    // Arrange: S3 is taken down while it answers a PutObject, as the S3-outage tests do.
+    const aws = await AwsEmulators.start();
+    const printed = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const once = aws.onS3Put(() => {
+      once();
+      void aws.stopS3();
+    });
+
+    // Act
+    const put = await aws.s3
+      .send(new PutObjectCommand({ Bucket: aws.bucket, Key: "cut-off.json", Body: "{}" }))
+      .then(
+        () => "stored",
+        () => "failed",
+      );
+    await aws.startS3();
+    // A whole request on the new server: the cut-off one has long finished its logging by then.
+    await aws.s3.send(new PutObjectCommand({ Bucket: aws.bucket, Key: "after.json", Body: "{}" }));
+    await aws.close();
+    const lines = printed.mock.calls.map((args) => String(args[0]).slice(0, 80));
+    printed.mockRestore();
+
+    // Assert
+    expect(put).toBe("failed");
+    expect(lines).toEqual([]);
   });
 });

@@ -1,16 +1,7 @@
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { describe, expect, it } from "@jest/globals";
+import { closedPort } from "../harness/http.js";
 import { root } from "./terminal.js";
-
-/** A port nothing listens on: LocalStack not running. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
 
 describe("no AWS SDK Node-version notice on Node 20", () => {
   it("an operator script builds its AWS clients without printing NodeVersionSupportWarning", async () => {

@@ -55,7 +55,13 @@ describe("npm start: the bot as a local process with embedded storage", () => {
       "You said: my name is Ada",
       "what is my name?",
     ]);
-    for (const out of [first.output(), second.output()]) expect(out).not.toContain(telegram.token);
+    for (const out of [first.output(), second.output()]) {
+      expect(out).not.toContain(telegram.token);
+      // Words a terminal user reads: no Lambda invocation ids, no fields that say nothing.
+      expect(out).toContain("poll finished");
+      expect(out).not.toContain("invocationId=");
+      expect(out).not.toMatch(/=\[\]|=0\b/);
+    }
     // Metrics are the Lambda's (EMF): npm start says nothing of them, or one line a run at debug.
     for (const out of [first.output(), second.output()]) expect(out).not.toContain("_aws");
     expect(first.output()).not.toContain("metrics of this poll run");

@@ -223,7 +223,7 @@ describe("photos go to models that can see", () => {
     const gusKeys = await s3Keys(bed, `${gus.user.id}/model_llava/images/`);
     expect(gusKeys).toHaveLength(3);
     expect(gusKeys.every((k) => /\/import-\d+-1\.(jpg|png)$/.test(k))).toBe(true);
-    expect(repliesTo(bed, gus).join("\n")).toContain("Imported a llava conversation");
+    expect(repliesTo(bed, gus).join("\n")).toContain("Imported a conversation with llava");
     expect(repliesTo(bed, gus).join("\n")).toContain("Resumed your llava conversation");
     const sent =
       chatBodies(bed)
@@ -256,7 +256,7 @@ describe("photos go to models that can see", () => {
     await say(bed, hal, ["/model llava", "/resume 2", "What was on the photo?"]);
 
     // Assess: imported, without images; nothing of Ada's reached the model for Hal
-    expect(repliesTo(bed, hal).join("\n")).toContain("Imported a llava conversation");
+    expect(repliesTo(bed, hal).join("\n")).toContain("Imported a conversation with llava");
     expect(repliesTo(bed, hal).join("\n")).toContain("Resumed your llava conversation");
     expect(lastPrompt(bed)?.content).toBe("What was on the photo?");
     expect(await s3Keys(bed, `${hal.user.id}/model_llava/images/`)).toEqual([]);

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { SETTINGS, type Setting } from "../../handler/settings.js";
+import { mirrorProvider, recordedEnv, runScript, standIn } from "./support.js";
 
 const root = resolve(import.meta.dirname, "..", "..");
 const example = readFileSync(resolve(root, ".env.example"), "utf8");
@@ -49,43 +49,6 @@ const SAMPLES: Readonly<Record<string, string>> = {
   LOG_LEVEL: "debug",
 };
 
-/** A stand-in for a command on PATH: records its arguments and environment, then succeeds. */
-function standIn(dir: string, name: string): void {
-  const file = join(dir, name);
-  writeFileSync(
-    file,
-    `#!/bin/sh\nprintf '%s\\n' "$*" >> "${dir}/${name}.calls"\nenv > "${dir}/${name}.env"\nexit 0\n`,
-  );
-  chmodSync(file, 0o755);
-}
-
-/** Runs an operator script the way `npm run <name>` does, from `cwd`, with stand-ins first on PATH. */
-function runScript(script: string, cwd: string, bin: string) {
-  return spawnSync(
-    process.execPath,
-    [
-      "--import",
-      pathToFileURL(resolve(root, "node_modules/tsx/dist/loader.mjs")).href,
-      resolve(root, "scripts/ops", `${script}.ts`),
-    ],
-    {
-      cwd,
-      encoding: "utf8",
-      env: { PATH: `${bin}:${process.env.PATH}`, HOME: cwd, DEPLOY_TARGET: "aws" },
-    },
-  );
-}
-
-/** The recorded environment of the last call of a stand-in. */
-function recordedEnv(bin: string, name: string): Record<string, string> {
-  const lines = readFileSync(join(bin, `${name}.env`), "utf8").split("\n");
-  return Object.fromEntries(
-    lines
-      .filter((l) => l.includes("="))
-      .map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]),
-  );
-}
-
 describe("every setting in .env reaches the deploy command (one table of settings)", () => {
   let dir: string;
   let bin: string;
@@ -94,6 +57,8 @@ describe("every setting in .env reaches the deploy command (one table of setting
     bin = join(dir, "bin");
     spawnSync("mkdir", [bin]);
     for (const name of ["npx", "npm", "terraform", "docker"]) standIn(bin, name);
+    // The provider in Terraform's implied local mirror (HOME is the folder): no registry needed.
+    mirrorProvider(join(dir, ".terraform.d", "plugins"), "6.29.0");
     // .env = .env.example with every line uncommented and a non-default value.
     const dotEnv = example
       .split("\n")
@@ -139,12 +104,12 @@ describe("every setting in .env reaches the deploy command (one table of setting
     ).toEqual(Object.fromEntries(deployed.map(([name]) => [name, SAMPLES[name]])));
   });
 
-  it("npm run up refuses a malformed setting before starting anything, naming it", () => {
+  it("npm run up refuses a malformed setting or SSM parameter name before starting anything, naming it", () => {
     // Arrange
     const bad = mkdtempSync(join(tmpdir(), "deploy-settings-bad-"));
     writeFileSync(
       join(bad, ".env"),
-      `TELEGRAM_BOT_TOKEN=${SAMPLES.TELEGRAM_BOT_TOKEN}\nALLOWED_USER_IDS=alice\n`,
+      `TELEGRAM_BOT_TOKEN=${SAMPLES.TELEGRAM_BOT_TOKEN}\nALLOWED_USER_IDS=alice\nOLLAMA_URL_PARAMETER=chatbot/ollama-url\n`,
     );
 
     // Act
@@ -154,6 +119,7 @@ describe("every setting in .env reaches the deploy command (one table of setting
     // Assess
     expect(res.status).toBe(1);
     expect(res.stderr).toContain("ALLOWED_USER_IDS");
+    expect(res.stderr).toContain("OLLAMA_URL_PARAMETER must start with / when it has a path");
   });
 
   it("npm run up refuses a default above its ceiling before starting anything, naming both", () => {

@@ -1,4 +1,6 @@
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { LambdaClient } from "@aws-sdk/client-lambda";
@@ -7,7 +9,7 @@ import { PutCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { emptySummary } from "../../handler/app/intake/polling/poll-summary.js";
 import type { PollSummary } from "../../handler/app/intake/polling/poller.js";
-import { prettyLine } from "../../local/pretty.js";
+import { LOCAL_HIDDEN_FIELDS, prettyLine } from "../../local/pretty.js";
 import { usesExternalAws } from "../../local/storage-choice.js";
 import { main as destroyMain } from "../../scripts/ops/destroy.js";
 import { main as failedMain } from "../../scripts/ops/failed.js";
@@ -20,15 +22,8 @@ import { verify, main as verifyMain } from "../../scripts/ops/verify.js";
 import { parseWebhookArgs, main as webhookMain } from "../../scripts/ops/webhook.js";
 import { AwsEmulators } from "../harness/aws-emulators.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
-
-/** A port nothing listens on: what LocalStack looks like when it is not running. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
-}
+import { closedPort } from "../harness/http.js";
+import { runScript } from "./support.js";
 
 function recordingIo(): Io & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -87,6 +82,21 @@ describe("targets and errors", () => {
     // Assess
     await expect(run).rejects.toThrow(`LocalStack is not running at http://127.0.0.1:${port}`);
     expect(io.errors[0]).toContain("Invoking telegram-bot");
+  });
+
+  it("npm run invoke reads .env, like every operator script: it targets the LocalStack endpoint written there", async () => {
+    // Arrange: .env names a LocalStack where nothing listens; the environment names none.
+    const dir = mkdtempSync(join(tmpdir(), "invoke-dotenv-"));
+    const endpoint = `http://127.0.0.1:${await closedPort()}`;
+    writeFileSync(join(dir, ".env"), `LOCALSTACK_ENDPOINT=${endpoint}\n`);
+
+    // Act
+    const res = runScript("invoke", dir, join(dir, "no-stand-ins"), { DEPLOY_TARGET: "" });
+    rmSync(dir, { recursive: true, force: true });
+
+    // Assert
+    expect(res.status).toBe(1);
+    expect(res.stderr).toContain(`LocalStack is not running at ${endpoint}`);
   });
 
   it("npm run failed says LocalStack is not running when nothing listens", async () => {
@@ -178,6 +188,18 @@ describe("readable output", () => {
     });
     expect(formatLogMessage(emf)).toBe("metrics poll AnswersSent=2 ModelAnswerMs=[900,1200]");
   });
+
+  it("leaves out fields that say nothing (empty, zero counts) and, for npm start, the Lambda invocation id", () => {
+    const stop =
+      '{"level":"info","time":"2026-11-25T12:00:02.000Z","msg":"poll finished","invocationId":"vm:4242:1","status":"ok","updates":1,"handled":1,"skipped":0,"failed":0,"offset":100001,"errors":[],"note":"","extra":{}}';
+    expect(prettyLine(stop, LOCAL_HIDDEN_FIELDS)).toBe(
+      "12:00:02   poll finished status=ok updates=1 handled=1 offset=100001",
+    );
+    // npm run logs reads a Lambda's log: there the invocation id tells runs apart.
+    expect(formatLogMessage(stop)).toBe(
+      "12:00:02   poll finished invocationId=vm:4242:1 status=ok updates=1 handled=1 offset=100001",
+    );
+  });
 });
 
 describe("arguments", () => {
@@ -212,18 +234,46 @@ describe("arguments", () => {
     expect(() => parseWebhookArgs([])).toThrow("Usage");
   });
 
-  it("checks what npm run up needs before doing anything", () => {
-    const all = () => true;
-    expect(preflight({}, all)).toContain("TELEGRAM_BOT_TOKEN");
-    expect(preflight({ TELEGRAM_BOT_TOKEN: "1:x" }, (c) => c !== "docker")).toContain("npm start");
-    expect(preflight({ TELEGRAM_BOT_TOKEN: "1:x" }, (c) => c !== "terraform")).toContain(
-      "Terraform",
-    );
+  it("checks what npm run up needs before doing anything, and names every missing piece", async () => {
+    const provider = async () => ({ ok: true as const, from: "a mirror" });
+    const machine = (missing: string[]) => ({
+      has: (command: string, args: readonly string[] = []) =>
+        !missing.includes([command, ...args].join(" ")),
+      provider,
+    });
+    const token = { TELEGRAM_BOT_TOKEN: "1:x" };
+    expect(await preflight({}, machine([]))).toEqual([
+      expect.stringContaining("TELEGRAM_BOT_TOKEN"),
+    ]);
+    expect(await preflight(token, machine(["docker compose version"]))).toEqual([
+      expect.stringContaining("compose plugin"),
+    ]);
+    expect(await preflight(token, machine(["docker info"]))).toEqual([
+      expect.stringContaining("engine is not running"),
+    ]);
+    expect(await preflight(token, machine(["terraform -version"]))).toEqual([
+      expect.stringContaining("Terraform, which is not on PATH"),
+    ]);
     expect(
-      preflight({ TELEGRAM_BOT_TOKEN: "1:x", DEPLOY_TARGET: "aws" }, (c) => c !== "docker"),
-    ).toBeUndefined();
-    expect(preflight({ TELEGRAM_BOT_TOKEN: "1:x" }, all)).toBeUndefined();
-    expect(preflight({ TELEGRAM_BOT_TOKEN_PARAMETER: "/bot/token" }, all)).toBeUndefined();
+      await preflight(
+        {},
+        {
+          ...machine(["docker info"]),
+          provider: async () => ({ ok: false, problem: "no provider" }),
+        },
+      ),
+    ).toEqual([
+      expect.stringContaining("TELEGRAM_BOT_TOKEN"),
+      expect.stringContaining("engine is not running"),
+      "no provider",
+    ]);
+    expect(
+      await preflight({ ...token, DEPLOY_TARGET: "aws" }, machine(["docker compose version"])),
+    ).toEqual([]);
+    expect(await preflight(token, machine([]))).toEqual([]);
+    expect(await preflight({ TELEGRAM_BOT_TOKEN_PARAMETER: "/bot/token" }, machine([]))).toEqual(
+      [],
+    );
   });
 
   it("npm start uses embedded storage unless an AWS or LocalStack endpoint is configured", () => {
@@ -269,7 +319,12 @@ describe("against emulators", () => {
       }),
     );
     await aws.s3.send(
-      new PutObjectCommand({ Bucket: aws.bucket, Key: "1/model_llama3/session_b.txt", Body: "" }),
+      // Not empty: the SDK takes a zero-length body for a stream of unknown length and warns.
+      new PutObjectCommand({
+        Bucket: aws.bucket,
+        Key: "1/model_llama3/session_b.txt",
+        Body: "transcript",
+      }),
     );
     const down = `http://127.0.0.1:${await closedPort()}`;
     const common = {

@@ -3,9 +3,19 @@ import { WEBHOOK_SECRET, webhookDelivery, webhookUpdate } from "../faults/suppor
 import { useTestBed } from "../harness/bed.js";
 import { FakeSsm } from "../harness/fake-ssm.js";
 import { coldStart, nodeProcess } from "../harness/lambda.js";
-import { person } from "../harness/people.js";
+import { person, repliesTo } from "../harness/people.js";
+import { voiceNote } from "../voice/support.js";
 
 const TOKEN_PARAMETER = "/chatbot/telegram-token";
+
+/** How a cold start with `env` fails its first invoke: the error's name and message ("no error" if it does not). */
+const failureOf = (env: Record<string, string>) =>
+  coldStart(env)
+    .invoke({})
+    .then(
+      () => "no error",
+      (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
+    );
 
 describe("the bot token from SSM Parameter Store (TELEGRAM_BOT_TOKEN_PARAMETER)", () => {
   const bed = useTestBed();
@@ -98,22 +108,15 @@ describe("the bot token from SSM Parameter Store (TELEGRAM_BOT_TOKEN_PARAMETER)"
     ssm.putParameter(forbidden, bed.telegram.token);
     ssm.deny(forbidden);
     const { TELEGRAM_BOT_TOKEN: _token, ...rest } = bed.env;
-    const fail = (env: Record<string, string>) =>
-      coldStart(env)
-        .invoke({})
-        .then(
-          () => "no error",
-          (err: unknown) => (err instanceof Error ? `${err.name}: ${err.message}` : String(err)),
-        );
 
     // Act
-    const denied = await fail({
+    const denied = await failureOf({
       ...rest,
       TELEGRAM_BOT_TOKEN_PARAMETER: forbidden,
       AWS_ENDPOINT_URL_SSM: ssm.url,
     });
-    const both = await fail({ ...bed.env, TELEGRAM_BOT_TOKEN_PARAMETER: TOKEN_PARAMETER });
-    const malformed = await fail({ ...rest, TELEGRAM_BOT_TOKEN_PARAMETER: "chatbot/token" });
+    const both = await failureOf({ ...bed.env, TELEGRAM_BOT_TOKEN_PARAMETER: TOKEN_PARAMETER });
+    const malformed = await failureOf({ ...rest, TELEGRAM_BOT_TOKEN_PARAMETER: "chatbot/token" });
 
     // Assess
     expect(denied).toMatch(
@@ -154,5 +157,109 @@ describe("the bot token from SSM Parameter Store (TELEGRAM_BOT_TOKEN_PARAMETER)"
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toContain("TELEGRAM_BOT_TOKEN_PARAMETER");
     expect(logs.join("\n")).not.toContain(WEBHOOK_SECRET);
+  });
+});
+
+/**
+ * The other secrets of the settings table, the speech server's key and the
+ * Ollama URL with its password (basic auth on a reverse proxy), read from SSM
+ * as the token is: both fakes refuse requests without the right credentials.
+ */
+describe("every sensitive setting from SSM: TRANSCRIBE_API_KEY_PARAMETER, OLLAMA_URL_PARAMETER", () => {
+  const KEY = "sk-from-ssm-0123456789abcdef";
+  const PASSWORD = "Pr0xy$ecret/in@ssm:7";
+  const KEY_PARAMETER = "/chatbot/transcribe-api-key";
+  const URL_PARAMETER = "/chatbot/ollama-url";
+  const bed = useTestBed({
+    speechKey: KEY,
+    env: { STREAM_REPLIES: "false" },
+    telegram: { flood: false },
+  });
+  let ssm: FakeSsm;
+  beforeAll(async () => {
+    ssm = await FakeSsm.start();
+    bed.ollama.requireBasicAuth("bot", PASSWORD);
+  });
+  afterAll(() => ssm.close());
+
+  const ollamaUrl = () => bed.ollama.url.replace("://", `://bot:${encodeURIComponent(PASSWORD)}@`);
+  /** Every form the two secrets could leak in. */
+  const leaks = () => [KEY, PASSWORD, encodeURIComponent(PASSWORD), ollamaUrl()];
+  /** The bed's environment with both secrets replaced by the names of their parameters. */
+  const fromSsm = (overrides: Record<string, string> = {}) => {
+    const { TRANSCRIBE_API_KEY: _key, OLLAMA_URL: _url, ...env } = bed.env;
+    return {
+      ...env,
+      TRANSCRIBE_API_KEY_PARAMETER: KEY_PARAMETER,
+      OLLAMA_URL_PARAMETER: URL_PARAMETER,
+      AWS_ENDPOINT_URL_SSM: ssm.url,
+      ...overrides,
+    };
+  };
+  it("reads both once per cold start, decrypted: a voice note is heard and answered, neither secret in the environment or the logs", async () => {
+    // Prepare
+    ssm.putParameter(KEY_PARAMETER, KEY);
+    ssm.putParameter(URL_PARAMETER, ollamaUrl());
+    const u = person("Vic");
+    const before = ssm.reads().length;
+    const lambda = coldStart(fromSsm());
+
+    // Act
+    const { logs } = await bed.captureLogs(async () => {
+      voiceNote(bed, u, "Hello from the parameter store");
+      await lambda.invoke({});
+      bed.telegram.pushText(u.user, u.chat, "and in writing");
+      await lambda.invoke({});
+      await lambda.invoke({});
+    });
+    const warm = ssm.reads().slice(before);
+    await coldStart(fromSsm()).invoke({});
+    const next = ssm.reads().slice(before + warm.length);
+
+    // Assess: it worked, with the credentials from SSM
+    expect(repliesTo(bed, u)).toEqual([
+      expect.stringContaining("Hello from the parameter store"),
+      "You said: Hello from the parameter store",
+      "You said: and in writing",
+    ]);
+    expect(bed.speech.calls().at(-1)?.authorization).toBe(`Bearer ${KEY}`);
+    const basic = `Basic ${Buffer.from(`bot:${PASSWORD}`).toString("base64")}`;
+    expect(bed.ollama.requests().filter((r) => r.authorization !== basic)).toEqual([]);
+
+    // Assess: read once per cold start, with decryption
+    const reads = [KEY_PARAMETER, URL_PARAMETER].map((name) => ({
+      operation: "GetParameter",
+      name,
+      withDecryption: true,
+    }));
+    expect(warm).toEqual(expect.arrayContaining(reads));
+    expect(warm).toHaveLength(2);
+    expect(next).toEqual(expect.arrayContaining(reads));
+    expect(next).toHaveLength(2);
+
+    // Assess: in the config only
+    const environment = Object.values(nodeProcess.env).join("\n");
+    expect(leaks().filter((leak) => environment.includes(leak))).toEqual([]);
+    expect(leaks().filter((leak) => logs.join("\n").includes(leak))).toEqual([]);
+  });
+
+  it("names the parameter, never the value, when SSM holds one its setting refuses; refuses a secret set both ways", async () => {
+    // Prepare
+    const badUrl = "/chatbot/ollama-url-with-query";
+    ssm.putParameter(badUrl, `${ollamaUrl()}/?token=x`);
+
+    // Act
+    const refused = await failureOf(fromSsm({ OLLAMA_URL_PARAMETER: badUrl }));
+    const both = await failureOf(fromSsm({ TRANSCRIBE_API_KEY: KEY }));
+    const malformed = await failureOf(fromSsm({ OLLAMA_URL_PARAMETER: "ollama/url" }));
+
+    // Assess
+    expect(refused).toBe(
+      `ConfigError: Invalid configuration: OLLAMA_URL, read from the SSM parameter "${badUrl}" (OLLAMA_URL_PARAMETER), must be a base URL, without ?query or #fragment`,
+    );
+    expect(both).toMatch(/both TRANSCRIBE_API_KEY and TRANSCRIBE_API_KEY_PARAMETER are set/);
+    expect(malformed).toMatch(/OLLAMA_URL_PARAMETER must start with \/ when it has a path/);
+    for (const message of [refused, both, malformed])
+      expect(leaks().filter((leak) => message.includes(leak))).toEqual([]);
   });
 });

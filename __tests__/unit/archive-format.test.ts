@@ -90,7 +90,7 @@ describe("app/archive/format", () => {
     expect(doc.messages[0]).not.toHaveProperty("failed");
   });
 
-  it("records an active session as not ended, with size as the default reason", () => {
+  it("records an active session as live: not ended, not archived, exported at the given time", () => {
     // Act
     const doc = buildArchive(session(), [], ARCHIVED_AT);
 
@@ -98,10 +98,12 @@ describe("app/archive/format", () => {
     expect(doc.session).toMatchObject({
       status: "active",
       ended_at: null,
-      archived_at: ARCHIVED_AT,
-      archive_reason: "size",
+      exported_at: ARCHIVED_AT,
       started_at: T0,
     });
+    expect(doc.session).not.toHaveProperty("archived_at");
+    expect(doc.session).not.toHaveProperty("archive_reason");
+    expect(archiveSchema.safeParse(doc).success).toBe(true);
   });
 
   it("records when a closed session ended, falling back to the archive time", () => {
@@ -412,7 +414,7 @@ describe("app/archive/format transcript layout", () => {
         "Conversation with llama3:8b",
         "User: 42 (id 42, chat 4242)",
         `Session: 20260301T100000Z-abc123 · started ${T0} · still active`,
-        `Archived: ${ARCHIVED_AT} (size) · 3 messages · 0+0 tokens`,
+        `Exported live: ${ARCHIVED_AT} · 3 messages · 0+0 tokens`,
         "=".repeat(72),
         "",
         "[2026-03-01T10:00:00.000Z] system:\npersona\n",

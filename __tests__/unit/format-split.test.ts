@@ -10,7 +10,7 @@ describe("format/split boundaries", () => {
   it("prefers a sentence end to a later space", () => {
     expect(splitPlainText("Some words here. Then more words follow", 30)).toEqual([
       "Some words here.",
-      " Then more words follow",
+      "Then more words follow",
     ]);
   });
 
@@ -18,12 +18,13 @@ describe("format/split boundaries", () => {
     expect(splitPlainText("Some words here. See v1.5 now", 26)[0]).toBe("Some words here.");
   });
 
-  it("cuts at a space, keeping the space with the next chunk", () => {
-    expect(splitPlainText("aaaa bbbb", 6)).toEqual(["aaaa", " bbbb"]);
+  it("cuts at a space or a tab, which starts neither part", () => {
+    expect(splitPlainText("aaaa bbbb", 6)).toEqual(["aaaa", "bbbb"]);
+    expect(splitPlainText("aaaa\tbbbb", 6)).toEqual(["aaaa", "bbbb"]);
   });
 
-  it("cuts at a tab, so indented code keeps its indentation in the next chunk", () => {
-    expect(splitPlainText("aaaa\tbbbb", 6)).toEqual(["aaaa", "\tbbbb"]);
+  it("keeps the indentation of a line cut before (plain text cannot say which lines are code)", () => {
+    expect(splitPlainText("aaaa\n\tbbbb", 7)).toEqual(["aaaa", "\tbbbb"]);
   });
 
   it("always makes progress, even with a one-character limit", () => {
@@ -33,6 +34,33 @@ describe("format/split boundaries", () => {
 
   it("drops all the newlines a chunk would start with", () => {
     expect(splitPlainText("aaaaaaaa\n\n\n\nbbbb", 10)).toEqual(["aaaaaaaa\n\n", "bbbb"]);
+  });
+});
+
+describe("format/split: no part starts with whitespace", () => {
+  it("drops the space a sentence was cut at, inside formatting too", () => {
+    expect(splitTelegramHtml("<b>First sentence here. Second one</b>", 26)).toEqual([
+      "<b>First sentence here.</b>",
+      "<b>Second one</b>",
+    ]);
+  });
+
+  it("drops a nested list item's indentation outside code", () => {
+    expect(splitTelegramHtml("• aaaaaaaa\n   ◦ bbbb", 14)).toEqual(["• aaaaaaaa", "◦ bbbb"]);
+  });
+
+  it("keeps a code line's indentation inside <pre>, but not the line break it was cut at", () => {
+    expect(splitTelegramHtml("<pre>aaaaaaaa\n    bbbb</pre>", 14)).toEqual([
+      "<pre>aaaaaaaa</pre>",
+      "<pre>    bbbb</pre>",
+    ]);
+  });
+
+  it("drops the space a long code line was cut at inside <pre>", () => {
+    expect(splitTelegramHtml("<pre>aaaa bbbb</pre>", 6)).toEqual([
+      "<pre>aaaa</pre>",
+      "<pre>bbbb</pre>",
+    ]);
   });
 });
 

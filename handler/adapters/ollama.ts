@@ -14,6 +14,8 @@ import { toModelError } from "./ollama-errors.js";
 import { StallWatch, validateLines } from "./ollama-stream-checks.js";
 
 const NS_PER_MS = 1_000_000;
+/** Ollama's 400 for a `think` level on a model that takes only true/false (before 0.17.7). */
+const LEVEL_REFUSED = /think value "[^"]*" is not supported for this model/;
 
 /**
  * {@link ModelGateway} over the official `ollama` client and Ollama's native
@@ -37,7 +39,7 @@ export class OllamaGateway implements ModelGateway {
     let thinking = "";
     let stage: "connect" | "stream" = "connect";
     try {
-      const stream = await client.chat({
+      const body = {
         model: request.model,
         messages: request.messages.map((m) => ({
           role: m.role,
@@ -46,9 +48,17 @@ export class OllamaGateway implements ModelGateway {
         })),
         options: request.options,
         keep_alive: request.keepAlive,
-        ...(request.think !== undefined ? { think: request.think } : {}),
-        stream: true,
-      });
+        stream: true as const,
+      };
+      const { think } = request;
+      const stream = await client
+        .chat({ ...body, ...(think !== undefined ? { think } : {}) })
+        .catch((err: unknown) => {
+          // Ollama before 0.17.7 takes a level only for gpt-oss (harmony) models; others reason
+          // with `true`. Refused before any text was written, so asking again repeats nothing.
+          if (typeof think !== "string" || !LEVEL_REFUSED.test(String(err))) throw err;
+          return client.chat({ ...body, think: true });
+        });
       stage = "stream";
       for await (const part of stream) {
         const delta = {

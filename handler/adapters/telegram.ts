@@ -5,7 +5,6 @@ import type {
   BotCommandInfo,
   ChatGateway,
   DraftOptions,
-  InlineButton,
   SendOptions,
   UpdatesRequest,
 } from "../app/ports.js";
@@ -17,6 +16,7 @@ import {
 } from "../errors.js";
 import type { RichBlock } from "../format/index.js";
 import { withTimeLimit } from "../time-limit.js";
+import { inTopic, keyboard, replyTo } from "./telegram-payload.js";
 import {
   CALL_DEADLINE_MARGIN_MS,
   type TelegramRetry,
@@ -79,7 +79,7 @@ export class TelegramGateway implements ChatGateway {
       this.api.sendMessage(chatId, text, {
         ...(options.html ? { parse_mode: "HTML" as const } : {}),
         ...replyTo(options.replyTo),
-        ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+        ...inTopic(options.threadId),
         ...keyboard(options.buttons),
         link_preview_options: { is_disabled: true },
       }),
@@ -120,7 +120,7 @@ export class TelegramGateway implements ChatGateway {
           { blocks: [...blocks] },
           {
             ...replyTo(options.replyTo),
-            ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+            ...inTopic(options.threadId),
             ...keyboard(options.buttons),
           },
         ),
@@ -165,7 +165,7 @@ export class TelegramGateway implements ChatGateway {
           draftId,
           { blocks: [...blocks] },
           {
-            ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+            ...inTopic(options.threadId),
             ...(options.canStop ? { can_stop: true, keep_on_stop: true } : {}),
           },
         ),
@@ -175,11 +175,7 @@ export class TelegramGateway implements ChatGateway {
 
   async sendTyping(chatId: number, threadId?: number): Promise<void> {
     await this.call("sendChatAction", () =>
-      this.api.sendChatAction(
-        chatId,
-        "typing",
-        threadId !== undefined ? { message_thread_id: threadId } : {},
-      ),
+      this.api.sendChatAction(chatId, "typing", inTopic(threadId)),
     );
   }
 
@@ -194,7 +190,7 @@ export class TelegramGateway implements ChatGateway {
       () =>
         this.api.sendMessageDraft(chatId, draftId, text, {
           ...(options.html ? { parse_mode: "HTML" as const } : {}),
-          ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+          ...inTopic(options.threadId),
           // The partial text stays while the final message (what was written so far) is sent.
           ...(options.canStop ? { can_stop: true, keep_on_stop: true } : {}),
         }),
@@ -220,7 +216,7 @@ export class TelegramGateway implements ChatGateway {
     await this.call("sendDocument", () =>
       this.api.sendDocument(chatId, new InputFile(file.content, file.name), {
         ...(options.caption ? { caption: options.caption } : {}),
-        ...(options.threadId !== undefined ? { message_thread_id: options.threadId } : {}),
+        ...inTopic(options.threadId),
       }),
     );
   }
@@ -284,23 +280,6 @@ export class TelegramGateway implements ChatGateway {
       throw err;
     }
   }
-}
-
-/** Quotes the message answered, if any; a deleted one is no reason to fail. */
-function replyTo(messageId: number | undefined) {
-  return messageId
-    ? { reply_parameters: { message_id: messageId, allow_sending_without_reply: true } }
-    : {};
-}
-
-/** `reply_markup` for inline buttons, one per row; none when there are none. */
-function keyboard(buttons: readonly InlineButton[] | undefined) {
-  if (!buttons || buttons.length === 0) return {};
-  return {
-    reply_markup: {
-      inline_keyboard: buttons.map((b) => [{ text: b.text, callback_data: b.data }]),
-    },
-  };
 }
 
 /** grammY types signals as the `abort-controller` polyfill's; the bundle aliases it to Node's own. */

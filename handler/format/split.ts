@@ -65,7 +65,8 @@ function bestCut(visible: readonly string[], start: number, limit: number): numb
  * Splits Telegram HTML into messages of at most `limit` visible characters.
  * Never cuts a tag, an entity or a surrogate pair; an element open at a cut is
  * closed at the end of one chunk and reopened (same attributes) at the start of
- * the next, so a long code block stays a code block in every message.
+ * the next, so a long code block stays a code block in every message. No message
+ * starts with whitespace, except a code line's indentation inside `<pre>`.
  */
 export function splitTelegramHtml(html: string, limit = TELEGRAM_TEXT_LIMIT): string[] {
   const atoms = atomize(html);
@@ -82,6 +83,7 @@ export function splitTelegramHtml(html: string, limit = TELEGRAM_TEXT_LIMIT): st
   let atomPos = 0;
   let vis = 0;
   while (atomPos < atoms.length) {
+    const first = vis === 0;
     const cut = bestCut(visible, vis, limit);
     const stopAtom = cut < textIdx.length ? (textIdx[cut] ?? atoms.length) : atoms.length;
     let chunk = stack.map((s) => s.raw).join("");
@@ -100,9 +102,31 @@ export function splitTelegramHtml(html: string, limit = TELEGRAM_TEXT_LIMIT): st
       .map((s) => `</${s.name}>`)
       .join("");
     vis = cut;
-    if (hasVisibleText(chunk)) chunks.push(chunk.replace(/^((?:<[^>]+>)*)\n+/, "$1"));
+    if (hasVisibleText(chunk))
+      chunks.push(
+        chunk.replace(
+          /^((?:<[^>]+>)*)(\s+)/,
+          (_, tags: string, space: string) => tags + indentation(space, insidePre(tags), first),
+        ),
+      );
   }
   return chunks;
+}
+
+/** Whether the tags a chunk starts with leave it inside a code block. */
+function insidePre(tags: string): boolean {
+  return tags.toLowerCase().lastIndexOf("<pre") > tags.toLowerCase().lastIndexOf("</pre");
+}
+
+/**
+ * What stays of the whitespace a chunk starts with: nothing (a part never starts with the
+ * space or line break it was cut at), except, where lines may be code, the indentation
+ * of its first line (all of it in the first chunk, which starts where the text does).
+ */
+function indentation(space: string, code: boolean, first: boolean): string {
+  if (!code) return "";
+  if (space.includes("\n")) return space.slice(space.lastIndexOf("\n") + 1);
+  return first ? space : "";
 }
 
 /** True when a chunk shows something: Telegram refuses a message of tags and whitespace only. */
@@ -118,7 +142,11 @@ export function splitPlainText(text: string, limit = TELEGRAM_TEXT_LIMIT): strin
   let start = 0;
   while (start < units.length) {
     const cut = bestCut(units, start, limit);
-    const chunk = units.slice(start, cut).join("").replace(/^\n+/, "");
+    // Plain text cannot say which lines are code: a line's indentation stays.
+    const chunk = units
+      .slice(start, cut)
+      .join("")
+      .replace(/^\s+/, (space) => indentation(space, true, start === 0));
     if (chunk.trim().length > 0) chunks.push(chunk);
     start = cut;
   }

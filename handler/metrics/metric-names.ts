@@ -2,7 +2,7 @@
  * The metrics the bot publishes (CloudWatch embedded metric format, one
  * document per invoke): their names, units and meaning, defined once here for
  * the handler that records them and for the stack's alarms and dashboard
- * (`src/monitoring.ts`), which read them.
+ * (`src/alarms.ts`, `src/dashboard.ts`), which read them.
  */
 
 /** CloudWatch namespace of every metric the bot publishes. */

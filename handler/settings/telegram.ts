@@ -1,7 +1,7 @@
 import * as z from "zod";
-import { parameterName, required, setting, url } from "../setting-kinds.js";
+import { required, setting, url } from "../setting-kinds.js";
 
-/** Settings: how the bot reaches Telegram: its token, the Bot API server and the webhook secret (or the SSM parameters holding them). Rows of the one table in `handler/settings.ts`. */
+/** Settings: how the bot reaches Telegram: its token, the Bot API server and the webhook secret. Rows of the one table in `handler/settings.ts`. */
 export const TELEGRAM_SETTINGS = {
   TELEGRAM_BOT_TOKEN: required(
     {
@@ -37,25 +37,5 @@ export const TELEGRAM_SETTINGS = {
           "may only contain A-Z, a-z, 0-9, _ and - (Telegram's rule)",
         )
         .default(d),
-  ),
-  TELEGRAM_BOT_TOKEN_PARAMETER: setting(
-    {
-      type: "string",
-      stackSets: true,
-      description:
-        "Name of an SSM SecureString holding the token, read with decryption once per cold start instead of TELEGRAM_BOT_TOKEN; the stack sets it (and the grant to read it) from the synth-time setting of the same name.",
-    },
-    "",
-    (d) => parameterName(d),
-  ),
-  TELEGRAM_WEBHOOK_SECRET_PARAMETER: setting(
-    {
-      type: "string",
-      stackSets: true,
-      description:
-        "Name of an SSM SecureString holding the webhook secret, read like TELEGRAM_BOT_TOKEN_PARAMETER instead of TELEGRAM_WEBHOOK_SECRET.",
-    },
-    "",
-    (d) => parameterName(d),
   ),
 };

@@ -1,9 +1,10 @@
 /**
  * What the demo's page draws, built from what the bot did through the Bot
  * API, as a Telegram app builds its screen: the bot's messages as they read
- * now (text with entities, a document, an inline keyboard) and the draft
- * being written.
+ * now (text with entities, a rich message's blocks, a document, an inline
+ * keyboard) and the draft being written, plain or rich.
  */
+import { plainText, type RichJson } from "../../__tests__/harness/fake-rich.js";
 import {
   type FakeTelegram,
   parseTelegramHtml,
@@ -22,8 +23,11 @@ export interface ViewMessage {
   /** Unique in the chat: `you-<n>` or `bot-<message_id>`. */
   readonly id: string;
   readonly from: "you" | "bot";
+  /** What it reads as: the text, or a rich message's blocks as plain text. */
   readonly text: string;
   readonly entities: readonly TgEntity[];
+  /** A rich message's blocks (Bot API 10.1), which the page draws instead of `text`. */
+  readonly rich?: readonly RichJson[];
   readonly messageId?: number;
   readonly photo?: { readonly url: string; readonly width: number; readonly height: number };
   readonly document?: { readonly name: string; readonly size: number; readonly url?: string };
@@ -38,6 +42,8 @@ export interface ChatView {
     readonly draftId: number;
     readonly text: string;
     readonly entities: readonly TgEntity[];
+    /** A rich draft's blocks (`sendRichMessageDraft`), perhaps a thinking block. */
+    readonly rich?: readonly RichJson[];
     readonly canStop: boolean;
     readonly stopping: boolean;
     /** When its latest frame arrived (epoch ms). */
@@ -58,7 +64,13 @@ interface TgButton {
   readonly url?: string;
 }
 
-const ANSWER_METHODS = new Set(["sendMessage", "sendDocument", "sendMessageDraft"]);
+const DRAFT_METHODS = new Set(["sendMessageDraft", "sendRichMessageDraft"]);
+const ANSWER_METHODS = new Set([
+  ...DRAFT_METHODS,
+  "sendMessage",
+  "sendRichMessage",
+  "sendDocument",
+]);
 
 /**
  * The draft on screen in `chatId`: the latest frame, until a message of the
@@ -77,13 +89,14 @@ export function draftOnScreen(
     )
     .at(-1);
   const frame = telegram.drafts(chatId).at(-1);
-  if (last?.method !== "sendMessageDraft" || !frame) return undefined;
+  if (!DRAFT_METHODS.has(last?.method ?? "") || !frame) return undefined;
   const { text, entities } =
     frame.html !== undefined ? parseTelegramHtml(frame.html) : { text: frame.text, entities: [] };
   return {
     draftId: frame.draftId,
     text,
     entities,
+    ...(frame.rich ? { rich: frame.rich } : {}),
     canStop: frame.canStop,
     stopping: stops.has(frame.draftId),
     at: frame.at,
@@ -98,12 +111,14 @@ export function botMessage(m: Record<string, unknown>): ViewMessage {
     | undefined;
   const keyboard = (m.reply_markup as { inline_keyboard?: TgButton[][] } | undefined)
     ?.inline_keyboard;
+  const rich = (m.rich_message as { blocks: RichJson[] } | undefined)?.blocks;
   return {
     id: `bot-${id}`,
     from: "bot",
     messageId: id,
-    text: String(document ? (m.caption ?? "") : (m.text ?? "")),
+    text: rich ? plainText(rich) : String(document ? (m.caption ?? "") : (m.text ?? "")),
     entities: ((document ? m.caption_entities : m.entities) as TgEntity[] | undefined) ?? [],
+    ...(rich ? { rich } : {}),
     ...(document
       ? {
           document: {

@@ -4,7 +4,9 @@
  * NDJSON streaming, `/api/tags`, `/api/show`, `/api/pull`), serving one
  * model, {@link STAND_IN_MODEL}, whose every answer says it is a stand-in. It
  * writes slowly on purpose, so that an answer visibly grows and Stop can be
- * pressed; asked for a long story, it writes for about half a minute.
+ * pressed; asked for a long story, it writes for about half a minute; asked
+ * for a table (or formatting, a formula), it "reasons" first, as a thinking
+ * model does, then answers with a heading, a table and formulas.
  */
 import { type ChatBody, FakeOllama, type Reply } from "../../__tests__/harness/fake-ollama.js";
 import { canonicalModelName } from "../../handler/domain/model-name.js";
@@ -72,7 +74,8 @@ async function startStandIn(): Promise<FakeOllama> {
   ollama.setModelDetails(STAND_IN_MODEL, {
     sizeBytes: 1_024,
     parameterSize: "stand-in",
-    capabilities: ["completion", "vision"],
+    // "thinking": its reasoning comes in Ollama's `message.thinking`, as a reasoning model's does.
+    capabilities: ["completion", "vision", "thinking"],
   });
   ollama.setDefaultReply(standInReply);
   // About 120 characters a second: an answer grows over a few seconds.
@@ -98,10 +101,12 @@ function standInReply(body: ChatBody): Reply {
   }
   if (quoted) lines.push(`You wrote ${said.length} characters: “${quoted}”`);
   if (/\b(long|story)\b/i.test(said)) return [...lines, "", story().join("\n\n")].join("\n");
+  if (/\b(tables?|formatting|rich|formulas?|math)\b/i.test(said)) return showcase();
   lines.push(
     "",
     "I write slowly on purpose, so you can watch the answer grow. Things to try:",
     "- ask for **a long story**, then press Stop",
+    "- ask for **a table**: I reason first, then show rich formatting",
     "- `/pull llava`, then press ✖️ Cancel",
     "- 📎 a photo or a text file",
     "- `/help` for every command",
@@ -124,4 +129,39 @@ function story(): string[] {
 function parsedServers(raw: string): readonly OllamaServer[] | undefined {
   const parsed = SETTINGS.OLLAMA_URL.schema.safeParse(raw);
   return parsed.success ? parsed.data : undefined;
+}
+
+/**
+ * Rich formatting for show, after a little "reasoning" (what a thinking
+ * model's draft shows first, and its answer keeps folded under the text).
+ */
+function showcase(): Reply {
+  const thinking = [
+    "Stand-in reasoning, for show: a thinking model (qwen3, deepseek-r1) writes its reasoning first.",
+    "The draft shows it while it thinks; the answer keeps it folded at the end.",
+    "The stand-in has nothing to weigh, so it only says where reasoning goes, slowly enough to read.",
+  ].join(" ");
+  const content = [
+    STAND_IN_LABEL,
+    "",
+    "## Rich formatting, for show",
+    "",
+    "| Markdown | Shown as |",
+    "|:--|:--:|",
+    "| `## Title` | a heading |",
+    "| a pipe table | this table |",
+    "| `$a^2+b^2=c^2$` | $a^2+b^2=c^2$ |",
+    "",
+    "$$\\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}$$",
+    "",
+    "Prices stay text: $5 and $10.",
+    "",
+    "- [x] a task list",
+    "- [ ] real answers: run Ollama",
+    "",
+    "```ts",
+    'const model = "stand-in";',
+    "```",
+  ].join("\n");
+  return { thinking, content };
 }

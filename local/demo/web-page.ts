@@ -21,9 +21,11 @@ const PAGE_DIR = join(import.meta.dirname, "page");
 const STATIC: Readonly<Record<string, { file: string; type: string }>> = {
   "/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/page.css": { file: "page.css", type: "text/css; charset=utf-8" },
+  "/rich.css": { file: "rich.css", type: "text/css; charset=utf-8" },
   "/page.js": { file: "page.js", type: "text/javascript; charset=utf-8" },
   "/format.js": { file: "format.js", type: "text/javascript; charset=utf-8" },
   "/messages.js": { file: "messages.js", type: "text/javascript; charset=utf-8" },
+  "/rich.js": { file: "rich.js", type: "text/javascript; charset=utf-8" },
 };
 const SECURITY_HEADERS = {
   "content-security-policy":

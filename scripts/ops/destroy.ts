@@ -1,12 +1,12 @@
 /** `npm run destroy`: removes the stack (bucket contents included on LocalStack). */
-import { type Io, loadDotEnv, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
-import { hasCommand, run, waitForLocalStack } from "./shell.js";
+import { type Io, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
+import { run, waitForLocalStack } from "./shell.js";
 import { terraformVariables } from "./terraform-env.js";
+import { explainTerraformFailure, terraformProblems } from "./terraform-provider.js";
 
 /** Entry point (exported for tests). */
 export async function main(env = process.env, io: Io = processIo): Promise<number> {
-  // The same .env as up: its DEPLOY_TARGET and names decide what is destroyed.
-  loadDotEnv(env);
+  // With the same .env as up (read by runIfMain): its DEPLOY_TARGET and names decide what goes.
   const target = targetFromEnv(env);
   if (target.endpoint) {
     // Without LocalStack, Terraform would fail on its refresh with a far less helpful message.
@@ -16,8 +16,8 @@ export async function main(env = process.env, io: Io = processIo): Promise<numbe
       );
     });
   }
-  if (!hasCommand("terraform", ["-version"]))
-    throw new OperatorError("cdktf destroys through Terraform, which is not on PATH.");
+  const [problem] = await terraformProblems(env, "destroys");
+  if (problem) throw new OperatorError(problem);
   io.err(`Destroying the stack on ${target.endpoint ?? `AWS ${target.region}`} (cdktf destroy)…`);
   await run("npx", ["cdktf", "destroy", "--auto-approve"], {
     what: "cdktf destroy",
@@ -28,6 +28,7 @@ export async function main(env = process.env, io: Io = processIo): Promise<numbe
       TF_VAR_telegram_bot_token: env.TELEGRAM_BOT_TOKEN || "0:destroy",
       CHECKPOINT_DISABLE: "1",
     },
+    explain: explainTerraformFailure,
   });
   io.out(
     target.endpoint

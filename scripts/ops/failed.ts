@@ -34,15 +34,7 @@ import {
   readFailureQueue,
   releaseFailureRecords,
 } from "./failure-queue.js";
-import {
-  clientConfig,
-  explain,
-  type Io,
-  loadDotEnv,
-  processIo,
-  runIfMain,
-  targetFromEnv,
-} from "./lib.js";
+import { clientConfig, explain, type Io, processIo, runIfMain, targetFromEnv } from "./lib.js";
 
 /** A pending update older than this has outlived every queued attempt (Lambda retries within minutes). */
 export const STUCK_AFTER_MS = 15 * 60_000;
@@ -249,7 +241,4 @@ export async function main(
   }
 }
 
-runIfMain(import.meta, () => {
-  loadDotEnv();
-  return main();
-});
+runIfMain(import.meta, () => main());

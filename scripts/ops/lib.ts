@@ -104,12 +104,14 @@ export const processIo: Io = {
 };
 
 /**
- * Runs `main` when the file is executed directly (not when a test imports it),
+ * Runs `main` when the file is executed directly (not when a test imports it), with
+ * `.env` read first (so every operator script targets what `npm run up` deployed),
  * printing an {@link OperatorError} as one line and exiting non-zero.
  */
 export function runIfMain(meta: ImportMeta, main: () => Promise<number | undefined>): void {
   const entry = process.argv[1];
   if (!entry || meta.url !== pathToFileURL(entry).href) return;
+  loadDotEnv();
   quietSdkNodeWarning(process.env);
   main().then(
     (code) => {

@@ -5,24 +5,52 @@ import { OperatorError } from "./lib.js";
 
 /** Whether a command exists on PATH. */
 export function hasCommand(command: string, args: readonly string[] = ["--version"]): boolean {
-  const res = spawnSync(command, [...args], { stdio: "ignore" });
+  // CHECKPOINT_DISABLE: `terraform -version` would otherwise ask HashiCorp for news.
+  const res = spawnSync(command, [...args], {
+    stdio: "ignore",
+    env: { ...process.env, CHECKPOINT_DISABLE: "1" },
+  });
   return res.error === undefined && res.status === 0;
 }
 
-/** Runs a command with inherited output; rejects with an {@link OperatorError} on failure. */
+/** How much of a command's output is kept for {@link run}'s `explain`. */
+const KEPT_OUTPUT_CHARS = 256 * 1024;
+
+/**
+ * Runs a command with its output shown as it goes; rejects with an {@link OperatorError}
+ * on failure. With `explain`, the output is also kept (its last 256 KB) and a failure
+ * says what `explain` makes of it, in one line, instead of only the exit code.
+ */
 export function run(
   command: string,
   args: readonly string[],
-  options: { env?: NodeJS.ProcessEnv; what: string },
+  options: {
+    env?: NodeJS.ProcessEnv;
+    what: string;
+    explain?: (output: string) => string | undefined;
+  },
 ): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, [...args], { stdio: "inherit", env: options.env ?? process.env });
+    const explain = options.explain;
+    const child = spawn(command, [...args], {
+      stdio: explain ? ["inherit", "pipe", "pipe"] : "inherit",
+      env: options.env ?? process.env,
+    });
+    let output = "";
+    const keep = (to: NodeJS.WriteStream) => (chunk: Buffer) => {
+      to.write(chunk);
+      output = (output + chunk.toString()).slice(-KEPT_OUTPUT_CHARS);
+    };
+    child.stdout?.on("data", keep(process.stdout));
+    child.stderr?.on("data", keep(process.stderr));
     child.on("error", (err) => reject(new OperatorError(`${options.what} failed: ${err.message}`)));
-    child.on("exit", (code) =>
-      code === 0
-        ? resolve()
-        : reject(new OperatorError(`${options.what} failed (exit code ${code}).`)),
-    );
+    child.on("close", (code) => {
+      if (code === 0) return resolve();
+      const why = explain?.(output);
+      reject(
+        new OperatorError(`${options.what} failed (exit code ${code})${why ? `: ${why}` : "."}`),
+      );
+    });
   });
 }
 

@@ -4,14 +4,18 @@
  * what `.env` says is what gets deployed (not silently the variable's default).
  */
 import { settingConflicts } from "../../handler/config.js";
-import { SETTINGS, type Setting } from "../../handler/settings.js";
+import { SECRET_PARAMETERS, SETTINGS, type Setting } from "../../handler/settings.js";
 import { OperatorError } from "./lib.js";
+
+/** The settings naming a secret's SSM parameter: no variable (the stack sets them), but checked here too. */
+const PARAMETER_SETTINGS: ReadonlySet<string> = new Set(Object.values(SECRET_PARAMETERS));
 
 /**
  * `TF_VAR_…` for every handler setting set (non-empty) in `env`, each checked
  * with the handler's own validation first (and the settings that must agree,
  * such as a default and its ceiling), so a typo fails here with the setting's
- * name instead of in the deployed function.
+ * name instead of in the deployed function; a secret's `…_PARAMETER` name is
+ * checked too, before synth would refuse it halfway through a deploy.
  * @throws OperatorError naming every malformed setting.
  */
 export function terraformVariables(
@@ -21,14 +25,15 @@ export function terraformVariables(
   const problems: string[] = [];
   for (const [name, s] of Object.entries(SETTINGS) as [string, Setting][]) {
     const raw = env[name];
-    if (s.variable === undefined || raw === undefined || raw === "") continue;
+    if (raw === undefined || raw === "") continue;
+    if (s.variable === undefined && !PARAMETER_SETTINGS.has(name)) continue;
     const parsed = s.schema.safeParse(raw);
     if (!parsed.success) {
       problems.push(`${name} ${parsed.error.issues[0]?.message ?? "is invalid"}`);
       continue;
     }
     // Terraform's bool accepts only true/false; the handler also accepts yes/no/1/0/on/off.
-    vars[`TF_VAR_${s.variable}`] = s.type === "bool" ? String(parsed.data) : raw;
+    if (s.variable) vars[`TF_VAR_${s.variable}`] = s.type === "bool" ? String(parsed.data) : raw;
   }
   if (problems.length === 0) problems.push(...settingConflicts(env));
   if (problems.length > 0)

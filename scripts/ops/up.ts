@@ -1,33 +1,55 @@
 /**
  * `npm run up`: LocalStack up, bundle built, stack deployed, next steps
- * printed. Needs Docker, Terraform (cdktf calls it) and TELEGRAM_BOT_TOKEN (or
- * TELEGRAM_BOT_TOKEN_PARAMETER, an SSM parameter holding it).
+ * printed. Needs Docker (for LocalStack), Terraform with the hashicorp/aws
+ * provider (cdktf calls it) and TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_PARAMETER,
+ * an SSM parameter holding it): all checked before anything starts.
  */
-import { type Io, loadDotEnv, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
-import { hasCommand, run, waitForLocalStack } from "./shell.js";
+import { SECRET_PARAMETERS } from "../../handler/settings.js";
+import { type Io, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
+import { run, waitForLocalStack } from "./shell.js";
 import { terraformVariables } from "./terraform-env.js";
+import {
+  type DeployChecks,
+  explainTerraformFailure,
+  MACHINE,
+  terraformProblems,
+} from "./terraform-provider.js";
 
-/** Why `up` cannot start, or undefined when it can. */
-export function preflight(
+/** Everything `up` lacks, one line each; empty when it can start. */
+export async function preflight(
   env: Readonly<Record<string, string | undefined>>,
-  has: (command: string, args?: readonly string[]) => boolean = hasCommand,
-): string | undefined {
-  if (!env.TELEGRAM_BOT_TOKEN && !env.TELEGRAM_BOT_TOKEN_PARAMETER)
-    return "Set TELEGRAM_BOT_TOKEN (from @BotFather) first, e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm run up, or put it in .env (or TELEGRAM_BOT_TOKEN_PARAMETER: the name of an SSM SecureString holding it).";
-  if (targetFromEnv(env).kind === "localstack" && !has("docker", ["compose", "version"]))
-    return 'Docker with the compose plugin is needed for LocalStack. Without Docker, run the bot locally with "npm start".';
-  if (!has("terraform", ["-version"]))
-    return 'cdktf deploys through Terraform, which is not on PATH. Install it (https://developer.hashicorp.com/terraform/install) or run "npm start" instead.';
-  return undefined;
+  checks: DeployChecks = MACHINE,
+): Promise<string[]> {
+  const problems: string[] = [];
+  if (!env.TELEGRAM_BOT_TOKEN && !env[SECRET_PARAMETERS.TELEGRAM_BOT_TOKEN])
+    problems.push(
+      "Set TELEGRAM_BOT_TOKEN (from @BotFather) first, e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm run up, or put it in .env (or TELEGRAM_BOT_TOKEN_PARAMETER: the name of an SSM SecureString holding it).",
+    );
+  if (targetFromEnv(env).kind === "localstack") {
+    if (!checks.has("docker", ["compose", "version"]))
+      problems.push(
+        'Docker with the compose plugin is needed for LocalStack ("docker compose version" fails). Install Docker, or run the bot without it: npm start.',
+      );
+    else if (!checks.has("docker", ["info"]))
+      problems.push(
+        'Docker is installed but its engine is not running ("docker info" cannot reach it): start Docker (Docker Desktop, or "sudo systemctl start docker"), or run the bot without it: npm start.',
+      );
+  }
+  problems.push(...(await terraformProblems(env, "deploys", checks)));
+  return problems;
 }
 
 /** Entry point (exported for tests). */
 export async function main(env = process.env, io: Io = processIo): Promise<number> {
-  loadDotEnv(env);
-  const problem = preflight(env);
-  if (problem) throw new OperatorError(problem);
   // Checked before anything starts: a malformed setting fails here, naming it.
   const variables = terraformVariables(env);
+  const problems = await preflight(env);
+  if (problems.length > 0)
+    throw new OperatorError(
+      problems.length === 1
+        ? problems.join("")
+        : `npm run up cannot start yet:\n  • ${problems.join("\n  • ")}`,
+    );
   const target = targetFromEnv(env);
   const step = (n: number, text: string) => io.err(`\n[${n}/4] ${text}`);
 
@@ -47,6 +69,7 @@ export async function main(env = process.env, io: Io = processIo): Promise<numbe
   await run("npx", ["cdktf", "deploy", "--auto-approve"], {
     what: "cdktf deploy",
     env: { ...env, ...variables, CHECKPOINT_DISABLE: "1" },
+    explain: explainTerraformFailure,
   });
 
   step(4, "Done. Next:");

@@ -5,7 +5,7 @@
  */
 import { Api, GrammyError } from "grammy";
 import { HANDLED_UPDATES } from "../../handler/app/intake/update-types.js";
-import { type Io, loadDotEnv, OperatorError, processIo, runIfMain } from "./lib.js";
+import { type Io, OperatorError, processIo, runIfMain } from "./lib.js";
 
 /** A parsed command line. */
 export type WebhookCommand =
@@ -79,7 +79,4 @@ export async function main(
   }
 }
 
-runIfMain(import.meta, () => {
-  loadDotEnv();
-  return main();
-});
+runIfMain(import.meta, () => main());

@@ -86,18 +86,23 @@ export const ARCHIVE_COMMANDS: CommandTable = {
         await say(turn, "You have no conversations yet.");
         return undefined;
       }
+      // Each model keeps its own active conversation: the current one is the current model's.
+      const profile = await turn.conversations.profile(turn.msg);
+      const current = activeSessionId(profile, turn.msg, profile.currentModel);
       const lines = sessions.slice(0, 30).map((s, i) => {
         const state =
           s.status === "closed"
             ? `📦 archived (${s.archiveReason ?? "closed"})`
             : s.pendingArchive
               ? "⏳ being archived (storage was unavailable; retried automatically)"
-              : "🟢 active";
+              : s.sessionId === current
+                ? "🟢 active, current"
+                : "🟢 active";
         return `${i + 1}. <b>${escapeHtml(s.model)}</b> · ${state} · ${s.messageCount} msgs · ${day(s.createdAt)} → ${day(s.lastMessageTs)}`;
       });
       await sayHtml(
         turn,
-        `<b>Your conversations</b> (newest first)\n${lines.join("\n")}\n\n/export &lt;n&gt; sends one as a file; /resume &lt;n&gt; reopens an archived one.`,
+        `<b>Your conversations</b> (newest first)\n${lines.join("\n")}\n\nThe current one gets your messages; /model &lt;name&gt; switches to another model's. /export &lt;n&gt; sends one as a file; /resume &lt;n&gt; reopens an archived one.`,
       );
       return undefined;
     },
@@ -116,7 +121,7 @@ export const ARCHIVE_COMMANDS: CommandTable = {
       await sayHtml(
         turn,
         lines.length
-          ? `<b>Archived conversations</b>\n${lines.join("\n")}`
+          ? `<b>Archived conversations</b> (numbered as in /sessions, for /export &lt;n&gt; and /resume &lt;n&gt;)\n${lines.join("\n")}`
           : "No archived conversations yet. /end archives the current one.",
       );
       return undefined;
@@ -158,7 +163,7 @@ export const ARCHIVE_COMMANDS: CommandTable = {
           msg.chatId,
           { name: `session_${session.sessionId}.json`, content },
           {
-            caption: `${session.model} · ${doc.message_count} messages${left > 0 ? ` (${left} older images left out: the file holds up to ${EXPORT_IMAGE_BYTES / 1024 / 1024} MB of them)` : ""}. Send this file back to me to import it.`,
+            caption: `${session.model} · ${doc.message_count} messages${session.status === "active" ? " · live conversation, not archived" : ""}${left > 0 ? ` (${left} older images left out: the file holds up to ${EXPORT_IMAGE_BYTES / 1024 / 1024} MB of them)` : ""}. Send this file back to me to import it.`,
             threadId: msg.threadId,
           },
         );

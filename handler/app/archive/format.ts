@@ -79,8 +79,11 @@ export const archiveSchema = z.lazy(() =>
         started_at: z.string(),
         last_message_at: z.string(),
         ended_at: z.string().nullable(),
-        archived_at: z.string(),
-        archive_reason: z.string(),
+        /** When and why it was archived; a live conversation's export has neither. */
+        archived_at: z.string().optional(),
+        archive_reason: z.string().optional(),
+        /** When a live conversation was exported (/export): it is not archived. */
+        exported_at: z.string().optional(),
         ollama_endpoint: z.string().max(MAX_RECORDED_ENDPOINT_CHARS),
       }),
       user: z.object({
@@ -131,7 +134,9 @@ export const archiveSchema = z.lazy(() =>
 export type ArchiveDocument = z.infer<typeof archiveSchema>;
 
 /**
- * Builds the archive document of a session whose full transcript is `messages`.
+ * Builds the archive document of a session whose full transcript is `messages`, at
+ * time `at`: a closed session's archive (`archived_at`, `archive_reason`), or a live
+ * session's export (`exported_at` and no archive fields: it is not archived).
  * It enforces every limit {@link archiveSchema} checks, so whatever the bot
  * writes it can read back (a message stored before answers were capped is
  * clipped rather than making the whole session unarchivable).
@@ -141,7 +146,7 @@ export type ArchiveDocument = z.infer<typeof archiveSchema>;
 export function buildArchive(
   session: Session,
   messages: readonly ChatMessage[],
-  archivedAt: string,
+  at: string,
   modelDefaults: Readonly<Record<string, number>> = {},
 ): ArchiveDocument {
   return {
@@ -153,9 +158,10 @@ export function buildArchive(
       status: session.status,
       started_at: session.createdAt,
       last_message_at: session.lastMessageTs,
-      ended_at: session.status === "closed" ? (session.closedAt ?? archivedAt) : null,
-      archived_at: archivedAt,
-      archive_reason: session.archiveReason ?? "size",
+      ended_at: session.status === "closed" ? (session.closedAt ?? at) : null,
+      ...(session.status === "closed"
+        ? { archived_at: at, archive_reason: session.archiveReason ?? "ended" }
+        : { exported_at: at }),
       ollama_endpoint: session.ollamaUrl.slice(0, MAX_RECORDED_ENDPOINT_CHARS),
     },
     user: {

@@ -3,6 +3,7 @@ import { sanitizeOptions } from "../../domain/model-options.js";
 import { withoutUserInfo } from "../../domain/ollama-server.js";
 import { type ChatMessage, newSessionId, type Session } from "../../domain/session.js";
 import { stampOf } from "../../domain/update-stamp.js";
+import { amountOf } from "../../domain/usage.js";
 import { ConflictError } from "../../errors.js";
 import { say, type Turn, type TurnOutcome } from "../conversation/turn.js";
 import { importImages } from "../media/attachments.js";
@@ -112,7 +113,7 @@ export async function importArchive(
   }
   await say(
     turn,
-    `📥 Imported a ${session.model} conversation with ${messages.length} messages. It's in /sessions; /resume reopens it.${dropped.length > 0 ? `\nIgnored settings that /set would not accept: ${dropped.slice(0, 10).join(", ").slice(0, 300)}.` : ""}`,
+    `📥 Imported a conversation with ${session.model} (${amountOf(messages.length, "message")}). It's in /sessions; /resume reopens it.${dropped.length > 0 ? `\nIgnored settings that /set would not accept: ${dropped.slice(0, 10).join(", ").slice(0, 300)}.` : ""}`,
   );
   return "handled";
 }

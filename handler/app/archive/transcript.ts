@@ -9,7 +9,7 @@ export function renderTranscript(doc: ArchiveDocument): string {
     `Conversation with ${doc.session.model}`,
     `User: ${who} (id ${doc.user.id}, chat ${doc.user.chat_id})`,
     `Session: ${doc.session.id} · started ${doc.session.started_at} · ${doc.session.ended_at ? `ended ${doc.session.ended_at}` : "still active"}`,
-    `Archived: ${doc.session.archived_at} (${doc.session.archive_reason}) · ${doc.message_count} messages · ${doc.usage.prompt_tokens}+${doc.usage.completion_tokens} tokens`,
+    `${doc.session.archived_at ? `Archived: ${doc.session.archived_at} (${doc.session.archive_reason})` : `Exported live: ${doc.session.exported_at}`} · ${doc.message_count} messages · ${doc.usage.prompt_tokens}+${doc.usage.completion_tokens} tokens`,
     ...(doc.parameters.system_prompt ? [`System prompt: ${doc.parameters.system_prompt}`] : []),
     ...(doc.parameters.think ? [`Reasoning (/think): ${doc.parameters.think}`] : []),
     "=".repeat(72),

@@ -1,7 +1,7 @@
 import type { OllamaServer } from "../../domain/ollama-server.js";
 import { type ChatMessage, MAX_STORED_MESSAGE_CHARS, type Session } from "../../domain/session.js";
 import { thinkParam } from "../../domain/think.js";
-import { appliedAlready } from "../../domain/update-stamp.js";
+import { appliedAlready, type UpdateRef } from "../../domain/update-stamp.js";
 import { ModelError } from "../../errors.js";
 import { TimeLimit } from "../../time-limit.js";
 import { openAnswerStream } from "../delivery/answer-stream.js";
@@ -40,6 +40,20 @@ export async function chatTurn(turn: Turn, text: string): Promise<TurnOutcome> {
 }
 
 /**
+ * True when the session's window already holds this update's message, stored
+ * after the update was taken on. The stamp keeps only the last update applied:
+ * when a late, lower update was applied after this one (a webhook delivery
+ * overtaken, answered while this one's finish was lost to a crash), only the
+ * message itself still says this one is stored. A message of an earlier id
+ * sequence under the same id was stored before this update existed.
+ */
+export function turnStored(session: Session, ref: UpdateRef): boolean {
+  return session.conversation.some(
+    (m) => m.role === "user" && m.updateId === ref.updateId && Date.parse(m.ts) >= ref.receivedAt,
+  );
+}
+
+/**
  * The session a new user message goes to, or "duplicate" when this update was
  * applied already (a redelivery).
  */
@@ -47,7 +61,7 @@ export async function beginTurn(turn: Turn): Promise<Session | "duplicate"> {
   const { msg, conversations } = turn;
   // The message is stored in the session at the end of the turn: a new session is created then.
   let { session } = await conversations.current(msg, { deferCreate: true });
-  if (appliedAlready(session, msg)) return "duplicate";
+  if (appliedAlready(session, msg) || turnStored(session, msg)) return "duplicate";
   if (turn.services.archiver.mustTrimFirst(session)) {
     // Earlier trims failed (S3 down). Move the window to S3 before the model runs: if S3 is
     // still down this throws, and the update is retried on a later invoke, its text intact,

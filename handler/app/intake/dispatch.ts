@@ -25,6 +25,17 @@ import {
 } from "./addressing.js";
 import type { CheckedUpdate } from "./checked-update.js";
 
+/** What the refusal of a message the bot cannot read calls it, by its field in the update. */
+const NON_TEXT: Readonly<Record<string, string>> = {
+  sticker: "a sticker",
+  video: "a video",
+  video_note: "a video message",
+  animation: "a GIF",
+  location: "a location",
+  contact: "a contact",
+  poll: "a poll",
+};
+
 /** How one update ended, as counted in the invoke's summary. */
 export type UpdateOutcome = TurnOutcome | "skipped";
 
@@ -128,7 +139,7 @@ export async function dispatch(
     case "unsupported":
       await say(
         turn,
-        `I can only read text messages, not a ${incoming.what.replace("_", " ")}. Send your question as text.`,
+        `I can only read text messages, not ${NON_TEXT[incoming.what] ?? "this kind of message"}. Send your question as text.`,
       );
       return "handled";
   }

@@ -58,27 +58,41 @@ function elementFor(entity) {
     details.append(summary, quote);
     return { outer: details, inner: quote };
   }
-  if (entity.type === "text_link" && /^(https?:|tg:)/i.test(entity.url ?? "")) {
-    const a = document.createElement("a");
-    a.href = entity.url;
-    a.target = "_blank";
-    a.rel = "noopener noreferrer";
-    return { outer: a, inner: a };
-  }
+  const link = entity.type === "text_link" ? linkTo(entity.url) : undefined;
+  if (link) return { outer: link, inner: link };
   if (entity.type === "spoiler") {
-    const span = document.createElement("span");
-    span.className = "spoiler";
-    span.tabIndex = 0;
-    span.setAttribute("role", "button");
-    span.setAttribute("aria-label", "Hidden text: press to show");
-    const show = () => {
-      span.classList.add("shown");
-      span.removeAttribute("role");
-      span.removeAttribute("aria-label");
-    };
-    span.addEventListener("click", show);
-    span.addEventListener("keydown", (e) => (e.key === "Enter" || e.key === " ") && show());
+    const span = spoiler();
     return { outer: span, inner: span };
   }
   return single("span");
+}
+
+/**
+ * A link that opens in a new tab, for the schemes a chat may open (web,
+ * Telegram, e-mail, phone); undefined for any other (`javascript:` above all).
+ */
+export function linkTo(url) {
+  if (!/^(https?:|tg:|mailto:|tel:)/i.test(url ?? "")) return undefined;
+  const a = document.createElement("a");
+  a.href = url;
+  a.target = "_blank";
+  a.rel = "noopener noreferrer";
+  return a;
+}
+
+/** Hidden text that shows itself when pressed (Telegram's spoiler). */
+export function spoiler() {
+  const span = document.createElement("span");
+  span.className = "spoiler";
+  span.tabIndex = 0;
+  span.setAttribute("role", "button");
+  span.setAttribute("aria-label", "Hidden text: press to show");
+  const show = () => {
+    span.classList.add("shown");
+    span.removeAttribute("role");
+    span.removeAttribute("aria-label");
+  };
+  span.addEventListener("click", show);
+  span.addEventListener("keydown", (e) => (e.key === "Enter" || e.key === " ") && show());
+  return span;
 }

@@ -2,6 +2,7 @@
 // keyboard apart from its text), so that a button is never replaced under
 // the pointer while the bot edits the message above it.
 import { formatted } from "/format.js";
+import { richMessage } from "/rich.js";
 
 /** Messages drawn so far: id → { li, json, keys, body, kb }. */
 const drawn = new Map();
@@ -42,7 +43,8 @@ function messageBody(m) {
     file.append(name, size);
     body.append(file);
   }
-  if (m.text) body.append(textBlock(m.text, m.entities));
+  if (m.rich) body.append(richMessage(m.rich));
+  else if (m.text) body.append(textBlock(m.text, m.entities));
   return body;
 }
 

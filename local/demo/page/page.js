@@ -4,6 +4,7 @@
 // replaced under the pointer) and posts what the person does.
 import { formatted } from "/format.js";
 import { drawMessages } from "/messages.js";
+import { richMessage } from "/rich.js";
 
 const DRAFT_LIFETIME_MS = 30_000;
 const TYPING_MS = 5_000;
@@ -41,9 +42,11 @@ function drawDraft(chat) {
   ui.draft.hidden = !draftLive(chat);
   if (ui.draft.hidden) return;
   ui.draftText.replaceChildren(
-    draft.text
-      ? formatted(draft.text, draft.entities)
-      : Object.assign(document.createElement("em"), { textContent: "Thinking…" }),
+    draft.rich
+      ? richMessage(draft.rich)
+      : draft.text
+        ? formatted(draft.text, draft.entities)
+        : Object.assign(document.createElement("em"), { textContent: "Thinking…" }),
   );
   ui.draftStop.hidden = !draft.canStop;
   ui.draftStop.disabled = draft.stopping;

@@ -160,19 +160,23 @@ export class Poller {
   ): Promise<unknown> {
     const { deps } = this;
     const { progress, summary, lanes, persist } = run;
+    // Set after waiting for answers to make room: Telegram holds updates that did not fit.
+    let heldBack = false;
     for (let first = true; ; first = false) {
       const busy = lanes.size > 0;
       const window = Math.floor((deadline - START_RESERVE_MS - this.now()) / 1000);
       if (options.signal?.aborted) return undefined;
       // The first call always happens: it reports what waits even when nothing may start.
-      if (!first && (window < 1 || !run.mayStart() || (!busy && !options.listenWhenIdle)))
-        return undefined;
+      const idle = !busy && !options.listenWhenIdle && !heldBack;
+      if (!first && (window < 1 || !run.mayStart() || idle)) return undefined;
       if (progress.room === 0) {
         // Full: wait for the answers in hand (or stop, when what is pending cannot run now).
         if (!busy) return undefined;
         await lanes.idle();
+        heldBack = true;
         continue;
       }
+      heldBack = false;
       const quick = first && !busy && !options.listenWhenIdle;
       const poll = new AbortController();
       const stop = () => poll.abort();
@@ -206,7 +210,18 @@ export class Poller {
         summary.givenUp++;
         await giveUpTooLarge(checkUpdate(update, receivedAt), error, deps);
       }
-      if (taken.length === 0) continue;
+      if (taken.length === 0) {
+        // Updates Telegram sent that could not be taken on yet (the pending list's bytes are
+        // full, or an id still pending from before a restart) are sent again at once: asking
+        // again before an answer finishes would only loop. Nothing running: nothing will free them.
+        const left = updates.length - duplicates - tooLarge.length;
+        if (left > 0) {
+          if (lanes.size === 0) return undefined;
+          await lanes.idle();
+          heldBack = true;
+        }
+        continue;
+      }
       summary.updates += taken.length;
       // One line per batch (npm start runs for minutes; its "poll finished" comes at the end).
       deps.log.info("updates received", {
@@ -214,11 +229,15 @@ export class Poller {
         firstUpdateId: taken[0]?.update.update_id,
         lastUpdateId: taken.at(-1)?.update.update_id,
       });
-      for (const t of taken) lanes.add(checkUpdate(t.update, t.receivedAt));
+      // Stored as pending before any is started: an update answered but never recorded would
+      // come back from Telegram taken on at a new time, and its answer's stamp would not know it.
       if (!(await persist())) {
-        deps.log.warn("could not store the updates taken on; not polling again in this invoke");
+        deps.log.warn(
+          "could not store the updates taken on; they are not started, and not polling again in this invoke",
+        );
         return undefined;
       }
+      for (const t of taken) lanes.add(checkUpdate(t.update, t.receivedAt));
     }
   }
 }
