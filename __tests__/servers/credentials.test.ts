@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { envWith, newPerson, type PollSummary, placesTheBotWrote, say } from "../chat/support.js";
 import { useTestBed } from "../harness/bed.js";
+import { FakeSsm } from "../harness/fake-ssm.js";
 import { repliesTo } from "../harness/people.js";
 import { ollamaUrl, useServers } from "./support.js";
 
@@ -72,5 +73,50 @@ describe("several servers, each with its own credentials in OLLAMA_URL", () => {
         Object.entries(places).map(([k, v]) => [k, leaks.filter((leak) => v.includes(leak))]),
       ),
     ).toEqual(Object.fromEntries(Object.keys(places).map((k) => [k, []])));
+  });
+
+  it("takes the whole list, each server with its password, from OLLAMA_URL_PARAMETER", async () => {
+    // Arrange
+    const ssm = await FakeSsm.start();
+    try {
+      const parameter = "/chatbot/ollama-servers";
+      const [a, b] = servers();
+      a?.setModels(["llama3"]);
+      b?.setModels(["mistral"]);
+      servers().forEach((s, i) => {
+        const c = CREDENTIALS[i];
+        if (c) s.requireBasicAuth(c.user, c.password);
+      });
+      const list = ollamaUrl(
+        servers(),
+        CREDENTIALS.map((c) => `${c.user}:${encodeURIComponent(c.password)}`),
+      );
+      ssm.putParameter(parameter, list);
+      const { OLLAMA_URL: _inline, ...env } = envWith(bed, {
+        OLLAMA_URL_PARAMETER: parameter,
+        AWS_ENDPOINT_URL_SSM: ssm.url,
+      });
+      const eve = newPerson("Eve");
+
+      // Act
+      const { logs } = await bed.captureLogs(() =>
+        say(bed, eve, ["hello", "/model mistral", "hello mistral"], env),
+      );
+
+      // Assess: both servers answered, each with its own credentials from SSM
+      expect(repliesTo(bed, eve)).toEqual(
+        expect.arrayContaining(["You said: hello", "You said: hello mistral"]),
+      );
+      servers().forEach((s, i) => {
+        const c = CREDENTIALS[i];
+        expect(s.chats()).toHaveLength(1);
+        expect(s.requests().filter((r) => c && r.authorization !== header(c))).toEqual([]);
+      });
+      expect(ssm.reads().map((r) => r.name)).toEqual([parameter]);
+      const passwords = CREDENTIALS.flatMap((c) => [c.password, encodeURIComponent(c.password)]);
+      expect(passwords.filter((p) => logs.join("\n").includes(p))).toEqual([]);
+    } finally {
+      await ssm.close();
+    }
   });
 });
