@@ -22,6 +22,7 @@ import {
   waitBehindLongAnswer,
 } from "./latency.js";
 import { longConversation } from "./long-conversation.js";
+import { servers } from "./servers.js";
 import { median, percentile, round } from "./stats.js";
 
 const root = resolve(import.meta.dirname, "..");
@@ -343,10 +344,12 @@ const SECTIONS: Record<string, () => Promise<unknown> | unknown> = {
   latencyUnderLoad: waitBehindLongAnswer,
   botCpuPerMessage: cpu,
   cost,
+  severalServers: servers,
 };
 const ONLY_ALIASES: Record<string, string> = {
   cpu: "botCpuPerMessage",
   latency: "latencyUnderLoad",
+  servers: "severalServers",
 };
 
 async function main(): Promise<void> {

@@ -27,6 +27,7 @@ import type { PollSummary } from "./app/intake/polling/poller.js";
 import type { WebhookRequest, WebhookResponse } from "./app/intake/webhook/webhook.js";
 import { CapabilityCache } from "./app/models/capabilities.js";
 import type { ArchiveStore, ChatGateway, ModelGateway } from "./app/ports.js";
+import { ServerPool } from "./app/servers/server-pool.js";
 import { LocalStopSwitch } from "./app/stop/stop-switch.js";
 import { UsageMeter } from "./app/usage/usage-meter.js";
 import type { Config } from "./config.js";
@@ -125,12 +126,22 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
   const botId = Number(config.telegram.token.split(":")[0]);
   const pollerState = new DynamoPollerStateStore(db, config.table, botId, LEASE_MS);
   const ledger = new DynamoUpdateLedger(db, config.table, botId);
-  const model = overrides.model ?? new OllamaGateway(http);
+  // One pool per process: what it learns of the servers (who is down, who has which model, the
+  // answers in flight) holds across the invokes of a warm Lambda and the poll runs of npm start.
+  const servers = new ServerPool(
+    overrides.model ?? new OllamaGateway(http),
+    {
+      servers: config.ollama.servers,
+      parallel: config.ollama.parallel,
+      now: () => now().getTime(),
+    },
+    log,
+  );
   const usage = new DynamoUsageStore(db, config.table);
   const services: BotServices = {
     config,
     telegram,
-    model,
+    servers,
     store,
     lifecycle,
     archiver,
@@ -140,7 +151,9 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
       { access: config.access, adminUserIds: config.adminUserIds, now },
       log,
     ),
-    capabilities: new CapabilityCache(model, { server: config.ollama.server, now }),
+    capabilities: new CapabilityCache((model, signal) => servers.capabilities(model, signal), {
+      now,
+    }),
     media: objects,
     speech: new OpenAiSpeechToText({
       baseUrl: config.voice.transcribeUrl,
@@ -162,7 +175,8 @@ export function createApp(config: Config, overrides: AppOverrides = {}): App {
     conversations: () =>
       new Conversations(store, {
         defaultModel: config.defaultModel,
-        ollamaUrl: config.ollama.server.url,
+        // Until a server answers in it, a session records the first one listed.
+        ollamaUrl: config.ollama.servers[0]?.url ?? "",
         now,
       }),
     usage: (moreWaiting) =>

@@ -30,8 +30,13 @@ export interface Config {
     readonly webhookSecret: string;
   };
   readonly ollama: {
-    /** The server (`OLLAMA_URL`): its public URL, and the credentials only its requests carry. */
-    readonly server: OllamaServer;
+    /**
+     * The servers (`OLLAMA_URL`, at least one, in the order listed): each one's
+     * public URL, and the credentials only its requests carry.
+     */
+    readonly servers: readonly OllamaServer[];
+    /** Answers the bot asks of one server at once (`OLLAMA_PARALLEL`). */
+    readonly parallel: number;
     readonly numCtx: number;
     /** Longest answer in tokens where a session sets none (`/set num_predict`). */
     readonly numPredict: number;
@@ -138,7 +143,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
       webhookSecret: e.TELEGRAM_WEBHOOK_SECRET,
     },
     ollama: {
-      server: e.OLLAMA_URL,
+      servers: e.OLLAMA_URL,
+      parallel: e.OLLAMA_PARALLEL,
       numCtx: e.OLLAMA_NUM_CTX,
       numPredict: e.OLLAMA_NUM_PREDICT,
       ceilings: { num_ctx: e.OLLAMA_MAX_NUM_CTX, num_predict: e.OLLAMA_MAX_NUM_PREDICT },
@@ -190,11 +196,12 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): C
 }
 
 /**
- * What of a sensitive setting's value is secret: a string whole; an Ollama
- * server only its password (its public URL is said in logs and replies).
+ * What of a sensitive setting's value is secret: a string whole; Ollama
+ * servers only their passwords (public URLs are said in logs and replies).
  */
 function secretsOf(value: unknown): readonly string[] {
   if (typeof value === "string") return [value];
-  if (value instanceof OllamaServer) return value.secrets();
+  if (Array.isArray(value))
+    return value.flatMap((v: unknown) => (v instanceof OllamaServer ? v.secrets() : []));
   return [];
 }

@@ -103,16 +103,35 @@ export type ModelFailureKind =
   | "stream_error"
   | "bad_response";
 
+/** Where a {@link ModelError} happened, beside its cause. */
+export interface ModelErrorOptions extends ErrorOptions {
+  /** Public URLs (never user info) of the servers the failure is about. */
+  readonly servers?: readonly string[];
+  /** The server sent no byte of an answer (see {@link ModelError.beforeAnswer}). @default false */
+  readonly beforeAnswer?: boolean;
+}
+
 /** The Ollama server could not produce an answer. */
 export class ModelError extends BotError {
   override readonly name = "ModelError";
+  /** Public URLs of the servers the failure is about; empty when it is about none in particular. */
+  readonly servers: readonly string[];
+  /**
+   * The request failed before the server sent any byte of an answer (refused,
+   * reset, an HTTP error status, no first byte in time): nothing reached the
+   * user, so another server may take the request without anything repeating.
+   */
+  readonly beforeAnswer: boolean;
+
   constructor(
     readonly kind: ModelFailureKind,
     readonly model: string,
     message: string,
-    options?: ErrorOptions,
+    { servers = [], beforeAnswer = false, ...options }: ModelErrorOptions = {},
   ) {
     super(message, options);
+    this.servers = servers;
+    this.beforeAnswer = beforeAnswer;
   }
 }
 

@@ -1,7 +1,7 @@
 /**
  * The building blocks of the settings table (`settings.ts`): how a setting is
  * described, and the schemas of its kinds (flag, bounded integer, URL, model
- * name, Ollama server, keep-alive duration, id lists), each built from the setting's one default.
+ * name, Ollama servers, keep-alive duration, id lists), each built from the setting's one default.
  */
 import * as z from "zod";
 import { KEEP_ALIVE_RULE, parseKeepAlive } from "./domain/keep-alive.js";
@@ -38,20 +38,50 @@ export const url = (fallback: string) =>
     .transform((v) => v.replace(/\/+$/, ""));
 
 /**
- * An Ollama server's URL, perhaps with `user:password@` (basic auth on a
- * reverse proxy), read into an {@link OllamaServer} that keeps the password
- * out of everything but its requests.
+ * Ollama servers: comma-separated http(s) base URLs, each perhaps with
+ * `user:password@` (basic auth on a reverse proxy), read into
+ * {@link OllamaServer}s that keep each password out of everything but that
+ * server's requests; empty means the default. A problem names the server by
+ * its place in the list, never by its URL (which may hold a password).
  */
-export const ollamaServer = (fallback: string) =>
-  url(fallback).transform((v, ctx) => {
+export const ollamaServers = (fallback: string) => {
+  const one = url(fallback);
+  /** One entry's server, or what is wrong with it. */
+  const read = (entry: string): OllamaServer | string[] => {
+    const parsed = one.safeParse(entry);
+    if (!parsed.success) return parsed.error.issues.map((issue) => issue.message);
     try {
-      return OllamaServer.parse(v);
+      return OllamaServer.parse(parsed.data);
     } catch (err) {
       if (!(err instanceof ServerUrlError)) throw err;
-      ctx.addIssue({ code: "custom", message: err.message });
-      return z.NEVER;
+      return [err.message];
     }
-  });
+  };
+  return z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const entries = (v.trim() === "" ? fallback : v)
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
+      if (entries.length === 0) ctx.addIssue({ code: "custom", message: "lists no server" });
+      const servers = entries.map(read);
+      servers.forEach((server, i) => {
+        const where = entries.length > 1 ? `server ${i + 1}: ` : "";
+        const same = servers.findIndex(
+          (other) => other instanceof OllamaServer && other.url === (server as OllamaServer).url,
+        );
+        const problems = Array.isArray(server)
+          ? server
+          : same < i
+            ? [`is server ${same + 1} again (list each server once)`]
+            : [];
+        for (const message of problems) ctx.addIssue({ code: "custom", message: where + message });
+      });
+      return servers.filter((s): s is OllamaServer => s instanceof OllamaServer);
+    });
+};
 
 /** Ollama's `keep_alive`: seconds (sent as a number) or a Go duration (sent as a string); empty means the default. */
 export const keepAlive = (fallback: string) =>

@@ -95,8 +95,8 @@ export class TimeLimit {
   }
 }
 
-/** A followed signal's reason; the polyfill's signals have none. */
-const reasonOf = (signal: AbortSignalLike): unknown =>
+/** A signal's reason; the polyfill's signals have none. */
+export const reasonOf = (signal: AbortSignalLike): unknown =>
   signal.reason ?? new DOMException("This operation was aborted", "AbortError");
 
 /**

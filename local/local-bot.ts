@@ -129,7 +129,10 @@ export async function runLocalBot(options: LocalBotOptions): Promise<void> {
   dynamo.destroy();
   s3?.destroy();
   if (created.length > 0) say(`Created ${created.join(" and ")}`);
-  say(await checkOllama(config.ollama.server, config.defaultModel));
+  for (const line of await Promise.all(
+    config.ollama.servers.map((server) => checkOllama(server, config.defaultModel)),
+  ))
+    say(line);
 
   const log = createLogger({
     level: config.logLevel,

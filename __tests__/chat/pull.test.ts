@@ -1,6 +1,6 @@
 import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
-import { waitFor } from "../faults/support.js";
 import { useTestBed } from "../harness/bed.js";
+import { buttonShown } from "../harness/people.js";
 import { envWith, invoke, newPerson, type Person, requestsTo, textsTo } from "./support.js";
 
 describe("/pull: admins download models from the chat, with progress and a Cancel button", () => {
@@ -64,20 +64,15 @@ describe("/pull: admins download models from the chat, with progress and a Cance
     bed.ollama.pullDelayMs = 100; // forty seconds unless cancelled
     bed.telegram.pushText(admin.user, admin.chat, "/pull slow-model");
     const running = invoke(bed, env);
-    let button: { messageId: number; data: string } | undefined;
-    await waitFor(
-      () => {
-        const m = bed.telegram.sentMessages(admin.chat.id).at(-1);
-        const data = m && bed.telegram.buttonsOf(admin.chat.id, m.messageId)[0];
-        if (m && data?.startsWith("pull:")) button = { messageId: m.messageId, data };
-        return button !== undefined;
-      },
-      20_000,
+    const button = await buttonShown(
+      bed,
+      admin.chat.id,
+      "pull:",
       "the download message with its Cancel button",
     );
 
     // Act
-    bed.telegram.pushPress(admin.user, admin.chat, button?.messageId ?? 0, button?.data ?? "");
+    bed.telegram.pushPress(admin.user, admin.chat, button.messageId, button.data);
     await running;
 
     // Assess

@@ -2,6 +2,7 @@ import { beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { waitFor } from "../faults/support.js";
 import { useTestBed } from "../harness/bed.js";
 import type { TgChat, TgUser } from "../harness/fake-telegram.js";
+import { buttonShown } from "../harness/people.js";
 import {
   conversationOf,
   envWith,
@@ -44,23 +45,8 @@ describe("Stop: a streamed answer can be stopped by its button or /stop (polling
   };
 
   /** The bot's message in `chat` that carries a Stop button now, once it shows. */
-  const stopButtonIn = async (chat: TgChat) => {
-    let found: { messageId: number; data: string } | undefined;
-    await waitFor(
-      () => {
-        for (const m of bed.telegram.sentMessages(chat.id)) {
-          const data = bed.telegram
-            .buttonsOf(chat.id, m.messageId)
-            .find((d) => d.startsWith("stop:"));
-          if (data) found = { messageId: m.messageId, data };
-        }
-        return found !== undefined;
-      },
-      20_000,
-      "a streaming message with a Stop button",
-    );
-    return found as { messageId: number; data: string };
-  };
+  const stopButtonIn = (chat: TgChat) =>
+    buttonShown(bed, chat.id, "stop:", "a streaming message with a Stop button");
 
   it("a press aborts the Ollama request, keeps the partial answer shown and stored (marked stopped) and answers the press", async () => {
     // Arrange

@@ -6,9 +6,12 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { s3Keys, s3Text } from "../archive/support.js";
 import type { TestBed } from "../harness/bed.js";
 import type { ChatBody } from "../harness/fake-ollama.js";
 import type { RecordedRequest, TgChat } from "../harness/fake-telegram.js";
+import { tableItems } from "../harness/items.js";
+import { allLogs } from "../harness/lambda.js";
 import { type Person, person } from "../harness/people.js";
 
 export type { Person, PollSummary } from "../harness/people.js";
@@ -43,6 +46,30 @@ export function requestsTo(bed: TestBed, method: string, chatId: number): Record
 }
 
 export { conversationOf, type StoredMessage, sessionItems, userItems } from "../harness/items.js";
+
+/**
+ * Everything the bot wrote that a secret must never be in, as text per place:
+ * DynamoDB, S3, the logs, the Telegram requests, the documents sent to
+ * `chatId` and the invoke `results`.
+ */
+export async function placesTheBotWrote(
+  bed: TestBed,
+  chatId: number,
+  results: readonly unknown[],
+): Promise<Record<string, string>> {
+  const objects = await Promise.all((await s3Keys(bed)).map((key) => s3Text(bed, key)));
+  return {
+    dynamodb: JSON.stringify(await tableItems(bed)),
+    s3: objects.join("\n"),
+    logs: allLogs().join("\n"),
+    telegramRequests: JSON.stringify(bed.telegram.requests()),
+    documents: bed.telegram
+      .documents(chatId)
+      .map((d) => d.content.toString("utf8"))
+      .join("\n"),
+    invokeResults: JSON.stringify(results),
+  };
+}
 
 /** How the {@link OllamaProxy} changes traffic. */
 export interface ProxyHooks {

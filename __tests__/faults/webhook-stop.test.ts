@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from "@jest/globals";
+import { buttonShown } from "../harness/people.js";
 import { useFaultBed, useQueuedWebhook } from "./fault-bed.js";
 import {
   ledgerItem,
@@ -6,7 +7,6 @@ import {
   person,
   repliesTo,
   storedConversation,
-  waitFor,
   webhookUpdate,
 } from "./support.js";
 
@@ -41,18 +41,13 @@ describe("faults: Stop in webhook mode reaches the invoke that streams the answe
     releases.push(hold.release);
     const update = webhookUpdate(p, text);
     await webhook.deliver(update);
-    let button: { messageId: number; data: string } | undefined;
-    await waitFor(
-      () => {
-        const m = bed.telegram.sentMessages(p.chat.id).at(-1);
-        const data = m && bed.telegram.buttonsOf(p.chat.id, m.messageId)[0];
-        if (m && data) button = { messageId: m.messageId, data };
-        return button !== undefined;
-      },
-      20_000,
+    const button = await buttonShown(
+      bed,
+      p.chat.id,
+      "stop:",
       "the answer streaming with a Stop button",
     );
-    return { update, button: button as { messageId: number; data: string } };
+    return { update, button };
   };
 
   it("a Stop press delivered while the answer streams stops it within the check interval", async () => {

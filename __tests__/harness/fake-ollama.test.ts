@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { FakeOllama } from "./fake-ollama.js";
 import { parseGoDuration } from "./go-duration.js";
+import { waitFor } from "./people.js";
 
 /** What the fake answers to a non-streamed chat with `extra` in the body. */
 async function chat(
@@ -83,5 +84,67 @@ describe("FakeOllama behind basic auth (a reverse proxy's auth_basic)", () => {
     expect(none.headers.get("www-authenticate")).toBe('Basic realm="Ollama"');
     expect(await none.text()).toContain("401 Authorization Required");
     expect(wrong.status).toBe(401);
+  });
+});
+
+describe("FakeOllama answers `parallel` requests at once and queues the rest, as OLLAMA_NUM_PARALLEL does", () => {
+  let ollama: FakeOllama;
+  beforeAll(async () => {
+    ollama = await FakeOllama.start();
+  });
+  afterAll(() => ollama.close());
+
+  it("starts a queued request only when one in progress ends, in the order they came", async () => {
+    // Arrange
+    ollama.reset();
+    ollama.parallel = 2;
+    ollama.latencyMs = 150;
+
+    // Act
+    const answers = await Promise.all(
+      ["a", "b", "c", "d", "e"].map((content) =>
+        chat(ollama, { messages: [{ role: "user", content }] }),
+      ),
+    );
+
+    // Assess: never more than two answered at once, though all five were open together
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(ollama.maxInFlight).toBe(2);
+    expect(ollama.maxOpen).toBe(5);
+    expect(ollama.open).toBe(0);
+  });
+
+  it("drops a request from the line when its client goes away, sending it nothing", async () => {
+    // Arrange
+    ollama.reset();
+    ollama.parallel = 1;
+    const held = ollama.holdAfterFirstChunk(() => true);
+    // Long enough for several chunks: the first is held after its first.
+    const long = "the first question, long enough to stream in several chunks";
+    const firstResponse = await fetch(`${ollama.url}/api/chat`, {
+      method: "POST",
+      body: JSON.stringify({ model: "llama3", messages: [{ role: "user", content: long }] }),
+    });
+    const leaving = new AbortController();
+    const queued = fetch(`${ollama.url}/api/chat`, {
+      method: "POST",
+      body: JSON.stringify({ model: "llama3", messages: [{ role: "user", content: "second" }] }),
+      signal: leaving.signal,
+    });
+    await waitFor(() => ollama.open === 2, 5_000, "the second request in line");
+
+    // Act
+    leaving.abort();
+    await expect(queued).rejects.toThrow();
+    await waitFor(() => ollama.open === 1, 5_000, "the fake to see the client leave");
+    held.release();
+    await firstResponse.text();
+    const third = await chat(ollama, { messages: [{ role: "user", content: "third" }] });
+
+    // Assess: the one that left never started; the next one did
+    expect(third.status).toBe(200);
+    expect(ollama.maxInFlight).toBe(1);
+    expect(ollama.chats().map((r) => r.firstChunkAt !== undefined)).toEqual([true, false, false]);
+    expect(ollama.open).toBe(0);
   });
 });

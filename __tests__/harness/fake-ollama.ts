@@ -33,8 +33,9 @@ export interface OllamaRequest {
   /** The token counts its final line reported (`prompt_eval_count`, `eval_count`). */
   reported?: { promptEvalCount: number; evalCount: number };
   /**
-   * When the client closed the connection before the answer ended (Ollama then
-   * stops generating, or stops downloading, at once).
+   * When the connection closed before the answer ended: the client went away
+   * (Ollama then stops generating, or stops downloading, at once), or the
+   * server was stopped while the request waited or was answered.
    */
   cancelledAt?: number;
   /** The `Authorization` header it carried, if any. */
@@ -119,6 +120,18 @@ export class FakeOllama {
   /** Requests being answered right now, and the most seen at once. */
   inFlight = 0;
   maxInFlight = 0;
+  /**
+   * Chat requests answered at once, as Ollama's `OLLAMA_NUM_PARALLEL` (0: no
+   * limit). More wait in line, in the order they came, with no byte sent (Ollama
+   * writes its headers with the first token), and leave the line when their
+   * client goes away. (Ollama counts per loaded model and caps its line at
+   * `OLLAMA_MAX_QUEUE`, 512; this fake serves its models as one and never fills up.)
+   */
+  parallel = 0;
+  /** Chat requests open right now (answered or waiting in line), and the most seen at once. */
+  open = 0;
+  maxOpen = 0;
+  private readonly line: (() => void)[] = [];
   /** The user and password a reverse proxy in front demands (none: open, as Ollama itself is). */
   private basicAuth: { readonly user: string; readonly password: string } | undefined;
 
@@ -251,6 +264,8 @@ export class FakeOllama {
     this.fragmentBytes = 0;
     this.pullDelayMs = 0;
     this.maxInFlight = 0;
+    this.maxOpen = 0;
+    this.parallel = 0;
   }
 
   /** Goes down: connections are refused until {@link start}. */
@@ -508,8 +523,55 @@ export class FakeOllama {
       this.hanging.push(res);
       return;
     }
-    this.inFlight++;
-    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    this.open++;
+    this.maxOpen = Math.max(this.maxOpen, this.open);
+    res.once("close", () => {
+      if (!res.writableFinished) record.cancelledAt ??= Date.now();
+    });
+    try {
+      if (await this.admit(res)) await this.answer(body, res, record, think, fault, model);
+    } finally {
+      this.open--;
+    }
+  }
+
+  /**
+   * Waits for one of the {@link parallel} places, then takes it (counted in
+   * {@link inFlight}); false when the client went away while waiting.
+   */
+  private admit(res: ServerResponse): Promise<boolean> {
+    const take = () => {
+      this.inFlight++;
+      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    };
+    if (this.parallel <= 0 || this.inFlight < this.parallel) {
+      take();
+      return Promise.resolve(true);
+    }
+    return new Promise((resolve) => {
+      const turn = () => {
+        res.off("close", gone);
+        take();
+        resolve(true);
+      };
+      const gone = () => {
+        this.line.splice(this.line.indexOf(turn), 1);
+        resolve(false);
+      };
+      this.line.push(turn);
+      res.once("close", gone);
+    });
+  }
+
+  /** Answers a chat request that has its place, and gives the place to the next in line. */
+  private async answer(
+    body: ChatBody,
+    res: ServerResponse,
+    record: OllamaRequest,
+    think: boolean,
+    fault: OllamaFault | undefined,
+    model: string,
+  ): Promise<void> {
     try {
       await sleep(this.latencyMs);
       const reply = (this.replies.get(model) ?? this.defaultReply)(body);
@@ -525,6 +587,7 @@ export class FakeOllama {
       await this.stream(body, res, content, thinking, fault, record, think);
     } finally {
       this.inFlight--;
+      this.line.shift()?.();
     }
   }
 

@@ -82,3 +82,34 @@ export async function waitFor(
     await sleep(20);
   }
 }
+
+/** A button the bot sent: its message and its `callback_data`. */
+export interface ShownButton {
+  readonly messageId: number;
+  readonly data: string;
+}
+
+/**
+ * The latest of the bot's messages in chat `chatId` with a button whose data
+ * starts with `prefix` (`stop:`, `pull:`), once one shows (within 20 s).
+ */
+export async function buttonShown(
+  bed: TestBed,
+  chatId: number,
+  prefix: string,
+  what: string,
+): Promise<ShownButton> {
+  let found: ShownButton | undefined;
+  await waitFor(
+    () => {
+      for (const m of bed.telegram.sentMessages(chatId)) {
+        const data = bed.telegram.buttonsOf(chatId, m.messageId).find((d) => d.startsWith(prefix));
+        if (data) found = { messageId: m.messageId, data };
+      }
+      return found !== undefined;
+    },
+    20_000,
+    what,
+  );
+  return found as ShownButton;
+}

@@ -1,24 +1,16 @@
 import { describe, expect, it } from "@jest/globals";
-import { CapabilityCache } from "../../handler/app/models/capabilities.js";
-import type { ModelGateway } from "../../handler/app/ports.js";
-import { OllamaServer } from "../../handler/domain/ollama-server.js";
+import { CapabilityCache, type CapabilityLookup } from "../../handler/app/models/capabilities.js";
 import { ModelError } from "../../handler/errors.js";
 
-/** A model gateway that only answers `capabilities`, counting the lookups per model. */
+/** A capability lookup (what the server pool answers), counting the lookups per model. */
 function gateway(answers: Record<string, readonly string[] | Error>) {
   const asked: string[] = [];
-  const model: ModelGateway = {
-    chat: () => Promise.reject(new Error("not used")),
-    listModels: () => Promise.reject(new Error("not used")),
-    pull: () => Promise.reject(new Error("not used")),
-    capabilities: async (_endpoint, name) => {
-      asked.push(name);
-      const answer = answers[name];
-      if (answer === undefined)
-        throw new ModelError("not_found", name, `model '${name}' not found`);
-      if (answer instanceof Error) throw answer;
-      return answer;
-    },
+  const model: CapabilityLookup = async (name) => {
+    asked.push(name);
+    const answer = answers[name];
+    if (answer === undefined) throw new ModelError("not_found", name, `model '${name}' not found`);
+    if (answer instanceof Error) throw answer;
+    return answer;
   };
   return { model, asked };
 }
@@ -29,7 +21,6 @@ describe("the /api/show capability cache (clock passed in)", () => {
     let now = new Date("2026-11-26T10:00:00Z");
     const { model, asked } = gateway({ llava: ["completion", "vision"] });
     const cache = new CapabilityCache(model, {
-      server: OllamaServer.parse("http://o"),
       now: () => now,
       ttlMs: 60_000,
     });
@@ -56,7 +47,6 @@ describe("the /api/show capability cache (clock passed in)", () => {
     };
     const { model, asked } = gateway(answers);
     const cache = new CapabilityCache(model, {
-      server: OllamaServer.parse("http://o"),
       now: () => now,
     });
 

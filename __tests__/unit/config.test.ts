@@ -25,7 +25,8 @@ describe("config loadConfig", () => {
     expect(config).toEqual({
       telegram: { token: TOKEN, apiUrl: "https://api.telegram.org", webhookSecret: "" },
       ollama: {
-        server: OllamaServer.parse("http://host.docker.internal:11434"),
+        servers: [OllamaServer.parse("http://host.docker.internal:11434")],
+        parallel: 4,
         numCtx: 8192,
         numPredict: 2048,
         ceilings: { num_ctx: 16_384, num_predict: 8_192 },
@@ -145,6 +146,7 @@ describe("config loadConfig", () => {
     ["TELEGRAM_WEBHOOK_SECRET", "has spaces!"],
     ["LOG_LEVEL", "verbose"],
     ["ARCHIVE_AFTER_KB", "301"],
+    ["OLLAMA_PARALLEL", "0"],
   ])("names %s when its value %j is malformed", (variable, value) => {
     // Act
     const message = configError({ TELEGRAM_BOT_TOKEN: TOKEN, [variable]: value });
@@ -177,17 +179,66 @@ describe("config loadConfig", () => {
 
   it("reads OLLAMA_URL's user and password into the request header, leaving the public URL", () => {
     // Act
-    const { server } = loadConfig({
+    const [server] = loadConfig({
       TELEGRAM_BOT_TOKEN: TOKEN,
       OLLAMA_URL: "https://bot:pa%24%24word@ollama.example.com/",
-    }).ollama;
+    }).ollama.servers;
 
     // Assess
-    expect(server.url).toBe("https://ollama.example.com");
-    expect(server.headers()).toEqual({
+    expect(server?.url).toBe("https://ollama.example.com");
+    expect(server?.headers()).toEqual({
       Authorization: `Basic ${Buffer.from("bot:pa$$word").toString("base64")}`,
     });
   });
+
+  it("reads several Ollama servers in OLLAMA_URL's order, each with its own credentials, and every password as a secret", () => {
+    // Act
+    const config = loadConfig({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      OLLAMA_URL:
+        " http://gpu1:11434/ , https://bot:first%2Cpass@gpu2.example.com,http://ops:second@10.0.0.9:11434 ",
+      OLLAMA_PARALLEL: "2",
+    });
+
+    // Assess
+    const { servers, parallel } = config.ollama;
+    expect(servers.map((s) => s.url)).toEqual([
+      "http://gpu1:11434",
+      "https://gpu2.example.com",
+      "http://10.0.0.9:11434",
+    ]);
+    expect(servers.map((s) => s.label)).toEqual([
+      "gpu1:11434",
+      "gpu2.example.com",
+      "10.0.0.9:11434",
+    ]);
+    expect(servers.map((s) => s.headers().Authorization)).toEqual([
+      undefined,
+      `Basic ${Buffer.from("bot:first,pass").toString("base64")}`,
+      `Basic ${Buffer.from("ops:second").toString("base64")}`,
+    ]);
+    expect(parallel).toBe(2);
+    expect(config.secrets).toEqual(
+      expect.arrayContaining(["first%2Cpass", "first,pass", "second"]),
+    );
+  });
+
+  it.each([
+    ["http://gpu1:11434,ftp://bot:hunter2@gpu2", "OLLAMA_URL server 2: ", "hunter2"],
+    ["http://gpu1:11434,http://bot:50%off@gpu2", "% not followed by two hex digits", "50%off"],
+    ["http://gpu1:11434, http://gpu1:11434/", "server 2: is server 1 again", "gpu1"],
+    [" , ", "OLLAMA_URL lists no server", ","],
+  ])(
+    "refuses OLLAMA_URL=%j, naming the server by its place and never its URL",
+    (value, why, secret) => {
+      // Act
+      const message = configError({ TELEGRAM_BOT_TOKEN: TOKEN, OLLAMA_URL: value });
+
+      // Assess
+      expect(message).toContain(why);
+      expect(message.replace(why, "")).not.toContain(secret);
+    },
+  );
 
   it("refuses defaults above the admin's ceilings at start, naming both settings", () => {
     // Act
@@ -319,7 +370,7 @@ describe("config loadConfig", () => {
     // Assess
     expect(config.chat.streamMode).toBe("draft");
     expect(config.chat.showStats).toBe(false);
-    expect(config.ollama.server.url).toBe("http://host.docker.internal:11434");
+    expect(config.ollama.servers[0]?.url).toBe("http://host.docker.internal:11434");
   });
 
   it("STREAM_MODE picks draft, edit or off; STREAM_REPLIES=false turns streaming off whatever it says", () => {
@@ -344,7 +395,7 @@ describe("config loadConfig", () => {
     });
 
     // Assess
-    expect(config.ollama.server.url).toBe("http://ollama:11434");
+    expect(config.ollama.servers[0]?.url).toBe("http://ollama:11434");
     expect(config.telegram.apiUrl).toBe("https://bot.example.com");
   });
 

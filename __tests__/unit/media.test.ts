@@ -2,9 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { classifyFile } from "../../handler/app/media/file-kinds.js";
 import { imageKey, sniffImageType } from "../../handler/app/media/image-keys.js";
 import { pickPhotoSize } from "../../handler/app/media/photo.js";
-import { CapabilityCache } from "../../handler/app/models/capabilities.js";
-import type { ModelGateway } from "../../handler/app/ports.js";
-import { OllamaServer } from "../../handler/domain/ollama-server.js";
+import { CapabilityCache, type CapabilityLookup } from "../../handler/app/models/capabilities.js";
 
 describe("media: choosing, naming and classifying", () => {
   it("picks the largest photo size that fits the limit, none when even the smallest is over", () => {
@@ -64,18 +62,16 @@ describe("media: choosing, naming and classifying", () => {
 });
 
 describe("CapabilityCache.canSee", () => {
-  /** A gateway that answers `capabilities` from `table` and counts the calls. */
+  /** A capability lookup that answers from `table` and counts the calls. */
   function gateway(table: Record<string, string[] | Error>) {
     const calls: string[] = [];
-    const model: Pick<ModelGateway, "capabilities"> = {
-      capabilities: async (_endpoint, name) => {
-        calls.push(name);
-        const answer = table[name];
-        if (answer instanceof Error) throw answer;
-        return answer ?? [];
-      },
+    const model: CapabilityLookup = async (name) => {
+      calls.push(name);
+      const answer = table[name];
+      if (answer instanceof Error) throw answer;
+      return answer ?? [];
     };
-    return { calls, model: model as ModelGateway };
+    return { calls, model };
   }
 
   it("asks /api/show once per model within the TTL, and again after it", async () => {
@@ -83,7 +79,6 @@ describe("CapabilityCache.canSee", () => {
     let now = 0;
     const { calls, model } = gateway({ llava: ["completion", "vision"], llama3: ["completion"] });
     const caps = new CapabilityCache(model, {
-      server: OllamaServer.parse("http://ollama"),
       now: () => new Date(now),
       ttlMs: 1_000,
     });
@@ -108,7 +103,6 @@ describe("CapabilityCache.canSee", () => {
     // Prepare
     const { calls, model } = gateway({ llava: new Error("connection refused") });
     const caps = new CapabilityCache(model, {
-      server: OllamaServer.parse("http://ollama"),
       now: () => new Date(),
     });
 

@@ -108,6 +108,7 @@ export class DynamoSessionStore implements SessionStore {
             "SET conversation = list_append(conversation, :msgs), message_count = :count, window_bytes = :bytes, " +
             "last_message_ts = :now, GSI1SK = :now, last_update_id = :uid, last_update_at = :at, chat_id = :chat" +
             (change.contextTrimWarned ? ", context_trim_warned = :true" : "") +
+            (change.answeredBy ? ", ollama_endpoint = :endpoint" : "") +
             " ADD prompt_tokens :pt, completion_tokens :ct, total_ms :ms, replies :replies",
           ConditionExpression: `#status = :active AND message_count = :expected AND ${fresh.expression}`,
           ExpressionAttributeNames: { "#status": "status" },
@@ -125,6 +126,7 @@ export class DynamoSessionStore implements SessionStore {
             ":ms": usage?.totalMs ?? 0,
             ":replies": updated.usage.replies - session.usage.replies,
             ...(change.contextTrimWarned ? { ":true": true } : {}),
+            ...(change.answeredBy ? { ":endpoint": change.answeredBy } : {}),
           },
         }),
       ),
@@ -208,6 +210,7 @@ function appended(
     lastMessageTs: change.now.toISOString(),
     ...stampOf(change.update),
     contextTrimWarned: session.contextTrimWarned || change.contextTrimWarned,
+    ollamaUrl: change.answeredBy ?? session.ollamaUrl,
     usage: {
       promptTokens: session.usage.promptTokens + (usage?.promptTokens ?? 0),
       completionTokens: session.usage.completionTokens + (usage?.completionTokens ?? 0),

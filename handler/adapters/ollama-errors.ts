@@ -6,13 +6,15 @@ const NO_FINAL_LINE = /did not receive done or success response/i;
 /**
  * Turns whatever the ollama client threw into a {@link ModelError} whose `kind`
  * says what the user should be told (not pulled, busy, unreachable, …).
- * `stage` tells a failure to connect from one mid-stream.
+ * `stage` tells a failure before the answer's first byte from one mid-stream;
+ * `server` is the public URL of the server asked.
  */
 export function toModelError(
   err: unknown,
   model: string,
   stage: "connect" | "stream",
   signal: AbortSignal,
+  server: string,
 ): ModelError {
   if (err instanceof ModelError) return err;
   let message = err instanceof Error ? err.message : String(err);
@@ -30,6 +32,8 @@ export function toModelError(
   else kind = "unreachable";
   return new ModelError(kind, model, `Ollama ${kind.replace("_", " ")}: ${message}`, {
     cause: err,
+    servers: [server],
+    beforeAnswer: stage === "connect",
   });
 }
 

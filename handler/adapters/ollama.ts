@@ -31,8 +31,10 @@ export class OllamaGateway implements ModelGateway {
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<ModelResult> {
     const stall = new StallWatch(request.stallMs);
-    const limit = new TimeLimit(undefined, [request.signal, stall.signal]);
-    const client = this.client(request.server, limit, stall);
+    // Disposed when the response's headers arrive: Ollama sends them with the first token.
+    const firstByte = new TimeLimit(request.firstByteMs);
+    const limit = new TimeLimit(undefined, [request.signal, stall.signal, firstByte.signal]);
+    const client = this.client(request.server, limit, stall, firstByte);
     let content = "";
     let thinking = "";
     let stage: "connect" | "stream" = "connect";
@@ -80,17 +82,27 @@ export class OllamaGateway implements ModelGateway {
       }
       throw new Error("the stream ended without a final message");
     } catch (err) {
+      const servers = [request.server.url];
       if (stall.fired) {
         throw new ModelError(
           "stalled",
           request.model,
           `Ollama stalled: no text for ${Math.round((request.stallMs ?? 0) / 1000)} s after the answer had started`,
-          { cause: err },
+          { cause: err, servers },
         );
       }
-      throw toModelError(err, request.model, stage, request.signal);
+      if (firstByte.timedOut && !request.signal.aborted) {
+        throw new ModelError(
+          "timeout",
+          request.model,
+          `Ollama timeout: nothing came back in ${Math.round((request.firstByteMs ?? 0) / 1000)} s`,
+          { cause: err, servers, beforeAnswer: true },
+        );
+      }
+      throw toModelError(err, request.model, stage, request.signal, request.server.url);
     } finally {
       stall.stop();
+      firstByte.dispose();
       limit.dispose();
     }
   }
@@ -104,7 +116,7 @@ export class OllamaGateway implements ModelGateway {
         parameterSize: m.details?.parameter_size,
       }));
     } catch (err) {
-      throw toModelError(err, "", "connect", signal);
+      throw toModelError(err, "", "connect", signal, server.url);
     }
   }
 
@@ -128,7 +140,7 @@ export class OllamaGateway implements ModelGateway {
         throw new Error("the download stopped before Ollama said it succeeded");
       });
     } catch (err) {
-      throw toModelError(err, request.model, stage, request.signal);
+      throw toModelError(err, request.model, stage, request.signal, request.server.url);
     }
   }
 
@@ -142,7 +154,7 @@ export class OllamaGateway implements ModelGateway {
       // Older servers send no `capabilities`: then nothing is known about the model.
       return Array.isArray(res.capabilities) ? res.capabilities : [];
     } catch (err) {
-      throw toModelError(err, model, "connect", signal);
+      throw toModelError(err, model, "connect", signal, server.url);
     }
   }
 
@@ -164,9 +176,15 @@ export class OllamaGateway implements ModelGateway {
    * A client for one call to one server: the public URL is the host, and its
    * credentials travel only as the `Authorization` header of each request. Its
    * requests end when `limit` does, which also follows the client's own signal
-   * (disposing `limit` detaches both).
+   * (disposing `limit` detaches both); `firstByte` is disposed once the
+   * response's headers are in.
    */
-  private client(server: OllamaServer, limit: TimeLimit, stall?: StallWatch): Ollama {
+  private client(
+    server: OllamaServer,
+    limit: TimeLimit,
+    stall?: StallWatch,
+    firstByte?: TimeLimit,
+  ): Ollama {
     const fetchFn = this.fetchFn;
     return new Ollama({
       host: server.url,
@@ -174,6 +192,7 @@ export class OllamaGateway implements ModelGateway {
       fetch: async (input, init) => {
         limit.follow(init?.signal ?? undefined);
         const res = await fetchFn(input, { ...init, signal: limit.signal });
+        firstByte?.dispose();
         const type = res.headers.get("content-type") ?? "";
         if (!res.ok && !type.includes("application/json")) {
           // Not Ollama's own error (a proxy's HTML page, say): the client would print it to the

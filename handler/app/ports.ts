@@ -140,6 +140,12 @@ export interface ModelRequest {
   readonly signal: AbortSignal;
   /** Longest silence once the answer has started streaming; longer fails the call as `stalled`. */
   readonly stallMs?: number;
+  /**
+   * Longest wait for the answer's first byte (Ollama sends its headers with the
+   * first token, after loading the model); longer fails the call as `timeout`
+   * before any answer. Absent: only `signal` bounds the wait.
+   */
+  readonly firstByteMs?: number;
 }
 
 /** What the model produced. Durations in milliseconds (Ollama reports nanoseconds). */

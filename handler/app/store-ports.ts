@@ -28,6 +28,8 @@ export interface AppendChange {
     readonly totalMs: number;
   };
   readonly contextTrimWarned?: boolean;
+  /** The public URL of the server that wrote this turn's answer: the session's `ollama_endpoint` from now on. */
+  readonly answeredBy?: string;
 }
 
 /** Sessions and user profiles in the `ChatbotSessions` table. Reads never swallow errors. */

@@ -60,6 +60,15 @@ export class OllamaServer {
     return new OllamaServer(publicUrl, `Basic ${basic}`, [password, decoded, basic]);
   }
 
+  /**
+   * How replies name the server: its public host and port, and its path when
+   * it has one (two servers behind one proxy differ only there). Never user info.
+   */
+  get label(): string {
+    const { host, pathname } = new URL(this.url);
+    return pathname === "/" ? host : `${host}${pathname}`;
+  }
+
   /** The headers every request to this server carries (the `Authorization`, when there is one). */
   headers(): Record<string, string> {
     return this.#authorization ? { Authorization: this.#authorization } : {};

@@ -121,9 +121,10 @@ export interface Session {
   readonly createdAt: string;
   readonly lastMessageTs: string;
   /**
-   * The Ollama server (`OLLAMA_URL`'s public URL, `config.ollama.server.url`)
-   * the session was started against; stored as `ollama_endpoint` in DynamoDB
-   * and the archive. Never carries user info: a password stays in the requests.
+   * The public URL of the Ollama server that wrote the session's latest answer
+   * (the first of `OLLAMA_URL`'s servers until one has); stored as
+   * `ollama_endpoint` in DynamoDB and the archive. A record, never an address
+   * to call. Never carries user info: a password stays in the requests.
    */
   readonly ollamaUrl: string;
   readonly s3Path?: string;

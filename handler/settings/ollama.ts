@@ -1,17 +1,26 @@
-import { int, keepAlive, modelName, ollamaServer, setting } from "../setting-kinds.js";
+import { int, keepAlive, modelName, ollamaServers, setting } from "../setting-kinds.js";
 
 /** Settings: how the bot talks to Ollama: where it is, the default model and the request options sent with every chat. Rows of the one table in `handler/settings.ts`. */
 export const OLLAMA_SETTINGS = {
   OLLAMA_URL: setting(
     {
       type: "string",
-      // It may carry a password (basic auth on a reverse proxy): kept out of plans and outputs.
+      // It may carry passwords (basic auth on a reverse proxy): kept out of plans and outputs.
       sensitive: true,
       description:
-        "Ollama server as seen from the Lambda container; http://user:password@host:port for basic auth on a reverse proxy.",
+        "Ollama server(s) as seen from the Lambda container, comma-separated; http://user:password@host:port for basic auth on a reverse proxy.",
     },
     "http://host.docker.internal:11434",
-    (d) => ollamaServer(d),
+    (d) => ollamaServers(d),
+  ),
+  OLLAMA_PARALLEL: setting(
+    {
+      type: "number",
+      description:
+        "Answers the bot asks of each Ollama server at once (match the server's OLLAMA_NUM_PARALLEL); more wait in the bot for a free server. MAX_CONCURRENCY stays the overall cap.",
+    },
+    4,
+    (d) => int(d, 1, 64),
   ),
   DEFAULT_MODEL: setting(
     {

@@ -6,7 +6,8 @@ export const RUNNING_SETTINGS = {
   MAX_CONCURRENCY: setting(
     {
       type: "number",
-      description: "Chats answered at once per invoke (match OLLAMA_NUM_PARALLEL).",
+      description:
+        "Chats answered at once per invoke: the Ollama servers' OLLAMA_PARALLEL added up (one server: its OLLAMA_NUM_PARALLEL).",
     },
     4,
     (d) => int(d, 1, 64),

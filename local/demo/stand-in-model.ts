@@ -10,7 +10,7 @@
  */
 import { type ChatBody, FakeOllama, type Reply } from "../../__tests__/harness/fake-ollama.js";
 import { canonicalModelName } from "../../handler/domain/model-name.js";
-import { OllamaServer } from "../../handler/domain/ollama-server.js";
+import type { OllamaServer } from "../../handler/domain/ollama-server.js";
 import { SETTINGS } from "../../handler/settings.js";
 import { installedModels, LOCAL_OLLAMA_URL } from "../hints.js";
 
@@ -41,10 +41,14 @@ export async function chooseModel(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<ModelChoice> {
   const configured = env.OLLAMA_URL || LOCAL_OLLAMA_URL;
-  // The public URL only (a password in OLLAMA_URL goes in the request, never on screen).
-  const server = parsedServer(configured);
-  const url = server?.url ?? configured.replace(/^([^/]*\/\/)?[^/@]*@/, "$1");
-  const names = server ? await installedModels(server) : undefined;
+  // Public URLs only (a password in OLLAMA_URL goes in the request, never on screen).
+  const servers = parsedServers(configured);
+  const url =
+    servers?.map((s) => s.url).join(", ") ?? configured.replace(/^([^/]*\/\/)?[^/@]*@/, "$1");
+  const lists = await Promise.all((servers ?? []).map((s) => installedModels(s)));
+  const names = lists.some((l) => l !== undefined)
+    ? [...new Set(lists.flatMap((l) => l ?? []))]
+    : undefined;
   const first = names?.[0];
   if (names && first !== undefined) {
     const fallback = canonicalModelName(String(SETTINGS.DEFAULT_MODEL.default));
@@ -121,13 +125,10 @@ function story(): string[] {
   );
 }
 
-/** `OLLAMA_URL` read as the bot reads it; undefined when it is not a URL at all. */
-function parsedServer(raw: string): OllamaServer | undefined {
-  try {
-    return OllamaServer.parse(raw);
-  } catch {
-    return undefined;
-  }
+/** `OLLAMA_URL`'s servers read as the bot reads them; undefined when it is not a list of URLs. */
+function parsedServers(raw: string): readonly OllamaServer[] | undefined {
+  const parsed = SETTINGS.OLLAMA_URL.schema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
 }
 
 /**

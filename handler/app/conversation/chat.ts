@@ -1,3 +1,4 @@
+import type { OllamaServer } from "../../domain/ollama-server.js";
 import { type ChatMessage, MAX_STORED_MESSAGE_CHARS, type Session } from "../../domain/session.js";
 import { thinkParam } from "../../domain/think.js";
 import { appliedAlready, type UpdateRef } from "../../domain/update-stamp.js";
@@ -144,15 +145,17 @@ export async function answer(
     // What was written so far: kept when the user stops the answer.
     const partial = { content: "", thinking: "" };
     let result: ModelResult;
+    // Who wrote the answer (none when the user stopped it before any server did).
+    let server: OllamaServer | undefined;
     const clock = new ModelClock(services.metrics);
     // The user's Stop or the time left, whichever comes first, ends the model call.
     const limit = new TimeLimit(Math.max(1_000, timeoutMs), [running.signal]);
     try {
-      result = await services.model.chat(
+      ({ result, server } = await services.servers.chat(
         {
-          // Always the configured server: a session's endpoint is a record of where it ran, never
+          // Always a configured server: a session's endpoint is a record of where it ran, never
           // an address to call (an imported file could name any host).
-          server: config.ollama.server,
+          deadline: Date.now() + Math.max(1_000, timeoutMs),
           model: session.model,
           messages,
           options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },
@@ -172,7 +175,7 @@ export async function answer(
           // "typing…" lasts until the user sees text: reasoning and a non-streamed answer can take minutes.
           if (stream?.started) typing.stop();
         },
-      );
+      ));
       clock.answered(result);
     } catch (err) {
       typing.stop();
@@ -193,7 +196,7 @@ export async function answer(
         log.warn("model call failed", { kind: err.kind, model: session.model, error: err.message });
         // A regenerated message is stored already: nothing new to keep.
         if (!regenerate) await store(turn, session, [{ ...userMessage, failed: err.kind }]);
-        await say(turn, describeModelError(err, config.ollama.server));
+        await say(turn, describeModelError(err, config.ollama.servers.length));
         return "handled";
       }
     } finally {
@@ -209,6 +212,7 @@ export async function answer(
       numCtx,
       numPredict,
       regenerate,
+      ...(server ? { answeredBy: server.url } : {}),
     });
   } finally {
     await running.end();

@@ -15,6 +15,8 @@ export interface Answered {
   readonly numCtx: number;
   readonly numPredict: number;
   readonly regenerate: boolean;
+  /** The public URL of the server that wrote it (none when stopped before any did). */
+  readonly answeredBy?: string;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function deliver(
   turn: Turn,
   session: Session,
   userMessage: ChatMessage,
-  { result, stream, context, numCtx, numPredict, regenerate }: Answered,
+  { result, stream, context, numCtx, numPredict, regenerate, answeredBy }: Answered,
 ): Promise<TurnOutcome> {
   const { services, log } = turn;
   const { config } = services;
@@ -68,7 +70,9 @@ export async function deliver(
       description: err.description,
     });
     const undelivered = { ...reply, failed: "undelivered" };
-    await store(turn, session, regenerate ? [undelivered] : [userMessage, undelivered], result);
+    await store(turn, session, regenerate ? [undelivered] : [userMessage, undelivered], result, {
+      answeredBy,
+    });
     await turn.usage.count(turn, result);
     await say(
       turn,
@@ -86,7 +90,7 @@ export async function deliver(
     );
   }
   const added = regenerate ? [reply] : [userMessage, reply];
-  await store(turn, session, added, result, warn);
+  await store(turn, session, added, result, { warned: warn, answeredBy });
   await turn.usage.count(turn, result);
   return "handled";
 }

@@ -3,6 +3,14 @@ import { ConflictError } from "../../errors.js";
 import type { ModelResult } from "../ports.js";
 import type { Turn } from "./turn.js";
 
+/** What else a stored turn records. */
+export interface StoredTurnFacts {
+  /** The context-trim warning was shown with this answer. */
+  readonly warned?: boolean;
+  /** The public URL of the server that wrote the answer (the session's `ollama_endpoint` from now on). */
+  readonly answeredBy?: string;
+}
+
 /**
  * Appends a turn's messages to its session in one conditional write, then
  * moves older messages to S3 when the window grew too large (a failed move is
@@ -13,7 +21,7 @@ export async function storeTurn(
   session: Session,
   messages: ChatMessage[],
   result?: ModelResult,
-  warned = false,
+  { warned = false, answeredBy }: StoredTurnFacts = {},
 ): Promise<void> {
   const { conversations, services, msg } = turn;
   try {
@@ -31,6 +39,7 @@ export async function storeTurn(
           }
         : undefined,
       contextTrimWarned: warned || undefined,
+      answeredBy,
     });
     conversations.remember(updated);
     if (services.archiver.isOversized(updated)) {

@@ -10,12 +10,12 @@ import type { CapabilityCache } from "../models/capabilities.js";
 import type {
   ArchiveStore,
   ChatGateway,
-  ModelGateway,
   SessionLifecycleStore,
   SessionStore,
   SpeechGateway,
   UsageStore,
 } from "../ports.js";
+import type { ServerPool } from "../servers/server-pool.js";
 import type { StopSwitch } from "../stop/stop-switch.js";
 import type { UsageMeter } from "../usage/usage-meter.js";
 import type { Conversations } from "./conversations.js";
@@ -24,7 +24,8 @@ import type { Conversations } from "./conversations.js";
 export interface BotServices {
   readonly config: Config;
   readonly telegram: ChatGateway;
-  readonly model: ModelGateway;
+  /** The Ollama servers as one: which has a model, which answers, which is down (never call one by hand). */
+  readonly servers: ServerPool;
   readonly store: SessionStore;
   readonly lifecycle: SessionLifecycleStore;
   readonly archiver: Archiver;

@@ -74,7 +74,7 @@ export async function imageTurn(turn: Turn, image: ImageInput): Promise<TurnOutc
     }
   } catch (err) {
     if (!(err instanceof ModelError)) throw err;
-    await say(turn, describeModelError(err, services.config.ollama.server));
+    await say(turn, describeModelError(err, services.config.ollama.servers.length));
     return "handled";
   }
   let bytes: Uint8Array;

@@ -1,7 +1,5 @@
 import { canonicalModelName } from "../../domain/model-name.js";
-import type { OllamaServer } from "../../domain/ollama-server.js";
 import { withTimeLimit } from "../../time-limit.js";
-import type { ModelGateway } from "../ports.js";
 
 /** How long a model's capabilities are trusted before `/api/show` is asked again. */
 export const CAPABILITIES_TTL_MS = 10 * 60_000;
@@ -9,10 +7,11 @@ export const CAPABILITIES_TTL_MS = 10 * 60_000;
 /** How long `/api/show` may take when the caller gives no signal of its own. */
 const LOOKUP_MS = 10_000;
 
+/** `/api/show`'s `capabilities` of a model, asked of a server that has it. */
+export type CapabilityLookup = (model: string, signal: AbortSignal) => Promise<readonly string[]>;
+
 /** What {@link CapabilityCache} needs to know. */
 export interface CapabilitySettings {
-  /** The configured Ollama server. */
-  readonly server: OllamaServer;
   readonly now: () => Date;
   /** @default {@link CAPABILITIES_TTL_MS} */
   readonly ttlMs?: number;
@@ -31,7 +30,7 @@ export class CapabilityCache {
   >();
 
   constructor(
-    private readonly model: ModelGateway,
+    private readonly lookup: CapabilityLookup,
     private readonly settings: CapabilitySettings,
   ) {}
 
@@ -44,9 +43,7 @@ export class CapabilityCache {
     const now = this.settings.now().getTime();
     const cached = this.entries.get(name);
     if (cached && cached.until > now) return cached.value;
-    const value = withTimeLimit(LOOKUP_MS, [signal], (limited) =>
-      this.model.capabilities(this.settings.server, name, limited),
-    );
+    const value = withTimeLimit(LOOKUP_MS, [signal], (limited) => this.lookup(name, limited));
     this.entries.set(name, { until: now + (this.settings.ttlMs ?? CAPABILITIES_TTL_MS), value });
     value.catch(() => {
       if (this.entries.get(name)?.value === value) this.entries.delete(name);

@@ -1,11 +1,11 @@
-import { canonicalModelName } from "../../domain/model-name.js";
-import { describeThink } from "../../domain/think.js";
 import { appliedAlready, stampOf } from "../../domain/update-stamp.js";
 import type { CommandTable } from "../commands/command.js";
 import { say } from "../conversation/turn.js";
-import { installedModels, listModels, modelNameFrom, showModels } from "./models-command.js";
+import { modelNameFrom, showModels } from "./models-command.js";
+import { labels, offerOrSay } from "./offer.js";
+import { showStatus } from "./status-command.js";
 
-/** `/models`, `/model` and `/status`: which models there are, which one a user talks to, and whether Ollama answers. */
+/** `/models`, `/model` and `/status`: which models there are, which one a user talks to, and whether the Ollama servers answer. */
 export const MODEL_COMMANDS: CommandTable = {
   models: {
     description: "List the installed models: size and capabilities",
@@ -27,13 +27,19 @@ export const MODEL_COMMANDS: CommandTable = {
       const wanted = await modelNameFrom(turn, args);
       if (!wanted) return undefined;
       if (appliedAlready(profile, msg)) return "duplicate";
-      const models = await listModels(turn);
-      if (!models) return undefined;
-      const installed = models.map((m) => canonicalModelName(m.name) ?? m.name);
+      const offer = await offerOrSay(turn);
+      if (!offer) return undefined;
+      const installed = offer.models.map((m) => m.name);
       if (!installed.includes(wanted)) {
+        const where =
+          offer.reports.length === 1
+            ? "the Ollama server"
+            : offer.unreachable.length === 0
+              ? "any of the Ollama servers"
+              : `any Ollama server I can reach (not reachable now: ${labels(offer.unreachable.map((r) => r.server))})`;
         await say(
           turn,
-          `The model "${wanted}" is not installed on the Ollama server.\nInstalled: ${installed.join(", ") || "none"}\nPull it with: ollama pull ${wanted}`,
+          `The model "${wanted}" is not installed on ${where}.\nInstalled: ${installed.join(", ") || "none"}\nPull it with: ollama pull ${wanted}`,
         );
         return undefined;
       }
@@ -55,34 +61,6 @@ export const MODEL_COMMANDS: CommandTable = {
   },
   status: {
     description: "Ollama status, current model and session",
-    run: async (turn) => {
-      const { session } = await turn.conversations.current(turn.msg);
-      let reach: string;
-      try {
-        // The configured server, whatever a session recorded: /status must not probe other hosts.
-        const models = await installedModels(turn, 5_000);
-        reach = `✅ reachable (${models.length} models installed)`;
-      } catch (err) {
-        reach = `❌ not reachable (${err instanceof Error ? err.message : String(err)})`;
-      }
-      // Reasoning is shown for models that can reason (or where /think was set).
-      const thinks = await turn.services.capabilities
-        .capabilitiesOf(session.model)
-        .then((c) => c.includes("thinking"))
-        .catch(() => false);
-      await say(
-        turn,
-        [
-          `Ollama: ${reach}`,
-          `Model: ${session.model}`,
-          ...(thinks || session.think
-            ? [`Reasoning (/think): ${describeThink(session.think)}`]
-            : []),
-          `Session: ${session.sessionId} (started ${session.createdAt.slice(0, 16).replace("T", " ")} UTC)`,
-          `Messages: ${session.messageCount}`,
-        ].join("\n"),
-      );
-      return undefined;
-    },
+    run: showStatus,
   },
 };

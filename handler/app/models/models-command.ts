@@ -1,11 +1,9 @@
 import { canonicalModelName } from "../../domain/model-name.js";
-import { ModelError } from "../../errors.js";
 import { escapeHtml } from "../../format/index.js";
 import { withTimeLimit } from "../../time-limit.js";
 import { DELIVERY_RESERVE_MS } from "../conversation/chat.js";
-import { describeModelError } from "../conversation/model-errors.js";
 import { say, sayHtml, type Turn } from "../conversation/turn.js";
-import type { ModelInfo } from "../ports.js";
+import { labels, offerOrSay } from "./offer.js";
 
 /** The capabilities `/models` names; `completion` (every chat model has it) goes unsaid. */
 const SHOWN_CAPABILITIES = ["vision", "thinking", "tools"] as const;
@@ -39,46 +37,29 @@ export async function modelNameFrom(turn: Turn, text: string): Promise<string | 
 }
 
 /**
- * The models installed on the configured Ollama server (never a host a session
- * recorded), asked with `ms` to answer. @throws ModelError
+ * `/models`: each model any server has, once, with its parameters, size and
+ * capabilities (and, with several servers, the ones that have it); the current one marked.
  */
-export function installedModels(turn: Turn, ms: number): Promise<ModelInfo[]> {
-  return withTimeLimit(ms, [], (signal) =>
-    turn.services.model.listModels(turn.services.config.ollama.server, signal),
-  );
-}
-
-/**
- * The models installed on the configured Ollama server, or undefined after
- * telling the user it could not be reached.
- */
-export async function listModels(turn: Turn): Promise<ModelInfo[] | undefined> {
-  const { server } = turn.services.config.ollama;
-  try {
-    return await installedModels(turn, lookupMs(turn));
-  } catch (err) {
-    if (!(err instanceof ModelError)) throw err;
-    await say(turn, describeModelError(err, server).split("\n")[0] ?? "Ollama is not reachable.");
-    return undefined;
-  }
-}
-
-/** `/models`: each installed model with its parameters, size and capabilities; the current one marked. */
 export async function showModels(turn: Turn): Promise<undefined> {
   const profile = await turn.conversations.profile(turn.msg);
-  const models = await listModels(turn);
-  if (!models) return undefined;
-  if (models.length === 0) {
+  const offer = await offerOrSay(turn);
+  if (!offer) return undefined;
+  const several = offer.reports.length > 1;
+  const away =
+    offer.unreachable.length > 0
+      ? `\n\n⚠️ Not reachable now, so their models are not listed: ${labels(offer.unreachable.map((r) => r.server))}`
+      : "";
+  if (offer.models.length === 0) {
     await say(
       turn,
-      "No models are installed on the Ollama server yet. Pull one with: ollama pull llama3",
+      `No models are installed on ${several ? "the Ollama servers" : "the Ollama server"} yet. Pull one with: ollama pull llama3${away}`,
     );
     return undefined;
   }
   // One /api/show per model, cached: a model whose lookup fails is listed all the same.
   const capabilities = await withTimeLimit(lookupMs(turn), [], (signal) =>
     Promise.all(
-      models.map((m) =>
+      offer.models.map((m) =>
         turn.services.capabilities.capabilitiesOf(m.name, signal).catch((err: unknown) => {
           turn.log.warn("could not read a model's capabilities", {
             model: m.name,
@@ -89,19 +70,19 @@ export async function showModels(turn: Turn): Promise<undefined> {
       ),
     ),
   );
-  const lines = models.map((m, i) => {
-    const name = canonicalModelName(m.name) ?? m.name;
-    const mark = name === profile.currentModel ? "✅" : "▫️";
+  const lines = offer.models.map((m, i) => {
+    const mark = m.name === profile.currentModel ? "✅" : "▫️";
     const facts = [
-      ...(m.parameterSize ? [m.parameterSize] : []),
-      formatSize(m.sizeBytes),
+      ...(m.info.parameterSize ? [m.info.parameterSize] : []),
+      formatSize(m.info.sizeBytes),
       describeCapabilities(capabilities[i]),
+      ...(several ? [`on ${labels(m.servers)}`] : []),
     ];
-    return `${mark} <code>${escapeHtml(name)}</code> · ${escapeHtml(facts.join(" · "))}`;
+    return `${mark} <code>${escapeHtml(m.name)}</code> · ${escapeHtml(facts.join(" · "))}`;
   });
   await sayHtml(
     turn,
-    `<b>Installed models</b>\n${lines.join("\n")}\n\nSwitch with /model &lt;name&gt;.`,
+    `<b>Installed models</b>\n${lines.join("\n")}\n\nSwitch with /model &lt;name&gt;.${escapeHtml(away)}`,
   );
   return undefined;
 }
