@@ -64,6 +64,38 @@ describe("several Ollama servers: answers by model and load, a server that is do
     expect(session?.ollama_endpoint).toBe(b?.url);
   });
 
+  it("sends a photo to the server that has the vision model: the vision check and the answer both asked there", async () => {
+    // Arrange
+    const [a, b] = servers();
+    a?.setModels(["llama3"]);
+    b?.setModels(["llama3", "llava"]);
+    const eli = newPerson("Eli");
+    await say(bed, eli, "/model llava", env());
+    const image = Buffer.alloc(2_000, 0x31);
+    image.set([0xff, 0xd8, 0xff, 0xe0], 0);
+
+    // Act
+    bed.telegram.pushPhoto(eli.user, eli.chat, [{ width: 90, height: 60, content: image }], {
+      caption: "What is on it?",
+    });
+    const summary = await invoke(bed, env());
+
+    // Assess: b saw the capability check and the image; a saw neither
+    expect(summary).toMatchObject({ handled: 1, failed: 0 });
+    expect(repliesTo(bed, eli).at(-1)).toBe("You said: What is on it?");
+    const shown = (s: typeof a) =>
+      s
+        ?.requests()
+        .filter((r) => r.path === "/api/show")
+        .map((r) => r.body.model);
+    expect(shown(b)).toContain("llava");
+    expect(shown(a)).not.toContain("llava");
+    expect(b?.chats().map((r) => r.body.messages.at(-1)?.images)).toEqual([
+      [image.toString("base64")],
+    ]);
+    expect(a?.chats()).toEqual([]);
+  });
+
   it("with a server down, its models' users are answered by the other unaware, and a model only it has gets a reply naming the model", async () => {
     // Arrange: a warm instance that saw both servers' models, then a goes away
     const [a, b] = servers();
