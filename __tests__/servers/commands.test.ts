@@ -48,7 +48,7 @@ describe("/models, /status and /pull cover every Ollama server", () => {
     // Arrange: Bo's answer streams from a while Cy asks for the status
     const [a, b, c] = servers();
     a?.setModels(["llama3"]);
-    b?.setModels(["llama3", "phi3"]);
+    b?.setModels(["mistral", "phi3"]);
     await c?.stop();
     const [bo, cy] = [newPerson("Bo"), newPerson("Cy")];
     const held = a?.holdAfterFirstChunk(() => true);
@@ -67,7 +67,7 @@ describe("/models, /status and /pull cover every Ollama server", () => {
     expect(status.slice(0, 4)).toEqual([
       "Ollama servers:",
       `• ${host(a)}: ✅ reachable (1 model: llama3), 1 answer in flight`,
-      `• ${host(b)}: ✅ reachable (2 models: llama3, phi3), 0 answers in flight`,
+      `• ${host(b)}: ✅ reachable (2 models: mistral, phi3), 0 answers in flight`,
       expect.stringMatching(
         new RegExp(
           `^• ${host(c)}: ❌ not reachable \\(Ollama unreachable: .+\\), 0 answers in flight$`,

@@ -26,7 +26,7 @@ describe("several servers, each with its own credentials in OLLAMA_URL", () => {
     // Arrange
     const [a, b] = servers();
     a?.setModels(["llama3"]);
-    b?.setModels(["llama3", "mistral"]);
+    b?.setModels(["mistral"]);
     servers().forEach((s, i) => {
       const c = CREDENTIALS[i];
       if (c) s.requireBasicAuth(c.user, c.password);

@@ -26,7 +26,7 @@ describe("config loadConfig", () => {
       telegram: { token: TOKEN, apiUrl: "https://api.telegram.org", webhookSecret: "" },
       ollama: {
         servers: [OllamaServer.parse("http://host.docker.internal:11434")],
-        parallel: 4,
+        parallel: 1,
         numCtx: 8192,
         numPredict: 2048,
         ceilings: { num_ctx: 16_384, num_predict: 8_192 },

@@ -34,7 +34,10 @@ function pool(
   tags: Record<string, readonly string[] | Error>,
   options: {
     parallel?: number;
-    answer?: (request: ModelRequest) => Promise<ModelResult>;
+    answer?: (
+      request: ModelRequest,
+      onDelta?: (delta: { content: string; thinking: string }) => void,
+    ) => Promise<ModelResult>;
   } = {},
 ) {
   const calls: string[] = [];
@@ -50,14 +53,14 @@ function pool(
       if (listed instanceof Error) throw listed;
       return (listed ?? []).map((name) => ({ name, sizeBytes: 1 }));
     },
-    chat: async (request) => {
+    chat: async (request, onDelta) => {
       const label = request.server.label;
       calls.push(`chat ${label} ${request.model}`);
       requests.push(request);
       busy[label] = (busy[label] ?? 0) + 1;
       mostBusy[label] = Math.max(mostBusy[label] ?? 0, busy[label] ?? 0);
       try {
-        return await (options.answer ? options.answer(request) : RESULT);
+        return await (options.answer ? options.answer(request, onDelta) : RESULT);
       } finally {
         busy[label] = (busy[label] ?? 1) - 1;
       }
@@ -74,7 +77,7 @@ function pool(
     { servers, parallel: options.parallel ?? 4, now: () => clock.now },
     createLogger({ level: "error", secrets: [], write: () => {} }),
   );
-  const ask = (model: string, signal = new AbortController().signal) => {
+  const ask = (model: string, signal = new AbortController().signal, chat?: string) => {
     const request: RoutedRequest = {
       model,
       messages: [],
@@ -82,6 +85,7 @@ function pool(
       keepAlive: "5m",
       signal,
       deadline: Date.now() + 60_000,
+      ...(chat === undefined ? {} : { chat }),
     };
     return it.chat(request).then((r) => r.server.label);
   };
@@ -350,5 +354,161 @@ describe("ServerPool: answers spread over the Ollama servers by model and load",
       expect.anything(),
     ]);
     expect(calls).toEqual(["chat a llama3", "chat a llama3"]);
+  });
+
+  it("a lone server takes every answer it is sent: OLLAMA_PARALLEL caps servers of a list, not one alone", async () => {
+    // Arrange
+    const answers = held();
+    const {
+      ask,
+      pool: servers,
+      mostBusy,
+    } = pool({ a: ["llama3"] }, { parallel: 1, answer: answers.answer });
+
+    // Act
+    const all = Array.from({ length: 6 }, () => ask("llama3"));
+    await waitFor(() => answers.count === 6, 5_000, "six answers under way");
+    for (let i = 0; i < 6; i++) await answers.release(0);
+
+    // Assess
+    expect(await Promise.all(all)).toEqual(Array(6).fill("a"));
+    expect(mostBusy).toEqual({ a: 6 });
+    expect(servers.waiting).toBe(0);
+  });
+
+  it("between idle servers, each chat keeps to one of its own, and the chats spread over all", async () => {
+    // Arrange
+    const { ask } = pool({ a: ["llama3"], b: ["llama3"], c: ["llama3"] });
+    const chats = Array.from({ length: 30 }, (_, i) => String(1_000_000 + i * 7));
+
+    // Act: each chat twice, one answer at a time (as webhook invokes see the servers: idle)
+    const first: string[] = [];
+    const again: string[] = [];
+    for (const chat of chats) first.push(await ask("llama3", undefined, chat));
+    for (const chat of chats) again.push(await ask("llama3", undefined, chat));
+
+    // Assess
+    expect(again).toEqual(first);
+    const per = (label: string) => first.filter((s) => s === label).length;
+    for (const label of ["a", "b", "c"]) expect(per(label)).toBeGreaterThanOrEqual(5);
+  });
+
+  it("an answer waiting for a busy server takes another whose back-off ended meanwhile", async () => {
+    // Arrange: one place each; b answers at length, a fails once and is left alone for 5 s
+    const answers = held();
+    let aFailed = false;
+    const {
+      ask,
+      clock,
+      pool: servers,
+    } = pool(
+      { a: ["llama3"], b: ["llama3"] },
+      {
+        parallel: 1,
+        answer: async (r) => {
+          if (r.server.label === "a" && !aFailed) {
+            aFailed = true;
+            throw failure("unreachable");
+          }
+          return answers.answer();
+        },
+      },
+    );
+    const long = ask("llama3"); // a refuses: goes to b, which holds it
+    await waitFor(() => answers.count === 1, 5_000, "b answering");
+    clock.now += FIRST_DOWN_MS - 30;
+
+    // Act: a new answer waits for b (a is still down); then a's back-off ends
+    const next = ask("llama3");
+    await waitFor(() => servers.waiting === 1, 5_000, "the answer in line");
+    clock.now += 60;
+
+    // Assess: it went to a without waiting for b's long answer
+    await waitFor(() => answers.count === 2, 5_000, "the waiting answer to start on a");
+    await answers.release(1);
+    expect(await next).toBe("a");
+    await answers.release(0);
+    expect(await long).toBe("b");
+  });
+
+  it("reports the most telling failure: a busy server's, not the 404 of one whose list was stale", async () => {
+    // Arrange: a's queue is full (503); b listed the model a moment ago but no longer has it
+    const { ask } = pool(
+      { a: ["llama3"], b: ["llama3"] },
+      {
+        answer: async (r) => {
+          throw failure(r.server.label === "a" ? "busy" : "not_found");
+        },
+      },
+    );
+
+    // Act
+    const thrown = await ask("llama3").catch((err: unknown) => err);
+
+    // Assess
+    expect(thrown).toMatchObject({ name: "ModelError", kind: "busy" });
+  });
+
+  it("no first byte from a server that is writing others of our answers: the request goes elsewhere, the server is not left alone", async () => {
+    // Arrange: each server writes one answer (held); a streams its own while Ollama queues the next
+    const answers = held();
+    let streamOnA: ((delta: { content: string; thinking: string }) => void) | undefined;
+    const count = { a: 0, b: 0 };
+    const { ask, clock, calls } = pool(
+      { a: ["llama3"], b: ["llama3"] },
+      {
+        parallel: 2,
+        answer: async (r, onDelta) => {
+          const label = r.server.label === "a" ? "a" : "b";
+          count[label]++;
+          if (count[label] === 1) {
+            if (label === "a") streamOnA = onDelta;
+            return answers.answer();
+          }
+          if (label === "b" || count.a > 2) return RESULT;
+          // Queued behind the first answer, which keeps streaming; the first-byte limit runs out.
+          clock.now += 10;
+          streamOnA?.({ content: "Once upon a time", thinking: "" });
+          clock.now += 10;
+          throw failure("timeout");
+        },
+      },
+    );
+    const running = [ask("llama3"), ask("llama3")];
+    await waitFor(() => answers.count === 2, 5_000, "both servers writing");
+
+    // Act: the next answer goes to a (a tie, a listed first), gets no first byte, then to b
+    const queued = await ask("llama3");
+    calls.length = 0;
+    const after = await ask("llama3");
+    for (let i = 0; i < 2; i++) await answers.release(0);
+    await Promise.all(running);
+
+    // Assess: b answered it, and a still takes answers while its first is written (not left alone)
+    expect(queued).toBe("b");
+    expect(after).toBe("a");
+    expect(calls).toEqual(["chat a llama3"]);
+  });
+
+  it("no first byte from a server that wrote nothing meanwhile: it is left alone a while", async () => {
+    // Arrange
+    const { ask, calls } = pool(
+      { a: ["llama3"], b: ["llama3"] },
+      {
+        answer: async (r) => {
+          if (r.server.label === "a") throw failure("timeout");
+          return RESULT;
+        },
+      },
+    );
+
+    // Act
+    const first = await ask("llama3");
+    calls.length = 0;
+    const second = await ask("llama3");
+
+    // Assess
+    expect([first, second]).toEqual(["b", "b"]);
+    expect(calls).toEqual(["chat b llama3"]);
   });
 });

@@ -17,9 +17,9 @@ export const OLLAMA_SETTINGS = {
     {
       type: "number",
       description:
-        "Answers the bot asks of each Ollama server at once (match the server's OLLAMA_NUM_PARALLEL); more wait in the bot for a free server. MAX_CONCURRENCY stays the overall cap.",
+        "With several servers, answers the bot asks of each Ollama server at once (match the servers' OLLAMA_NUM_PARALLEL, which is 1 unless set); more wait in the bot for a free server. MAX_CONCURRENCY stays the overall cap; a lone server is bounded by it alone.",
     },
-    4,
+    1,
     (d) => int(d, 1, 64),
   ),
   DEFAULT_MODEL: setting(

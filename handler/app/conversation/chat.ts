@@ -156,6 +156,7 @@ export async function answer(
           // Always a configured server: a session's endpoint is a record of where it ran, never
           // an address to call (an imported file could name any host).
           deadline: Date.now() + Math.max(1_000, timeoutMs),
+          chat: String(msg.chatId),
           model: session.model,
           messages,
           options: { ...session.options, num_ctx: numCtx, num_predict: numPredict },

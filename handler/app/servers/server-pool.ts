@@ -32,6 +32,9 @@ const TRY_ELSEWHERE: ReadonlySet<ModelFailureKind> = new Set([
   "not_found",
 ]);
 
+/** Failures that say more than "unreachable" or "not found", the most telling first. */
+const TELLING: readonly ModelFailureKind[] = ["busy", "timeout", "server_error", "unauthorized"];
+
 /** What {@link ServerPool} needs to know. */
 export interface ServerPoolSettings {
   /** `OLLAMA_URL`'s servers, in the order listed (the first is preferred on a tie). */
@@ -46,9 +49,12 @@ export interface ServerPoolSettings {
 export interface RoutedRequest extends Omit<ModelRequest, "server" | "firstByteMs"> {
   /**
    * Epoch ms by which the answer must be complete. When another server has
-   * the model too, the first one gets half the time left for its first byte.
+   * the model too, the first one gets half the time left for its first byte
+   * (unless it is answering others of this process: then its silence is its queue).
    */
   readonly deadline: number;
+  /** The chat the answer is for: between equally busy servers, each chat keeps to its own. */
+  readonly chat?: string;
 }
 
 /** An answer, and the server that wrote it. */
@@ -74,6 +80,8 @@ interface Route {
   readonly up: readonly ServerState[];
   /** Down or failed for this request, having the model or perhaps having it (no list yet). */
   readonly away: readonly ServerState[];
+  /** Down, not tried for this request, and listing the model: usable once their back-off ends. */
+  readonly resting: readonly ServerState[];
 }
 
 /**
@@ -97,7 +105,12 @@ export class ServerPool {
     private readonly log: Logger,
   ) {
     this.states = settings.servers.map((server, place) => new ServerState(server, place));
-    this.slots = new Slots(settings.parallel, (s) => this.lone || !s.isDown(settings.now()));
+    // A lone server is asked as it always was: MAX_CONCURRENCY alone bounds what it is sent.
+    this.slots = new Slots(
+      this.lone ? Number.POSITIVE_INFINITY : settings.parallel,
+      (s) => (this.lone ? 0 : s.backAt),
+      settings.now,
+    );
   }
 
   /** The servers, in `OLLAMA_URL`'s order. */
@@ -115,12 +128,13 @@ export class ServerPool {
     request: RoutedRequest,
     onDelta?: (delta: { content: string; thinking: string }) => void,
   ): Promise<RoutedResult> {
-    const { deadline, ...call } = request;
+    const { deadline, chat, ...call } = request;
     return this.onServerWith(
       request.model,
       request.signal,
-      (up) =>
-        this.slots.take(up, request.signal).catch((err: unknown) => {
+      (up, resting) =>
+        // Waiting, it may also take a place on a server whose back-off ends meanwhile.
+        this.slots.take([...up, ...resting], request.signal, chat).catch((err: unknown) => {
           throw new ModelError(
             "busy",
             request.model,
@@ -133,8 +147,12 @@ export class ServerPool {
         const firstByteMs = others > 0 ? Math.max(1, (deadline - Date.now()) / 2) : undefined;
         const result = await this.gateway.chat(
           { ...call, server: state.server, ...(firstByteMs ? { firstByteMs } : {}) },
-          onDelta,
+          (delta) => {
+            state.heard(this.settings.now());
+            onDelta?.(delta);
+          },
         );
+        state.heard(this.settings.now());
         return { result, server: state.server };
       },
       (state) => this.slots.give(state),
@@ -187,22 +205,21 @@ export class ServerPool {
   private async onServerWith<T>(
     model: string,
     signal: AbortSignal,
-    pick: (up: readonly ServerState[]) => Promise<ServerState | undefined>,
+    pick: (
+      up: readonly ServerState[],
+      resting: readonly ServerState[],
+    ) => Promise<ServerState | undefined>,
     call: (state: ServerState, others: number) => Promise<T>,
     done?: (state: ServerState) => void,
   ): Promise<T> {
-    const tried = new Set<ServerState>();
-    let last: ModelError | undefined;
+    const tried = new Map<ServerState, ModelError>();
     for (;;) {
       const route = await this.route(model, tried);
-      if (route.up.length === 0) {
-        // A lone server's own error, or a failure more telling than "unreachable".
-        if (last && (this.lone || last.kind !== "unreachable")) throw last;
-        throw this.nowhere(model, route);
-      }
-      const state = await pick(route.up);
+      if (route.up.length === 0) throw this.failure(model, route, tried);
+      const state = await pick(route.up, route.resting);
       // Every server it waited for went down meanwhile: route again.
       if (!state) continue;
+      const askedAt = this.settings.now();
       try {
         const value = await call(state, route.up.length - 1);
         state.markUp();
@@ -216,9 +233,10 @@ export class ServerPool {
           !TRY_ELSEWHERE.has(err.kind)
         )
           throw err;
-        tried.add(state);
-        last = err;
-        this.failed(state, err);
+        tried.set(state, err);
+        // No first byte, while the server wrote others of our answers: it is alive, and Ollama
+        // was queueing this one behind them. It goes elsewhere; the server is not left alone.
+        if (err.kind !== "timeout" || state.heardAt <= askedAt) this.failed(state, err);
       } finally {
         done?.(state);
       }
@@ -226,10 +244,10 @@ export class ServerPool {
   }
 
   /** The servers `model` can go to (see {@link Route}), their model lists asked where stale. */
-  private async route(model: string, tried: ReadonlySet<ServerState>): Promise<Route> {
+  private async route(model: string, tried: ReadonlyMap<ServerState, unknown>): Promise<Route> {
     if (this.lone) {
       const lone = this.states.filter((s) => !tried.has(s));
-      return { up: lone, away: lone.length > 0 ? [] : this.states };
+      return { up: lone, away: lone.length > 0 ? [] : this.states, resting: [] };
     }
     await this.refresh(TAGS_TTL_MS, tried);
     let up = this.upWith(model, tried);
@@ -241,16 +259,17 @@ export class ServerPool {
     const away = this.states.filter(
       (s) => (tried.has(s) || s.isDown(now)) && s.lists(model) !== false,
     );
-    return { up, away };
+    const resting = away.filter((s) => !tried.has(s) && s.lists(model) === true);
+    return { up, away, resting };
   }
 
-  private upWith(model: string, tried: ReadonlySet<ServerState>): ServerState[] {
+  private upWith(model: string, tried: ReadonlyMap<ServerState, unknown>): ServerState[] {
     const now = this.settings.now();
     return this.states.filter((s) => !tried.has(s) && !s.isDown(now) && s.lists(model) === true);
   }
 
   /** Asks `/api/tags` of each server not down or tried whose list is older than `maxAgeMs`. */
-  private async refresh(maxAgeMs: number, tried: ReadonlySet<ServerState>): Promise<void> {
+  private async refresh(maxAgeMs: number, tried: ReadonlyMap<ServerState, unknown>): Promise<void> {
     const now = this.settings.now();
     await Promise.all(
       this.states
@@ -292,6 +311,26 @@ export class ServerPool {
       downForMs,
     });
     this.slots.recheck();
+  }
+
+  /**
+   * What the user is told when no server is left to try: a lone server's own
+   * error; else the most telling of the servers' failures (busy, a timeout, a
+   * server error or refused credentials say more than a 404 from a server whose
+   * list was out of date); else that the servers which may have the model
+   * cannot be reached; else the 404, or that none has it.
+   */
+  private failure(model: string, route: Route, tried: ReadonlyMap<ServerState, ModelError>) {
+    const errors = [...tried.values()];
+    const last = errors.at(-1);
+    if (this.lone && last) return last;
+    for (const kind of TELLING) {
+      const telling = errors.find((e) => e.kind === kind);
+      if (telling) return telling;
+    }
+    const away = route.away.filter((s) => tried.get(s)?.kind !== "not_found");
+    if (away.length > 0) return this.nowhere(model, { ...route, away });
+    return last ?? this.nowhere(model, route);
   }
 
   /** Why no server can take `model`: the ones that may have it cannot be reached, or none has it. */

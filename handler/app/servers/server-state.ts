@@ -15,6 +15,8 @@ export const MAX_DOWN_MS = 5 * 60_000;
 export class ServerState {
   /** Answers this process is waiting for from the server now. */
   inFlight = 0;
+  /** When it last sent a byte of an answer to this process (epoch ms; 0: never). */
+  heardAt = 0;
   private failures = 0;
   private downUntil = 0;
   private known: { readonly at: number; readonly models: readonly ModelInfo[] } | undefined;
@@ -31,6 +33,11 @@ export class ServerState {
     return now < this.downUntil;
   }
 
+  /** Epoch ms at which its back-off ends (0 when it never failed or answered since). */
+  get backAt(): number {
+    return this.downUntil;
+  }
+
   /**
    * It failed: left alone for {@link FIRST_DOWN_MS}, twice as long after each
    * further failure in a row, at most {@link MAX_DOWN_MS}.
@@ -41,6 +48,11 @@ export class ServerState {
     this.failures++;
     this.downUntil = now + ms;
     return ms;
+  }
+
+  /** It sent part of an answer at `now`: alive, whatever else waits on it. */
+  heard(now: number): void {
+    this.heardAt = Math.max(this.heardAt, now);
   }
 
   /** It answered: no longer down, and the next failure starts the back-off afresh. */
