@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { describe, expect, it } from "@jest/globals";
 import { closedPort } from "../harness/http.js";
-import { root } from "./terminal.js";
+import { projectFolder } from "./terminal.js";
 
 describe("no AWS SDK Node-version notice on Node 20", () => {
   it("an operator script builds its AWS clients without printing NodeVersionSupportWarning", async () => {
@@ -12,7 +12,7 @@ describe("no AWS SDK Node-version notice on Node 20", () => {
     // Act
     const code = await new Promise<number | null>((resolve) => {
       const child = spawn("npm", ["run", "-s", "verify"], {
-        cwd: root,
+        cwd: projectFolder(),
         env: {
           PATH: process.env.PATH ?? "",
           HOME: process.env.HOME ?? "",

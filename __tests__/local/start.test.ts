@@ -70,12 +70,13 @@ describe("npm start: the bot as a local process with embedded storage", () => {
     );
   }, 120_000);
 
-  it("refuses to start without a token and says where to get one", async () => {
+  it("refuses to start without a token and says where to get one (never with the developer's own .env)", async () => {
     // Act
     const bot = nodeStart({ DATA_DIR: dataDir });
     const { code } = await bot.exited;
 
     // Assess
+    expect(bot.output()).not.toContain("Read settings from");
     expect(code).toBe(1);
     expect(bot.output()).toContain("TELEGRAM_BOT_TOKEN");
     expect(bot.output()).toContain("@BotFather");

@@ -4,11 +4,31 @@
  * signals can be sent to the whole group, as a terminal sends Ctrl-C and hang-up.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 export const root = resolve(import.meta.dirname, "..", "..");
+
+/** What a person's checkout may hold that no test may read: their settings and data. */
+const PERSONAL = new Set([".env", ".data", ".demo-data", ".git"]);
+let project: string | undefined;
+
+/**
+ * The project as the tests run it: a folder of links to the checkout's files,
+ * without its `.env` and data. `npm start` and the operator scripts read `.env`
+ * from the folder they run in; run from the checkout, a developer's own token
+ * (the quick start puts it there) would start a real bot from a test.
+ */
+export function projectFolder(): string {
+  if (project) return project;
+  const folder = mkdtempSync(join(tmpdir(), "chatbot-project-"));
+  for (const name of readdirSync(root))
+    if (!PERSONAL.has(name)) symlinkSync(join(root, name), join(folder, name));
+  process.once("exit", () => rmSync(folder, { recursive: true, force: true }));
+  project = folder;
+  return folder;
+}
 
 /**
  * A fresh `DATA_DIR` and the environment `npm start` runs with against the fake
@@ -85,7 +105,7 @@ export function npmStart(env: Readonly<Record<string, string>>): TerminalBot {
 export function npmRun(script: string, env: Readonly<Record<string, string>>): TerminalBot {
   return track(
     spawn("npm", ["run", script], {
-      cwd: root,
+      cwd: projectFolder(),
       env: environment(env),
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
@@ -97,7 +117,7 @@ export function npmRun(script: string, env: Readonly<Record<string, string>>): T
 export function nodeStart(env: Readonly<Record<string, string>>): TerminalBot {
   return track(
     spawn(process.execPath, ["--import", "tsx", "local/run.ts"], {
-      cwd: root,
+      cwd: projectFolder(),
       env: environment(env),
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,

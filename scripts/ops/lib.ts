@@ -3,7 +3,7 @@
  * default), AWS clients pointed there, readable output, and the one error
  * message users need most ("LocalStack is not running").
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseEnv } from "node:util";
@@ -110,7 +110,8 @@ export const processIo: Io = {
  */
 export function runIfMain(meta: ImportMeta, main: () => Promise<number | undefined>): void {
   const entry = process.argv[1];
-  if (!entry || meta.url !== pathToFileURL(entry).href) return;
+  // Node loads a module by its real path: a script started through a link is still the entry.
+  if (!entry || !existsSync(entry) || meta.url !== pathToFileURL(realpathSync(entry)).href) return;
   loadDotEnv();
   quietSdkNodeWarning(process.env);
   main().then(
