@@ -80,7 +80,7 @@ export class Poller {
       return {
         ...summary,
         status: "busy",
-        message: `Another poller holds the lease (an invocation still polling, or one that died within the last ${LEASE_MS / 1000} s); this invocation did nothing.`,
+        message: `Another poller holds the lease (one still polling with this token and table, or one that stopped without letting go within the last ${LEASE_MS / 1000} s); this poll did nothing.`,
       };
     }
 
