@@ -18,7 +18,7 @@ import { explain, type Io, OperatorError, targetFromEnv } from "../../scripts/op
 import { formatLogMessage, parseLogsArgs } from "../../scripts/ops/logs.js";
 import { parsePollArgs } from "../../scripts/ops/poll.js";
 import { preflight } from "../../scripts/ops/up.js";
-import { verify, main as verifyMain } from "../../scripts/ops/verify.js";
+import { formatChecks, verify, main as verifyMain } from "../../scripts/ops/verify.js";
 import { parseWebhookArgs, main as webhookMain } from "../../scripts/ops/webhook.js";
 import { AwsEmulators } from "../harness/aws-emulators.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
@@ -122,7 +122,7 @@ describe("targets and errors", () => {
     await expect(run).rejects.toThrow(`LocalStack is not running at http://127.0.0.1:${port}`);
   });
 
-  it("npm run verify reports every check as failed, with the reason, when LocalStack is down", async () => {
+  it("npm run verify says once that LocalStack is down, not once per check", async () => {
     // Prepare
     const port = await closedPort();
     const io = recordingIo();
@@ -132,8 +132,18 @@ describe("targets and errors", () => {
 
     // Assess
     expect(code).toBe(1);
-    expect(io.lines).toHaveLength(4);
-    for (const line of io.lines) expect(line).toMatch(/^✖ .+ — LocalStack is not running/);
+    expect(io.lines).toEqual([
+      `✖ LocalStack is not running at http://127.0.0.1:${port}. Start it with "docker compose up -d" (or "npm run up" to start and deploy).`,
+    ]);
+  });
+
+  it("npm run verify names each check when they fail for different reasons", () => {
+    expect(
+      formatChecks([
+        { name: "bucket b", ok: false, detail: "NotFound: not found" },
+        { name: "table t", ok: true, detail: "ACTIVE" },
+      ]),
+    ).toEqual(["✖ bucket b — NotFound: not found", "✔ table t — ACTIVE"]);
   });
 });
 

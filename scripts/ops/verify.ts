@@ -104,8 +104,11 @@ export async function verify(clients: VerifyClients, target: Target): Promise<Ch
   ]);
 }
 
-/** `✔ name — detail` lines. */
+/** `✔ name — detail` lines; one line when every check failed for the same reason (LocalStack down). */
 export function formatChecks(checks: readonly Check[]): string[] {
+  const [first] = checks;
+  if (first && checks.length > 1 && checks.every((c) => !c.ok && c.detail === first.detail))
+    return [`✖ ${first.detail}`];
   return checks.map((c) => `${c.ok ? "✔" : "✖"} ${c.name} — ${c.detail}`);
 }
 
