@@ -12,6 +12,7 @@ import { DynamoDBDocumentClient, QueryCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { invokeOnce, lambdaClient } from "../../scripts/ops/invoke.js";
 import { clientConfig, targetFromEnv } from "../../scripts/ops/lib.js";
+import { terraformProblems } from "../../scripts/ops/terraform-provider.js";
 import { FakeOllama } from "../harness/fake-ollama.js";
 import { FakeTelegram } from "../harness/fake-telegram.js";
 
@@ -46,6 +47,19 @@ describe("LocalStack: deploy, invoke, destroy", () => {
     });
 
   beforeAll(async () => {
+    // What the deploy needs, said in a line each before Terraform prints pages of its own.
+    const problems = await terraformProblems(process.env, "deploys");
+    const health = new URL("/_localstack/health", endpoint);
+    if (
+      !(await fetch(health).then(
+        (r) => r.ok,
+        () => false,
+      ))
+    )
+      problems.push(
+        `LocalStack is not running at ${endpoint}: start it with "docker compose up -d".`,
+      );
+    if (problems.length > 0) throw new Error(problems.join("\n"));
     telegram = await FakeTelegram.start({ host: "0.0.0.0", flood: false });
     ollama = await FakeOllama.start({ host: "0.0.0.0" });
     const port = new URL(telegram.url).port;
@@ -62,7 +76,8 @@ describe("LocalStack: deploy, invoke, destroy", () => {
 
   afterAll(async () => {
     try {
-      terraformDestroy();
+      // Nothing to destroy when the checks stopped it before the deploy.
+      if (telegram) terraformDestroy();
     } finally {
       await Promise.all([telegram?.close(), ollama?.close()]);
     }
