@@ -26,8 +26,9 @@ describe("several Ollama servers: answers by model and load, a server that is do
   const serversOf = async (who: Person): Promise<[FakeOllama, FakeOllama]> => {
     const [a, b] = servers();
     if (!a || !b) throw new Error("two servers");
+    const before = a.chats().length;
     await say(bed, who, "which server is mine?", env());
-    const mine = a.chats().length > 0 ? a : b;
+    const mine = a.chats().length > before ? a : b;
     return [mine, mine === a ? b : a];
   };
 
