@@ -20,7 +20,7 @@ describe("several Ollama servers in webhook mode: the chats spread over them", (
 
   it("answers twelve chats on both servers, each chat's two answers on the same one", async () => {
     // Arrange
-    const people = Array.from({ length: 12 }, (_, i) => person(`Hook${i}`));
+    const people = Array.from({ length: 12 }, (_, i) => person(`Hook${i}`, { id: 7001 + i }));
     webhook.lambdaApi.hold = true;
 
     // Act: each writes twice; the queued invokes run one after another on one warm instance
