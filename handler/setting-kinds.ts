@@ -49,6 +49,18 @@ export const int = (fallback: number, min: number, max: number) => {
 };
 
 /**
+ * A URL with no whitespace inside: a space there is most likely the rest of a
+ * line pasted with it (`TRANSCRIBE_URL=http://…/v1  TRANSCRIBE_MODEL=…` on one
+ * `.env` line), which a URL parser would take into the path.
+ */
+export const withoutSpaces = z
+  .string()
+  .refine(
+    (v) => !/\s/.test(v.trim()),
+    "must not contain spaces: put each setting on a line of its own",
+  );
+
+/**
  * An http(s) base URL without trailing slashes (the clients append paths to
  * it, so a ?query or #fragment would be lost or break them); empty means the default.
  */
@@ -57,6 +69,7 @@ export const url = (fallback: string) =>
     .string()
     .default(fallback)
     .transform((v) => (v === "" ? fallback : v))
+    .pipe(withoutSpaces)
     .pipe(z.url({ protocol: /^https?$/ }))
     .refine((v) => {
       // Refinements run after a failed check too: a malformed URL is reported once, above.

@@ -183,8 +183,8 @@ describe("config loadConfig", () => {
     ],
     [
       "TELEGRAM_API_URL",
-      "not a url",
-      'TELEGRAM_API_URL ("not a url") must be an http:// or https:// URL',
+      "api.telegram.org",
+      'TELEGRAM_API_URL ("api.telegram.org") must be an http:// or https:// URL',
     ],
   ])(
     "refuses %s=%j: the setting, the value given and the rule, as one",
@@ -196,6 +196,21 @@ describe("config loadConfig", () => {
       expect(message).toBe(`Invalid configuration: ${problem}`);
     },
   );
+
+  it.each([
+    ["TRANSCRIBE_URL", "http://127.0.0.1:8000/v1  TRANSCRIBE_MODEL=Systran/faster-whisper-small"],
+    ["TELEGRAM_API_URL", "https://api.telegram.org LOG_LEVEL=debug"],
+    ["OLLAMA_URL", "http://127.0.0.1:11434/ DEFAULT_MODEL=mistral"],
+    ["OLLAMA_URL", "http://gpu1:11434,http://gpu2:11434\tx"],
+  ])("refuses whitespace inside %s (two settings pasted on one line): %j", (variable, value) => {
+    // Act
+    const message = configError({ TELEGRAM_BOT_TOKEN: TOKEN, [variable]: value });
+
+    // Assess
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect(message).toContain("must not contain spaces: put each setting on a line of its own");
+    expect(message).not.toContain("must be an http");
+  });
 
   it("never shows a secret as the value given: not a sensitive setting's, nor one pasted into another", () => {
     // Act
