@@ -4,6 +4,7 @@ import type { OptionCeilings } from "./domain/model-options.js";
 import { OllamaServer } from "./domain/ollama-server.js";
 import type { DailyLimits } from "./domain/usage.js";
 import { ConfigError } from "./errors.js";
+import { readableIssue, settingProblems } from "./setting-problems.js";
 import { SETTINGS } from "./settings.js";
 
 const schema = z.object(
@@ -128,9 +129,9 @@ export function settingConflicts(env: Readonly<Record<string, string | undefined
  * @throws ConfigError naming every missing or malformed variable.
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): Config {
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(env, { error: readableIssue });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join(".")} ${i.message}`);
+    const problems = settingProblems(parsed.error.issues, env);
     throw new ConfigError(`Invalid configuration: ${problems.join("; ")}`);
   }
   const e = parsed.data;

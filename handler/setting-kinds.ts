@@ -8,16 +8,57 @@ import { KEEP_ALIVE_RULE, parseKeepAlive } from "./domain/keep-alive.js";
 import { canonicalModelName } from "./domain/model-name.js";
 import { OllamaServer, ServerUrlError } from "./domain/ollama-server.js";
 
+/** zod's generic issues as rules; a schema's own message wins over these. */
+export const readableIssue: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case "invalid_value":
+      return `must be one of ${issue.values
+        .filter((v) => v !== "")
+        .map(String)
+        .join(", ")}`;
+    case "too_small":
+      return issue.origin === "string"
+        ? `must be at least ${issue.minimum} characters long`
+        : `must be ${issue.inclusive ? "at least" : "more than"} ${issue.minimum}`;
+    case "too_big":
+      return issue.origin === "string"
+        ? `must be at most ${issue.maximum} characters long`
+        : `must be ${issue.inclusive ? "at most" : "less than"} ${issue.maximum}`;
+    case "invalid_type":
+      return issue.expected === "number" ? "must be a number" : undefined;
+    case "invalid_format":
+      return issue.format === "url" ? "must be an http:// or https:// URL" : undefined;
+    default:
+      return undefined;
+  }
+};
+
 /** A flag: true/false, 1/0, yes/no, on/off; empty means the default. */
 export const bool = (fallback: boolean) =>
   z
-    .enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""])
+    .enum(["true", "false", "1", "0", "yes", "no", "on", "off", ""], {
+      error: "must be true or false (or yes/no, on/off, 1/0)",
+    })
     .default(fallback ? "true" : "false")
     .transform((v) => (v === "" ? fallback : ["true", "1", "yes", "on"].includes(v)));
 
 /** A whole number between `min` and `max`. */
-export const int = (fallback: number, min: number, max: number) =>
-  z.coerce.number().int().min(min).max(max).default(fallback);
+export const int = (fallback: number, min: number, max: number) => {
+  const rule = `must be a whole number from ${min} to ${max}`;
+  return z.coerce.number(rule).int(rule).min(min, rule).max(max, rule).default(fallback);
+};
+
+/**
+ * A URL with no whitespace inside: a space there is most likely the rest of a
+ * line pasted with it (`TRANSCRIBE_URL=http://…/v1  TRANSCRIBE_MODEL=…` on one
+ * `.env` line), which a URL parser would take into the path.
+ */
+export const withoutSpaces = z
+  .string()
+  .refine(
+    (v) => !/\s/.test(v.trim()),
+    "must not contain spaces: put each setting on a line of its own",
+  );
 
 /**
  * An http(s) base URL without trailing slashes (the clients append paths to
@@ -28,6 +69,7 @@ export const url = (fallback: string) =>
     .string()
     .default(fallback)
     .transform((v) => (v === "" ? fallback : v))
+    .pipe(withoutSpaces)
     .pipe(z.url({ protocol: /^https?$/ }))
     .refine((v) => {
       // Refinements run after a failed check too: a malformed URL is reported once, above.
@@ -48,7 +90,7 @@ export const ollamaServers = (fallback: string) => {
   const one = url(fallback);
   /** One entry's server, or what is wrong with it. */
   const read = (entry: string): OllamaServer | string[] => {
-    const parsed = one.safeParse(entry);
+    const parsed = one.safeParse(entry, { error: readableIssue });
     if (!parsed.success) return parsed.error.issues.map((issue) => issue.message);
     try {
       return OllamaServer.parse(parsed.data);
@@ -128,7 +170,10 @@ export const allowList = (fallback: string) =>
     .pipe(
       z
         .array(z.string().regex(/^(\d+|\*)$/, `${ID_LIST_RULE}, or * for everyone`))
-        .refine((ids) => !ids.includes("*") || ids.length === 1, "* (everyone) must stand alone"),
+        .refine(
+          (ids) => !ids.includes("*") || ids.length === 1,
+          "must be * (everyone) alone, or ids without *",
+        ),
     );
 
 /** Comma-separated Telegram user ids. */

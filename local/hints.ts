@@ -5,6 +5,7 @@
  */
 import { canonicalModelName } from "../handler/domain/model-name.js";
 import type { OllamaServer } from "../handler/domain/ollama-server.js";
+import { EXAMPLE_BOT_TOKEN, EXAMPLE_TOKEN_RULE } from "../handler/settings/telegram.js";
 import { withTimeLimit } from "../handler/time-limit.js";
 
 /** Ollama as seen from a process on this machine (the Lambda default is host.docker.internal). */
@@ -19,9 +20,10 @@ export function configHints(
   env: Readonly<Record<string, string | undefined>>,
 ): string[] {
   const hints: string[] = [];
-  if (problem.includes("TELEGRAM_BOT_TOKEN")) {
+  // The example token's refusal says what to do itself; its shape is no news to that user.
+  if (problem.includes("TELEGRAM_BOT_TOKEN") && !problem.includes(EXAMPLE_TOKEN_RULE)) {
     hints.push(
-      "Set TELEGRAM_BOT_TOKEN (from @BotFather), e.g. TELEGRAM_BOT_TOKEN=123456789:AAH-your-token-from-BotFather npm start, or put it in .env",
+      `Set TELEGRAM_BOT_TOKEN (from @BotFather), e.g. TELEGRAM_BOT_TOKEN=${EXAMPLE_BOT_TOKEN} npm start, or put it in .env`,
     );
   }
   if (problem.includes("OLLAMA_URL")) {

@@ -15,11 +15,19 @@ export async function listenWithRetry(
     const wanted = attempt > attempts ? 0 : port;
     try {
       await new Promise<void>((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(wanted, host, () => {
-          server.off("error", reject);
+        // listen()'s own callback would stay on the server after a failed attempt:
+        // twenty retries left twenty, and Node warned of a leak.
+        const listening = () => {
+          server.off("error", failed);
           resolve();
-        });
+        };
+        const failed = (err: Error) => {
+          server.off("listening", listening);
+          reject(err);
+        };
+        server.once("error", failed);
+        server.once("listening", listening);
+        server.listen(wanted, host);
       });
       return;
     } catch (err) {

@@ -53,8 +53,9 @@ describe("OLLAMA_KEEP_ALIVE as Ollama reads keep_alive", () => {
 
       // Assess
       await expect(started).rejects.toThrow(
-        /OLLAMA_KEEP_ALIVE must be a number of seconds .* or a Go duration with a unit/,
+        `OLLAMA_KEEP_ALIVE (${JSON.stringify(setting)}) must be a number of seconds (3600; negative`,
       );
+      await expect(started).rejects.toThrow("or a Go duration with a unit");
       expect(bed.ollama.chats()).toEqual([]);
     });
 });

@@ -1,7 +1,13 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type * as vm from "node:vm";
 import { describe, expect, it } from "@jest/globals";
 import { listenWithRetry, RestartableServer } from "./http.js";
+
+/** Node's own process: the `process` of a test file is jest's copy, on which Node emits no warning. */
+const nodeProcess = (process.getBuiltinModule("node:vm") as typeof vm).runInThisContext(
+  "process",
+) as NodeJS.Process;
 
 const close = (server: Server) => new Promise<void>((resolve) => server.close(() => resolve()));
 const portOf = (server: Server) => (server.address() as AddressInfo).port;
@@ -36,6 +42,31 @@ describe("fake servers restarting on their old port", () => {
 
     // Assess
     expect(portOf(server)).not.toBe(port);
+    await close(server);
+    await close(squatter);
+  });
+
+  it("retries a taken port twenty times without piling up listeners (no MaxListenersExceededWarning)", async () => {
+    // Arrange: the port stays taken for every retry, as 8080 when another program has it.
+    const squatter = createServer();
+    await listenWithRetry(squatter, 0, "127.0.0.1");
+    const port = portOf(squatter);
+    const server = createServer();
+    const ownListeners = server.listenerCount("listening");
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    nodeProcess.on("warning", onWarning);
+
+    // Act
+    await listenWithRetry(server, port, "127.0.0.1");
+    await new Promise((resolve) => setImmediate(resolve));
+    nodeProcess.off("warning", onWarning);
+
+    // Assess
+    expect(portOf(server)).not.toBe(port);
+    expect(warnings.filter((w) => w.startsWith("MaxListenersExceededWarning"))).toEqual([]);
+    expect(server.listenerCount("listening")).toBe(ownListeners);
+    expect(server.listenerCount("error")).toBe(0);
     await close(server);
     await close(squatter);
   });

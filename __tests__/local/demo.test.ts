@@ -233,7 +233,8 @@ describe("npm run demo: the bot without a token or Ollama, in a browser", () => 
     expect(code).toBe(0);
     const out = demo.output();
     expect(out).toContain('Model: the built-in stand-in "demo-stand-in"');
-    expect(out).toContain(`embedded DynamoDB in ${running.dataDir}`);
+    // The stand-in's conversations are on its model, kept apart from a real Ollama's.
+    expect(out).toContain(`embedded DynamoDB in ${join(running.dataDir, "stand-in")}`);
     expect(out).toContain("Stopped. The demo's conversations are kept in");
   }, 180_000);
 
@@ -291,6 +292,31 @@ describe("npm run demo: the bot without a token or Ollama, in a browser", () => 
       expect(ollama.chats().map((c) => canonicalModelName(c.body.model))).toEqual(["mistral"]);
       expect(running.demo.output()).toContain(`Model: Ollama at ${ollama.url} (mistral:latest)`);
       expect(running.demo.output()).not.toContain("built-in stand-in");
+    } finally {
+      await ollama.close();
+    }
+  }, 120_000);
+
+  it("answers with the real Ollama after a run on the stand-in, on the same DATA_DIR", async () => {
+    // Arrange: a first run that answers on the stand-in, then Ctrl-C, as its tip says.
+    running = await startDemo({ OLLAMA_URL: `http://127.0.0.1:${await closedPort()}` });
+    await sendMessage(running.url, "hello");
+    await botAnswerWith(running.url, "Stand-in model");
+    running.demo.signalGroup("SIGINT");
+    const first = await running.demo.exited;
+    const ollama = await FakeOllama.start();
+    ollama.setModels(["mistral"]);
+    try {
+      // Act: the demo again, now with an Ollama that answers.
+      running = await startDemo({ OLLAMA_URL: ollama.url }, running.dataDir);
+      await sendMessage(running.url, "hi");
+      const answers = await botAnswerWith(running.url, "hi");
+
+      // Assert
+      expect(first.code).toBe(0);
+      expect(answers.at(-1)).toBe("You said: hi");
+      expect(answers.join("\n")).not.toContain("not installed");
+      expect(ollama.chats().map((c) => canonicalModelName(c.body.model))).toEqual(["mistral"]);
     } finally {
       await ollama.close();
     }

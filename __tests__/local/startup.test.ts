@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "@jest/globals";
 import { LOCK_FILE } from "../../local/data-dir.js";
 import { FakeOllama } from "../harness/fake-ollama.js";
@@ -8,8 +8,12 @@ import { killIfRunning, npmStart, type TerminalBot, terminalEnv, until } from ".
 
 const ada = { id: 4242, first_name: "Ada", username: "ada" };
 const chat = { id: 4242, type: "private" as const };
-/** The README's placeholder: the right shape, but not a token Telegram knows. */
-const README_TOKEN = "123456789:AAH-your-token-from-BotFather";
+/** The right shape, but not a token Telegram knows. */
+const UNKNOWN_TOKEN = "123456789:AAH-a-token-Telegram-does-not-know";
+/** The token line of `.env.example`, as a new user copies it. */
+const EXAMPLE_TOKEN = /^TELEGRAM_BOT_TOKEN=(.+)$/m.exec(
+  readFileSync(resolve(import.meta.dirname, "../../.env.example"), "utf8"),
+)?.[1];
 
 describe("npm start: what a new user is told at start-up", () => {
   let telegram: FakeTelegram;
@@ -38,7 +42,7 @@ describe("npm start: what a new user is told at start-up", () => {
 
   it("a token Telegram rejects: one clear line, exit 1, the token never printed", async () => {
     // Act
-    bot = npmStart({ ...env, TELEGRAM_BOT_TOKEN: README_TOKEN });
+    bot = npmStart({ ...env, TELEGRAM_BOT_TOKEN: UNKNOWN_TOKEN });
     const { code } = await bot.exited;
 
     // Assess
@@ -46,10 +50,29 @@ describe("npm start: what a new user is told at start-up", () => {
     const out = bot.output();
     expect(out).toContain("Telegram rejected the bot token (getMe: 401 Unauthorized)");
     expect(out).toContain("@BotFather");
-    expect(out).not.toContain(README_TOKEN);
-    expect(out).not.toContain("AAH-your-token");
+    expect(out).not.toContain(UNKNOWN_TOKEN);
+    expect(out).not.toContain("AAH-a-token");
     expect(out).not.toContain("Polling Telegram");
     expect(telegram.requests("getUpdates")).toEqual([]);
+  }, 60_000);
+
+  it(".env.example's token left as it is: one line to replace it, Telegram never asked", async () => {
+    // Act
+    bot = npmStart({ ...env, TELEGRAM_BOT_TOKEN: EXAMPLE_TOKEN ?? "" });
+    const { code } = await bot.exited;
+
+    // Assess
+    expect(EXAMPLE_TOKEN).toBeDefined();
+    expect(code).toBe(1);
+    expect(
+      bot
+        .output()
+        .split("\n")
+        .filter((l) => l.trim() !== "" && !l.startsWith(">")),
+    ).toEqual([
+      "✖ Invalid configuration: TELEGRAM_BOT_TOKEN is the example token from .env.example: replace it with your bot's token from @BotFather",
+    ]);
+    expect(telegram.requests("getMe")).toEqual([]);
   }, 60_000);
 
   it("Telegram unreachable at first: says what it retries, then answers", async () => {

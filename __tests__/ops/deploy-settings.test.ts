@@ -118,8 +118,12 @@ describe("every setting in .env reaches the deploy command (one table of setting
 
     // Assess
     expect(res.status).toBe(1);
-    expect(res.stderr).toContain("ALLOWED_USER_IDS");
-    expect(res.stderr).toContain("OLLAMA_URL_PARAMETER must start with / when it has a path");
+    expect(res.stderr).toContain(
+      'ALLOWED_USER_IDS ("alice") must be a comma-separated list of numeric Telegram user ids',
+    );
+    expect(res.stderr).toContain(
+      'OLLAMA_URL_PARAMETER ("chatbot/ollama-url") must start with / when it has a path',
+    );
   });
 
   it("npm run up refuses a default above its ceiling before starting anything, naming both", () => {

@@ -99,6 +99,45 @@ describe("targets and errors", () => {
     expect(res.stderr).toContain(`LocalStack is not running at ${endpoint}`);
   });
 
+  it.each(["invoke", "poll", "logs", "failed"])(
+    "npm run %s on AWS without credentials says in one line how to provide them",
+    (script) => {
+      // Arrange: no credentials anywhere (HOME is an empty folder) and no instance metadata.
+      const dir = mkdtempSync(join(tmpdir(), `${script}-no-credentials-`));
+
+      // Act
+      const res = runScript(script, dir, join(dir, "no-stand-ins"), {
+        AWS_EC2_METADATA_DISABLED: "true",
+      });
+      rmSync(dir, { recursive: true, force: true });
+
+      // Assert
+      const failure = res.stderr.split("\n").filter((l) => l.startsWith("✖"));
+      expect(res.status).toBe(1);
+      expect(failure).toEqual([expect.stringContaining("No AWS credentials for us-east-1")]);
+      expect(failure[0]).toContain("AWS_PROFILE=<profile>");
+      expect(failure[0]).toContain("aws configure");
+      expect(failure[0]).toContain("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY");
+      expect(res.stderr).not.toMatch(/^\s+at /m);
+    },
+  );
+
+  it.each([
+    ["poll", "npm run poll [-- --every <seconds>]"],
+    ["logs", "npm run logs [-- --since <minutes>] [--once]"],
+  ])("npm run %s -- --bogus names the option and the usage in one line", (script, usage) => {
+    // Arrange
+    const dir = mkdtempSync(join(tmpdir(), `${script}-bogus-`));
+
+    // Act
+    const res = runScript(script, dir, join(dir, "no-stand-ins"), {}, ["--bogus"]);
+    rmSync(dir, { recursive: true, force: true });
+
+    // Assert
+    expect(res.status).toBe(1);
+    expect(res.stderr).toBe(`✖ Unknown option '--bogus'. Usage: ${usage}\n`);
+  });
+
   it("npm run failed says LocalStack is not running when nothing listens", async () => {
     // Prepare
     const port = await closedPort();

@@ -49,13 +49,15 @@ export function recordedEnv(bin: string, name: string): Record<string, string> {
 
 /**
  * Runs an operator script the way `npm run <name>` does, from `cwd` (also its HOME), with
- * the stand-ins in `bin` first on PATH, targeting AWS unless `env` says otherwise.
+ * the stand-ins in `bin` first on PATH, targeting AWS unless `env` says otherwise,
+ * with `args` as `npm run <name> -- <args>` passes them.
  */
 export function runScript(
   script: string,
   cwd: string,
   bin: string,
   env: Readonly<Record<string, string>> = {},
+  args: readonly string[] = [],
 ) {
   return spawnSync(
     process.execPath,
@@ -63,6 +65,7 @@ export function runScript(
       "--import",
       pathToFileURL(resolve(root, "node_modules/tsx/dist/loader.mjs")).href,
       resolve(root, "scripts/ops", `${script}.ts`),
+      ...args,
     ],
     {
       cwd,

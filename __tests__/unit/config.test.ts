@@ -84,9 +84,11 @@ describe("config loadConfig", () => {
     });
     expect(
       configError({ TELEGRAM_BOT_TOKEN: TOKEN, TRANSCRIBE_URL: "http://me:pw@stt.example/v1" }),
-    ).toContain("TRANSCRIBE_URL must not hold credentials: put the key in TRANSCRIBE_API_KEY");
+    ).toContain(
+      'TRANSCRIBE_URL ("http://<user>:<password>@stt.example/v1") must not hold credentials: put the key in TRANSCRIBE_API_KEY',
+    );
     expect(configError({ TELEGRAM_BOT_TOKEN: TOKEN, TRANSCRIBE_URL: "stt.example" })).toContain(
-      "TRANSCRIBE_URL must be an http(s) URL",
+      'TRANSCRIBE_URL ("stt.example") must be an http(s) URL',
     );
     expect(configError({ TELEGRAM_BOT_TOKEN: TOKEN, VOICE_MAX_SECONDS: "0" })).toContain(
       "VOICE_MAX_SECONDS",
@@ -156,16 +158,87 @@ describe("config loadConfig", () => {
   });
 
   it.each([
+    ["MAX_CONCURRENCY", "ten", 'MAX_CONCURRENCY ("ten") must be a whole number from 1 to 64'],
+    ["MAX_CONCURRENCY", "1.5", 'MAX_CONCURRENCY ("1.5") must be a whole number from 1 to 64'],
+    [
+      "ALLOWED_USER_IDS",
+      "12,abc,def",
+      'ALLOWED_USER_IDS ("12,abc,def") must be a comma-separated list of numeric Telegram user ids, or * for everyone',
+    ],
+    [
+      "SESSION_IDLE_MINUTES",
+      "0",
+      'SESSION_IDLE_MINUTES ("0") must be a number of minutes above 0 (0.5 is half a minute)',
+    ],
+    ["LOG_LEVEL", "verbose", 'LOG_LEVEL ("verbose") must be one of debug, info, warn, error'],
+    [
+      "STREAM_REPLIES",
+      "maybe",
+      'STREAM_REPLIES ("maybe") must be true or false (or yes/no, on/off, 1/0)',
+    ],
+    [
+      "TELEGRAM_API_URL",
+      "https://bot.example.com/#x",
+      'TELEGRAM_API_URL ("https://bot.example.com/#x") must be a base URL, without ?query or #fragment',
+    ],
+    [
+      "TELEGRAM_API_URL",
+      "api.telegram.org",
+      'TELEGRAM_API_URL ("api.telegram.org") must be an http:// or https:// URL',
+    ],
+  ])(
+    "refuses %s=%j: the setting, the value given and the rule, as one",
+    (variable, value, problem) => {
+      // Act
+      const message = configError({ TELEGRAM_BOT_TOKEN: TOKEN, [variable]: value });
+
+      // Assess
+      expect(message).toBe(`Invalid configuration: ${problem}`);
+    },
+  );
+
+  it.each([
+    ["TRANSCRIBE_URL", "http://127.0.0.1:8000/v1  TRANSCRIBE_MODEL=Systran/faster-whisper-small"],
+    ["TELEGRAM_API_URL", "https://api.telegram.org LOG_LEVEL=debug"],
+    ["OLLAMA_URL", "http://127.0.0.1:11434/ DEFAULT_MODEL=mistral"],
+    ["OLLAMA_URL", "http://gpu1:11434,http://gpu2:11434\tx"],
+  ])("refuses whitespace inside %s (two settings pasted on one line): %j", (variable, value) => {
+    // Act
+    const message = configError({ TELEGRAM_BOT_TOKEN: TOKEN, [variable]: value });
+
+    // Assess
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${variable} `));
+    expect(message).toContain("must not contain spaces: put each setting on a line of its own");
+    expect(message).not.toContain("must be an http");
+  });
+
+  it("never shows a secret as the value given: not a sensitive setting's, nor one pasted into another", () => {
+    // Act
+    const secret = configError({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_WEBHOOK_SECRET: "has spaces!",
+    });
+    const pasted = configError({
+      TELEGRAM_BOT_TOKEN: TOKEN,
+      TELEGRAM_API_URL: `https://api.telegram.org/bot${TOKEN}?x=1`,
+    });
+
+    // Assess
+    expect(secret).toBe(
+      "Invalid configuration: TELEGRAM_WEBHOOK_SECRET may only contain A-Z, a-z, 0-9, _ and - (Telegram's rule)",
+    );
+    expect(pasted).toBe(
+      'Invalid configuration: TELEGRAM_API_URL ("https://api.telegram.org/bot[REDACTED]?x=1") must be a base URL, without ?query or #fragment',
+    );
+  });
+
+  it.each([
     [
       "OLLAMA_URL",
       "http://ollama:11434/?model=x",
       "must be a base URL, without ?query or #fragment",
     ],
-    [
-      "TELEGRAM_API_URL",
-      "https://bot.example.com/#x",
-      "must be a base URL, without ?query or #fragment",
-    ],
+    ["OLLAMA_URL", "ftp://bot:hunter2@ollama", "must be an http:// or https:// URL"],
     ["OLLAMA_URL", "http://bot:50%off@ollama:11434", "% not followed by two hex digits"],
   ])("refuses %s=%s, saying why and without repeating the value", (variable, value, why) => {
     // Act

@@ -27,7 +27,10 @@ export const SESSION_SETTINGS = {
       description: "An active session untouched this long is archived to S3 and closed.",
     },
     60,
-    (d) => z.coerce.number().positive().default(d),
+    (d) => {
+      const rule = "must be a number of minutes above 0 (0.5 is half a minute)";
+      return z.coerce.number(rule).positive(rule).default(d);
+    },
   ),
   ARCHIVE_AFTER_MESSAGES: setting(
     {
@@ -60,6 +63,9 @@ export const SESSION_SETTINGS = {
         "Days closed-session metadata stays in DynamoDB (TTL; 0 keeps it). S3 keeps the transcript.",
     },
     365,
-    (d) => z.coerce.number().min(0).default(d),
+    (d) => {
+      const rule = "must be a number of days, 0 or more (0 keeps it)";
+      return z.coerce.number(rule).min(0, rule).default(d);
+    },
   ),
 };

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { int, setting } from "../setting-kinds.js";
+import { int, setting, withoutSpaces } from "../setting-kinds.js";
 
 /**
  * A speech server's base URL (http or https, no trailing slash), or empty for
@@ -11,6 +11,7 @@ const baseUrlOrNone = (fallback: string) =>
     .string()
     .default(fallback)
     .transform((v) => v.trim().replace(/\/+$/, ""))
+    .pipe(withoutSpaces)
     .pipe(
       z.union([
         z.literal(""),

@@ -8,6 +8,7 @@
  * It reads no `.env` and never uses AWS or LocalStack: its data stays in its
  * own folder, `.demo-data` (or DATA_DIR), apart from `npm start`'s `.data`.
  */
+import { join } from "node:path";
 import { FakeTelegram, type TgUser } from "../../__tests__/harness/fake-telegram.js";
 import { runLocalBot } from "../local-bot.js";
 import { quietSdkNodeWarning } from "../node-support.js";
@@ -18,6 +19,12 @@ import { startWebPage } from "./web-page.js";
 
 /** The demo's data folder when DATA_DIR is not set. */
 const DEMO_DATA_DIR = ".demo-data";
+/**
+ * The stand-in's conversations are kept in this subfolder: they are on its
+ * model, which no real Ollama has, so a later run with Ollama (as its answers
+ * suggest) would meet them and reply that the model is not installed.
+ */
+const STAND_IN_SUBFOLDER = "stand-in";
 /** The page's port when DEMO_PORT is not set. */
 const DEMO_PORT = 8080;
 
@@ -50,6 +57,8 @@ async function main(): Promise<void> {
 
   const model = await chooseModel(process.env);
   say(model.description);
+  const base = process.env.DATA_DIR || DEMO_DATA_DIR;
+  const dataDir = model.standIn ? join(base, STAND_IN_SUBFOLDER) : base;
   const telegram = await FakeTelegram.start({
     token: TOKEN,
     botId: BOT_ID,
@@ -70,6 +79,7 @@ async function main(): Promise<void> {
     TELEGRAM_BOT_TOKEN: TOKEN,
     TELEGRAM_API_URL: telegram.url,
     OLLAMA_URL: model.url,
+    DATA_DIR: dataDir,
     ...(model.defaultModel ? { DEFAULT_MODEL: model.defaultModel } : {}),
   });
   try {
@@ -86,7 +96,7 @@ async function main(): Promise<void> {
         if (page.movedPort) say(`Port ${port} is taken; the page uses another one.`);
         say(`Chat with the bot at ${page.url} (Ctrl-C stops)`);
       },
-      stopped: `Stopped. The demo's conversations are kept in ${process.env.DATA_DIR || DEMO_DATA_DIR}; npm run demo picks up where it left off.`,
+      stopped: `Stopped. The demo's conversations are kept in ${dataDir}; npm run demo picks up where it left off.`,
     });
   } finally {
     chat.close();

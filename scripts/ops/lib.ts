@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { parseEnv } from "node:util";
+import { type ParseArgsConfig, parseArgs, parseEnv } from "node:util";
 import { quietSdkNodeWarning } from "../../local/node-support.js";
 
 /** Reads `.env` from the current folder into `env` (default `process.env`), if there is one, never overriding what is set. */
@@ -66,10 +66,32 @@ export class OperatorError extends Error {
   override name = "OperatorError";
 }
 
+/**
+ * Parses a script's options as `parseArgs` does; an unknown option or a
+ * missing value is an {@link OperatorError} with the script's usage, not a stack.
+ */
+export function parseOptions<T extends ParseArgsConfig>(
+  config: T,
+  usage: string,
+): ReturnType<typeof parseArgs<T>> {
+  try {
+    return parseArgs(config);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (!code?.startsWith("ERR_PARSE_ARGS_")) throw err;
+    throw new OperatorError(`${(err as Error).message}. Usage: ${usage}`, { cause: err });
+  }
+}
+
 const CONNECTION_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH"]);
 
+/** `err` and the errors it wraps. */
+function* causes(err: unknown): Generator<Error> {
+  for (let e: unknown = err; e instanceof Error; e = e.cause) yield e;
+}
+
 function connectionCode(err: unknown): string | undefined {
-  for (let e: unknown = err; e instanceof Error; e = e.cause) {
+  for (const e of causes(err)) {
     const code = (e as { code?: unknown }).code;
     if (typeof code === "string" && CONNECTION_CODES.has(code)) return code;
     const errors = (e as { errors?: unknown }).errors;
@@ -79,8 +101,15 @@ function connectionCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** Turns "cannot connect" into the advice users need; other errors pass through. */
+/** Turns "cannot connect" and "no credentials" into the advice users need; other errors pass through. */
 export function explain(err: unknown, target: Target): unknown {
+  const missing = [...causes(err)].find((e) => e.name === "CredentialsProviderError");
+  if (missing) {
+    return new OperatorError(
+      `No AWS credentials for ${target.region} (${missing.message}). Provide them with AWS_PROFILE=<profile> (set one up with "aws configure" or "aws sso login"), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, in the environment or .env.`,
+      { cause: err },
+    );
+  }
   if (!connectionCode(err)) return err;
   return target.kind === "localstack"
     ? new OperatorError(

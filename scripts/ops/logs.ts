@@ -2,7 +2,6 @@
  * `npm run logs [-- --since <minutes>] [--once]`: follows the function's log
  * group, printing the handler's JSON lines readably.
  */
-import { parseArgs } from "node:util";
 import { CloudWatchLogsClient, FilterLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { prettyLine } from "../../local/pretty.js";
 import {
@@ -10,6 +9,7 @@ import {
   explain,
   type Io,
   OperatorError,
+  parseOptions,
   processIo,
   runIfMain,
   targetFromEnv,
@@ -17,14 +17,17 @@ import {
 
 /** Parses `--since <minutes>` (default 10) and `--once`. */
 export function parseLogsArgs(argv: readonly string[]): { sinceMinutes: number; follow: boolean } {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: {
-      since: { type: "string", default: "10" },
-      once: { type: "boolean", default: false },
+  const { values } = parseOptions(
+    {
+      args: [...argv],
+      options: {
+        since: { type: "string", default: "10" },
+        once: { type: "boolean", default: false },
+      },
+      strict: true,
     },
-    strict: true,
-  });
+    "npm run logs [-- --since <minutes>] [--once]",
+  );
   const since = Number(values.since);
   if (!Number.isFinite(since) || since < 0)
     throw new OperatorError(`--since must be a number of minutes, got "${values.since}"`);

@@ -3,17 +3,26 @@
  * (default every 3 s) so the bot answers in near real time during
  * development. Ctrl-C stops after the invoke in flight.
  */
-import { parseArgs } from "node:util";
 import { formatSummary, invokeOnce, lambdaClient } from "./invoke.js";
-import { type Io, OperatorError, processIo, runIfMain, targetFromEnv } from "./lib.js";
+import {
+  type Io,
+  OperatorError,
+  parseOptions,
+  processIo,
+  runIfMain,
+  targetFromEnv,
+} from "./lib.js";
 
 /** Parses `--every <seconds>` (0.5–3600). */
 export function parsePollArgs(argv: readonly string[]): { everySeconds: number } {
-  const { values } = parseArgs({
-    args: [...argv],
-    options: { every: { type: "string", short: "e", default: "3" } },
-    strict: true,
-  });
+  const { values } = parseOptions(
+    {
+      args: [...argv],
+      options: { every: { type: "string", short: "e", default: "3" } },
+      strict: true,
+    },
+    "npm run poll [-- --every <seconds>]",
+  );
   const every = Number(values.every);
   if (!Number.isFinite(every) || every < 0.5 || every > 3600)
     throw new OperatorError(

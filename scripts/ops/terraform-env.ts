@@ -4,6 +4,7 @@
  * what `.env` says is what gets deployed (not silently the variable's default).
  */
 import { settingConflicts } from "../../handler/config.js";
+import { readableIssue, settingProblems } from "../../handler/setting-problems.js";
 import { SECRET_PARAMETERS, SETTINGS, type Setting } from "../../handler/settings.js";
 import { OperatorError } from "./lib.js";
 
@@ -27,9 +28,10 @@ export function terraformVariables(
     const raw = env[name];
     if (raw === undefined || raw === "") continue;
     if (s.variable === undefined && !PARAMETER_SETTINGS.has(name)) continue;
-    const parsed = s.schema.safeParse(raw);
+    const parsed = s.schema.safeParse(raw, { error: readableIssue });
     if (!parsed.success) {
-      problems.push(`${name} ${parsed.error.issues[0]?.message ?? "is invalid"}`);
+      const issues = parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] }));
+      problems.push(...settingProblems(issues, env));
       continue;
     }
     // Terraform's bool accepts only true/false; the handler also accepts yes/no/1/0/on/off.
