@@ -310,7 +310,8 @@ describe("npm run demo: the bot without a token or Ollama, in a browser", () => 
       // Act: the demo again, now with an Ollama that answers.
       running = await startDemo({ OLLAMA_URL: ollama.url }, running.dataDir);
       await sendMessage(running.url, "hi");
-      const answers = await botAnswerWith(running.url, "hi");
+      // The whole answer: the owner greeting that comes first has "hi" in "this".
+      const answers = await botAnswerWith(running.url, "You said: hi");
 
       // Assert
       expect(first.code).toBe(0);
