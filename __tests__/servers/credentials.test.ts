@@ -21,9 +21,8 @@ const header = (c: { user: string; password: string }) =>
 describe("several servers, each with its own credentials in OLLAMA_URL", () => {
   const bed = useTestBed({ telegram: { flood: false } });
   const servers = useServers(bed, 1);
-
-  it("answers, lists, shows the status and pulls on both; each server sees only its own credentials, and no password is anywhere else", async () => {
-    // Arrange
+  /** llama3 on the first server, mistral on the second, each behind its own basic auth: their OLLAMA_URL. */
+  const guardedServers = (): string => {
     const [a, b] = servers();
     a?.setModels(["llama3"]);
     b?.setModels(["mistral"]);
@@ -31,12 +30,17 @@ describe("several servers, each with its own credentials in OLLAMA_URL", () => {
       const c = CREDENTIALS[i];
       if (c) s.requireBasicAuth(c.user, c.password);
     });
+    return ollamaUrl(
+      servers(),
+      CREDENTIALS.map((c) => `${c.user}:${encodeURIComponent(c.password)}`),
+    );
+  };
+
+  it("answers, lists, shows the status and pulls on both; each server sees only its own credentials, and no password is anywhere else", async () => {
+    // Arrange
     const ana = newPerson("Ana");
     const env = envWith(bed, {
-      OLLAMA_URL: ollamaUrl(
-        servers(),
-        CREDENTIALS.map((c) => `${c.user}:${encodeURIComponent(c.password)}`),
-      ),
+      OLLAMA_URL: guardedServers(),
       ADMIN_USER_IDS: String(ana.user.id),
     });
 
@@ -80,18 +84,7 @@ describe("several servers, each with its own credentials in OLLAMA_URL", () => {
     const ssm = await FakeSsm.start();
     try {
       const parameter = "/chatbot/ollama-servers";
-      const [a, b] = servers();
-      a?.setModels(["llama3"]);
-      b?.setModels(["mistral"]);
-      servers().forEach((s, i) => {
-        const c = CREDENTIALS[i];
-        if (c) s.requireBasicAuth(c.user, c.password);
-      });
-      const list = ollamaUrl(
-        servers(),
-        CREDENTIALS.map((c) => `${c.user}:${encodeURIComponent(c.password)}`),
-      );
-      ssm.putParameter(parameter, list);
+      ssm.putParameter(parameter, guardedServers());
       const { OLLAMA_URL: _inline, ...env } = envWith(bed, {
         OLLAMA_URL_PARAMETER: parameter,
         AWS_ENDPOINT_URL_SSM: ssm.url,
