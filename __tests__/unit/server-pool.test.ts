@@ -511,4 +511,18 @@ describe("ServerPool: answers spread over the Ollama servers by model and load",
     expect([first, second]).toEqual(["b", "b"]);
     expect(calls).toEqual(["chat b llama3"]);
   });
+
+  it("failures seen while a server is left alone do not lengthen its back-off: /status and /models asking it count once", async () => {
+    // Arrange: a refuses everything, its model list included
+    const { ask, pool: servers, clock, calls } = pool({ a: failure("unreachable"), b: ["llama3"] });
+
+    // Act: three surveys in the same second (as /status, /models, /status), then 5 s later
+    for (let i = 0; i < 3; i++) await servers.survey();
+    clock.now += FIRST_DOWN_MS;
+    calls.length = 0;
+    await ask("llama3");
+
+    // Assess: a is asked again after 5 s, not after 5 + 10 + 20
+    expect(calls).toContain("tags a");
+  });
 });

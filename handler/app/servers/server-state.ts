@@ -40,10 +40,12 @@ export class ServerState {
 
   /**
    * It failed: left alone for {@link FIRST_DOWN_MS}, twice as long after each
-   * further failure in a row, at most {@link MAX_DOWN_MS}.
+   * further failure in a row once tried again, at most {@link MAX_DOWN_MS}.
    * @returns how long it is left alone, in ms.
    */
   markDown(now: number): number {
+    // Failures seen while it is left alone (a /status, an answer routed before) are the same outage.
+    if (this.isDown(now)) return this.downUntil - now;
     const ms = Math.min(MAX_DOWN_MS, FIRST_DOWN_MS * 2 ** Math.min(this.failures, 16));
     this.failures++;
     this.downUntil = now + ms;
