@@ -28,6 +28,8 @@ const target = targetFromEnv({ LOCALSTACK_ENDPOINT: endpoint });
 
 describe("LocalStack: deploy, invoke, destroy", () => {
   let telegram: FakeTelegram;
+  /** Whether the checks let it deploy: only then is there anything to destroy. */
+  let checked = false;
   let ollama: FakeOllama;
   let cdktfEnv: NodeJS.ProcessEnv;
 
@@ -60,6 +62,7 @@ describe("LocalStack: deploy, invoke, destroy", () => {
         `LocalStack is not running at ${endpoint}: start it with "docker compose up -d".`,
       );
     if (problems.length > 0) throw new Error(problems.join("\n"));
+    checked = true;
     telegram = await FakeTelegram.start({ host: "0.0.0.0", flood: false });
     ollama = await FakeOllama.start({ host: "0.0.0.0" });
     const port = new URL(telegram.url).port;
@@ -76,8 +79,7 @@ describe("LocalStack: deploy, invoke, destroy", () => {
 
   afterAll(async () => {
     try {
-      // Nothing to destroy when the checks stopped it before the deploy.
-      if (telegram) terraformDestroy();
+      if (checked) terraformDestroy();
     } finally {
       await Promise.all([telegram?.close(), ollama?.close()]);
     }

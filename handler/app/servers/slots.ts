@@ -153,7 +153,7 @@ export class Slots {
  * the server's place): stable, and spread evenly over the servers. Without a
  * chat, the server listed first.
  */
-export function rank(chat: string | undefined, state: ServerState): number {
+function rank(chat: string | undefined, state: ServerState): number {
   if (chat === undefined) return -state.place;
   let hash = 0x811c9dc5;
   for (const char of `${chat}/${state.place}`) {
